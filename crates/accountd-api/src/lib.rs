@@ -1,1 +1,12 @@
-//! accountd-api
+//! Wire types of the accountd JSON-RPC API and the method table: every method is declared once here,
+//! and dispatch, validation, authorization, schemas and documentation are derived from it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod method;
+pub mod methods;
+pub mod roles;
+pub mod schema;
+pub mod types;
+
+pub use method::{Access, ArgSpec, Method, MethodSpec};
+pub use roles::Role;

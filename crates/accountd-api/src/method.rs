@@ -1,0 +1,182 @@
+//! The method declaration: one entry per method, from which everything else is derived.
+
+use schemars::JsonSchema;
+use serde::{Serialize, de::DeserializeOwned};
+use serde_json::{Map, Value};
+
+use crate::roles::Role;
+
+/// Who may call a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No login needed (TrueNAS `authentication_required=False`).
+    NoAuth,
+    /// Any logged-in session (TrueNAS `authorization_required=False`).
+    AnyUser,
+    /// A logged-in session holding a role that grants any of these.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    /// A short human description for the reference.
+    pub fn describe(&self) -> String {
+        match self {
+            Access::NoAuth => "none (no login needed)".to_string(),
+            Access::AnyUser => "any logged-in user".to_string(),
+            Access::Roles(roles) => roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(" or "),
+        }
+    }
+}
+
+/// One RPC method: its name, who may call it, its positional arguments and its result.
+///
+/// `Args` is a struct whose fields, in declaration order, are the positional parameters; fields with
+/// `#[serde(default)]` may be omitted from the end of the params array.
+pub trait Method: Send + Sync + 'static {
+    /// Wire name, e.g. `user.query`.
+    const NAME: &'static str;
+    /// Documentation shown in the reference.
+    const DOC: &'static str;
+    /// Required login/roles.
+    const ACCESS: Access;
+    /// Positional arguments, as a struct with named fields.
+    type Args: DeserializeOwned + JsonSchema + Send + 'static;
+    /// Result type.
+    type Output: Serialize + JsonSchema + Send + 'static;
+}
+
+/// One positional argument as derived from the `Args` struct.
+#[derive(Debug, Clone)]
+pub struct ArgSpec {
+    /// Argument name; validation attributes start with it (`user_create.username`).
+    pub name: String,
+    /// Whether the argument must be given.
+    pub required: bool,
+    /// Self-contained JSON Schema (draft 2020-12) of the argument, with the `$defs` it refers to.
+    pub schema: Value,
+}
+
+/// Everything about a method that is not code: derived from a [`Method`] implementation.
+#[derive(Debug, Clone)]
+pub struct MethodSpec {
+    /// Wire name.
+    pub name: &'static str,
+    /// Documentation (leading spaces of doc lines trimmed).
+    pub doc: String,
+    /// Required login/roles.
+    pub access: Access,
+    /// Positional arguments in order.
+    pub args: Vec<ArgSpec>,
+    /// JSON Schema of the result.
+    pub result: Value,
+}
+
+impl MethodSpec {
+    /// Derives the spec of method `M`.
+    pub fn of<M: Method>() -> MethodSpec {
+        let args_schema = crate::schema::schema_for::<M::Args>();
+        let result = crate::schema::schema_for::<M::Output>();
+        MethodSpec {
+            name: M::NAME,
+            doc: tidy_doc(M::DOC),
+            access: M::ACCESS,
+            args: split_args(&args_schema),
+            result,
+        }
+    }
+
+    /// The params as one draft 2020-12 schema of a positional array (`prefixItems`), for the schema files.
+    pub fn params_schema(&self) -> Value {
+        let mut defs = Map::new();
+        let mut items = Vec::new();
+        for arg in &self.args {
+            let mut s = arg.schema.clone();
+            if let Some(obj) = s.as_object_mut() {
+                if let Some(Value::Object(d)) = obj.remove("$defs") {
+                    defs.extend(d);
+                }
+                obj.remove("$schema");
+                obj.insert("title".into(), Value::String(arg.name.clone()));
+            }
+            items.push(s);
+        }
+        let required = self.args.iter().filter(|a| a.required).count();
+        let mut out = Map::new();
+        out.insert("$schema".into(), Value::String(crate::schema::DRAFT.into()));
+        out.insert("title".into(), Value::String(format!("{} params", self.name)));
+        out.insert("type".into(), Value::String("array".into()));
+        out.insert("prefixItems".into(), Value::Array(items));
+        out.insert("items".into(), Value::Bool(false));
+        out.insert("minItems".into(), Value::from(required));
+        out.insert("maxItems".into(), Value::from(self.args.len()));
+        if !defs.is_empty() {
+            out.insert("$defs".into(), Value::Object(defs));
+        }
+        Value::Object(out)
+    }
+
+    /// The result schema with a title, for the schema files.
+    pub fn result_schema(&self) -> Value {
+        let mut s = self.result.clone();
+        if let Some(obj) = s.as_object_mut() {
+            obj.insert("title".into(), Value::String(format!("{} result", self.name)));
+        }
+        s
+    }
+}
+
+fn tidy_doc(doc: &str) -> String {
+    doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n").trim().to_string()
+}
+
+/// Splits the schema of an `Args` struct into one self-contained schema per property.
+fn split_args(args_schema: &Value) -> Vec<ArgSpec> {
+    let defs = args_schema.get("$defs").cloned();
+    let required: Vec<&str> = args_schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(props) = args_schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    props
+        .iter()
+        .map(|(name, schema)| {
+            let mut schema = match schema {
+                Value::Object(o) => o.clone(),
+                other => {
+                    let mut m = Map::new();
+                    m.insert("allOf".into(), Value::Array(vec![other.clone()]));
+                    m
+                }
+            };
+            schema.insert("$schema".into(), Value::String(crate::schema::DRAFT.into()));
+            if let Some(d) = &defs {
+                schema.insert("$defs".into(), d.clone());
+            }
+            ArgSpec {
+                name: name.clone(),
+                required: required.contains(&name.as_str()),
+                schema: Value::Object(schema),
+            }
+        })
+        .collect()
+}
+
+/// Declares a method type implementing [`Method`]: doc comment, wire name, access, args and output.
+#[macro_export]
+macro_rules! declare_method {
+    ($(#[doc = $doc:literal])* $ty:ident = $name:literal, $access:expr, $args:ty => $output:ty) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $ty;
+        impl $crate::Method for $ty {
+            const NAME: &'static str = $name;
+            const DOC: &'static str = concat!($($doc, "\n"),*);
+            const ACCESS: $crate::Access = $access;
+            type Args = $args;
+            type Output = $output;
+        }
+    };
+}

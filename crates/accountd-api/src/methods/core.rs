@@ -1,0 +1,35 @@
+//! `core.*` methods.
+
+use crate::Access;
+use crate::declare_method;
+use crate::types::common::NoArgs;
+use crate::types::core::{EffectiveOptions, SetOptionsArgs, SubscribeArgs, UnsubscribeArgs};
+use crate::types::query::{QueryArgs, QueryResponse};
+
+declare_method! {
+    /// Answers `"pong"`: a liveness check that needs no login.
+    CorePing = "core.ping", Access::NoAuth, NoArgs => String
+}
+
+declare_method! {
+    /// Sets connection options (`legacy_jobs`, `private_methods`, `py_exceptions`) and returns the effective
+    /// values. Clients call it first on every connection; no login needed.
+    CoreSetOptions = "core.set_options", Access::NoAuth, SetOptionsArgs => EffectiveOptions
+}
+
+declare_method! {
+    /// Subscribes the connection to an event collection and returns the subscription id. Change events arrive
+    /// as `collection_update` notifications.
+    CoreSubscribe = "core.subscribe", Access::AnyUser, SubscribeArgs => String
+}
+
+declare_method! {
+    /// Ends a subscription made with `core.subscribe`.
+    CoreUnsubscribe = "core.unsubscribe", Access::AnyUser, UnsubscribeArgs => ()
+}
+
+declare_method! {
+    /// Lists background jobs. No method of this service runs as a job, so the list is always empty; it exists
+    /// because TrueNAS clients subscribe to and query it.
+    CoreGetJobs = "core.get_jobs", Access::AnyUser, QueryArgs => QueryResponse<serde_json::Value>
+}

@@ -1,0 +1,108 @@
+//! The method table: every method of the API, declared once.
+
+pub mod auth;
+pub mod core;
+pub mod group;
+pub mod user;
+
+use crate::method::{Method, MethodSpec};
+
+/// Calls `$callback!(path::To::Method, ...)` with every method of the API: the single list that dispatch,
+/// schema files and the reference are built from. A method missing here does not exist.
+#[macro_export]
+macro_rules! for_each_method {
+    ($callback:ident) => {
+        $callback!(
+            $crate::methods::core::CorePing,
+            $crate::methods::core::CoreSetOptions,
+            $crate::methods::core::CoreSubscribe,
+            $crate::methods::core::CoreUnsubscribe,
+            $crate::methods::core::CoreGetJobs,
+            $crate::methods::auth::AuthLoginEx,
+            $crate::methods::auth::AuthLogin,
+            $crate::methods::auth::AuthLogout,
+            $crate::methods::auth::AuthMe,
+            $crate::methods::auth::AuthMechanismChoices,
+            $crate::methods::auth::AuthSetAttribute,
+            $crate::methods::user::UserQuery,
+            $crate::methods::user::UserGetInstance,
+            $crate::methods::user::UserCreate,
+            $crate::methods::user::UserUpdate,
+            $crate::methods::user::UserDelete,
+            $crate::methods::user::UserGetNextUid,
+            $crate::methods::user::UserShellChoices,
+            $crate::methods::user::UserGetUserObj,
+            $crate::methods::user::UserHasLocalAdministratorSetUp,
+            $crate::methods::user::UserSetupLocalAdministrator,
+            $crate::methods::user::UserSetPassword,
+            $crate::methods::group::GroupQuery,
+            $crate::methods::group::GroupGetInstance,
+            $crate::methods::group::GroupCreate,
+            $crate::methods::group::GroupUpdate,
+            $crate::methods::group::GroupDelete,
+            $crate::methods::group::GroupGetNextGid,
+            $crate::methods::group::GroupGetGroupObj
+        )
+    };
+}
+
+/// The specs of every method, in table order.
+pub fn all() -> Vec<MethodSpec> {
+    macro_rules! specs {
+        ($($m:path),*) => { vec![$(MethodSpec::of::<$m>()),*] };
+    }
+    for_each_method!(specs)
+}
+
+/// The names of every method, in table order.
+pub fn names() -> Vec<&'static str> {
+    macro_rules! names {
+        ($($m:path),*) => { vec![$(<$m as Method>::NAME),*] };
+    }
+    for_each_method!(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_namespaced() {
+        let names = names();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len(), "duplicate method name");
+        for n in names {
+            assert!(n.contains('.'), "{n} has no namespace");
+        }
+    }
+
+    #[test]
+    fn every_spec_has_docs_and_object_args() {
+        for spec in all() {
+            assert!(!spec.doc.is_empty(), "{} lacks a doc", spec.name);
+            for arg in &spec.args {
+                assert!(arg.schema.is_object(), "{}.{}", spec.name, arg.name);
+            }
+        }
+    }
+
+    #[test]
+    fn positional_args_follow_field_order() {
+        let spec = MethodSpec::of::<user::UserUpdate>();
+        let names: Vec<_> = spec.args.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["id", "user_update"]);
+        assert!(spec.args.iter().all(|a| a.required));
+        let spec = MethodSpec::of::<user::UserQuery>();
+        let names: Vec<_> = spec.args.iter().map(|a| (a.name.as_str(), a.required)).collect();
+        assert_eq!(names, [("filters", false), ("options", false)]);
+    }
+
+    #[test]
+    fn strings_get_the_default_length_cap() {
+        let spec = MethodSpec::of::<user::UserCreate>();
+        let s = spec.args[0].schema.to_string();
+        assert!(s.contains("\"maxLength\":1024"), "{s}");
+    }
+}

@@ -1,0 +1,75 @@
+//! `user.*` methods.
+
+use std::collections::BTreeMap;
+
+use crate::declare_method;
+use crate::types::common::NoArgs;
+use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::user::{
+    GetUserObjArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs,
+    UserDeleteArgs, UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
+};
+use crate::{Access, Role};
+
+const READ: Access = Access::Roles(&[Role::AccountRead]);
+const WRITE: Access = Access::Roles(&[Role::AccountWrite]);
+
+declare_method! {
+    /// Queries users with query-filters and query-options. Secret fields (`unixhash`, `smbhash`,
+    /// `password_history`) show as `********` to callers without FULL_ADMIN or ACCOUNT_WRITE.
+    UserQuery = "user.query", READ, QueryArgs => QueryResponse<UserEntry>
+}
+
+declare_method! {
+    /// Returns the user with database id `id`; an unknown id is an ENOENT validation error.
+    UserGetInstance = "user.get_instance", READ, GetInstanceArgs => UserEntry
+}
+
+declare_method! {
+    /// Creates a user. Exactly one of `group` and `group_create` is required; a password is required unless
+    /// `password_disabled` or `random_password`. Returns the entry with the password set (if any).
+    UserCreate = "user.create", WRITE, UserCreateArgs => UserWithPassword
+}
+
+declare_method! {
+    /// Changes the given fields of a user. Builtin users cannot change their name, group, home or SMB flag.
+    UserUpdate = "user.update", WRITE, UserUpdateArgs => UserWithPassword
+}
+
+declare_method! {
+    /// Deletes a user (and its primary group when unused and `delete_group`). Returns the id.
+    UserDelete = "user.delete", WRITE, UserDeleteArgs => i64
+}
+
+declare_method! {
+    /// The smallest unused uid >= 3000; it stays reserved for an hour or until a create uses it.
+    UserGetNextUid = "user.get_next_uid", READ, NoArgs => i64
+}
+
+declare_method! {
+    /// Available login shells, `{path: label}`. Privileged groups among `group_ids` add the TrueNAS CLI shells.
+    UserShellChoices = "user.shell_choices", Access::Roles(&[Role::ReadonlyAdmin, Role::AccountRead]),
+        ShellChoicesArgs => BTreeMap<String, String>
+}
+
+declare_method! {
+    /// A passwd-style object for the user with the given `username` or `uid` (exactly one).
+    UserGetUserObj = "user.get_user_obj", READ, GetUserObjArgs => UserObj
+}
+
+declare_method! {
+    /// True when a password-enabled local administrator exists. No login needed.
+    UserHasLocalAdministratorSetUp = "user.has_local_administrator_set_up", Access::NoAuth, NoArgs => bool
+}
+
+declare_method! {
+    /// First-boot setup: sets root's password, or creates `truenas_admin` (uid 950) and disables root's
+    /// password. Fails with EEXIST once an administrator is set up. No login needed.
+    UserSetupLocalAdministrator = "user.setup_local_administrator", Access::NoAuth,
+        SetupLocalAdministratorArgs => ()
+}
+
+declare_method! {
+    /// Changes a password. Users may change only their own (giving `old_password`) unless they have FULL_ADMIN.
+    UserSetPassword = "user.set_password", Access::AnyUser, SetPasswordArgs => ()
+}

@@ -1,0 +1,183 @@
+//! `auth.*` wire types.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Per-login options.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginOptions {
+    /// Return `user_info` (the `auth.me` object) on success.
+    #[serde(default = "default_true")]
+    pub user_info: bool,
+}
+
+impl Default for LoginOptions {
+    fn default() -> Self {
+        LoginOptions { user_info: true }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// `auth.login_ex` input, discriminated by `mechanism`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(tag = "mechanism", deny_unknown_fields)]
+pub enum LoginData {
+    /// Username and password.
+    #[serde(rename = "PASSWORD_PLAIN")]
+    PasswordPlain {
+        /// Login name.
+        username: String,
+        /// Password.
+        password: String,
+        /// Options.
+        #[serde(default)]
+        login_options: LoginOptions,
+    },
+}
+
+/// `auth.login_ex` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginExArgs {
+    /// Credentials.
+    pub login_data: LoginData,
+}
+
+/// Authentication assurance level reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Authenticator {
+    /// One factor.
+    #[serde(rename = "LEVEL_1")]
+    Level1,
+    /// Two factors.
+    #[serde(rename = "LEVEL_2")]
+    Level2,
+}
+
+/// `auth.login_ex` result, discriminated by `response_type`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(tag = "response_type")]
+pub enum LoginResult {
+    /// Logged in.
+    #[serde(rename = "SUCCESS")]
+    Success {
+        /// The `auth.me` object, unless `login_options.user_info` was false.
+        user_info: Option<Box<AuthMe>>,
+        /// Assurance level.
+        authenticator: Authenticator,
+        /// Reconnect token (not issued: always null).
+        reconnect_token: Option<String>,
+    },
+    /// Wrong credentials (unknown users and wrong passwords look the same).
+    #[serde(rename = "AUTH_ERR")]
+    AuthErr,
+    /// Valid credentials, but the user's groups grant no API access.
+    #[serde(rename = "DENIED")]
+    Denied,
+}
+
+/// `auth.login` (legacy) arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginArgs {
+    /// Login name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// One-time password (only checked when two-factor login is required).
+    #[serde(default)]
+    pub otp_token: Option<String>,
+}
+
+/// The session's privilege.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SessionPrivilege {
+    /// Roles granted (a set: `{"$set": [...]}` on the wire).
+    pub roles: RoleSet,
+    /// Allowed methods (`*` for FULL_ADMIN).
+    pub allowlist: Vec<AllowlistEntry>,
+    /// Web shell access.
+    pub web_shell: bool,
+    /// Web UI access.
+    pub webui_access: bool,
+}
+
+/// A set of role names, serialized as TrueNAS's `{"$set": [...]}`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RoleSet {
+    /// The roles.
+    #[serde(rename = "$set")]
+    pub set: Vec<String>,
+}
+
+/// One allowlist entry.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AllowlistEntry {
+    /// Method name or `*`.
+    pub method: String,
+    /// Resource or `*`.
+    pub resource: String,
+}
+
+/// Two-factor state of the session's user.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TwoFactorState {
+    /// Provisioning URI, null when no secret.
+    pub provisioning_uri: Option<String>,
+    /// A secret is configured.
+    pub secret_configured: bool,
+    /// TOTP interval in seconds.
+    pub interval: i64,
+    /// TOTP digits.
+    pub otp_digits: i64,
+}
+
+/// `auth.me` result: who the session is.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AuthMe {
+    /// Name.
+    pub pw_name: String,
+    /// GECOS.
+    pub pw_gecos: String,
+    /// Home directory.
+    pub pw_dir: String,
+    /// Shell.
+    pub pw_shell: String,
+    /// uid.
+    pub pw_uid: i64,
+    /// Primary gid.
+    pub pw_gid: i64,
+    /// Always null.
+    pub grouplist: Option<Vec<i64>>,
+    /// Always null.
+    pub sid: Option<String>,
+    /// `LOCAL`.
+    pub source: String,
+    /// Always true.
+    pub local: bool,
+    /// Attributes stored with `auth.set_attribute`.
+    pub attributes: BTreeMap<String, Value>,
+    /// Two-factor state.
+    pub two_factor_config: TwoFactorState,
+    /// Privilege of the session.
+    pub privilege: SessionPrivilege,
+    /// Account attributes, e.g. `LOCAL`, `SYS_ADMIN`, `PASSWORD_CHANGE_REQUIRED`.
+    pub account_attributes: Vec<String>,
+}
+
+/// `auth.set_attribute` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetAttributeArgs {
+    /// Attribute name.
+    pub key: String,
+    /// Any JSON value.
+    pub value: Value,
+}

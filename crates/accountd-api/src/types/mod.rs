@@ -1,0 +1,8 @@
+//! Wire types, one file per namespace.
+
+pub mod auth;
+pub mod common;
+pub mod core;
+pub mod group;
+pub mod query;
+pub mod user;

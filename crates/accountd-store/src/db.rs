@@ -1,0 +1,180 @@
+//! The store handle: a writer thread and a pool of read-only connections.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use crate::error::StoreError;
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Database file.
+    pub path: PathBuf,
+    /// Number of read-only connections.
+    pub readers: usize,
+}
+
+impl StoreOptions {
+    /// Defaults for a database file: as many readers as cores (at least 2).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let cores = thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        StoreOptions { path: path.into(), readers: cores.max(2) }
+    }
+}
+
+type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Option<mpsc::UnboundedSender<WriteJob>>>,
+    writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    reader_permits: Semaphore,
+    path: PathBuf,
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database, then starts the writer thread.
+    pub fn open(options: &StoreOptions) -> Result<Store, StoreError> {
+        if let Some(parent) = options.path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Sqlite(format!("{}: {e}", parent.display())))?;
+        }
+        let mut writer = Connection::open(&options.path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        // WAL + synchronous=FULL: a committed transaction survives process crashes and power loss.
+        writer.pragma_update(None, "synchronous", "FULL")?;
+        configure(&writer)?;
+        crate::migrations::migrate(&mut writer)?;
+        crate::migrations::seed(&mut writer)?;
+
+        let mut readers = Vec::with_capacity(options.readers);
+        for _ in 0..options.readers.max(1) {
+            let conn = Connection::open_with_flags(
+                &options.path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            )?;
+            configure(&conn)?;
+            readers.push(conn);
+        }
+
+        let (tx, mut rx) = mpsc::unbounded_channel::<WriteJob>();
+        let handle = thread::Builder::new()
+            .name("accountd-sqlite-writer".into())
+            .spawn(move || {
+                while let Some(job) = rx.blocking_recv() {
+                    job(&mut writer);
+                }
+                if let Err((_, e)) = writer.close() {
+                    tracing::error!(error = %e, "closing the database failed");
+                }
+            })
+            .map_err(|e| StoreError::Sqlite(format!("spawning writer thread: {e}")))?;
+
+        Ok(Store {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(Some(tx)),
+                writer_thread: Mutex::new(Some(handle)),
+                reader_permits: Semaphore::new(readers.len()),
+                readers: Mutex::new(readers),
+                path: options.path.clone(),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction on the writer thread; commits when it returns `Ok`, rolls back
+    /// otherwise, so a failed call changes nothing.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        let (reply_tx, reply_rx) = oneshot::channel();
+        let job: WriteJob = Box::new(move |conn: &mut Connection| {
+            let result = run_in_transaction(conn, f);
+            let _ = reply_tx.send(result);
+        });
+        let sender = self.inner.writer.lock().map_err(|_| StoreError::Closed)?.clone();
+        let sender = sender.ok_or(StoreError::Closed)?;
+        sender.send(job).map_err(|_| StoreError::Closed)?;
+        reply_rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on a read-only connection on a blocking thread.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let _permit = self.inner.reader_permits.acquire().await.map_err(|_| StoreError::Closed)?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = inner.readers.lock().map_err(|_| StoreError::Closed)?.pop().ok_or(StoreError::Closed)?;
+            let result = f(&conn);
+            if let Ok(mut pool) = inner.readers.lock() {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Sqlite(format!("reader task failed: {e}")))?
+    }
+
+    /// Stops accepting writes, lets queued writes finish and closes the writer connection.
+    pub fn close(&self) {
+        if let Ok(mut w) = self.inner.writer.lock() {
+            w.take();
+        }
+        let handle = self.inner.writer_thread.lock().ok().and_then(|mut h| h.take());
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
+fn run_in_transaction<T, E, F>(conn: &mut Connection, f: F) -> Result<T, E>
+where
+    E: From<StoreError>,
+    F: FnOnce(&Transaction<'_>) -> Result<T, E>,
+{
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(StoreError::from)?;
+    match f(&tx) {
+        Ok(v) => {
+            tx.commit().map_err(StoreError::from)?;
+            Ok(v)
+        }
+        Err(e) => {
+            if let Err(rb) = tx.rollback() {
+                tracing::error!(error = %rb, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The `users` table and memberships.
+
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
+use serde_json::Value;
+
+use crate::error::StoreError;
+use crate::json::{from_json_list, from_json_opt, to_json_list, to_json_opt};
+
+/// One stored user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    /// Database id (0 when not yet inserted).
+    pub id: i64,
+    /// uid.
+    pub uid: i64,
+    /// Login name.
+    pub username: String,
+    /// Password hash (PHC) or `*`.
+    pub unixhash: String,
+    /// NT hash or `*`.
+    pub smbhash: String,
+    /// Home directory.
+    pub home: String,
+    /// Shell.
+    pub shell: String,
+    /// Full name.
+    pub full_name: String,
+    /// Builtin account.
+    pub builtin: bool,
+    /// SMB enabled.
+    pub smb: bool,
+    /// Container mapping as JSON.
+    pub userns_idmap: Option<Value>,
+    /// Primary group database id.
+    pub group_id: i64,
+    /// Password login disabled.
+    pub password_disabled: bool,
+    /// SSH password login allowed.
+    pub ssh_password_enabled: bool,
+    /// Locked.
+    pub locked: bool,
+    /// sudo commands.
+    pub sudo_commands: Vec<String>,
+    /// sudo commands without password.
+    pub sudo_commands_nopasswd: Vec<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// SSH keys for homes outside the home root (inside it, the file is the truth).
+    pub sshpubkey: Option<String>,
+    /// Last password change, ms since the epoch.
+    pub last_password_change: Option<i64>,
+    /// Previous password hashes, oldest first.
+    pub password_history: Vec<String>,
+}
+
+const COLUMNS: &str = "id, uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb, userns_idmap, \
+    group_id, password_disabled, ssh_password_enabled, locked, sudo_commands, sudo_commands_nopasswd, email, \
+    sshpubkey, last_password_change, password_history";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: r.get(0)?,
+        uid: r.get(1)?,
+        username: r.get(2)?,
+        unixhash: r.get(3)?,
+        smbhash: r.get(4)?,
+        home: r.get(5)?,
+        shell: r.get(6)?,
+        full_name: r.get(7)?,
+        builtin: r.get(8)?,
+        smb: r.get(9)?,
+        userns_idmap: from_json_opt(r.get::<_, Option<String>>(10)?),
+        group_id: r.get(11)?,
+        password_disabled: r.get(12)?,
+        ssh_password_enabled: r.get(13)?,
+        locked: r.get(14)?,
+        sudo_commands: from_json_list(&r.get::<_, String>(15)?),
+        sudo_commands_nopasswd: from_json_list(&r.get::<_, String>(16)?),
+        email: r.get(17)?,
+        sshpubkey: r.get(18)?,
+        last_password_change: r.get(19)?,
+        password_history: from_json_list(&r.get::<_, String>(20)?),
+    })
+}
+
+/// Users matching an SQL condition over the `users` columns (`"1"` for all), ordered by id.
+pub fn select(conn: &Connection, where_sql: &str, args: &[&dyn ToSql]) -> Result<Vec<UserRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE {where_sql} ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(args, from_row)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The user with this database id.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<UserRow>, StoreError> {
+    Ok(select(conn, "id = ?1", &[&id])?.into_iter().next())
+}
+
+/// The user with this name.
+pub fn by_username(conn: &Connection, username: &str) -> Result<Option<UserRow>, StoreError> {
+    Ok(select(conn, "username = ?1", &[&username])?.into_iter().next())
+}
+
+/// The user with this uid.
+pub fn by_uid(conn: &Connection, uid: i64) -> Result<Option<UserRow>, StoreError> {
+    Ok(select(conn, "uid = ?1", &[&uid])?.into_iter().next())
+}
+
+/// Inserts a user (ignoring `row.id`) and returns the new id.
+pub fn insert(conn: &Connection, row: &UserRow) -> Result<i64, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb, userns_idmap, \
+         group_id, password_disabled, ssh_password_enabled, locked, sudo_commands, sudo_commands_nopasswd, email, \
+         sshpubkey, last_password_change, password_history) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+    )?;
+    stmt.execute(params![
+        row.uid,
+        row.username,
+        row.unixhash,
+        row.smbhash,
+        row.home,
+        row.shell,
+        row.full_name,
+        row.builtin,
+        row.smb,
+        to_json_opt(&row.userns_idmap),
+        row.group_id,
+        row.password_disabled,
+        row.ssh_password_enabled,
+        row.locked,
+        to_json_list(&row.sudo_commands),
+        to_json_list(&row.sudo_commands_nopasswd),
+        row.email,
+        row.sshpubkey,
+        row.last_password_change,
+        to_json_list(&row.password_history),
+    ])?;
+    let id = conn.last_insert_rowid();
+    conn.execute("INSERT INTO twofactor (user_id) VALUES (?1)", [id])?;
+    Ok(id)
+}
+
+/// Replaces every column of an existing user.
+pub fn update(conn: &Connection, row: &UserRow) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE users SET uid = ?2, username = ?3, unixhash = ?4, smbhash = ?5, home = ?6, shell = ?7, \
+         full_name = ?8, builtin = ?9, smb = ?10, userns_idmap = ?11, group_id = ?12, password_disabled = ?13, \
+         ssh_password_enabled = ?14, locked = ?15, sudo_commands = ?16, sudo_commands_nopasswd = ?17, email = ?18, \
+         sshpubkey = ?19, last_password_change = ?20, password_history = ?21 WHERE id = ?1",
+    )?;
+    stmt.execute(params![
+        row.id,
+        row.uid,
+        row.username,
+        row.unixhash,
+        row.smbhash,
+        row.home,
+        row.shell,
+        row.full_name,
+        row.builtin,
+        row.smb,
+        to_json_opt(&row.userns_idmap),
+        row.group_id,
+        row.password_disabled,
+        row.ssh_password_enabled,
+        row.locked,
+        to_json_list(&row.sudo_commands),
+        to_json_list(&row.sudo_commands_nopasswd),
+        row.email,
+        row.sshpubkey,
+        row.last_password_change,
+        to_json_list(&row.password_history),
+    ])?;
+    Ok(())
+}
+
+/// Deletes a user (memberships, attributes and 2FA rows go with it).
+pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Auxiliary group ids of one user, ascending.
+pub fn aux_groups(conn: &Connection, user_id: i64) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT group_id FROM memberships WHERE user_id = ?1 ORDER BY group_id")?;
+    let ids = stmt.query_map([user_id], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    Ok(ids)
+}
+
+/// Every `(user_id, group_id)` membership, for assembling many entries at once.
+pub fn all_memberships(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT user_id, group_id FROM memberships ORDER BY user_id, group_id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Replaces the auxiliary groups of a user.
+pub fn set_aux_groups(conn: &Connection, user_id: i64, group_ids: &[i64]) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM memberships WHERE user_id = ?1", [user_id])?;
+    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO memberships (user_id, group_id) VALUES (?1, ?2)")?;
+    for g in group_ids {
+        stmt.execute([user_id, *g])?;
+    }
+    Ok(())
+}
+
+/// Every used uid, ascending.
+pub fn used_uids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT uid FROM users ORDER BY uid")?;
+    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    Ok(rows)
+}
+
+/// `(username, home)` of every user whose home is not `/var/empty`.
+pub fn homes(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT username, home FROM users WHERE home != '/var/empty' ORDER BY id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// The user's 2FA row: `(secret, otp_digits, interval)`.
+pub fn twofactor(conn: &Connection, user_id: i64) -> Result<Option<(Option<String>, i64, i64)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT secret, otp_digits, interval FROM twofactor WHERE user_id = ?1",
+            [user_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?)
+}
+
+/// Ids of users with a configured 2FA secret.
+pub fn twofactor_configured_ids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT user_id FROM twofactor WHERE secret IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    Ok(rows)
+}
+
+/// Attributes stored by `auth.set_attribute`.
+pub fn attributes(conn: &Connection, user_id: i64) -> Result<Vec<(String, Value)>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT key, value FROM user_attributes WHERE user_id = ?1 ORDER BY key")?;
+    let rows = stmt
+        .query_map([user_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::from_str(&v).unwrap_or(Value::Null)))
+        .collect())
+}
+
+/// Stores one attribute.
+pub fn set_attribute(conn: &Connection, user_id: i64, key: &str, value: &Value) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO user_attributes (user_id, key, value) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (user_id, key) DO UPDATE SET value = excluded.value",
+        params![user_id, key, value.to_string()],
+    )?;
+    Ok(())
+}
