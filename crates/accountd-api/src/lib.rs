@@ -2,6 +2,7 @@
 //! and dispatch, validation, authorization, schemas and documentation are derived from it.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod files;
 pub mod method;
 pub mod methods;
 pub mod roles;

@@ -126,7 +126,12 @@ impl MethodSpec {
 }
 
 fn tidy_doc(doc: &str) -> String {
-    doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n").trim().to_string()
+    doc.lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_string()
 }
 
 /// Splits the schema of an `Args` struct into one self-contained schema per property.

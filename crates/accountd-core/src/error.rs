@@ -110,7 +110,10 @@ pub enum Error {
 impl Error {
     /// A call error with an errno.
     pub fn call(code: i32, message: impl Into<String>) -> Self {
-        Error::Call { code, message: message.into() }
+        Error::Call {
+            code,
+            message: message.into(),
+        }
     }
 
     /// A single validation item.

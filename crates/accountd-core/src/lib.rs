@@ -1,1 +1,25 @@
-//! accountd-core
+//! accountd's account services: users, groups and logins as pure logic over a [`Caller`], the store and a
+//! clock. No JSON-RPC and no sockets here; the server crate maps [`Error`] to the wire.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+mod accounts;
+pub mod auth;
+pub mod caller;
+pub mod clock;
+pub mod config;
+pub mod entry;
+pub mod error;
+pub mod groups;
+pub mod home;
+pub mod password;
+mod querying;
+pub mod shells;
+pub mod sudo;
+pub mod users;
+
+pub use accounts::Accounts;
+pub use caller::Caller;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Config;
+pub use error::{Error, Result, ValidationErrors, ValidationItem};
+pub use querying::query_list;

@@ -1,1 +1,16 @@
-//! accountd-server
+//! accountd's transport: a WebSocket JSON-RPC 2.0 server with TrueNAS's envelope rules, per-connection
+//! sessions, params validated against the method table's schemas, role checks, and dispatch through a
+//! jsonrpsee [`jsonrpsee::RpcModule`] built from the same table.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+mod dispatch;
+mod errors;
+mod handlers;
+mod http;
+mod session;
+mod state;
+pub mod validation;
+mod ws;
+
+pub use http::{ServerHandle, serve};
+pub use state::{AppState, Limits};

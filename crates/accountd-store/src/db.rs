@@ -23,7 +23,10 @@ impl StoreOptions {
     /// Defaults for a database file: as many readers as cores (at least 2).
     pub fn new(path: impl Into<PathBuf>) -> Self {
         let cores = thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        StoreOptions { path: path.into(), readers: cores.max(2) }
+        StoreOptions {
+            path: path.into(),
+            readers: cores.max(2),
+        }
     }
 }
 
@@ -131,10 +134,20 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
-        let _permit = self.inner.reader_permits.acquire().await.map_err(|_| StoreError::Closed)?;
+        let _permit = self
+            .inner
+            .reader_permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Closed)?;
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = inner.readers.lock().map_err(|_| StoreError::Closed)?.pop().ok_or(StoreError::Closed)?;
+            let conn = inner
+                .readers
+                .lock()
+                .map_err(|_| StoreError::Closed)?
+                .pop()
+                .ok_or(StoreError::Closed)?;
             let result = f(&conn);
             if let Ok(mut pool) = inner.readers.lock() {
                 pool.push(conn);

@@ -123,21 +123,27 @@ pub fn used_gids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
 /// Auxiliary member user ids of a group.
 pub fn aux_members(conn: &Connection, group_id: i64) -> Result<Vec<i64>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT user_id FROM memberships WHERE group_id = ?1 ORDER BY user_id")?;
-    let rows = stmt.query_map([group_id], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    let rows = stmt
+        .query_map([group_id], |r| r.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
     Ok(rows)
 }
 
 /// Ids of users whose primary group this is.
 pub fn primary_members(conn: &Connection, group_id: i64) -> Result<Vec<i64>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE group_id = ?1 ORDER BY id")?;
-    let rows = stmt.query_map([group_id], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    let rows = stmt
+        .query_map([group_id], |r| r.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
     Ok(rows)
 }
 
 /// Every `(group_id, user_id)` primary membership.
 pub fn all_primary(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT group_id, id FROM users ORDER BY id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 

@@ -5,8 +5,8 @@
 
 mod db;
 mod error;
-mod json;
 pub mod groups;
+mod json;
 pub mod migrations;
 pub mod privileges;
 pub mod settings;
@@ -14,7 +14,8 @@ pub mod users;
 
 pub use db::{Store, StoreOptions};
 pub use error::StoreError;
-pub use rusqlite::{Connection, Transaction};
+pub use rusqlite::types as rusqlite_types;
+pub use rusqlite::{Connection, ToSql, Transaction};
 
 #[cfg(test)]
 mod tests {
@@ -50,7 +51,10 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(store.read(|c| settings::get(c, "x")).await.unwrap(), None);
         store.write(|tx| settings::set(tx, "x", "2")).await.unwrap();
-        assert_eq!(store.read(|c| settings::get(c, "x")).await.unwrap().as_deref(), Some("2"));
+        assert_eq!(
+            store.read(|c| settings::get(c, "x")).await.unwrap().as_deref(),
+            Some("2")
+        );
     }
 
     #[tokio::test]
@@ -62,7 +66,10 @@ mod tests {
         store.write(|tx| settings::set(tx, "k", "v")).await.unwrap();
         store.close();
         let store = Store::open(&StoreOptions::new(&path)).unwrap();
-        assert_eq!(store.read(|c| settings::get(c, "k")).await.unwrap().as_deref(), Some("v"));
+        assert_eq!(
+            store.read(|c| settings::get(c, "k")).await.unwrap().as_deref(),
+            Some("v")
+        );
         assert_eq!(store.read(|c| settings::get(c, "server_sid")).await.unwrap(), sid);
     }
 }

@@ -24,7 +24,8 @@ pub struct PrivilegeRow {
 
 /// Every privilege with its groups.
 pub fn all(conn: &Connection) -> Result<Vec<PrivilegeRow>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT id, name, builtin_name, web_shell, roles FROM privileges ORDER BY id")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id, name, builtin_name, web_shell, roles FROM privileges ORDER BY id")?;
     let mut rows = stmt
         .query_map([], |r| {
             Ok(PrivilegeRow {

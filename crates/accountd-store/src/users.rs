@@ -184,14 +184,18 @@ pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
 /// Auxiliary group ids of one user, ascending.
 pub fn aux_groups(conn: &Connection, user_id: i64) -> Result<Vec<i64>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT group_id FROM memberships WHERE user_id = ?1 ORDER BY group_id")?;
-    let ids = stmt.query_map([user_id], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
+    let ids = stmt
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<Result<Vec<i64>, _>>()?;
     Ok(ids)
 }
 
 /// Every `(user_id, group_id)` membership, for assembling many entries at once.
 pub fn all_memberships(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT user_id, group_id FROM memberships ORDER BY user_id, group_id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
@@ -215,7 +219,9 @@ pub fn used_uids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
 /// `(username, home)` of every user whose home is not `/var/empty`.
 pub fn homes(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT username, home FROM users WHERE home != '/var/empty' ORDER BY id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
 }
 
@@ -257,4 +263,17 @@ pub fn set_attribute(conn: &Connection, user_id: i64, key: &str, value: &Value) 
         params![user_id, key, value.to_string()],
     )?;
     Ok(())
+}
+
+/// Users whose primary or auxiliary group is one of `group_ids`.
+pub fn members_of_groups(conn: &Connection, group_ids: &[i64]) -> Result<Vec<UserRow>, StoreError> {
+    if group_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = group_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    select(
+        conn,
+        &format!("group_id IN ({list}) OR id IN (SELECT user_id FROM memberships WHERE group_id IN ({list}))"),
+        &[],
+    )
 }

@@ -1,1 +1,116 @@
-fn main() {}
+//! The `accountd` command.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use accountd::config::PartialSettings;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+/// TrueNAS-compatible user accounts over WebSocket JSON-RPC.
+#[derive(Debug, Parser)]
+#[command(name = "accountd", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service.
+    Serve(ServeArgs),
+    /// (Re)write the generated JSON Schema files.
+    Schemas {
+        /// Output directory.
+        #[arg(long, default_value = "schemas")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port) [default: 127.0.0.1:6780].
+    #[arg(long, env = "ACCOUNTD_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// SQLite database file [default: $XDG_DATA_HOME/accountd/accountd.db].
+    #[arg(long, env = "ACCOUNTD_DB")]
+    db: Option<PathBuf>,
+    /// Directory under which home directories may be created (TrueNAS's /mnt).
+    #[arg(long, env = "ACCOUNTD_HOME_ROOT")]
+    home_root: Option<PathBuf>,
+    /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms).
+    #[arg(long, env = "ACCOUNTD_CONFIG")]
+    config: Option<PathBuf>,
+    /// argon2id memory cost in KiB for new password hashes [default: 19456].
+    #[arg(long, env = "ACCOUNTD_ARGON2_M_KIB")]
+    argon2_m_kib: Option<u32>,
+    /// argon2id iterations [default: 2].
+    #[arg(long, env = "ACCOUNTD_ARGON2_T")]
+    argon2_t: Option<u32>,
+    /// argon2id parallelism [default: 1].
+    #[arg(long, env = "ACCOUNTD_ARGON2_P")]
+    argon2_p: Option<u32>,
+    /// Delay before answering a failed login, in milliseconds [default: 1000].
+    #[arg(long, env = "ACCOUNTD_LOGIN_FAILURE_DELAY_MS")]
+    login_failure_delay_ms: Option<u64>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Schemas { out } => {
+            let changed = accountd::schemas::write_schema_files(&out)?;
+            println!("{changed} schema files written to {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ACCOUNTD_LOG").unwrap_or_else(|_| "info".into()))
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
+    let from_flags = PartialSettings {
+        listen: args.listen,
+        db: args.db,
+        home_root: args.home_root,
+        argon2_m_kib: args.argon2_m_kib,
+        argon2_t: args.argon2_t,
+        argon2_p: args.argon2_p,
+        login_failure_delay_ms: args.login_failure_delay_ms,
+    };
+    let from_file = match &args.config {
+        Some(path) => PartialSettings::from_file(path)?,
+        None => PartialSettings::default(),
+    };
+    let settings = from_flags.over(from_file).resolve()?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    runtime.block_on(async move {
+        let running = accountd::start(&settings).await?;
+        tracing::info!(db = %settings.db.display(), home_root = %settings.home_root.display(), "started");
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on {}", running.url())?;
+        out.flush()?;
+        drop(out);
+        wait_for_signal().await?;
+        tracing::info!("shutting down");
+        running.shutdown().await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
+    let mut int = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
+    tokio::select! {
+        _ = term.recv() => {},
+        _ = int.recv() => {},
+    }
+    Ok(())
+}

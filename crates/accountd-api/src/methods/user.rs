@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use crate::declare_method;
-use crate::types::common::NoArgs;
+use crate::types::common::{NoArgs, Presented};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use crate::types::user::{
-    GetUserObjArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs,
-    UserDeleteArgs, UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
+    GetUserObjArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs, UserDeleteArgs,
+    UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
 };
 use crate::{Access, Role};
 
@@ -22,18 +22,18 @@ declare_method! {
 
 declare_method! {
     /// Returns the user with database id `id`; an unknown id is an ENOENT validation error.
-    UserGetInstance = "user.get_instance", READ, GetInstanceArgs => UserEntry
+    UserGetInstance = "user.get_instance", READ, GetInstanceArgs => Presented<UserEntry>
 }
 
 declare_method! {
     /// Creates a user. Exactly one of `group` and `group_create` is required; a password is required unless
     /// `password_disabled` or `random_password`. Returns the entry with the password set (if any).
-    UserCreate = "user.create", WRITE, UserCreateArgs => UserWithPassword
+    UserCreate = "user.create", WRITE, UserCreateArgs => Presented<UserWithPassword>
 }
 
 declare_method! {
     /// Changes the given fields of a user. Builtin users cannot change their name, group, home or SMB flag.
-    UserUpdate = "user.update", WRITE, UserUpdateArgs => UserWithPassword
+    UserUpdate = "user.update", WRITE, UserUpdateArgs => Presented<UserWithPassword>
 }
 
 declare_method! {

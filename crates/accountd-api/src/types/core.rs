@@ -40,7 +40,11 @@ pub struct EffectiveOptions {
 
 impl Default for EffectiveOptions {
     fn default() -> Self {
-        EffectiveOptions { legacy_jobs: true, private_methods: false, py_exceptions: false }
+        EffectiveOptions {
+            legacy_jobs: true,
+            private_methods: false,
+            py_exceptions: false,
+        }
     }
 }
 

@@ -11,9 +11,6 @@ pub type QueryFilter = Vec<Value>;
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryOptions {
-    /// Related objects are always expanded; accepted for compatibility.
-    #[serde(default = "default_true")]
-    pub relationships: bool,
     /// Per-method extra options (free-form).
     #[serde(default)]
     pub extra: Map<String, Value>,
@@ -40,10 +37,6 @@ pub struct QueryOptions {
     /// Accepted for compatibility; filters are always applied exactly.
     #[serde(default)]
     pub force_sql_filters: bool,
-}
-
-fn default_true() -> bool {
-    true
 }
 
 /// One `select` item.

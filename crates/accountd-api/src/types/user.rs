@@ -83,8 +83,8 @@ pub struct UserEntry {
     pub last_password_change: Option<Timestamp>,
     /// Days since the password changed; null when unknown or in the future.
     pub password_age: Option<i64>,
-    /// Previous password hashes, newest last, at most 10 (secret).
-    pub password_history: Option<Vec<String>>,
+    /// Previous password hashes, newest last, at most 10 (secret: `********` when redacted).
+    pub password_history: Option<SecretList>,
     /// The password must be changed (password aging).
     pub password_change_required: bool,
     /// Roles granted through the privileges of the user's groups.
@@ -96,6 +96,16 @@ pub struct UserEntry {
 impl UserEntry {
     /// Fields shown as `********` to callers without FULL_ADMIN or ACCOUNT_WRITE.
     pub const SECRET_FIELDS: &'static [&'static str] = &["unixhash", "smbhash", "password_history"];
+}
+
+/// A list of secrets, or `********` for callers who may not see them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SecretList {
+    /// The values.
+    Values(Vec<String>),
+    /// The redaction marker `********`.
+    Redacted(String),
 }
 
 /// A user entry plus the cleartext password that was given or generated (`user.create`, `user.update`).

@@ -12,7 +12,9 @@ pub fn migrations() -> Migrations<'static> {
 
 /// Brings the database to the newest schema version.
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    migrations().to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))
+    migrations()
+        .to_latest(conn)
+        .map_err(|e| StoreError::Migration(e.to_string()))
 }
 
 /// Fills in values that are random per installation (the server SID) on first start.

@@ -1,0 +1,95 @@
+//! The account services' shared state: the store, the password hasher, configuration and the clock.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use accountd_api::Role;
+use accountd_store::{Store, StoreError};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::error::Error;
+use crate::password::PasswordHasher;
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Internal(e.to_string())
+    }
+}
+
+/// The account services; cheap to clone.
+#[derive(Clone)]
+pub struct Accounts {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) config: Config,
+    pub(crate) clock: Arc<dyn Clock>,
+    /// uid -> reserved until (ms).
+    pub(crate) uid_reservations: Mutex<HashMap<i64, i64>>,
+    /// Bumped after every commit that may change someone's roles.
+    pub(crate) roles_generation: AtomicU64,
+}
+
+impl Accounts {
+    /// Builds the services over an open store.
+    pub fn new(store: Store, hasher: PasswordHasher, config: Config, clock: Arc<dyn Clock>) -> Self {
+        Accounts {
+            inner: Arc::new(Inner {
+                store,
+                hasher,
+                config,
+                clock,
+                uid_reservations: Mutex::new(HashMap::new()),
+                roles_generation: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The clock.
+    pub fn now_ms(&self) -> i64 {
+        self.inner.clock.now_ms()
+    }
+
+    /// Changes whenever roles may have changed; sessions re-read their roles when it moves.
+    pub fn roles_generation(&self) -> u64 {
+        self.inner.roles_generation.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn bump_roles_generation(&self) {
+        self.inner.roles_generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The roles a user holds now, and whether the account may log in (exists, not locked).
+    pub async fn roles_of_user(&self, user_id: i64) -> Result<Option<(Vec<Role>, bool)>, Error> {
+        self.inner
+            .store
+            .read(move |conn| {
+                let Some(row) = accountd_store::users::get(conn, user_id)? else {
+                    return Ok(None);
+                };
+                let dir = crate::entry::Directory::load_for_users(conn, std::slice::from_ref(&row))?;
+                let roles = dir
+                    .roles_of_groups(&dir.user_group_ids(&row))
+                    .iter()
+                    .filter_map(|r| Role::parse(r))
+                    .collect();
+                Ok(Some((roles, !row.locked)))
+            })
+            .await
+    }
+}

@@ -1,0 +1,27 @@
+//! Who is calling: the logged-in user of a session and the roles they hold now.
+
+use accountd_api::Role;
+use accountd_api::roles::any_grants;
+
+/// The authenticated principal of a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The user's database id.
+    pub user_id: i64,
+    /// The user's name.
+    pub username: String,
+    /// Roles granted by the privileges of the user's groups (not expanded).
+    pub roles: Vec<Role>,
+}
+
+impl Caller {
+    /// True when the caller's roles grant `role`.
+    pub fn has(&self, role: Role) -> bool {
+        any_grants(&self.roles, role)
+    }
+
+    /// True when secret fields may be shown (FULL_ADMIN or ACCOUNT_WRITE).
+    pub fn may_see_secrets(&self) -> bool {
+        self.has(Role::FullAdmin) || self.has(Role::AccountWrite)
+    }
+}

@@ -1,0 +1,34 @@
+//! Service configuration that the services need.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::password::Argon2Params;
+
+/// Settings of the account services.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The directory under which home directories may be created (TrueNAS's `/mnt`).
+    pub home_root: PathBuf,
+    /// argon2id cost for new password hashes.
+    pub argon2: Argon2Params,
+    /// How long a failed login waits before answering.
+    pub login_failure_delay: Duration,
+    /// How long `user.get_next_uid` reserves the uid it returns.
+    pub uid_reservation: Duration,
+    /// Host name used in provisioning URIs.
+    pub hostname: String,
+}
+
+impl Config {
+    /// Defaults for a given home root.
+    pub fn new(home_root: impl Into<PathBuf>) -> Self {
+        Config {
+            home_root: home_root.into(),
+            argon2: Argon2Params::default(),
+            login_failure_delay: Duration::from_secs(1),
+            uid_reservation: Duration::from_secs(3600),
+            hostname: "accountd".to_string(),
+        }
+    }
+}

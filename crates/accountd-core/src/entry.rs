@@ -1,0 +1,247 @@
+//! Assembling API entries from stored rows: groups, memberships, privileges and derived fields.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use accountd_api::types::common::{Timestamp, UsernsIdmap};
+use accountd_api::types::group::GroupEntry;
+use accountd_api::types::user::{SecretList, UserEntry, UserGroupRow};
+use accountd_store::groups::{self, GroupRow};
+use accountd_store::privileges::{self, PrivilegeRow};
+use accountd_store::users::{self, UserRow};
+use accountd_store::{Connection, StoreError, settings};
+
+use crate::home;
+
+/// Database ids of the builtin groups the rules refer to.
+pub mod builtin {
+    /// gid of `builtin_administrators`.
+    pub const ADMINISTRATORS_GID: i64 = 544;
+    /// gid of `builtin_users`.
+    pub const USERS_GID: i64 = 545;
+    /// gid of `nogroup`.
+    pub const NOGROUP_GID: i64 = 65534;
+    /// uid/gid of `truenas_admin`.
+    pub const TRUENAS_ADMIN_ID: i64 = 950;
+    /// Builtin gids whose membership may be changed.
+    pub const ALTERABLE_GIDS: [i64; 7] = [14, 445, 544, 545, 568, 951, 952];
+    /// The privilege granting FULL_ADMIN to local administrators.
+    pub const LOCAL_ADMINISTRATOR: &str = "LOCAL_ADMINISTRATOR";
+}
+
+const MS_PER_DAY: i64 = 86_400_000;
+
+/// Everything needed to turn rows into entries, loaded in a few queries.
+#[derive(Debug, Default)]
+pub struct Directory {
+    groups: HashMap<i64, GroupRow>,
+    aux_by_user: HashMap<i64, Vec<i64>>,
+    members_by_group: HashMap<i64, Vec<i64>>,
+    privileges: Vec<PrivilegeRow>,
+    twofactor: HashSet<i64>,
+    server_sid: String,
+}
+
+impl Directory {
+    /// Loads every group, membership and privilege (for listings).
+    pub fn load_all(conn: &Connection) -> Result<Directory, StoreError> {
+        let mut dir = Directory::load_common(conn)?;
+        dir.groups = groups::all(conn)?.into_iter().map(|g| (g.id, g)).collect();
+        for (user_id, group_id) in users::all_memberships(conn)? {
+            dir.aux_by_user.entry(user_id).or_default().push(group_id);
+            dir.members_by_group.entry(group_id).or_default().push(user_id);
+        }
+        for (group_id, user_id) in groups::all_primary(conn)? {
+            dir.members_by_group.entry(group_id).or_default().push(user_id);
+        }
+        for members in dir.members_by_group.values_mut() {
+            members.sort_unstable();
+            members.dedup();
+        }
+        Ok(dir)
+    }
+
+    /// Loads what a few users need (their groups and memberships) without reading every row.
+    pub fn load_for_users(conn: &Connection, rows: &[UserRow]) -> Result<Directory, StoreError> {
+        if rows.len() > 64 {
+            return Directory::load_all(conn);
+        }
+        let mut dir = Directory::load_common(conn)?;
+        for row in rows {
+            let aux = users::aux_groups(conn, row.id)?;
+            for gid in aux.iter().copied().chain([row.group_id]) {
+                if let std::collections::hash_map::Entry::Vacant(e) = dir.groups.entry(gid)
+                    && let Some(g) = groups::get(conn, gid)?
+                {
+                    e.insert(g);
+                }
+            }
+            dir.aux_by_user.insert(row.id, aux);
+        }
+        Ok(dir)
+    }
+
+    /// Loads what a few groups need (their members).
+    pub fn load_for_groups(conn: &Connection, rows: &[GroupRow]) -> Result<Directory, StoreError> {
+        if rows.len() > 64 {
+            return Directory::load_all(conn);
+        }
+        let mut dir = Directory::load_common(conn)?;
+        for g in rows {
+            let mut members = groups::aux_members(conn, g.id)?;
+            members.extend(groups::primary_members(conn, g.id)?);
+            members.sort_unstable();
+            members.dedup();
+            dir.members_by_group.insert(g.id, members);
+        }
+        Ok(dir)
+    }
+
+    fn load_common(conn: &Connection) -> Result<Directory, StoreError> {
+        Ok(Directory {
+            privileges: privileges::all(conn)?,
+            twofactor: users::twofactor_configured_ids(conn)?.into_iter().collect(),
+            server_sid: settings::get(conn, "server_sid")?.unwrap_or_default(),
+            ..Directory::default()
+        })
+    }
+
+    /// Roles granted to members of these groups, in privilege order, without duplicates.
+    pub fn roles_of_groups(&self, group_ids: &[i64]) -> Vec<String> {
+        let mut roles: Vec<String> = Vec::new();
+        for p in &self.privileges {
+            if p.group_ids.iter().any(|g| group_ids.contains(g)) {
+                for r in &p.roles {
+                    if !roles.contains(r) {
+                        roles.push(r.clone());
+                    }
+                }
+            }
+        }
+        roles
+    }
+
+    /// Privileges bound to any of these groups.
+    pub fn privileges_of_groups(&self, group_ids: &[i64]) -> Vec<&PrivilegeRow> {
+        self.privileges
+            .iter()
+            .filter(|p| p.group_ids.iter().any(|g| group_ids.contains(g)))
+            .collect()
+    }
+
+    /// Primary plus auxiliary group ids of a user.
+    pub fn user_group_ids(&self, row: &UserRow) -> Vec<i64> {
+        let mut ids = vec![row.group_id];
+        ids.extend(self.aux_by_user.get(&row.id).into_iter().flatten().copied());
+        ids
+    }
+
+    /// The group row with this database id, if loaded.
+    pub fn group(&self, id: i64) -> Option<&GroupRow> {
+        self.groups.get(&id)
+    }
+
+    /// The installation's SMB domain SID.
+    pub fn server_sid(&self) -> &str {
+        &self.server_sid
+    }
+
+    /// Builds the API entry of a user.
+    pub fn user_entry(&self, row: &UserRow, now_ms: i64, home_root: &Path) -> UserEntry {
+        let group = self.groups.get(&row.group_id);
+        let aux = self.aux_by_user.get(&row.id).cloned().unwrap_or_default();
+        let roles = self.roles_of_groups(&self.user_group_ids(row));
+        let password_age = row
+            .last_password_change
+            .filter(|changed| *changed <= now_ms)
+            .map(|changed| (now_ms - changed) / MS_PER_DAY);
+        UserEntry {
+            id: row.id,
+            uid: row.uid,
+            username: row.username.clone(),
+            unixhash: Some(row.unixhash.clone()),
+            smbhash: Some(row.smbhash.clone()),
+            home: row.home.clone(),
+            shell: row.shell.clone(),
+            full_name: row.full_name.clone(),
+            builtin: row.builtin,
+            smb: row.smb,
+            userns_idmap: idmap(&row.userns_idmap),
+            group: UserGroupRow {
+                id: row.group_id,
+                bsdgrp_gid: group.map(|g| g.gid).unwrap_or_default(),
+                bsdgrp_group: group.map(|g| g.name.clone()).unwrap_or_default(),
+                bsdgrp_builtin: group.is_some_and(|g| g.builtin),
+                bsdgrp_sudo_commands: group.map(|g| g.sudo_commands.clone()).unwrap_or_default(),
+                bsdgrp_sudo_commands_nopasswd: group.map(|g| g.sudo_commands_nopasswd.clone()).unwrap_or_default(),
+                bsdgrp_smb: group.is_some_and(|g| g.smb),
+                bsdgrp_userns_idmap: group.and_then(|g| idmap(&g.userns_idmap)),
+            },
+            groups: aux,
+            password_disabled: row.password_disabled,
+            ssh_password_enabled: row.ssh_password_enabled,
+            sshpubkey: sshpubkey_of(row, home_root),
+            locked: row.locked,
+            sudo_commands: row.sudo_commands.clone(),
+            sudo_commands_nopasswd: row.sudo_commands_nopasswd.clone(),
+            email: row.email.clone(),
+            id_type_both: false,
+            local: true,
+            immutable: row.builtin || row.uid == builtin::TRUENAS_ADMIN_ID,
+            twofactor_auth_configured: self.twofactor.contains(&row.id),
+            sid: row.smb.then(|| format!("{}-{}", self.server_sid, 20000 + row.id)),
+            last_password_change: row.last_password_change.map(|ms| Timestamp { ms }),
+            password_age,
+            password_history: Some(SecretList::Values(row.password_history.clone())),
+            password_change_required: false,
+            roles,
+            api_keys: Vec::new(),
+        }
+    }
+
+    /// Builds the API entry of a group.
+    pub fn group_entry(&self, row: &GroupRow) -> GroupEntry {
+        GroupEntry {
+            id: row.id,
+            gid: row.gid,
+            name: row.name.clone(),
+            group: row.name.clone(),
+            builtin: row.builtin,
+            sudo_commands: row.sudo_commands.clone(),
+            sudo_commands_nopasswd: row.sudo_commands_nopasswd.clone(),
+            smb: row.smb,
+            userns_idmap: idmap(&row.userns_idmap),
+            local: true,
+            sid: group_sid(row, &self.server_sid),
+            roles: self.roles_of_groups(&[row.id]),
+            users: self.members_by_group.get(&row.id).cloned().unwrap_or_default(),
+            immutable: row.builtin,
+        }
+    }
+}
+
+fn idmap(value: &Option<serde_json::Value>) -> Option<UsernsIdmap> {
+    value.as_ref().and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
+fn group_sid(row: &GroupRow, server_sid: &str) -> Option<String> {
+    match row.gid {
+        builtin::ADMINISTRATORS_GID => Some("S-1-5-32-544".to_string()),
+        builtin::USERS_GID => Some("S-1-5-32-545".to_string()),
+        _ if row.smb => Some(format!("{server_sid}-{}", 200000 + row.id)),
+        _ => None,
+    }
+}
+
+/// True when `home` lies under the home root (where accountd manages files).
+pub fn home_is_managed(home: &str, home_root: &Path) -> bool {
+    home != home::DEFAULT_HOME && Path::new(home).starts_with(home_root) && Path::new(home) != home_root
+}
+
+fn sshpubkey_of(row: &UserRow, home_root: &Path) -> Option<String> {
+    if home_is_managed(&row.home, home_root) {
+        home::read_authorized_keys(Path::new(&row.home))
+    } else {
+        row.sshpubkey.clone()
+    }
+}

@@ -1,0 +1,319 @@
+//! `group.create`, `group.update`, `group.delete`.
+
+use accountd_api::types::group::{GroupCreate, GroupDeleteOptions, GroupUpdate};
+use accountd_store::groups::{self, GroupRow};
+use accountd_store::{Transaction, users};
+
+use crate::accounts::Accounts;
+use crate::entry::builtin;
+use crate::error::{Error, ValidationErrors, errno};
+use crate::sudo;
+use crate::users::names::check_groupname;
+use crate::users::validate::next_free_id;
+
+/// The keys a group create or update supplied.
+struct GroupChanges<'a> {
+    name: Option<&'a str>,
+    gid: Option<i64>,
+    smb: Option<bool>,
+    users: Option<&'a [i64]>,
+    sudo_commands: Option<&'a [String]>,
+    sudo_commands_nopasswd: Option<&'a [String]>,
+    userns_idmap: bool,
+}
+
+fn common_validation(
+    tx: &Transaction<'_>,
+    errs: &mut ValidationErrors,
+    schema: &str,
+    data: &GroupChanges<'_>,
+    pk: Option<i64>,
+) -> Result<(), Error> {
+    let others: Vec<GroupRow> = groups::all(tx)?.into_iter().filter(|g| Some(g.id) != pk).collect();
+    if data.userns_idmap
+        && let Some(id) = pk
+        && let Some(row) = groups::get(tx, id)?
+    {
+        let dir = crate::entry::Directory::load_for_groups(tx, std::slice::from_ref(&row))?;
+        if !dir.group_entry(&row).roles.is_empty() {
+            errs.add(
+                format!("{schema}.userns_idmap"),
+                "User namespace idmaps may not be configured for privileged accounts.",
+            );
+        }
+        if row.builtin {
+            errs.add(
+                format!("{schema}.userns_idmap"),
+                "User namespace idmaps may not be configured for builtin accounts.",
+            );
+        }
+    }
+    if let Some(name) = data.name {
+        if data.smb == Some(true) {
+            let upper = name.to_uppercase();
+            if ["ADMINISTRATORS", "USERS", "GUESTS"].contains(&upper.as_str()) {
+                errs.add_errno(
+                    format!("{schema}.name"),
+                    format!(
+                        "Group name \"{name}\" conflicts with existing SMB Builtin entry. SMB group mapping is not \
+                         permitted for this group."
+                    ),
+                    errno::EEXIST,
+                );
+            }
+            let folded = name.to_lowercase();
+            if others.iter().any(|g| g.smb && g.name.to_lowercase() == folded) {
+                errs.add_errno(
+                    format!("{schema}.name"),
+                    format!(
+                        "Group name \"{name}\" conflicts with existing groupmap entry. SMB group mapping is not \
+                         permitted for this group. Note that SMB group names are case-insensitive."
+                    ),
+                    errno::EEXIST,
+                );
+            }
+        }
+        if others.iter().any(|g| g.name == name) {
+            errs.add_errno(
+                format!("{schema}.name"),
+                format!("A Group with the name \"{name}\" already exists."),
+                errno::EEXIST,
+            );
+        }
+        if let Err(msg) = check_groupname(name) {
+            errs.add(format!("{schema}.name"), msg);
+        }
+    }
+    if let Some(gid) = data.gid
+        && let Some(existing) = groups::by_gid(tx, gid)?
+    {
+        errs.add_errno(
+            format!("{schema}.gid"),
+            format!("Gid {gid} is already used (group {} has it)", existing.name),
+            errno::EEXIST,
+        );
+    }
+    if let Some(members) = data.users {
+        for (idx, id) in members.iter().enumerate() {
+            if *id >= 100_000_000 {
+                errs.add(
+                    format!("{schema}.users.{idx}"),
+                    "Directory services users may not be added as members of local groups.",
+                );
+                return Ok(());
+            }
+        }
+        let mut missing = Vec::new();
+        for id in members {
+            if users::get(tx, *id)?.is_none() {
+                missing.push(id.to_string());
+            }
+        }
+        if !missing.is_empty() {
+            errs.add(
+                format!("{schema}.users"),
+                format!("Following users do not exist: {}", missing.join(", ")),
+            );
+        }
+        if let Some(id) = pk {
+            let primary: Vec<String> = groups::primary_members(tx, id)?
+                .into_iter()
+                .filter(|u| !members.contains(u))
+                .filter_map(|u| users::get(tx, u).ok().flatten().map(|r| r.username))
+                .collect();
+            if !primary.is_empty() {
+                errs.add(
+                    format!("{schema}.users"),
+                    format!(
+                        "This group is primary for the following users: {}. You can't remove them.",
+                        primary.join(", ")
+                    ),
+                );
+            }
+            if let Some(group) = groups::get(tx, id)?
+                && group.gid == builtin::ADMINISTRATORS_GID
+                && let Some(root) = users::by_uid(tx, 0)?
+                && !members.contains(&root.id)
+            {
+                errs.add(
+                    format!("{schema}.users"),
+                    "The root user must remain a member of the builtin_administrators group.",
+                );
+            }
+        } else if let Some(root) = users::by_uid(tx, 0)?
+            && members.contains(&root.id)
+        {
+            errs.add(format!("{schema}.users"), "Cannot add the root user to this group.");
+        }
+    }
+    if let Some(cmds) = data.sudo_commands {
+        sudo::validate_sudo_commands(errs, &format!("{schema}.sudo_commands"), cmds);
+    }
+    if let Some(cmds) = data.sudo_commands_nopasswd {
+        sudo::validate_sudo_commands(errs, &format!("{schema}.sudo_commands_nopasswd"), cmds);
+    }
+    Ok(())
+}
+
+impl Accounts {
+    /// `group.create`: returns the new id.
+    pub async fn group_create(&self, data: GroupCreate) -> Result<i64, Error> {
+        let id = self
+            .store()
+            .write(move |tx| {
+                let mut errs = ValidationErrors::new();
+                let changes = GroupChanges {
+                    name: Some(&data.name),
+                    gid: data.gid,
+                    smb: Some(data.smb),
+                    users: Some(&data.users),
+                    sudo_commands: Some(&data.sudo_commands),
+                    sudo_commands_nopasswd: Some(&data.sudo_commands_nopasswd),
+                    userns_idmap: data.userns_idmap.is_some(),
+                };
+                common_validation(tx, &mut errs, "group_create", &changes, None)?;
+                errs.check()?;
+                let gid = match data.gid {
+                    Some(g) => g,
+                    None => next_free_id(&groups::used_gids(tx)?, &[]),
+                };
+                let row = GroupRow {
+                    id: 0,
+                    gid,
+                    name: data.name.clone(),
+                    builtin: false,
+                    smb: data.smb,
+                    sudo_commands: data.sudo_commands.clone(),
+                    sudo_commands_nopasswd: data.sudo_commands_nopasswd.clone(),
+                    userns_idmap: data.userns_idmap.and_then(|v| serde_json::to_value(v).ok()),
+                };
+                let id = groups::insert(tx, &row)?;
+                groups::set_aux_members(tx, id, &data.users)?;
+                Ok::<_, Error>(id)
+            })
+            .await?;
+        self.bump_roles_generation();
+        tracing::info!(group_id = id, "group created");
+        Ok(id)
+    }
+
+    /// `group.update`: returns the id.
+    pub async fn group_update(&self, id: i64, data: GroupUpdate) -> Result<i64, Error> {
+        if id > 100_000_000 {
+            return Err(Error::call(
+                errno::EPERM,
+                "Groups provided by a directory service must be modified through the identity provider \
+                 (LDAP server or domain controller).",
+            ));
+        }
+        self.store()
+            .write(move |tx| {
+                let old = groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
+                let immutable = old.builtin && !builtin::ALTERABLE_GIDS.contains(&old.gid);
+                let gid_change = data.gid.filter(|g| *g != old.gid);
+                let mut errs = ValidationErrors::new();
+                let changes = GroupChanges {
+                    name: data.name.as_deref(),
+                    gid: gid_change,
+                    smb: data.smb,
+                    users: data.users.as_deref(),
+                    sudo_commands: data.sudo_commands.as_deref(),
+                    sudo_commands_nopasswd: data.sudo_commands_nopasswd.as_deref(),
+                    userns_idmap: data.userns_idmap.is_some(),
+                };
+                common_validation(tx, &mut errs, "group_update", &changes, Some(id))?;
+                if immutable {
+                    errs.add("group_update.id", "Immutable groups cannot be changed");
+                } else if old.builtin {
+                    let changed = [
+                        (
+                            "sudo_commands",
+                            data.sudo_commands.as_ref().is_some_and(|v| *v != old.sudo_commands),
+                        ),
+                        (
+                            "sudo_commands_nopasswd",
+                            data.sudo_commands_nopasswd
+                                .as_ref()
+                                .is_some_and(|v| *v != old.sudo_commands_nopasswd),
+                        ),
+                        ("smb", data.smb.is_some_and(|v| v != old.smb)),
+                        ("name", data.name.as_ref().is_some_and(|v| *v != old.name)),
+                    ];
+                    for (key, is_changed) in changed {
+                        if is_changed {
+                            errs.add(
+                                format!("group_update.{key}"),
+                                "This configuration parameter may not be changed for builtin groups.",
+                            );
+                        }
+                    }
+                }
+                errs.check()?;
+                let mut row = old.clone();
+                if let Some(v) = gid_change {
+                    row.gid = v;
+                }
+                if let Some(v) = &data.name {
+                    row.name = v.clone();
+                }
+                if let Some(v) = data.smb {
+                    row.smb = v;
+                }
+                if let Some(v) = &data.sudo_commands {
+                    row.sudo_commands = v.clone();
+                }
+                if let Some(v) = &data.sudo_commands_nopasswd {
+                    row.sudo_commands_nopasswd = v.clone();
+                }
+                if let Some(v) = &data.userns_idmap {
+                    row.userns_idmap = v.and_then(|v| serde_json::to_value(v).ok());
+                }
+                groups::update(tx, &row)?;
+                if let Some(members) = &data.users {
+                    let primary = groups::primary_members(tx, id)?;
+                    let aux: Vec<i64> = members.iter().copied().filter(|u| !primary.contains(u)).collect();
+                    groups::set_aux_members(tx, id, &aux)?;
+                }
+                Ok::<_, Error>(())
+            })
+            .await?;
+        self.bump_roles_generation();
+        tracing::info!(group_id = id, "group updated");
+        Ok(id)
+    }
+
+    /// `group.delete`: returns the id.
+    pub async fn group_delete(&self, id: i64, options: GroupDeleteOptions) -> Result<i64, Error> {
+        if id > 100_000_000 {
+            return Err(Error::call(
+                errno::EPERM,
+                "Groups provided by a directory service must be deleted from the identity provider \
+                 (LDAP server or domain controller).",
+            ));
+        }
+        self.store()
+            .write(move |tx| {
+                let group =
+                    groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
+                if group.builtin {
+                    return Err(Error::call(errno::EACCES, "A built-in group cannot be deleted."));
+                }
+                let nogroup =
+                    groups::by_gid(tx, builtin::NOGROUP_GID)?.ok_or_else(|| Error::internal("nogroup missing"))?;
+                for user_id in groups::primary_members(tx, id)? {
+                    if options.delete_users {
+                        users::delete(tx, user_id)?;
+                    } else if let Some(mut row) = users::get(tx, user_id)? {
+                        row.group_id = nogroup.id;
+                        users::update(tx, &row)?;
+                    }
+                }
+                groups::delete(tx, id)?;
+                Ok::<_, Error>(())
+            })
+            .await?;
+        self.bump_roles_generation();
+        tracing::info!(group_id = id, "group deleted");
+        Ok(id)
+    }
+}

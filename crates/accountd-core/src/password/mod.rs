@@ -1,0 +1,12 @@
+//! Password hashing (argon2id, off the async runtime), SMB NT hashes and random passwords.
+//!
+//! Cleartext passwords never reach a log line or a `Debug` output: hold them in [`Secret`].
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+
+mod hasher;
+mod secret;
+mod smb;
+
+pub use hasher::{Argon2Params, PasswordHasher};
+pub use secret::Secret;
+pub use smb::{RANDOM_PASSWORD_LEN, nt_hash, random_password};

@@ -1,0 +1,213 @@
+//! `user.create`.
+
+use std::path::Path;
+
+use accountd_api::types::user::{UserCreate, UserWithPassword};
+use accountd_store::Transaction;
+use accountd_store::groups::{self, GroupRow};
+use accountd_store::users::{self, UserRow};
+use serde_json::Value;
+
+use super::validate::{Combined, Supplied, common_validation, next_free_id};
+use crate::accounts::Accounts;
+use crate::caller::Caller;
+use crate::entry::builtin;
+use crate::error::{Error, ValidationErrors, errno};
+use crate::password::{nt_hash, random_password};
+use crate::{home, users::present_user};
+
+const SCHEMA: &str = "user_create";
+
+/// What the writer needs besides the input: precomputed hashes and settings.
+struct Prepared {
+    data: UserCreate,
+    unixhash: String,
+    smbhash: String,
+    now_ms: i64,
+    reserved_uids: Vec<i64>,
+    home_root: std::path::PathBuf,
+}
+
+impl Accounts {
+    /// `user.create`.
+    pub async fn user_create(&self, caller: &Caller, mut data: UserCreate) -> Result<Value, Error> {
+        if data.group.is_some() == data.group_create {
+            return Err(Error::invalid(
+                "user_create.group",
+                "Enter either a group name or create a new group to continue.",
+            ));
+        }
+        if data.email.as_deref() == Some("") {
+            data.email = None;
+        }
+        let password = if data.random_password && data.password.is_none() {
+            Some(random_password())
+        } else {
+            data.password.clone()
+        };
+        let (unixhash, smbhash) = match &password {
+            Some(p) if !data.password_disabled => (self.inner.hasher.hash(p.clone()).await?, nt_hash(p)),
+            _ => ("*".to_string(), "*".to_string()),
+        };
+        let prepared = Prepared {
+            data,
+            unixhash,
+            smbhash,
+            now_ms: self.now_ms(),
+            reserved_uids: self.reserved_uids(),
+            home_root: self.config().home_root.clone(),
+        };
+        let (id, uid) = self.store().write(move |tx| insert_user(tx, prepared)).await?;
+        self.release_uid(uid);
+        self.bump_roles_generation();
+        tracing::info!(user_id = id, uid, "user created");
+        let entry = self
+            .user_entry(id)
+            .await?
+            .ok_or_else(|| Error::internal("created user vanished"))?;
+        present_user(&UserWithPassword { entry, password }, Some(caller))
+    }
+}
+
+fn insert_user(tx: &Transaction<'_>, p: Prepared) -> Result<(i64, i64), Error> {
+    let d = &p.data;
+    let mut errs = ValidationErrors::new();
+    let mut group_ids: Vec<i64> = d.group.into_iter().collect();
+    group_ids.extend(&d.groups);
+    let supplied = Supplied {
+        uid: d.uid,
+        username: Some(&d.username),
+        full_name: Some(&d.full_name),
+        email: Some(d.email.as_deref()),
+        home: Some(&d.home),
+        home_mode: Some(&d.home_mode),
+        groups: Some(&d.groups),
+        shell: Some(&d.shell),
+        sudo_commands: Some(&d.sudo_commands),
+        sudo_commands_nopasswd: Some(&d.sudo_commands_nopasswd),
+        password: d.password.as_deref(),
+        random_password: d.random_password,
+        password_disabled: Some(d.password_disabled),
+        ssh_password_enabled: Some(d.ssh_password_enabled),
+        smb: Some(d.smb),
+        userns_idmap: d.userns_idmap.is_some(),
+        sshpubkey: d.sshpubkey.as_deref(),
+    };
+    let combined = Combined {
+        smb: d.smb,
+        password_disabled: d.password_disabled,
+        ssh_password_enabled: d.ssh_password_enabled,
+        home: &d.home,
+        home_create: d.home_create,
+        shell: &d.shell,
+        username: &d.username,
+        group_ids: group_ids.clone(),
+    };
+    common_validation(tx, &mut errs, SCHEMA, &supplied, &combined, None, &p.home_root)?;
+    if d.sshpubkey.as_deref().is_some_and(|k| !k.trim().is_empty())
+        && !d.home.starts_with(&*p.home_root.to_string_lossy())
+    {
+        errs.add(
+            "user_create.sshpubkey",
+            format!(
+                "{}: the user home directory must be set to a writable path located within a data pool.",
+                d.home
+            ),
+        );
+    }
+    errs.check()?;
+
+    // Primary group: given, or reused/created from the user name.
+    let group: GroupRow = if d.group_create {
+        match groups::by_name(tx, &d.username)? {
+            Some(g) => g,
+            None => {
+                let gid = next_free_id(&groups::used_gids(tx)?, &[]);
+                let mut row = GroupRow {
+                    id: 0,
+                    gid,
+                    name: d.username.clone(),
+                    builtin: false,
+                    smb: false,
+                    sudo_commands: Vec::new(),
+                    sudo_commands_nopasswd: Vec::new(),
+                    userns_idmap: None,
+                };
+                row.id = groups::insert(tx, &row)?;
+                row
+            }
+        }
+    } else {
+        let id = d.group.unwrap_or_default();
+        groups::get(tx, id)?
+            .ok_or_else(|| Error::invalid_errno("user_create.group", format!("Group {id} not found"), errno::ENOENT))?
+    };
+
+    let mut aux = d.groups.clone();
+    if d.smb
+        && let Some(users_group) = groups::by_gid(tx, builtin::USERS_GID)?
+        && !aux.contains(&users_group.id)
+    {
+        aux.push(users_group.id);
+    }
+
+    let uid = match d.uid {
+        Some(uid) => uid,
+        None => next_free_id(&users::used_uids(tx)?, &p.reserved_uids),
+    };
+    let home_path = if d.home_create && d.home != home::DEFAULT_HOME {
+        Path::new(&d.home).join(&d.username).to_string_lossy().into_owned()
+    } else {
+        d.home.clone()
+    };
+    let managed = crate::entry::home_is_managed(&home_path, &p.home_root);
+    let password_set = d.password.is_some() || d.random_password;
+    let row = UserRow {
+        id: 0,
+        uid,
+        username: d.username.clone(),
+        unixhash: p.unixhash.clone(),
+        smbhash: if d.smb { p.smbhash.clone() } else { "*".to_string() },
+        home: home_path.clone(),
+        shell: d.shell.clone(),
+        full_name: d.full_name.clone(),
+        builtin: false,
+        smb: d.smb,
+        userns_idmap: d.userns_idmap.and_then(|v| serde_json::to_value(v).ok()),
+        group_id: group.id,
+        password_disabled: d.password_disabled,
+        ssh_password_enabled: d.ssh_password_enabled,
+        locked: d.locked,
+        sudo_commands: d.sudo_commands.clone(),
+        sudo_commands_nopasswd: d.sudo_commands_nopasswd.clone(),
+        email: d.email.clone(),
+        sshpubkey: if managed {
+            None
+        } else {
+            d.sshpubkey.clone().filter(|k| !k.trim().is_empty())
+        },
+        last_password_change: password_set.then_some(p.now_ms),
+        password_history: Vec::new(),
+    };
+    let id = users::insert(tx, &row)?;
+    users::set_aux_groups(tx, id, &aux)?;
+
+    // Filesystem last: everything that can fail in the database has succeeded.
+    if d.home_create && d.home != home::DEFAULT_HOME {
+        let mode = home::parse_home_mode(&d.home_mode).unwrap_or(home::DEFAULT_HOME_MODE);
+        let skel = Path::new(home::SKEL_PATH);
+        home::create_home(
+            &p.home_root,
+            Path::new(&d.home),
+            &d.username,
+            mode,
+            uid as u32,
+            group.gid as u32,
+            skel.is_dir().then_some(skel),
+        )?;
+    }
+    if managed && let Some(keys) = d.sshpubkey.as_deref() {
+        home::write_authorized_keys(Path::new(&home_path), Some(keys), uid as u32, group.gid as u32)?;
+    }
+    Ok((id, uid))
+}

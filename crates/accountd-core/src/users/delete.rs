@@ -1,0 +1,75 @@
+//! `user.delete`.
+
+use std::path::Path;
+
+use accountd_api::types::user::UserDeleteOptions;
+use accountd_store::{Transaction, groups, users};
+
+use super::admins::password_admins;
+use crate::accounts::Accounts;
+use crate::caller::Caller;
+use crate::entry::builtin;
+use crate::error::{Error, errno};
+use crate::home;
+
+impl Accounts {
+    /// `user.delete`: returns the id.
+    pub async fn user_delete(&self, caller: &Caller, id: i64, options: UserDeleteOptions) -> Result<i64, Error> {
+        if id > 100_000_000 {
+            return Err(Error::call(
+                errno::EPERM,
+                "Users provided by a directory service must be deleted from the identity provider \
+                 (LDAP server or domain controller).",
+            ));
+        }
+        let caller_id = caller.user_id;
+        let home_root = self.config().home_root.clone();
+        self.store()
+            .write(move |tx| delete_user(tx, id, caller_id, options, &home_root))
+            .await?;
+        self.bump_roles_generation();
+        tracing::info!(user_id = id, "user deleted");
+        Ok(id)
+    }
+}
+
+fn delete_user(
+    tx: &Transaction<'_>,
+    id: i64,
+    caller_id: i64,
+    options: UserDeleteOptions,
+    home_root: &Path,
+) -> Result<(), Error> {
+    let user = users::get(tx, id)?.ok_or_else(|| Error::not_found(format!("User {id} does not exist")))?;
+    if user.id == caller_id {
+        return Err(Error::call(errno::EINVAL, "Cannot delete the currently active user"));
+    }
+    if user.builtin {
+        return Err(Error::call(errno::EINVAL, "Cannot delete a built-in user"));
+    }
+    if user.uid == builtin::TRUENAS_ADMIN_ID {
+        return Err(Error::call(errno::EINVAL, "Cannot delete an immutable user"));
+    }
+    let admins = password_admins(tx)?;
+    if admins.iter().any(|u| u.id == id) && admins.len() == 1 {
+        return Err(Error::call(
+            errno::EACCES,
+            "Cannot delete the last local administrator that can log in with a password.",
+        ));
+    }
+    users::delete(tx, id)?;
+    if options.delete_group
+        && let Some(group) = groups::get(tx, user.group_id)?
+        && !group.builtin
+        && groups::aux_members(tx, group.id)?.is_empty()
+        && groups::primary_members(tx, group.id)?.is_empty()
+    {
+        groups::delete(tx, group.id)?;
+    }
+    if crate::entry::home_is_managed(&user.home, home_root)
+        && let Err(e) = home::remove_ssh_dir(Path::new(&user.home))
+    {
+        tracing::warn!(user_id = id, error = %e, "removing ~/.ssh failed");
+    }
+    Ok(())
+}

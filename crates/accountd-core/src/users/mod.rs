@@ -1,0 +1,276 @@
+//! `user.*` services.
+
+mod admins;
+mod create;
+mod delete;
+pub mod names;
+mod password;
+pub mod present;
+mod update;
+pub(crate) mod validate;
+
+use std::collections::BTreeMap;
+
+use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_api::types::user::{GetUserObjQuery, UserEntry, UserObj};
+use accountd_query::{Column, ColumnKind};
+use accountd_store::users::{self, UserRow};
+use accountd_store::{Connection, StoreError, ToSql};
+use serde_json::Value;
+
+use crate::accounts::Accounts;
+use crate::caller::Caller;
+use crate::entry::Directory;
+use crate::error::{Error, ValidationErrors};
+use crate::querying;
+
+pub use present::present_user;
+
+/// Columns of the `users` table that filters may be pushed down to.
+const USER_COLUMNS: &[Column] = &[
+    Column {
+        field: "id",
+        sql: "id",
+        kind: ColumnKind::Integer,
+        nullable: false,
+    },
+    Column {
+        field: "uid",
+        sql: "uid",
+        kind: ColumnKind::Integer,
+        nullable: false,
+    },
+    Column {
+        field: "username",
+        sql: "username",
+        kind: ColumnKind::Text,
+        nullable: false,
+    },
+    Column {
+        field: "home",
+        sql: "home",
+        kind: ColumnKind::Text,
+        nullable: false,
+    },
+    Column {
+        field: "shell",
+        sql: "shell",
+        kind: ColumnKind::Text,
+        nullable: false,
+    },
+    Column {
+        field: "full_name",
+        sql: "full_name",
+        kind: ColumnKind::Text,
+        nullable: false,
+    },
+    Column {
+        field: "builtin",
+        sql: "builtin",
+        kind: ColumnKind::Bool,
+        nullable: false,
+    },
+    Column {
+        field: "smb",
+        sql: "smb",
+        kind: ColumnKind::Bool,
+        nullable: false,
+    },
+    Column {
+        field: "locked",
+        sql: "locked",
+        kind: ColumnKind::Bool,
+        nullable: false,
+    },
+    Column {
+        field: "password_disabled",
+        sql: "password_disabled",
+        kind: ColumnKind::Bool,
+        nullable: false,
+    },
+    Column {
+        field: "ssh_password_enabled",
+        sql: "ssh_password_enabled",
+        kind: ColumnKind::Bool,
+        nullable: false,
+    },
+    Column {
+        field: "email",
+        sql: "email",
+        kind: ColumnKind::Text,
+        nullable: true,
+    },
+];
+
+/// Reads rows matching a pushdown plan and assembles their entries (on a reader thread).
+fn load_entries(
+    conn: &Connection,
+    where_sql: &str,
+    params: &[accountd_store::rusqlite_types::Value],
+    now_ms: i64,
+    home_root: &std::path::Path,
+) -> Result<Vec<UserEntry>, StoreError> {
+    let args: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
+    let rows = users::select(conn, where_sql, &args)?;
+    let dir = Directory::load_for_users(conn, &rows)?;
+    Ok(rows.iter().map(|r| dir.user_entry(r, now_ms, home_root)).collect())
+}
+
+impl Accounts {
+    /// `user.query`.
+    pub async fn user_query(
+        &self,
+        caller: &Caller,
+        filters: &[Vec<Value>],
+        options: &WireOptions,
+    ) -> Result<Value, Error> {
+        let query = querying::parse(filters, options)?;
+        let plan = accountd_query::plan_sql(&query.filters, USER_COLUMNS);
+        let params = querying::sql_params(&plan);
+        let now = self.now_ms();
+        let home_root = self.config().home_root.clone();
+        let entries = self
+            .store()
+            .read(move |conn| load_entries(conn, &plan.where_sql, &params, now, &home_root))
+            .await?;
+        let values = entries
+            .iter()
+            .map(|e| present_user(e, Some(caller)))
+            .collect::<Result<Vec<_>, _>>()?;
+        querying::run(values, &query)
+    }
+
+    /// `user.get_instance`.
+    pub async fn user_get_instance(&self, caller: &Caller, id: i64, options: &WireOptions) -> Result<Value, Error> {
+        let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
+        let mut options = options.clone();
+        options.get = true;
+        match self.user_query(caller, &filters, &options).await {
+            Err(Error::Exception(m)) if m == "MatchNotFound()" => {
+                Err(Error::not_found(format!("User {id} does not exist")))
+            }
+            other => other,
+        }
+    }
+
+    /// One user's entry, unredacted (for internal use and for building results).
+    pub async fn user_entry(&self, id: i64) -> Result<Option<UserEntry>, Error> {
+        let now = self.now_ms();
+        let home_root = self.config().home_root.clone();
+        let mut entries = self
+            .store()
+            .read(move |conn| {
+                load_entries(
+                    conn,
+                    "id = ?1",
+                    &[accountd_store::rusqlite_types::Value::Integer(id)],
+                    now,
+                    &home_root,
+                )
+            })
+            .await?;
+        Ok(entries.pop())
+    }
+
+    /// `user.get_next_uid`: reserves the returned uid for the configured time.
+    pub async fn user_get_next_uid(&self) -> Result<i64, Error> {
+        let used = self.store().read(|conn| users::used_uids(conn)).await?;
+        let now = self.now_ms();
+        let mut reservations = self.inner.uid_reservations.lock().map_err(Error::internal)?;
+        reservations.retain(|_, until| *until > now);
+        let reserved: Vec<i64> = reservations.keys().copied().collect();
+        let uid = validate::next_free_id(&used, &reserved);
+        let ttl = self.config().uid_reservation.as_millis() as i64;
+        reservations.insert(uid, now + ttl);
+        Ok(uid)
+    }
+
+    /// uids reserved by `user.get_next_uid` and not yet expired.
+    pub(crate) fn reserved_uids(&self) -> Vec<i64> {
+        let now = self.now_ms();
+        self.inner
+            .uid_reservations
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .filter(|(_, until)| **until > now)
+                    .map(|(uid, _)| *uid)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn release_uid(&self, uid: i64) {
+        if let Ok(mut r) = self.inner.uid_reservations.lock() {
+            r.remove(&uid);
+        }
+    }
+
+    /// `user.shell_choices`.
+    pub async fn user_shell_choices(&self, group_ids: Vec<i64>) -> Result<BTreeMap<String, String>, Error> {
+        Ok(self
+            .store()
+            .read(move |conn| validate::shell_choices_for(conn, &group_ids))
+            .await?)
+    }
+
+    /// `user.get_user_obj`.
+    pub async fn user_get_user_obj(&self, query: GetUserObjQuery) -> Result<UserObj, Error> {
+        let mut errs = ValidationErrors::new();
+        let username = query.username.clone().filter(|u| !u.is_empty());
+        if username.is_none() && query.uid.is_none() {
+            errs.add(
+                "get_user_obj.username",
+                "Either \"username\" or \"uid\" must be specified.",
+            );
+        }
+        if username.is_some() && query.uid.is_some() {
+            errs.add(
+                "get_user_obj.username",
+                "\"username\" and \"uid\" may not be simultaneously specified",
+            );
+        }
+        errs.check()?;
+        let lookup_name = username.clone();
+        let found: Option<(UserRow, Vec<i64>, Option<String>)> = self
+            .store()
+            .read(move |conn| {
+                let row = match (&lookup_name, query.uid) {
+                    (Some(name), _) => users::by_username(conn, name)?,
+                    (None, Some(uid)) => users::by_uid(conn, uid)?,
+                    (None, None) => None,
+                };
+                let Some(row) = row else {
+                    return Ok::<_, StoreError>(None);
+                };
+                let dir = Directory::load_for_users(conn, std::slice::from_ref(&row))?;
+                let gids = dir
+                    .user_group_ids(&row)
+                    .iter()
+                    .filter_map(|id| dir.group(*id).map(|g| g.gid))
+                    .collect();
+                let sid = row.smb.then(|| format!("{}-{}", dir.server_sid(), 20000 + row.id));
+                Ok(Some((row, gids, sid)))
+            })
+            .await?;
+        let Some((row, gids, sid)) = found else {
+            return Err(Error::Exception(match username {
+                Some(name) => format!("'{name}: user with this name does not exist'"),
+                None => format!("'{}: user with this id does not exist'", query.uid.unwrap_or_default()),
+            }));
+        };
+        let pw_gid = gids.first().copied().unwrap_or_default();
+        Ok(UserObj {
+            pw_name: row.username,
+            pw_gecos: row.full_name,
+            pw_dir: row.home,
+            pw_shell: row.shell,
+            pw_uid: row.uid,
+            pw_gid,
+            grouplist: query.get_groups.then_some(gids),
+            sid: if query.sid_info { sid } else { None },
+            source: "LOCAL".to_string(),
+            local: true,
+        })
+    }
+}

@@ -1,0 +1,206 @@
+//! Passwords: `user.set_password`, first-boot administrator setup.
+
+use accountd_api::Role;
+use accountd_api::types::user::{AdminUsername, SetPasswordData};
+use accountd_store::StoreError;
+use accountd_store::groups::{self, GroupRow};
+use accountd_store::users::{self, UserRow};
+
+use super::admins::password_admins;
+use super::update::MAX_PASSWORD_HISTORY;
+use crate::accounts::Accounts;
+use crate::caller::Caller;
+use crate::entry::builtin;
+use crate::error::{Error, ValidationErrors, errno};
+use crate::password::nt_hash;
+
+const ATTR: &str = "user.set_password";
+
+impl Accounts {
+    /// `user.has_local_administrator_set_up`.
+    pub async fn has_local_administrator_set_up(&self) -> Result<bool, Error> {
+        Ok(self
+            .store()
+            .read(|conn| Ok::<_, StoreError>(!password_admins(conn)?.is_empty()))
+            .await?)
+    }
+
+    /// `user.set_password`.
+    pub async fn user_set_password(&self, caller: &Caller, data: SetPasswordData) -> Result<(), Error> {
+        let username = data.username.clone();
+        let is_full_admin = caller.has(Role::FullAdmin);
+        if !is_full_admin && caller.username != username {
+            return Err(Error::call(
+                errno::EPERM,
+                format!("{username}: currently authenticated credential may not reset password for this user."),
+            ));
+        }
+        let lookup = username.clone();
+        let entry = self.store().read(move |conn| users::by_username(conn, &lookup)).await?;
+        let mut errs = ValidationErrors::new();
+        if entry.is_none() {
+            errs.add(format!("{ATTR}.username"), format!("{username}: user does not exist."));
+        }
+        if !is_full_admin {
+            match &data.old_password {
+                None => errs.add(
+                    format!("{ATTR}.old_password"),
+                    "FULL_ADMIN role is required in order to bypass check for current password.",
+                ),
+                Some(old) => {
+                    let phc = entry
+                        .as_ref()
+                        .filter(|u| !u.password_disabled && !u.locked)
+                        .map(|u| u.unixhash.clone());
+                    if !self.inner.hasher.verify(old.clone(), phc).await {
+                        errs.add(
+                            format!("{ATTR}.old_password"),
+                            format!("{username}: failed to validate password."),
+                        );
+                    }
+                }
+            }
+        }
+        std::mem::take(&mut errs).check()?;
+        let Some(entry) = entry else {
+            return Err(Error::internal("user vanished"));
+        };
+        if entry.password_disabled {
+            errs.add(
+                format!("{ATTR}.username"),
+                format!("{username}: password authentication disabled for user"),
+            );
+        }
+        if entry.locked {
+            errs.add(
+                format!("{ATTR}.username"),
+                format!("{username}: user account is locked."),
+            );
+        }
+        errs.check()?;
+
+        let unixhash = self.inner.hasher.hash(data.new_password.clone()).await?;
+        let smbhash = nt_hash(&data.new_password);
+        let now = self.now_ms();
+        let id = entry.id;
+        self.store()
+            .write(move |tx| {
+                let mut row = users::get(tx, id)?.ok_or_else(|| Error::internal("user vanished"))?;
+                row.password_history.push(row.unixhash.clone());
+                while row.password_history.len() > MAX_PASSWORD_HISTORY {
+                    row.password_history.remove(0);
+                }
+                row.unixhash = unixhash;
+                if row.smb {
+                    row.smbhash = smbhash;
+                }
+                row.last_password_change = Some(now);
+                users::update(tx, &row)?;
+                Ok::<_, Error>(())
+            })
+            .await?;
+        tracing::info!(user_id = id, "password changed");
+        Ok(())
+    }
+
+    /// `user.setup_local_administrator`.
+    pub async fn setup_local_administrator(&self, username: AdminUsername, password: String) -> Result<(), Error> {
+        let unixhash = self.inner.hasher.hash(password.clone()).await?;
+        let smbhash = nt_hash(&password);
+        let now = self.now_ms();
+        self.store()
+            .write(move |tx| {
+                if !password_admins(tx)?.is_empty() {
+                    return Err(Error::call(errno::EEXIST, "Local administrator is already set up"));
+                }
+                let mut root = users::by_uid(tx, 0)?.ok_or_else(|| Error::internal("root user missing"))?;
+                match username {
+                    AdminUsername::Root => {
+                        root.unixhash = unixhash;
+                        root.password_disabled = false;
+                        root.locked = false;
+                        root.last_password_change = Some(now);
+                        users::update(tx, &root)?;
+                    }
+                    AdminUsername::TruenasAdmin => {
+                        create_truenas_admin(tx, unixhash, smbhash, now)?;
+                        root.unixhash = "*".to_string();
+                        root.password_disabled = true;
+                        users::update(tx, &root)?;
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        self.bump_roles_generation();
+        tracing::info!(?username, "local administrator set up");
+        Ok(())
+    }
+}
+
+fn exists_error(what: String) -> Error {
+    Error::call(
+        errno::EEXIST,
+        format!("{what}, setting up local administrator is not possible"),
+    )
+}
+
+fn create_truenas_admin(
+    tx: &accountd_store::Transaction<'_>,
+    unixhash: String,
+    _smbhash: String,
+    now: i64,
+) -> Result<(), Error> {
+    let id = builtin::TRUENAS_ADMIN_ID;
+    if users::by_uid(tx, id)?.is_some() {
+        return Err(exists_error(format!("A user with uid={id} already exists")));
+    }
+    if users::by_username(tx, "truenas_admin")?.is_some() {
+        return Err(exists_error("'truenas_admin' user already exists".to_string()));
+    }
+    if groups::by_gid(tx, id)?.is_some() {
+        return Err(exists_error(format!("A group with gid={id} already exists")));
+    }
+    if groups::by_name(tx, "truenas_admin")?.is_some() {
+        return Err(exists_error("'truenas_admin' group already exists".to_string()));
+    }
+    let group = GroupRow {
+        id: 0,
+        gid: id,
+        name: "truenas_admin".to_string(),
+        builtin: false,
+        smb: false,
+        sudo_commands: Vec::new(),
+        sudo_commands_nopasswd: Vec::new(),
+        userns_idmap: None,
+    };
+    let group_id = groups::insert(tx, &group)?;
+    let admins = groups::by_gid(tx, builtin::ADMINISTRATORS_GID)?
+        .ok_or_else(|| Error::internal("builtin_administrators missing"))?;
+    let row = UserRow {
+        id: 0,
+        uid: id,
+        username: "truenas_admin".to_string(),
+        unixhash,
+        smbhash: "*".to_string(),
+        home: "/home/truenas_admin".to_string(),
+        shell: "/usr/bin/zsh".to_string(),
+        full_name: "Local Administrator".to_string(),
+        builtin: false,
+        smb: false,
+        userns_idmap: None,
+        group_id,
+        password_disabled: false,
+        ssh_password_enabled: false,
+        locked: false,
+        sudo_commands: Vec::new(),
+        sudo_commands_nopasswd: vec!["ALL".to_string()],
+        email: None,
+        sshpubkey: None,
+        last_password_change: Some(now),
+        password_history: Vec::new(),
+    };
+    let user_id = users::insert(tx, &row)?;
+    users::set_aux_groups(tx, user_id, &[admins.id])?;
+    Ok(())
+}

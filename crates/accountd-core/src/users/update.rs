@@ -1,0 +1,321 @@
+//! `user.update`.
+
+use std::path::Path;
+
+use accountd_api::types::user::{UserUpdate, UserWithPassword};
+use accountd_store::Transaction;
+use accountd_store::groups::{self, GroupRow};
+use accountd_store::users::{self, UserRow};
+use serde_json::Value;
+
+use super::admins::{full_admins, password_admins};
+use super::validate::{Combined, Supplied, common_validation};
+use crate::accounts::Accounts;
+use crate::caller::Caller;
+use crate::entry::builtin;
+use crate::error::{Error, ValidationErrors, errno};
+use crate::home;
+use crate::password::{nt_hash, random_password};
+use crate::users::present_user;
+
+const SCHEMA: &str = "user_update";
+/// Old password hashes kept per user.
+pub(crate) const MAX_PASSWORD_HISTORY: usize = 10;
+
+struct Prepared {
+    id: i64,
+    data: UserUpdate,
+    new_password: Option<(String, String, String)>,
+    now_ms: i64,
+    home_root: std::path::PathBuf,
+}
+
+impl Accounts {
+    /// `user.update`.
+    pub async fn user_update(&self, caller: &Caller, id: i64, mut data: UserUpdate) -> Result<Value, Error> {
+        if id > 100_000_000 {
+            return Err(Error::call(
+                errno::EPERM,
+                "Users provided by a directory service must be modified through the identity provider \
+                 (LDAP server or domain controller).",
+            ));
+        }
+        if self.user_entry(id).await?.is_none() {
+            return Err(Error::not_found(format!("User {id} does not exist")));
+        }
+        if let Some(Some(email)) = &data.email
+            && email.is_empty()
+        {
+            data.email = Some(None);
+        }
+        let given = data.password.clone().flatten();
+        let cleartext = match (data.random_password, &given) {
+            (Some(true), None) => Some(random_password()),
+            (_, Some(p)) => Some(p.clone()),
+            _ => None,
+        };
+        let new_password = match &cleartext {
+            Some(p) => Some((p.clone(), self.inner.hasher.hash(p.clone()).await?, nt_hash(p))),
+            None => None,
+        };
+        let prepared = Prepared {
+            id,
+            data,
+            new_password,
+            now_ms: self.now_ms(),
+            home_root: self.config().home_root.clone(),
+        };
+        self.store().write(move |tx| apply_update(tx, prepared)).await?;
+        self.bump_roles_generation();
+        tracing::info!(user_id = id, "user updated");
+        let entry = self
+            .user_entry(id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("User {id} does not exist")))?;
+        present_user(
+            &UserWithPassword {
+                entry,
+                password: cleartext,
+            },
+            Some(caller),
+        )
+    }
+}
+
+fn apply_update(tx: &Transaction<'_>, p: Prepared) -> Result<(), Error> {
+    let d = &p.data;
+    let old = users::get(tx, p.id)?.ok_or_else(|| Error::not_found(format!("User {} does not exist", p.id)))?;
+    let immutable = old.builtin || old.uid == builtin::TRUENAS_ADMIN_ID;
+    let mut errs = ValidationErrors::new();
+
+    if d.password_disabled == Some(true) {
+        let remaining = password_admins(tx)?.into_iter().filter(|u| u.id != old.id).count();
+        let is_admin = password_admins(tx)?.iter().any(|u| u.id == old.id);
+        if is_admin && remaining == 0 {
+            errs.add(
+                "user_update.password_disabled",
+                "After disabling password authentication for this user no local administrator will be able to \
+                 log in with a password.",
+            );
+        }
+    }
+
+    let group: GroupRow = match d.group {
+        Some(None) => {
+            errs.add("user_update.group", "User must have a primary group");
+            None
+        }
+        Some(Some(gid)) => {
+            let g = groups::get(tx, gid)?;
+            if g.is_none() {
+                errs.add_errno("user_update.group", format!("Group {gid} not found"), errno::ENOENT);
+            }
+            g
+        }
+        None => groups::get(tx, old.group_id)?,
+    }
+    .map_or_else(
+        || {
+            errs.clone().check()?;
+            Err(Error::internal("primary group missing"))
+        },
+        Ok,
+    )?;
+    errs.clone().check()?;
+
+    let old_aux = users::aux_groups(tx, old.id)?;
+    let mut group_ids = vec![group.id];
+    group_ids.extend(d.groups.as_ref().filter(|g| !g.is_empty()).unwrap_or(&old_aux));
+
+    if d.locked == Some(true) {
+        let remaining = full_admins(tx)?
+            .into_iter()
+            .filter(|u| !u.locked && u.id != old.id)
+            .count();
+        if remaining == 0 {
+            errs.add(
+                "user_update.locked",
+                "After locking this user no local users will have FULL_ADMIN role",
+            );
+        }
+    }
+
+    let home_now = d.home.as_deref().unwrap_or(&old.home);
+    let shell_now = d.shell.as_deref().unwrap_or(&old.shell);
+    let supplied = Supplied {
+        uid: None,
+        username: d.username.as_deref(),
+        full_name: d.full_name.as_deref(),
+        email: d.email.as_ref().map(|e| e.as_deref()),
+        home: d.home.as_deref(),
+        home_mode: d.home_mode.as_deref(),
+        groups: d.groups.as_deref(),
+        shell: d.shell.as_deref(),
+        sudo_commands: d.sudo_commands.as_deref(),
+        sudo_commands_nopasswd: d.sudo_commands_nopasswd.as_deref(),
+        password: d.password.as_ref().and_then(|p| p.as_deref()),
+        random_password: d.random_password == Some(true),
+        password_disabled: d.password_disabled,
+        ssh_password_enabled: d.ssh_password_enabled,
+        smb: d.smb,
+        userns_idmap: d.userns_idmap.as_ref().is_some_and(Option::is_some),
+        sshpubkey: d.sshpubkey.as_ref().and_then(|k| k.as_deref()),
+    };
+    let combined = Combined {
+        smb: d.smb.unwrap_or(old.smb),
+        password_disabled: d.password_disabled.unwrap_or(old.password_disabled),
+        ssh_password_enabled: d.ssh_password_enabled.unwrap_or(old.ssh_password_enabled),
+        home: home_now,
+        home_create: d.home_create.unwrap_or(false),
+        shell: shell_now,
+        username: d.username.as_deref().unwrap_or(&old.username),
+        group_ids: group_ids.clone(),
+    };
+    common_validation(tx, &mut errs, SCHEMA, &supplied, &combined, Some(&old), &p.home_root)?;
+
+    if d.sshpubkey
+        .as_ref()
+        .and_then(|k| k.as_deref())
+        .is_some_and(|k| !k.trim().is_empty())
+        && !(old.uid == 0
+            || old.uid == builtin::TRUENAS_ADMIN_ID
+            || crate::entry::home_is_managed(home_now, &p.home_root))
+    {
+        errs.add(
+            "user_update.sshpubkey",
+            "Home directory is not writable, leave this blank\"",
+        );
+    }
+
+    if immutable {
+        if d.home_mode.is_some() {
+            errs.add("user_update.home_mode", "This attribute cannot be changed");
+        }
+        let old_idmap = old.userns_idmap.clone();
+        let changed = [
+            ("group", d.group.is_some_and(|g| g != Some(old.group_id))),
+            ("home", d.home.as_ref().is_some_and(|h| *h != old.home)),
+            ("username", d.username.as_ref().is_some_and(|u| *u != old.username)),
+            ("smb", d.smb.is_some_and(|s| s != old.smb)),
+            (
+                "userns_idmap",
+                d.userns_idmap
+                    .as_ref()
+                    .is_some_and(|v| v.and_then(|v| serde_json::to_value(v).ok()) != old_idmap),
+            ),
+        ];
+        for (field, is_changed) in changed {
+            if is_changed {
+                errs.add(format!("user_update.{field}"), "This attribute cannot be changed");
+            }
+        }
+    }
+
+    if !old.smb && d.smb == Some(true) && p.new_password.is_none() {
+        errs.add(
+            "user_update.smb",
+            "Password must be reset in order to enable SMB authentication",
+        );
+    }
+    errs.check()?;
+
+    let mut row: UserRow = old.clone();
+    if let Some(v) = &d.username {
+        row.username = v.clone();
+    }
+    if let Some(v) = &d.full_name {
+        row.full_name = v.clone();
+    }
+    if let Some(v) = &d.email {
+        row.email = v.clone();
+    }
+    row.group_id = group.id;
+    if let Some(v) = &d.shell {
+        row.shell = v.clone();
+    }
+    if let Some(v) = d.smb {
+        row.smb = v;
+    }
+    if let Some(v) = &d.userns_idmap {
+        row.userns_idmap = v.and_then(|v| serde_json::to_value(v).ok());
+    }
+    if let Some(v) = d.password_disabled {
+        row.password_disabled = v;
+    }
+    if let Some(v) = d.ssh_password_enabled {
+        row.ssh_password_enabled = v;
+    }
+    if let Some(v) = d.locked {
+        row.locked = v;
+    }
+    if let Some(v) = &d.sudo_commands {
+        row.sudo_commands = v.clone();
+    }
+    if let Some(v) = &d.sudo_commands_nopasswd {
+        row.sudo_commands_nopasswd = v.clone();
+    }
+    if let Some((_, unixhash, smbhash)) = &p.new_password {
+        row.password_history.push(old.unixhash.clone());
+        while row.password_history.len() > MAX_PASSWORD_HISTORY {
+            row.password_history.remove(0);
+        }
+        row.unixhash = unixhash.clone();
+        row.smbhash = smbhash.clone();
+        row.last_password_change = Some(p.now_ms);
+    }
+    if !row.smb {
+        row.smbhash = "*".to_string();
+    }
+    if row.password_disabled {
+        row.unixhash = "*".to_string();
+        row.smbhash = "*".to_string();
+    }
+    let mut create_home_in: Option<String> = None;
+    if let Some(h) = &d.home {
+        if d.home_create == Some(true) && h != home::DEFAULT_HOME {
+            row.home = Path::new(h).join(&row.username).to_string_lossy().into_owned();
+            create_home_in = Some(h.clone());
+        } else {
+            row.home = h.clone();
+        }
+    }
+    let managed = crate::entry::home_is_managed(&row.home, &p.home_root);
+    if let Some(keys) = &d.sshpubkey
+        && !managed
+    {
+        row.sshpubkey = keys.clone().filter(|k| !k.trim().is_empty());
+    }
+    users::update(tx, &row)?;
+    if let Some(aux) = &d.groups {
+        users::set_aux_groups(tx, row.id, aux)?;
+    }
+
+    // Filesystem last.
+    if let Some(parent) = create_home_in {
+        let mode = d
+            .home_mode
+            .as_deref()
+            .and_then(home::parse_home_mode)
+            .unwrap_or(home::DEFAULT_HOME_MODE);
+        home::create_home(
+            &p.home_root,
+            Path::new(&parent),
+            &row.username,
+            mode,
+            row.uid as u32,
+            group.gid as u32,
+            None,
+        )?;
+    } else if managed && let Some(mode) = d.home_mode.as_deref().and_then(home::parse_home_mode) {
+        home::set_home_permissions(
+            &p.home_root,
+            Path::new(&row.home),
+            Some(mode),
+            Some((row.uid as u32, group.gid as u32)),
+        )?;
+    }
+    if managed && let Some(keys) = &d.sshpubkey {
+        home::write_authorized_keys(Path::new(&row.home), keys.as_deref(), row.uid as u32, group.gid as u32)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,294 @@
+//! SQL pushdown: turning the parts of a filter list that map onto plain columns into a SQLite `WHERE` clause
+//! that selects a superset of the matching rows (callers re-check every row with [`crate::matches`]).
+
+use serde_json::Value;
+
+use crate::filter::{Filter, Op};
+
+/// The SQL type of a column, which is also the JSON type of the entry field it becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// SQLite INTEGER; the entry holds a JSON integer.
+    Integer,
+    /// SQLite TEXT; the entry holds a JSON string.
+    Text,
+    /// SQLite 0/1; the entry holds a JSON bool.
+    Bool,
+}
+
+/// A column whose value is exactly an entry field (always present in the entry; `null` when NULL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// The entry field (a top-level key).
+    pub field: &'static str,
+    /// The SQL expression yielding it, e.g. `u.bsdusr_username`.
+    pub sql: &'static str,
+    /// Its type.
+    pub kind: ColumnKind,
+    /// Whether it may be NULL.
+    pub nullable: bool,
+}
+
+/// A bound parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SqlValue {
+    /// NULL
+    Null,
+    /// INTEGER
+    Integer(i64),
+    /// REAL
+    Real(f64),
+    /// TEXT
+    Text(String),
+}
+
+/// A pre-filter: `WHERE {where_sql}` with `params` bound to its `?` placeholders in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlPlan {
+    /// The condition; `"1"` when nothing could be pushed.
+    pub where_sql: String,
+    /// Parameters, in placeholder order.
+    pub params: Vec<SqlValue>,
+    /// `true` when the condition selects exactly the matching rows (every filter was pushed exactly).
+    pub exact: bool,
+}
+
+/// Plans the pushdown of `filters` onto `columns`.
+///
+/// Pushed: conditions whose path is exactly a column's field, with operators `= != > >= < <= in nin ^ !^ $ !$`
+/// (case-sensitive, compared with `COLLATE BINARY` whatever the column's collation), on values whose JSON type
+/// fits the column; OR groups are pushed as the OR of their branches' pushable parts. Everything else (regex,
+/// `C` prefix, `rin`/`rnin`, nested paths, `.$date`, type mismatches) is left to the in-memory check and clears
+/// `exact`. An ordering comparison on a nullable column keeps NULL rows (they make TrueNAS raise, so the
+/// in-memory check must see them) and is therefore not exact.
+///
+/// Rows excluded here are never evaluated in memory, so an error another condition would have raised on such a
+/// row (TrueNAS evaluates every row) is not reproduced.
+pub fn plan_sql(filters: &[Filter], columns: &[Column]) -> SqlPlan {
+    let planned = plan_and(filters, columns);
+    SqlPlan {
+        where_sql: planned.sql.unwrap_or_else(|| "1".to_owned()),
+        params: planned.params,
+        exact: planned.exact,
+    }
+}
+
+/// A planned condition; `sql: None` stands for TRUE (nothing pushed).
+struct Planned {
+    sql: Option<String>,
+    params: Vec<SqlValue>,
+    exact: bool,
+}
+
+impl Planned {
+    fn exact(sql: String, params: Vec<SqlValue>) -> Planned {
+        Planned {
+            sql: Some(sql),
+            params,
+            exact: true,
+        }
+    }
+
+    fn nothing() -> Planned {
+        Planned {
+            sql: None,
+            params: Vec::new(),
+            exact: false,
+        }
+    }
+}
+
+fn plan_and(filters: &[Filter], columns: &[Column]) -> Planned {
+    let mut parts = Vec::new();
+    let mut params = Vec::new();
+    let mut exact = true;
+    for f in filters {
+        let p = match f {
+            Filter::Or(branches) => plan_or(branches, columns),
+            Filter::Cond {
+                path,
+                op,
+                case_insensitive,
+                value,
+                date,
+            } => {
+                let column = path
+                    .is_simple()
+                    .then(|| columns.iter().find(|c| c.field == path.first_segment()))
+                    .flatten();
+                match column {
+                    Some(c) if !case_insensitive && !date => plan_cond(c, *op, value),
+                    _ => Planned::nothing(),
+                }
+            }
+        };
+        exact &= p.exact;
+        if let Some(sql) = p.sql {
+            parts.push(format!("({sql})"));
+            params.extend(p.params);
+        }
+    }
+    Planned {
+        sql: (!parts.is_empty()).then(|| parts.join(" AND ")),
+        params,
+        exact,
+    }
+}
+
+fn plan_or(branches: &[Vec<Filter>], columns: &[Column]) -> Planned {
+    let mut parts = Vec::new();
+    let mut params = Vec::new();
+    let mut exact = true;
+    for branch in branches {
+        let p = plan_and(branch, columns);
+        // A branch that pushes nothing may match any row: so may the whole OR.
+        let Some(sql) = p.sql else {
+            return Planned::nothing();
+        };
+        exact &= p.exact;
+        parts.push(format!("({sql})"));
+        params.extend(p.params);
+    }
+    if parts.is_empty() {
+        return Planned::nothing();
+    }
+    Planned {
+        sql: Some(parts.join(" OR ")),
+        params,
+        exact,
+    }
+}
+
+/// How a filter value relates to a column's values.
+enum Fit {
+    /// Bindable as this parameter, compared the way Python compares.
+    Param(SqlValue),
+    /// Can never be equal to any value of the column (other JSON type).
+    Never,
+    /// Cannot be expressed safely.
+    Unknown,
+}
+
+fn fit(kind: ColumnKind, v: &Value) -> Fit {
+    const EXACT_FLOAT: f64 = 9_007_199_254_740_992.0; // 2^53
+    match (kind, v) {
+        (ColumnKind::Integer, Value::Number(n)) => {
+            if let Some(i) = n.as_i64() {
+                Fit::Param(SqlValue::Integer(i))
+            } else if n.is_u64() {
+                Fit::Never // beyond i64: no SQLite integer equals it
+            } else {
+                match n.as_f64() {
+                    Some(f) if f.abs() <= EXACT_FLOAT => Fit::Param(SqlValue::Real(f)),
+                    _ => Fit::Unknown,
+                }
+            }
+        }
+        (ColumnKind::Text, Value::String(s)) => Fit::Param(SqlValue::Text(s.clone())),
+        (ColumnKind::Bool, Value::Bool(b)) => Fit::Param(SqlValue::Integer(i64::from(*b))),
+        (_, Value::Null) => Fit::Unknown,
+        _ => Fit::Never,
+    }
+}
+
+fn plan_cond(c: &Column, op: Op, value: &Value) -> Planned {
+    let lhs = format!("({})", c.sql);
+    // The placeholder, forcing a case-sensitive comparison on text.
+    let ph = if c.kind == ColumnKind::Text {
+        "? COLLATE BINARY"
+    } else {
+        "?"
+    };
+    match op {
+        Op::Eq | Op::Ne if value.is_null() => {
+            let not = if op == Op::Ne { " NOT" } else { "" };
+            Planned::exact(format!("{lhs} IS{not} NULL"), Vec::new())
+        }
+        Op::Eq | Op::Ne => match fit(c.kind, value) {
+            Fit::Param(p) => {
+                let cmp = if op == Op::Eq { "=" } else { "IS NOT" };
+                Planned::exact(format!("{lhs} {cmp} {ph}"), vec![p])
+            }
+            _ => Planned::nothing(),
+        },
+        Op::Gt | Op::Ge | Op::Lt | Op::Le => match fit(c.kind, value) {
+            Fit::Param(p) => {
+                let cond = format!("{lhs} {op} {ph}");
+                if c.nullable {
+                    Planned {
+                        sql: Some(format!("{lhs} IS NULL OR {cond}")),
+                        params: vec![p],
+                        exact: false,
+                    }
+                } else {
+                    Planned::exact(cond, vec![p])
+                }
+            }
+            _ => Planned::nothing(),
+        },
+        Op::In | Op::Nin => plan_membership(c, &lhs, op == Op::Nin, value),
+        Op::StartsWith | Op::NotStartsWith | Op::EndsWith | Op::NotEndsWith => {
+            let (ColumnKind::Text, Value::String(s)) = (c.kind, value) else {
+                return Planned::nothing();
+            };
+            let n = s.chars().count();
+            let negated = matches!(op, Op::NotStartsWith | Op::NotEndsWith);
+            if n == 0 {
+                // Every string starts and ends with "".
+                let sql = if negated {
+                    "0".to_owned()
+                } else {
+                    format!("{lhs} IS NOT NULL")
+                };
+                return Planned::exact(sql, Vec::new());
+            }
+            let part = if matches!(op, Op::StartsWith | Op::NotStartsWith) {
+                format!("substr({lhs}, 1, {n})")
+            } else {
+                format!("substr({lhs}, -{n})")
+            };
+            let cmp = if negated { "<>" } else { "=" };
+            Planned::exact(format!("{part} {cmp} {ph}"), vec![SqlValue::Text(s.clone())])
+        }
+        Op::Regex | Op::Rin | Op::Rnin => Planned::nothing(),
+    }
+}
+
+/// `in` / `nin` with a list value.
+fn plan_membership(c: &Column, lhs: &str, negated: bool, value: &Value) -> Planned {
+    let Value::Array(items) = value else {
+        return Planned::nothing();
+    };
+    let mut params = Vec::new();
+    let mut has_null = false;
+    for item in items {
+        match fit(c.kind, item) {
+            Fit::Param(p) => params.push(p),
+            Fit::Never => {}
+            Fit::Unknown if item.is_null() => has_null = true,
+            Fit::Unknown => return Planned::nothing(),
+        }
+    }
+    let collate = if c.kind == ColumnKind::Text {
+        " COLLATE BINARY"
+    } else {
+        ""
+    };
+    let list = vec!["?"; params.len()].join(", ");
+    let sql = if negated {
+        // A null field never matches `nin`; a null in the list never equals a present value.
+        if params.is_empty() {
+            format!("{lhs} IS NOT NULL")
+        } else {
+            format!("{lhs} IS NOT NULL AND {lhs}{collate} NOT IN ({list})")
+        }
+    } else {
+        match (params.is_empty(), has_null) {
+            (true, false) => "0".to_owned(),
+            (true, true) => format!("{lhs} IS NULL"),
+            (false, false) => format!("{lhs}{collate} IN ({list})"),
+            (false, true) => format!("{lhs}{collate} IN ({list}) OR {lhs} IS NULL"),
+        }
+    };
+    Planned::exact(sql, params)
+}

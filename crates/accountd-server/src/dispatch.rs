@@ -1,0 +1,162 @@
+//! Dispatch: every method of the table is registered in a jsonrpsee [`RpcModule`] with the same wrapper:
+//! auth gate, params validation, typed handler, result serialization.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use accountd_api::{Access, Method, for_each_method};
+use accountd_core::error::errno;
+use accountd_core::{Caller, Error};
+use jsonrpsee::types::{ErrorObjectOwned, Params};
+use jsonrpsee::{Extensions, RpcModule};
+use serde_json::Value;
+use tracing::Instrument;
+
+use crate::errors::{call_error, to_rpc_error, validation_error};
+use crate::session::{Login, Session};
+use crate::state::AppState;
+
+/// What a handler gets besides its arguments.
+pub struct CallContext {
+    /// Shared state (services, specs).
+    pub state: Arc<AppState>,
+    /// The calling connection.
+    pub session: Arc<Session>,
+    /// The logged-in caller (`None` only for no-auth methods called before login).
+    pub caller: Option<Caller>,
+}
+
+impl CallContext {
+    /// The caller of a method that requires login.
+    pub fn caller(&self) -> Result<&Caller, Error> {
+        self.caller
+            .as_ref()
+            .ok_or_else(|| Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"))
+    }
+}
+
+/// The implementation of one method of the table.
+pub trait Handler: Method {
+    /// Runs the method.
+    fn handle(ctx: CallContext, args: Self::Args) -> impl Future<Output = Result<Self::Output, Error>> + Send;
+}
+
+/// Builds the module with every method of the table. A method without a [`Handler`] does not compile.
+pub fn build_module(state: Arc<AppState>) -> Result<RpcModule<AppState>, String> {
+    let mut module = RpcModule::from_arc(state);
+    macro_rules! register_all {
+        ($($m:path),*) => {
+            $( register::<$m>(&mut module)?; )*
+        };
+    }
+    for_each_method!(register_all);
+    Ok(module)
+}
+
+fn register<M: Handler>(module: &mut RpcModule<AppState>) -> Result<(), String> {
+    module
+        .register_async_method(M::NAME, |params, state, extensions| async move {
+            call::<M>(params, state, extensions).await
+        })
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn call<M: Handler>(
+    params: Params<'static>,
+    state: Arc<AppState>,
+    ext: Extensions,
+) -> Result<Value, ErrorObjectOwned> {
+    let Some(session) = ext.get::<Arc<Session>>().cloned() else {
+        return Err(call_error(errno::EFAULT, "no session"));
+    };
+    let user = session.login().map(|l| l.caller.username);
+    let span = tracing::info_span!(
+        "call",
+        method = M::NAME,
+        conn = session.id,
+        user = user.as_deref().unwrap_or("-")
+    );
+    async move {
+        let caller = authorize(&state, &session, M::ACCESS).await.map_err(to_rpc_error)?;
+        let raw: Vec<Value> = match params.as_str() {
+            None => Vec::new(),
+            Some(text) => {
+                serde_json::from_str(text).map_err(|_| call_error(errno::EINVAL, "params must be an array"))?
+            }
+        };
+        let validator = state
+            .validators
+            .get(M::NAME)
+            .ok_or_else(|| call_error(errno::EFAULT, "no validator"))?;
+        let object = validator.validate(&raw).map_err(|items| validation_error(&items))?;
+        let args: M::Args = serde_json::from_value(Value::Object(object)).map_err(|e| {
+            tracing::warn!(error = %e, "params passed the schema but not deserialization");
+            to_rpc_error(Error::invalid(M::NAME, e.to_string()))
+        })?;
+        let ctx = CallContext {
+            state: state.clone(),
+            session,
+            caller,
+        };
+        let started = std::time::Instant::now();
+        let result = M::handle(ctx, args).await;
+        match &result {
+            Ok(_) => tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "ok"),
+            Err(e) => {
+                tracing::info!(elapsed_us = started.elapsed().as_micros() as u64, error = %ErrorKind(e), "failed")
+            }
+        }
+        let output = result.map_err(to_rpc_error)?;
+        serde_json::to_value(output).map_err(|e| to_rpc_error(Error::internal(e)))
+    }
+    .instrument(span)
+    .await
+}
+
+/// Error summary for logs: the kind and errno only, never values that could carry secrets.
+struct ErrorKind<'a>(&'a Error);
+
+impl std::fmt::Display for ErrorKind<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Error::Validation(v) => write!(f, "validation ({} items)", v.0.len()),
+            Error::Call { code, .. } => write!(f, "call error {}", errno::name(*code)),
+            Error::Exception(_) => write!(f, "exception"),
+            Error::Internal(m) => write!(f, "internal: {m}"),
+        }
+    }
+}
+
+/// The auth gate: login required unless `NoAuth`; roles re-read when they may have changed.
+async fn authorize(state: &AppState, session: &Session, access: Access) -> Result<Option<Caller>, Error> {
+    let login = session.login();
+    if access == Access::NoAuth {
+        return Ok(login.map(|l| l.caller));
+    }
+    let Some(mut login) = login else {
+        return Err(Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"));
+    };
+    let generation = state.accounts.roles_generation();
+    if login.roles_generation != generation {
+        match state.accounts.roles_of_user(login.caller.user_id).await? {
+            Some((roles, true)) => {
+                login = Login {
+                    caller: Caller { roles, ..login.caller },
+                    roles_generation: generation,
+                };
+                session.set_login(Some(login.clone()));
+            }
+            _ => {
+                session.set_login(None);
+                return Err(Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"));
+            }
+        }
+    }
+    if let Access::Roles(wanted) = access
+        && !wanted.iter().any(|r| login.caller.has(*r))
+    {
+        return Err(Error::call(errno::EACCES, "Not authorized"));
+    }
+    Ok(Some(login.caller))
+}

@@ -1,0 +1,65 @@
+//! `core.*`.
+
+use accountd_api::methods::core::{CoreGetJobs, CorePing, CoreSetOptions, CoreSubscribe, CoreUnsubscribe};
+use accountd_api::types::common::NoArgs;
+use accountd_api::types::core::{EffectiveOptions, SetOptionsArgs, SubscribeArgs, UnsubscribeArgs};
+use accountd_api::types::query::{QueryArgs, QueryResponse};
+use accountd_core::Error;
+use accountd_core::error::errno;
+use serde_json::Value;
+
+use crate::dispatch::{CallContext, Handler};
+
+/// Event collections a connection may subscribe to.
+const EVENTS: &[&str] = &["core.get_jobs"];
+
+impl Handler for CorePing {
+    async fn handle(_ctx: CallContext, _args: NoArgs) -> Result<String, Error> {
+        Ok("pong".to_string())
+    }
+}
+
+impl Handler for CoreSetOptions {
+    async fn handle(ctx: CallContext, args: SetOptionsArgs) -> Result<EffectiveOptions, Error> {
+        let mut options = ctx.session.options();
+        if let Some(v) = args.options.legacy_jobs {
+            options.legacy_jobs = v;
+        }
+        if let Some(v) = args.options.private_methods {
+            options.private_methods = v;
+        }
+        if let Some(v) = args.options.py_exceptions {
+            options.py_exceptions = v;
+        }
+        ctx.session.set_options(options);
+        Ok(options)
+    }
+}
+
+impl Handler for CoreSubscribe {
+    async fn handle(ctx: CallContext, args: SubscribeArgs) -> Result<String, Error> {
+        if !EVENTS.contains(&args.event_name.as_str()) {
+            return Err(Error::call(errno::EACCES, "Not authorized"));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        ctx.session.subscribe(id.clone(), args.event_name);
+        Ok(id)
+    }
+}
+
+impl Handler for CoreUnsubscribe {
+    async fn handle(ctx: CallContext, args: UnsubscribeArgs) -> Result<(), Error> {
+        ctx.session.unsubscribe(&args.id);
+        Ok(())
+    }
+}
+
+impl Handler for CoreGetJobs {
+    async fn handle(_ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<Value>, Error> {
+        Ok(QueryResponse::new(accountd_core::query_list(
+            Vec::new(),
+            &args.filters,
+            &args.options,
+        )?))
+    }
+}

@@ -1,0 +1,56 @@
+//! `group.*`.
+
+use accountd_api::methods::group::*;
+use accountd_api::types::common::NoArgs;
+use accountd_api::types::group::{
+    GetGroupObjArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj, GroupUpdateArgs,
+};
+use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use accountd_core::Error;
+
+use crate::dispatch::{CallContext, Handler};
+
+impl Handler for GroupQuery {
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<GroupEntry>, Error> {
+        Ok(QueryResponse::new(
+            ctx.state.accounts.group_query(&args.filters, &args.options).await?,
+        ))
+    }
+}
+
+impl Handler for GroupGetInstance {
+    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<GroupEntry, Error> {
+        let value = ctx.state.accounts.group_get_instance(args.id, &args.options).await?;
+        serde_json::from_value(value).map_err(Error::internal)
+    }
+}
+
+impl Handler for GroupCreate {
+    async fn handle(ctx: CallContext, args: GroupCreateArgs) -> Result<i64, Error> {
+        ctx.state.accounts.group_create(args.group_create).await
+    }
+}
+
+impl Handler for GroupUpdate {
+    async fn handle(ctx: CallContext, args: GroupUpdateArgs) -> Result<i64, Error> {
+        ctx.state.accounts.group_update(args.id, args.group_update).await
+    }
+}
+
+impl Handler for GroupDelete {
+    async fn handle(ctx: CallContext, args: GroupDeleteArgs) -> Result<i64, Error> {
+        ctx.state.accounts.group_delete(args.id, args.options).await
+    }
+}
+
+impl Handler for GroupGetNextGid {
+    async fn handle(ctx: CallContext, _args: NoArgs) -> Result<i64, Error> {
+        ctx.state.accounts.group_get_next_gid().await
+    }
+}
+
+impl Handler for GroupGetGroupObj {
+    async fn handle(ctx: CallContext, args: GetGroupObjArgs) -> Result<GroupObj, Error> {
+        ctx.state.accounts.group_get_group_obj(args.get_group_obj).await
+    }
+}

@@ -1,0 +1,115 @@
+//! HTTP routes: the WebSocket endpoints and `GET /api/versions`; everything else is refused.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::get;
+use jsonrpsee::RpcModule;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::dispatch::build_module;
+use crate::state::AppState;
+use crate::ws::run_connection;
+
+/// API versions served; `/api/current` is the newest.
+pub const API_VERSIONS: &[&str] = &["v25.10.0"];
+
+#[derive(Clone)]
+struct Shared {
+    state: Arc<AppState>,
+    module: Arc<RpcModule<AppState>>,
+    shutdown: watch::Receiver<bool>,
+}
+
+/// A running server.
+pub struct ServerHandle {
+    /// The address it listens on (with the real port when bound to port 0).
+    pub local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl ServerHandle {
+    /// Asks every connection to finish its in-flight calls and close, then waits for the server to stop.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(true);
+        match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Starts serving on `listener` and returns at once.
+pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<ServerHandle> {
+    let local_addr = listener.local_addr()?;
+    let module = build_module(state.clone()).map_err(std::io::Error::other)?;
+    let (tx, rx) = watch::channel(false);
+    let shared = Shared {
+        state,
+        module: Arc::new(module),
+        shutdown: rx.clone(),
+    };
+    let app = Router::new()
+        .route("/api/versions", get(versions))
+        .route("/api/current", get(websocket_current))
+        .route("/api/{version}", get(websocket_versioned))
+        .fallback(not_found)
+        .with_state(shared);
+    let mut stop = rx;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|v| *v).await;
+            })
+            .await
+    });
+    Ok(ServerHandle {
+        local_addr,
+        shutdown: tx,
+        task,
+    })
+}
+
+async fn versions() -> Json<&'static [&'static str]> {
+    Json(API_VERSIONS)
+}
+
+async fn not_found() -> StatusCode {
+    StatusCode::NOT_FOUND
+}
+
+async fn websocket_current(
+    ws: WebSocketUpgrade,
+    ConnectInfo(origin): ConnectInfo<SocketAddr>,
+    State(shared): State<Shared>,
+) -> Response {
+    upgrade(ws, origin, shared)
+}
+
+async fn websocket_versioned(
+    ws: WebSocketUpgrade,
+    Path(version): Path<String>,
+    ConnectInfo(origin): ConnectInfo<SocketAddr>,
+    State(shared): State<Shared>,
+) -> Response {
+    if !API_VERSIONS.contains(&version.as_str()) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    upgrade(ws, origin, shared)
+}
+
+fn upgrade(ws: WebSocketUpgrade, origin: SocketAddr, shared: Shared) -> Response {
+    // Frames above the authenticated limit are refused by the connection loop with TrueNAS's close codes;
+    // this cap only bounds what the protocol layer buffers.
+    let cap = shared.state.limits.max_message_authenticated * 4;
+    ws.max_message_size(cap)
+        .max_frame_size(cap)
+        .on_upgrade(move |socket| run_connection(socket, origin, shared.state, shared.module, shared.shutdown))
+}

@@ -1,0 +1,88 @@
+//! Per-connection session state: who is logged in and the connection's options.
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use accountd_api::types::core::EffectiveOptions;
+use accountd_core::Caller;
+
+/// The login on one connection.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// The authenticated user and roles.
+    pub caller: Caller,
+    /// The roles generation `caller.roles` was read at.
+    pub roles_generation: u64,
+}
+
+/// State of one WebSocket connection.
+#[derive(Debug)]
+pub struct Session {
+    /// Connection number, for logs.
+    pub id: u64,
+    /// Peer address.
+    pub origin: SocketAddr,
+    login: Mutex<Option<Login>>,
+    options: Mutex<EffectiveOptions>,
+    subscriptions: Mutex<Vec<(String, String)>>,
+}
+
+impl Session {
+    /// A fresh, logged-out session.
+    pub fn new(id: u64, origin: SocketAddr) -> Self {
+        Session {
+            id,
+            origin,
+            login: Mutex::new(None),
+            options: Mutex::new(EffectiveOptions::default()),
+            subscriptions: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The current login, if any.
+    pub fn login(&self) -> Option<Login> {
+        self.login.lock().ok().and_then(|l| l.clone())
+    }
+
+    /// True when logged in.
+    pub fn is_authenticated(&self) -> bool {
+        self.login.lock().map(|l| l.is_some()).unwrap_or(false)
+    }
+
+    /// Sets or clears the login; logging out drops subscriptions.
+    pub fn set_login(&self, login: Option<Login>) {
+        let logged_out = login.is_none();
+        if let Ok(mut l) = self.login.lock() {
+            *l = login;
+        }
+        if logged_out && let Ok(mut s) = self.subscriptions.lock() {
+            s.clear();
+        }
+    }
+
+    /// Connection options.
+    pub fn options(&self) -> EffectiveOptions {
+        self.options.lock().map(|o| *o).unwrap_or_default()
+    }
+
+    /// Replaces connection options.
+    pub fn set_options(&self, options: EffectiveOptions) {
+        if let Ok(mut o) = self.options.lock() {
+            *o = options;
+        }
+    }
+
+    /// Adds a subscription `(id, event_name)`.
+    pub fn subscribe(&self, id: String, event: String) {
+        if let Ok(mut s) = self.subscriptions.lock() {
+            s.push((id, event));
+        }
+    }
+
+    /// Removes a subscription by id.
+    pub fn unsubscribe(&self, id: &str) {
+        if let Ok(mut s) = self.subscriptions.lock() {
+            s.retain(|(sid, _)| sid != id);
+        }
+    }
+}

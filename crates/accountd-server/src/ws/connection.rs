@@ -1,0 +1,186 @@
+//! One WebSocket connection: reads frames, runs calls concurrently (bounded), writes replies through one
+//! bounded outbound queue.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures::{SinkExt, StreamExt};
+use jsonrpsee::core::server::MethodCallback;
+use jsonrpsee::types::{Id, Params};
+use jsonrpsee::{ConnectionId, Extensions, RpcModule};
+use serde_json::Value;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+use super::envelope::{self, Frame, Request};
+use crate::session::Session;
+use crate::state::AppState;
+
+/// Close codes TrueNAS uses.
+mod close {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const UNSUPPORTED: u16 = 1003;
+    pub const INVALID_DATA: u16 = 1007;
+    pub const TOO_BIG: u16 = 1009;
+}
+
+enum Outbound {
+    Text(String),
+    Close(u16, &'static str),
+}
+
+/// Serves one upgraded connection until the peer leaves or the server shuts down.
+pub async fn run_connection(
+    socket: WebSocket,
+    origin: SocketAddr,
+    state: Arc<AppState>,
+    module: Arc<RpcModule<AppState>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let conn_id = state.next_connection.fetch_add(1, Ordering::Relaxed);
+    let session = Arc::new(Session::new(conn_id, origin));
+    tracing::debug!(conn = conn_id, %origin, "connection opened");
+    let (mut sink, mut stream) = socket.split();
+    let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(state.limits.outbound_queue);
+
+    let writer = tokio::spawn(async move {
+        while let Some(msg) = out_rx.recv().await {
+            let result = match msg {
+                Outbound::Text(t) => sink.send(Message::Text(Utf8Bytes::from(t))).await,
+                Outbound::Close(code, reason) => {
+                    let frame = CloseFrame {
+                        code,
+                        reason: Utf8Bytes::from_static(reason),
+                    };
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    break;
+                }
+            };
+            if result.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let mut calls = JoinSet::new();
+    loop {
+        let frame = tokio::select! {
+            _ = shutdown.changed() => {
+                let _ = out_tx.send(Outbound::Close(close::GOING_AWAY, "server shutting down")).await;
+                break;
+            }
+            Some(done) = calls.join_next(), if !calls.is_empty() => {
+                if let Err(e) = done { tracing::error!(conn = conn_id, error = %e, "call task failed"); }
+                continue;
+            }
+            frame = stream.next() => frame,
+        };
+        let text = match frame {
+            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Binary(_))) => {
+                let _ = out_tx
+                    .send(Outbound::Close(close::UNSUPPORTED, "binary frames are not supported"))
+                    .await;
+                break;
+            }
+            Some(Ok(_)) => continue,
+        };
+        let authenticated = session.is_authenticated();
+        let limit = if authenticated {
+            state.limits.max_message_authenticated
+        } else {
+            state.limits.max_message_unauthenticated
+        };
+        if text.len() > limit {
+            let (code, reason) = if authenticated {
+                (close::TOO_BIG, "message too big")
+            } else {
+                (close::INVALID_DATA, "message too big before login")
+            };
+            tracing::info!(conn = conn_id, size = text.len(), limit, "closing: oversized message");
+            let _ = out_tx.send(Outbound::Close(code, reason)).await;
+            break;
+        }
+        let request = match envelope::parse(text.as_str()) {
+            Frame::Reply(r) => {
+                if out_tx.send(Outbound::Text(r)).await.is_err() {
+                    break;
+                }
+                continue;
+            }
+            Frame::Call(r) => r,
+        };
+        let max = state.limits.max_concurrent_calls;
+        if in_flight.load(Ordering::SeqCst) >= max {
+            if let Some(id) = &request.id {
+                let msg = format!("Maximum number of concurrent calls ({max}) has exceeded");
+                let _ = out_tx
+                    .send(Outbound::Text(envelope::error_response(id, -32000, &msg)))
+                    .await;
+            }
+            continue;
+        }
+        in_flight.fetch_add(1, Ordering::SeqCst);
+        let (module, session, out_tx, in_flight) = (module.clone(), session.clone(), out_tx.clone(), in_flight.clone());
+        calls.spawn(async move {
+            let reply = execute(&module, &session, request).await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            if let Some(reply) = reply {
+                let _ = out_tx.send(Outbound::Text(reply)).await;
+            }
+        });
+    }
+    // Let in-flight calls finish and deliver their replies, then close.
+    while let Some(done) = calls.join_next().await {
+        if let Err(e) = done {
+            tracing::error!(conn = conn_id, error = %e, "call task failed");
+        }
+    }
+    drop(out_tx);
+    let _ = writer.await;
+    tracing::debug!(conn = conn_id, "connection closed");
+}
+
+/// Runs one call through the module; returns the reply text (none for notifications).
+async fn execute(module: &RpcModule<AppState>, session: &Arc<Session>, request: Request) -> Option<String> {
+    let Request { id, method, params } = request;
+    let Some(MethodCallback::Async(callback)) = module.method(&method).cloned() else {
+        return id.map(|id| envelope::error_response(&id, -32601, "Method does not exist"));
+    };
+    let mut extensions = Extensions::new();
+    extensions.insert(session.clone());
+    let params = Params::new(Some(params.as_str())).into_owned();
+    let response = callback(
+        Id::Null,
+        params,
+        ConnectionId(session.id as usize),
+        usize::MAX,
+        extensions,
+    )
+    .await;
+    let id = id?;
+    Some(rewrap(&response.into_json(), &id))
+}
+
+/// Replaces the placeholder id of a jsonrpsee response with the request's own id (which may be any
+/// integer or string, as TrueNAS allows).
+fn rewrap(raw: &serde_json::value::RawValue, id: &Value) -> String {
+    #[derive(serde::Deserialize)]
+    struct Parts<'a> {
+        #[serde(borrow)]
+        result: Option<&'a serde_json::value::RawValue>,
+        #[serde(borrow)]
+        error: Option<&'a serde_json::value::RawValue>,
+    }
+    let id_text = id.to_string();
+    match serde_json::from_str::<Parts<'_>>(raw.get()) {
+        Ok(Parts { result: Some(r), .. }) => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"result":{}}}"#, r.get()),
+        Ok(Parts { error: Some(e), .. }) => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"error":{}}}"#, e.get()),
+        _ => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"result":null}}"#),
+    }
+}

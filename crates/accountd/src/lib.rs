@@ -1,0 +1,66 @@
+//! The accountd application: configuration and start-up, shared by the `accountd` binary and the tests.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod config;
+pub mod schemas;
+
+use std::sync::Arc;
+
+use accountd_core::password::PasswordHasher;
+use accountd_core::{Accounts, SystemClock};
+use accountd_server::{AppState, Limits, ServerHandle};
+use accountd_store::{Store, StoreOptions};
+use anyhow::Context;
+
+pub use config::Settings;
+
+/// A started service: the server and its store.
+pub struct Running {
+    /// The server.
+    pub server: ServerHandle,
+    /// The store (closed on shutdown).
+    pub store: Store,
+}
+
+impl Running {
+    /// The WebSocket URL of the current API.
+    pub fn url(&self) -> String {
+        format!("ws://{}/api/current", self.server.local_addr)
+    }
+
+    /// Stops accepting connections, lets in-flight calls finish, then closes the database cleanly.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.server.shutdown().await.context("server stopped with an error")?;
+        let store = self.store;
+        tokio::task::spawn_blocking(move || store.close())
+            .await
+            .context("closing the database")?;
+        Ok(())
+    }
+}
+
+/// Opens the database, builds the services and starts listening.
+pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    std::fs::create_dir_all(&settings.home_root)
+        .with_context(|| format!("creating home root {}", settings.home_root.display()))?;
+    let options = StoreOptions::new(&settings.db);
+    let store = tokio::task::spawn_blocking(move || Store::open(&options))
+        .await
+        .context("opening the database")?
+        .with_context(|| format!("opening database {}", settings.db.display()))?;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let argon2 = settings.argon2;
+    let hasher = tokio::task::spawn_blocking(move || PasswordHasher::new(argon2, cores))
+        .await
+        .context("building the password hasher")??;
+    let mut config = accountd_core::Config::new(&settings.home_root);
+    config.argon2 = settings.argon2;
+    config.login_failure_delay = settings.login_failure_delay;
+    let accounts = Accounts::new(store.clone(), hasher, config, Arc::new(SystemClock));
+    let state = AppState::new(accounts, Limits::default()).map_err(anyhow::Error::msg)?;
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    let server = accountd_server::serve(listener, state)?;
+    Ok(Running { server, store })
+}

@@ -1,0 +1,223 @@
+//! Test support: start a real accountd on `127.0.0.1:0` with a temporary database and talk to it over
+//! real WebSocket connections.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use accountd::{Running, Settings};
+use accountd_core::password::Argon2Params;
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+/// The administrator password every test server is set up with.
+pub const ADMIN_PASSWORD: &str = "admin-password";
+
+/// A running server with its own temporary directory (database and home root).
+pub struct TestServer {
+    /// The running service (None after `stop`).
+    pub running: Option<Running>,
+    /// Settings it runs with (reused by `restart`).
+    pub settings: Settings,
+    /// Temporary directory holding `accountd.db` and `homes/`.
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh database; the home root contains one "pool" directory, `homes/tank`.
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = Settings {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            db: dir.path().join("accountd.db"),
+            home_root: dir.path().join("homes"),
+            argon2: Argon2Params { m_kib: 64, t: 1, p: 1 },
+            login_failure_delay: Duration::from_millis(1),
+        };
+        std::fs::create_dir_all(settings.home_root.join("tank")).expect("home root");
+        let running = accountd::start(&settings).await.expect("server starts");
+        TestServer {
+            running: Some(running),
+            settings,
+            dir,
+        }
+    }
+
+    /// `ws://127.0.0.1:PORT/api/current`.
+    pub fn url(&self) -> String {
+        self.running.as_ref().expect("running").url()
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn http_base(&self) -> String {
+        format!("http://{}", self.running.as_ref().expect("running").server.local_addr)
+    }
+
+    /// The pool directory homes may be created in.
+    pub fn pool(&self) -> PathBuf {
+        self.settings.home_root.join("tank")
+    }
+
+    /// Stops the server cleanly and starts it again on the same database (new port).
+    pub async fn restart(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.expect("clean shutdown");
+        }
+        self.running = Some(accountd::start(&self.settings).await.expect("server restarts"));
+    }
+
+    /// A connected client (not logged in).
+    pub async fn client(&self) -> Client {
+        Client::connect(&self.url()).await
+    }
+
+    /// Sets up `truenas_admin` (if not yet) and returns a client logged in as it.
+    pub async fn admin(&self) -> Client {
+        let mut c = self.client().await;
+        if c.call("user.has_local_administrator_set_up", json!([])).await == Ok(json!(false)) {
+            c.ok(
+                "user.setup_local_administrator",
+                json!(["truenas_admin", ADMIN_PASSWORD]),
+            )
+            .await;
+        }
+        c.login("truenas_admin", ADMIN_PASSWORD).await;
+        c
+    }
+
+    /// Creates a user (password `pw`) with a primary group of its own, in the given auxiliary groups, as the
+    /// admin; returns the entry.
+    pub async fn create_user(&self, admin: &mut Client, username: &str, groups: &[i64]) -> Value {
+        admin
+            .ok(
+                "user.create",
+                json!([{"username": username, "full_name": username, "group_create": true, "password": "pw",
+                        "groups": groups}]),
+            )
+            .await
+    }
+}
+
+/// A JSON-RPC client over a real WebSocket.
+pub struct Client {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: i64,
+}
+
+impl Client {
+    /// Connects to `url`.
+    pub async fn connect(url: &str) -> Client {
+        let (ws, _) = connect_async(url).await.expect("websocket connects");
+        Client { ws, next_id: 0 }
+    }
+
+    /// Sends a raw text frame.
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::text(text.to_string())).await.expect("send");
+    }
+
+    /// Sends a raw message.
+    pub async fn send(&mut self, msg: Message) {
+        self.ws.send(msg).await.expect("send");
+    }
+
+    /// The next message from the server (None when closed); fails after 10 s.
+    pub async fn recv(&mut self) -> Option<Message> {
+        match tokio::time::timeout(Duration::from_secs(10), self.ws.next()).await {
+            Ok(Some(Ok(m))) => Some(m),
+            Ok(_) => None,
+            Err(_) => panic!("no message from the server within 10 s"),
+        }
+    }
+
+    /// The next JSON text message.
+    pub async fn recv_json(&mut self) -> Value {
+        loop {
+            match self.recv().await {
+                Some(Message::Text(t)) => return serde_json::from_str(&t).expect("server sent JSON"),
+                Some(Message::Ping(_)) | Some(Message::Pong(_)) => continue,
+                other => panic!("expected a text message, got {other:?}"),
+            }
+        }
+    }
+
+    /// Calls a method and returns `Ok(result)` or `Err(error object)`.
+    pub async fn call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
+        self.next_id += 1;
+        let id = self.next_id;
+        let req = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.send_text(&req.to_string()).await;
+        let reply = self.recv_json().await;
+        assert_eq!(reply["id"], json!(id), "reply id for {method}: {reply}");
+        assert_eq!(reply["jsonrpc"], "2.0");
+        match (reply.get("result"), reply.get("error")) {
+            (Some(r), None) => Ok(r.clone()),
+            (None, Some(e)) => Err(e.clone()),
+            _ => panic!("malformed reply {reply}"),
+        }
+    }
+
+    /// Calls a method that must succeed.
+    pub async fn ok(&mut self, method: &str, params: Value) -> Value {
+        match self.call(method, params.clone()).await {
+            Ok(v) => v,
+            Err(e) => panic!("{method}({params}) failed: {e}"),
+        }
+    }
+
+    /// Calls a method that must fail; returns the error object.
+    pub async fn err(&mut self, method: &str, params: Value) -> Value {
+        match self.call(method, params.clone()).await {
+            Ok(v) => panic!("{method}({params}) succeeded with {v}"),
+            Err(e) => e,
+        }
+    }
+
+    /// Logs in with a password; panics unless the answer is SUCCESS.
+    pub async fn login(&mut self, username: &str, password: &str) -> Value {
+        let r = self
+            .ok(
+                "auth.login_ex",
+                json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": password}]),
+            )
+            .await;
+        assert_eq!(r["response_type"], "SUCCESS", "login of {username}: {r}");
+        r
+    }
+}
+
+/// The `data.extra` items of a validation error as `(attribute, message, errno)`.
+pub fn validation_items(error: &Value) -> Vec<(Value, String, i64)> {
+    assert_eq!(error["code"], -32602, "not a validation error: {error}");
+    error["data"]["extra"]
+        .as_array()
+        .expect("extra is a list")
+        .iter()
+        .map(|i| {
+            (
+                i[0].clone(),
+                i[1].as_str().expect("message").to_string(),
+                i[2].as_i64().expect("errno"),
+            )
+        })
+        .collect()
+}
+
+/// Asserts a validation error contains an item with this attribute and message (and errno 22 unless given).
+pub fn assert_invalid(error: &Value, attribute: &str, message: &str) {
+    let items = validation_items(error);
+    assert!(
+        items.iter().any(|(a, m, _)| a == attribute && m == message),
+        "expected [{attribute}, {message}] in {items:?}"
+    );
+}
+
+/// Asserts a -32001 call error with this errno name and message.
+pub fn assert_call_error(error: &Value, errname: &str, message: &str) {
+    assert_eq!(error["code"], -32001, "not a call error: {error}");
+    assert_eq!(error["message"], "Method call error");
+    assert_eq!(error["data"]["errname"], errname, "{error}");
+    assert_eq!(error["data"]["reason"], format!("[{errname}] {message}"), "{error}");
+}
