@@ -1,0 +1,131 @@
+//! The `accountd` binary as an operator runs it: the ready line, signals, restarts, the schemas command.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::Message;
+
+struct Service {
+    child: Child,
+    url: String,
+}
+
+fn spawn(dir: &std::path::Path) -> Service {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accountd"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--argon2-m-kib", "64", "--argon2-t", "1"])
+        .arg("--db")
+        .arg(dir.join("state/accountd.db"))
+        .arg("--home-root")
+        .arg(dir.join("homes"))
+        .env("ACCOUNTD_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("accountd starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("ready line");
+    let url = line.trim().strip_prefix("listening on ").expect("ready line format").to_string();
+    assert!(url.starts_with("ws://127.0.0.1:") && url.ends_with("/api/current"), "{url}");
+    Service { child, url }
+}
+
+fn signal(child: &Child, sig: &str) {
+    let status = Command::new("kill").args([sig, &child.id().to_string()]).status().expect("kill runs");
+    assert!(status.success());
+}
+
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "accountd did not stop within 20 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+async fn call(url: &str, calls: &[(&str, Value)]) -> Vec<Value> {
+    let (mut ws, _) = connect_async(url).await.expect("connect");
+    let mut out = Vec::new();
+    for (i, (method, params)) in calls.iter().enumerate() {
+        let req = json!({"jsonrpc": "2.0", "id": i, "method": method, "params": params});
+        ws.send(Message::text(req.to_string())).await.expect("send");
+        let Some(Ok(Message::Text(t))) = ws.next().await else { panic!("no reply to {method}") };
+        out.push(serde_json::from_str(&t).expect("json"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn serves_stops_on_sigterm_and_keeps_data_across_restarts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut service = spawn(dir.path());
+    let login = json!([{"mechanism": "PASSWORD_PLAIN", "username": "truenas_admin", "password": "pw1"}]);
+    let replies = call(
+        &service.url,
+        &[
+            ("user.setup_local_administrator", json!(["truenas_admin", "pw1"])),
+            ("auth.login_ex", login.clone()),
+            ("user.create", json!([{"username": "kept", "full_name": "Kept", "group_create": true, "password": "x"}])),
+        ],
+    )
+    .await;
+    assert_eq!(replies[1]["result"]["response_type"], "SUCCESS", "{replies:?}");
+    assert_eq!(replies[2]["result"]["username"], "kept", "{replies:?}");
+
+    signal(&service.child, "-TERM");
+    assert!(wait_exit(&mut service.child).success(), "SIGTERM exits cleanly");
+
+    let mut service = spawn(dir.path());
+    let replies = call(
+        &service.url,
+        &[("auth.login_ex", login), ("user.query", json!([[["username", "=", "kept"]], {"select": ["uid"]}]))],
+    )
+    .await;
+    assert_eq!(replies[1]["result"], json!([{"uid": 3000}]), "{replies:?}");
+
+    signal(&service.child, "-INT");
+    assert!(wait_exit(&mut service.child).success(), "SIGINT exits cleanly");
+}
+
+#[test]
+fn schemas_command_writes_every_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_accountd"))
+        .args(["schemas", "--out"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), accountd_api::files::schema_files().len());
+    assert!(names.contains(&"user.create.params.json".to_string()));
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("user.create.params.json")).expect("read"))
+            .expect("json");
+    assert_eq!(schema["prefixItems"][0]["title"], "user_create");
+}
+
+#[test]
+fn a_bad_config_file_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("accountd.toml");
+    std::fs::write(&config, "listen = \"127.0.0.1:0\"\nunknown_key = 1\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_accountd"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown field `unknown_key`"), "{stderr}");
+}
