@@ -1,3 +1,11 @@
 //! End-to-end tests over real WebSocket connections; one module per area.
 
 mod smoke;
+mod transport;
+mod users_create;
+mod users_update;
+mod auth;
+mod users_delete;
+mod groups;
+mod zz_probe;
+mod users_misc;

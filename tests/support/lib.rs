@@ -28,14 +28,21 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on a fresh database; the home root contains one "pool" directory, `homes/tank`.
     pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with the test settings adjusted by `configure` first (e.g. a longer
+    /// `login_failure_delay`).
+    pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let settings = Settings {
+        let mut settings = Settings {
             listen: "127.0.0.1:0".parse().expect("addr"),
             db: dir.path().join("accountd.db"),
             home_root: dir.path().join("homes"),
             argon2: Argon2Params { m_kib: 64, t: 1, p: 1 },
             login_failure_delay: Duration::from_millis(1),
         };
+        configure(&mut settings);
         std::fs::create_dir_all(settings.home_root.join("tank")).expect("home root");
         let running = accountd::start(&settings).await.expect("server starts");
         TestServer {

@@ -5,6 +5,8 @@
 pub mod files;
 pub mod method;
 pub mod methods;
+pub mod openrpc;
+pub mod reference;
 pub mod roles;
 pub mod schema;
 pub mod types;

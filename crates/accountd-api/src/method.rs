@@ -43,6 +43,41 @@ pub trait Method: Send + Sync + 'static {
     type Args: DeserializeOwned + JsonSchema + Send + 'static;
     /// Result type.
     type Output: Serialize + JsonSchema + Send + 'static;
+    /// Request examples shown in the reference (each is run against a real server by the tests).
+    const EXAMPLES: &'static [Example];
+}
+
+/// The state of the system an example runs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fixture {
+    /// A fresh system: no administrator set up, the connection not logged in.
+    Fresh,
+    /// The administrator `truenas_admin` (password `admin-password`) is set up; user `alice` (id 4, uid 3000,
+    /// password `alice-password`, primary group `alice` id 8) and group `staff` (id 9, gid 3001, member alice)
+    /// exist. The connection is not logged in.
+    SetUp,
+    /// As [`Fixture::SetUp`], and the connection is logged in as `truenas_admin`.
+    Admin,
+}
+
+impl Fixture {
+    /// How the reference describes the fixture.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fixture::Fresh => "on a fresh system, before login",
+            Fixture::SetUp => "with the administrator set up, before login",
+            Fixture::Admin => "logged in as truenas_admin, with user alice (id 4) and group staff (id 9)",
+        }
+    }
+}
+
+/// One request example: the positional params as JSON text and the state it runs in.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// The state it runs in.
+    pub fixture: Fixture,
+    /// The params array, JSON text.
+    pub params: &'static str,
 }
 
 /// One positional argument as derived from the `Args` struct.
@@ -69,6 +104,8 @@ pub struct MethodSpec {
     pub args: Vec<ArgSpec>,
     /// JSON Schema of the result.
     pub result: Value,
+    /// Request examples.
+    pub examples: &'static [Example],
 }
 
 impl MethodSpec {
@@ -82,6 +119,7 @@ impl MethodSpec {
             access: M::ACCESS,
             args: split_args(&args_schema),
             result,
+            examples: M::EXAMPLES,
         }
     }
 
@@ -105,7 +143,9 @@ impl MethodSpec {
         out.insert("$schema".into(), Value::String(crate::schema::DRAFT.into()));
         out.insert("title".into(), Value::String(format!("{} params", self.name)));
         out.insert("type".into(), Value::String("array".into()));
-        out.insert("prefixItems".into(), Value::Array(items));
+        if !items.is_empty() {
+            out.insert("prefixItems".into(), Value::Array(items));
+        }
         out.insert("items".into(), Value::Bool(false));
         out.insert("minItems".into(), Value::from(required));
         out.insert("maxItems".into(), Value::from(self.args.len()));
@@ -169,10 +209,12 @@ fn split_args(args_schema: &Value) -> Vec<ArgSpec> {
         .collect()
 }
 
-/// Declares a method type implementing [`Method`]: doc comment, wire name, access, args and output.
+/// Declares a method type implementing [`Method`]: doc comment, wire name, access, args, output and examples
+/// (`examples: [Fixture "params JSON", ...]`).
 #[macro_export]
 macro_rules! declare_method {
-    ($(#[doc = $doc:literal])* $ty:ident = $name:literal, $access:expr, $args:ty => $output:ty) => {
+    ($(#[doc = $doc:literal])* $ty:ident = $name:literal, $access:expr, $args:ty => $output:ty,
+     examples: [$($fixture:ident $params:literal),+ $(,)?]) => {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy)]
         pub struct $ty;
@@ -182,6 +224,9 @@ macro_rules! declare_method {
             const ACCESS: $crate::Access = $access;
             type Args = $args;
             type Output = $output;
+            const EXAMPLES: &'static [$crate::method::Example] = &[
+                $($crate::method::Example { fixture: $crate::method::Fixture::$fixture, params: $params }),+
+            ];
         }
     };
 }

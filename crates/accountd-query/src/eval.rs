@@ -103,7 +103,7 @@ fn not_none(x: &Py, f: impl FnOnce() -> Result<bool, String>) -> Result<bool, St
 /// Python `item in container`.
 fn contains(container: &Py, item: &Py) -> Result<bool, String> {
     match container {
-        Py::List(items) => Ok(items.iter().any(|e| py::eq(e, item))),
+        Py::Seq(_) | Py::List(_) => Ok(container.items().into_iter().flatten().any(|e| py::eq(&e, item))),
         Py::Str(s) => match item {
             Py::Str(t) => Ok(s.contains(t.as_ref())),
             other => Err(format!(
@@ -113,7 +113,7 @@ fn contains(container: &Py, item: &Py) -> Result<bool, String> {
         },
         Py::Dict(m) => match item {
             Py::Str(k) => Ok(m.contains_key(k.as_ref())),
-            Py::List(_) | Py::Dict(_) => Err(format!("unhashable type: '{}'", item.type_name())),
+            Py::Seq(_) | Py::List(_) | Py::Dict(_) => Err(format!("unhashable type: '{}'", item.type_name())),
             _ => Ok(false),
         },
         other => Err(format!("argument of type '{}' is not iterable", other.type_name())),
@@ -143,39 +143,44 @@ fn regex_match(x: &Py, y: &Py) -> Result<bool, String> {
     let Py::Str(pattern) = y else {
         return Err("first argument must be string or compiled pattern".to_owned());
     };
-    let re = compiled(pattern)?;
     let subject = if !x.truthy() {
         ""
     } else if let Py::Str(s) = x {
         s.as_ref()
     } else {
+        // `re.match` compiles the pattern before it looks at the subject.
+        with_regex(pattern, |_| ())?;
         return Err(format!("expected string or bytes-like object, got '{}'", x.type_name()));
     };
     // The leftmost match starts at 0 exactly when a match anchored at 0 exists.
-    Ok(re.find(subject).is_some_and(|m| m.start() == 0))
+    with_regex(pattern, |re| re.find(subject).is_some_and(|m| m.start() == 0))
 }
 
 thread_local! {
     static REGEX_CACHE: RefCell<HashMap<String, Result<Regex, String>>> = RefCell::new(HashMap::new());
 }
 
-/// Compiles (or fetches) a pattern, bounded in compiled size.
-fn compiled(pattern: &str) -> Result<Regex, String> {
+/// Runs `f` with the compiled pattern (compiled once per thread, bounded in compiled size). The `Regex` is
+/// borrowed, not cloned: a clone would start with an empty match cache.
+fn with_regex<T>(pattern: &str, f: impl FnOnce(&Regex) -> T) -> Result<T, String> {
     REGEX_CACHE.with(|cache| {
-        if let Some(hit) = cache.borrow().get(pattern) {
-            return hit.clone();
-        }
-        let built = RegexBuilder::new(pattern)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(REGEX_SIZE_LIMIT)
-            .build()
-            .map_err(|e| regex_error(pattern, &e));
         let mut cache = cache.borrow_mut();
-        if cache.len() >= REGEX_CACHE_SIZE {
-            cache.clear();
+        if !cache.contains_key(pattern) {
+            if cache.len() >= REGEX_CACHE_SIZE {
+                cache.clear();
+            }
+            let built = RegexBuilder::new(pattern)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .dfa_size_limit(REGEX_SIZE_LIMIT)
+                .build()
+                .map_err(|e| regex_error(pattern, &e));
+            cache.insert(pattern.to_owned(), built);
         }
-        cache.insert(pattern.to_owned(), built.clone());
-        built
+        match cache.get(pattern) {
+            Some(Ok(re)) => Ok(f(re)),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err(format!("Invalid regular expression {}", repr_str(pattern))),
+        }
     })
 }
 

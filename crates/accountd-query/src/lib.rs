@@ -1,7 +1,7 @@
 //! accountd-query: TrueNAS's query-filters / query-options engine, pure Rust, no I/O.
 //!
 //! It mirrors `middlewared.utils.filter_list` and the validators of TrueNAS's new pydantic API:
-//! [`parse_filters`] and [`parse_options`] validate the two arguments of every `*.query` method, [`matches`]
+//! [`parse_filters`] and [`parse_options`] validate the two arguments of every `*.query` method, [`matches()`]
 //! tests one entry, [`apply`] runs the whole pipeline, and [`plan_sql`] derives a SQLite pre-filter so that large
 //! tables need not be scanned in memory.
 //!

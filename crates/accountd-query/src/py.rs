@@ -17,6 +17,9 @@ pub(crate) enum Py<'a> {
     Int(i128),
     Float(f64),
     Str(Cow<'a, str>),
+    /// A JSON list, viewed lazily (elements are converted as they are visited).
+    Seq(&'a [Value]),
+    /// A list built here (casefolded strings).
     List(Vec<Py<'a>>),
     Dict(&'a Map<String, Value>),
     /// A datetime, in microseconds since the Unix epoch (UTC).
@@ -74,7 +77,7 @@ impl<'a> Py<'a> {
                 }
             }
             Value::String(s) => Py::Str(Cow::Borrowed(s)),
-            Value::Array(a) => Py::List(a.iter().map(Py::of).collect()),
+            Value::Array(a) => Py::Seq(a),
             Value::Object(m) => match date_micros(m) {
                 Some(d) => Py::Date(d),
                 None => Py::Dict(m),
@@ -90,7 +93,7 @@ impl<'a> Py<'a> {
             Py::Int(_) => "int",
             Py::Float(_) => "float",
             Py::Str(_) => "str",
-            Py::List(_) => "list",
+            Py::Seq(_) | Py::List(_) => "list",
             Py::Dict(_) => "dict",
             Py::Date(_) => "datetime.datetime",
         }
@@ -104,9 +107,28 @@ impl<'a> Py<'a> {
             Py::Int(i) => *i != 0,
             Py::Float(f) => *f != 0.0,
             Py::Str(s) => !s.is_empty(),
+            Py::Seq(l) => !l.is_empty(),
             Py::List(l) => !l.is_empty(),
             Py::Dict(d) => !d.is_empty(),
             Py::Date(_) => true,
+        }
+    }
+
+    /// The elements of a list (`None` for anything else).
+    pub(crate) fn items(&self) -> Option<Items<'_, 'a>> {
+        match self {
+            Py::Seq(values) => Some(Items::Seq(values.iter())),
+            Py::List(items) => Some(Items::List(items.iter())),
+            _ => None,
+        }
+    }
+
+    /// The length of a list (0 for anything else).
+    fn list_len(&self) -> usize {
+        match self {
+            Py::Seq(values) => values.len(),
+            Py::List(items) => items.len(),
+            _ => 0,
         }
     }
 
@@ -115,9 +137,11 @@ impl<'a> Py<'a> {
         match self {
             Py::None => Ok(Py::None),
             Py::Str(s) => Ok(Py::Str(Cow::Owned(caseless::default_case_fold_str(&s)))),
-            Py::List(items) => items
+            Py::Seq(_) | Py::List(_) => self
+                .items()
                 .into_iter()
-                .map(|x| match x {
+                .flatten()
+                .map(|x| match x.into_owned() {
                     Py::Str(s) => Ok(Py::Str(Cow::Owned(caseless::default_case_fold_str(&s)))),
                     other => Err(format!("'{}' object has no attribute 'casefold'", other.type_name())),
                 })
@@ -131,6 +155,23 @@ impl<'a> Py<'a> {
     }
 }
 
+/// Iterator over the elements of a [`Py`] list.
+pub(crate) enum Items<'s, 'a> {
+    Seq(std::slice::Iter<'a, Value>),
+    List(std::slice::Iter<'s, Py<'a>>),
+}
+
+impl<'s, 'a> Iterator for Items<'s, 'a> {
+    type Item = Cow<'s, Py<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Items::Seq(it) => it.next().map(|v| Cow::Owned(Py::of(v))),
+            Items::List(it) => it.next().map(Cow::Borrowed),
+        }
+    }
+}
+
 /// Python `a == b`.
 pub(crate) fn eq(a: &Py, b: &Py) -> bool {
     match (a, b) {
@@ -138,7 +179,14 @@ pub(crate) fn eq(a: &Py, b: &Py) -> bool {
         (Py::Bool(x), Py::Bool(y)) => x == y,
         (Py::Str(x), Py::Str(y)) => x == y,
         (Py::Date(x), Py::Date(y)) => x == y,
-        (Py::List(x), Py::List(y)) => x.len() == y.len() && x.iter().zip(y).all(|(p, q)| eq(p, q)),
+        (Py::Seq(_) | Py::List(_), Py::Seq(_) | Py::List(_)) => {
+            a.list_len() == b.list_len()
+                && a.items()
+                    .into_iter()
+                    .flatten()
+                    .zip(b.items().into_iter().flatten())
+                    .all(|(p, q)| eq(&p, &q))
+        }
         (Py::Dict(x), Py::Dict(y)) => {
             x.len() == y.len()
                 && x.iter()
@@ -184,13 +232,13 @@ pub(crate) fn order(op: &str, a: &Py, b: &Py) -> Result<Ordering, String> {
         (Py::Bool(x), Py::Bool(y)) => Some(x.cmp(y)),
         (Py::Str(x), Py::Str(y)) => Some(x.cmp(y)),
         (Py::Date(x), Py::Date(y)) => Some(x.cmp(y)),
-        (Py::List(x), Py::List(y)) => {
-            for (p, q) in x.iter().zip(y) {
-                if !eq(p, q) {
-                    return order(op, p, q);
+        (Py::Seq(_) | Py::List(_), Py::Seq(_) | Py::List(_)) => {
+            for (p, q) in a.items().into_iter().flatten().zip(b.items().into_iter().flatten()) {
+                if !eq(&p, &q) {
+                    return order(op, &p, &q);
                 }
             }
-            Some(x.len().cmp(&y.len()))
+            Some(a.list_len().cmp(&b.list_len()))
         }
         _ => num_cmp(a, b),
     };

@@ -1,5 +1,5 @@
 //! SQL pushdown: turning the parts of a filter list that map onto plain columns into a SQLite `WHERE` clause
-//! that selects a superset of the matching rows (callers re-check every row with [`crate::matches`]).
+//! that selects a superset of the matching rows (callers re-check every row with [`crate::matches()`]).
 
 use serde_json::Value;
 
@@ -78,6 +78,8 @@ struct Planned {
     sql: Option<String>,
     params: Vec<SqlValue>,
     exact: bool,
+    /// `sql` is an AND of several parenthesised parts (needs parentheses inside an OR).
+    compound: bool,
 }
 
 impl Planned {
@@ -86,6 +88,7 @@ impl Planned {
             sql: Some(sql),
             params,
             exact: true,
+            compound: false,
         }
     }
 
@@ -94,6 +97,7 @@ impl Planned {
             sql: None,
             params: Vec::new(),
             exact: false,
+            compound: false,
         }
     }
 }
@@ -129,6 +133,7 @@ fn plan_and(filters: &[Filter], columns: &[Column]) -> Planned {
         }
     }
     Planned {
+        compound: parts.len() > 1,
         sql: (!parts.is_empty()).then(|| parts.join(" AND ")),
         params,
         exact,
@@ -146,7 +151,7 @@ fn plan_or(branches: &[Vec<Filter>], columns: &[Column]) -> Planned {
             return Planned::nothing();
         };
         exact &= p.exact;
-        parts.push(format!("({sql})"));
+        parts.push(if p.compound { format!("({sql})") } else { sql });
         params.extend(p.params);
     }
     if parts.is_empty() {
@@ -156,6 +161,7 @@ fn plan_or(branches: &[Vec<Filter>], columns: &[Column]) -> Planned {
         sql: Some(parts.join(" OR ")),
         params,
         exact,
+        compound: false,
     }
 }
 
@@ -219,6 +225,7 @@ fn plan_cond(c: &Column, op: Op, value: &Value) -> Planned {
                         sql: Some(format!("{lhs} IS NULL OR {cond}")),
                         params: vec![p],
                         exact: false,
+                        compound: false,
                     }
                 } else {
                     Planned::exact(cond, vec![p])

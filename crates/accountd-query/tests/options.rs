@@ -309,8 +309,17 @@ fn count_get_offset_limit() {
         ),
         (
             json!([]),
+            json!({"get": true, "order_by": ["-uid"], "select": ["id", "uid"]}),
+            Ok(json!({"id": 5, "uid": 65534})),
+        ),
+        // select runs before order_by: the sort key is gone, every key is null
+        (
+            json!([]),
             json!({"get": true, "order_by": ["-uid"], "select": ["id"]}),
-            Ok(json!({"id": 5})),
+            Err(failed(
+                "Cannot sort by '-uid' because the field contains null values. Please use \"nulls_first:-uid\" or \
+                 \"nulls_last:-uid\" to specify null placement.",
+            )),
         ),
         (
             json!([["uid", ">", 99999]]),
@@ -337,8 +346,8 @@ fn count_get_offset_limit() {
         ),
         (
             json!([]),
-            json!({"order_by": ["uid"], "offset": 2, "limit": 2, "select": ["id"]}),
-            Ok(json!([{"id": 3}, {"id": 4}])),
+            json!({"order_by": ["uid"], "offset": 2, "limit": 2, "select": ["id", "uid"]}),
+            Ok(json!([{"id": 3, "uid": 3001}, {"id": 4, "uid": 3002}])),
         ),
         (
             json!([]),

@@ -75,6 +75,7 @@ async fn call<M: Handler>(
         "call",
         method = M::NAME,
         conn = session.id,
+        origin = %session.origin,
         user = user.as_deref().unwrap_or("-")
     );
     async move {

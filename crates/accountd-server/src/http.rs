@@ -58,6 +58,9 @@ pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Ser
     };
     let app = Router::new()
         .route("/api/versions", get(versions))
+        .route("/api/openrpc.json", get(openrpc))
+        .route("/api/docs", get(docs_index))
+        .route("/api/docs/{page}", get(docs_page))
         .route("/api/current", get(websocket_current))
         .route("/api/{version}", get(websocket_versioned))
         .fallback(not_found)
@@ -79,6 +82,25 @@ pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Ser
 
 async fn versions() -> Json<&'static [&'static str]> {
     Json(API_VERSIONS)
+}
+
+async fn openrpc(State(shared): State<Shared>) -> Json<serde_json::Value> {
+    Json(shared.state.docs.openrpc.clone())
+}
+
+async fn docs_index(State(shared): State<Shared>) -> Response {
+    docs_response(&shared, "index.html")
+}
+
+async fn docs_page(Path(page): Path<String>, State(shared): State<Shared>) -> Response {
+    docs_response(&shared, &page)
+}
+
+fn docs_response(shared: &Shared, page: &str) -> Response {
+    match shared.state.docs.pages.get(page) {
+        Some(html) => ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html.clone()).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn not_found() -> StatusCode {

@@ -60,15 +60,15 @@ impl Session {
         }
     }
 
-    /// Connection options.
-    pub fn options(&self) -> EffectiveOptions {
-        self.options.lock().map(|o| *o).unwrap_or_default()
-    }
-
-    /// Replaces connection options.
-    pub fn set_options(&self, options: EffectiveOptions) {
-        if let Ok(mut o) = self.options.lock() {
-            *o = options;
+    /// Changes connection options under the lock (so that concurrent `core.set_options` calls on one
+    /// connection cannot lose each other's changes) and returns the effective values.
+    pub fn update_options(&self, change: impl FnOnce(&mut EffectiveOptions)) -> EffectiveOptions {
+        match self.options.lock() {
+            Ok(mut o) => {
+                change(&mut o);
+                *o
+            }
+            Err(_) => EffectiveOptions::default(),
         }
     }
 

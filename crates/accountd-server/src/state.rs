@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicU64;
 use accountd_api::MethodSpec;
 use accountd_core::Accounts;
 
+use crate::docs::Docs;
 use crate::validation::ParamsValidator;
 
 /// Transport limits (TrueNAS defaults).
@@ -45,6 +46,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Connection counter.
     pub next_connection: AtomicU64,
+    /// Reference pages and the OpenRPC document.
+    pub docs: Docs,
 }
 
 impl AppState {
@@ -52,7 +55,9 @@ impl AppState {
     pub fn new(accounts: Accounts, limits: Limits) -> Result<Arc<AppState>, String> {
         let mut specs = HashMap::new();
         let mut validators = HashMap::new();
-        for spec in accountd_api::methods::all() {
+        let all = accountd_api::methods::all();
+        let docs = Docs::render(&all);
+        for spec in all {
             validators.insert(
                 spec.name,
                 ParamsValidator::compile(&spec).map_err(|e| format!("{}: {e}", spec.name))?,
@@ -65,6 +70,7 @@ impl AppState {
             validators,
             limits,
             next_connection: AtomicU64::new(1),
+            docs,
         }))
     }
 }

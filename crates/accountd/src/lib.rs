@@ -1,13 +1,15 @@
 //! The accountd application: configuration and start-up, shared by the `accountd` binary and the tests.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod client;
 pub mod config;
+pub mod generate;
 pub mod schemas;
 
 use std::sync::Arc;
 
 use accountd_core::password::PasswordHasher;
-use accountd_core::{Accounts, SystemClock};
+use accountd_core::{Accounts, Clock, SystemClock};
 use accountd_server::{AppState, Limits, ServerHandle};
 use accountd_store::{Store, StoreOptions};
 use anyhow::Context;
@@ -41,6 +43,11 @@ impl Running {
 
 /// Opens the database, builds the services and starts listening.
 pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
+    start_with_clock(settings, Arc::new(SystemClock)).await
+}
+
+/// [`start`] with a given clock (tests and the reference generator use a fixed one).
+pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&settings.home_root)
         .with_context(|| format!("creating home root {}", settings.home_root.display()))?;
     let options = StoreOptions::new(&settings.db);
@@ -56,7 +63,7 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
     let mut config = accountd_core::Config::new(&settings.home_root);
     config.argon2 = settings.argon2;
     config.login_failure_delay = settings.login_failure_delay;
-    let accounts = Accounts::new(store.clone(), hasher, config, Arc::new(SystemClock));
+    let accounts = Accounts::new(store.clone(), hasher, config, clock);
     let state = AppState::new(accounts, Limits::default()).map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await

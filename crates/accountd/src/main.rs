@@ -20,12 +20,32 @@ struct Cli {
 enum Command {
     /// Run the service.
     Serve(ServeArgs),
-    /// (Re)write the generated JSON Schema files.
+    /// Call a method on a running service and print the result as JSON (like TrueNAS's `midclt call`).
+    Call(CallArgs),
+    /// (Re)write the generated files under schemas/: JSON Schemas, example responses (by running every
+    /// example against a real in-process server), the HTML reference and the OpenRPC document.
     Schemas {
         /// Output directory.
         #[arg(long, default_value = "schemas")]
         out: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+struct CallArgs {
+    /// Service URL.
+    #[arg(long, env = "ACCOUNTD_URL", default_value = "ws://127.0.0.1:6780/api/current")]
+    url: String,
+    /// User to log in as (with --password).
+    #[arg(long, short = 'u', env = "ACCOUNTD_USER")]
+    user: Option<String>,
+    /// Password of --user.
+    #[arg(long, short = 'p', env = "ACCOUNTD_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Method name, e.g. `user.query`.
+    method: String,
+    /// Positional arguments, each one JSON value, e.g. '[["username","=","root"]]' '{"get":true}'.
+    args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -60,12 +80,42 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Call(args) => {
+            let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+            match runtime.block_on(call(args)) {
+                Ok(result) => {
+                    println!("{}", serde_json::to_string_pretty(&result)?);
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    std::process::exit(1);
+                }
+            }
+        }
         Command::Schemas { out } => {
-            let changed = accountd::schemas::write_schema_files(&out)?;
-            println!("{changed} schema files written to {}", out.display());
+            let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+            let changed = runtime.block_on(accountd::schemas::write_schema_files(&out))?;
+            println!("{changed} generated files updated in {}", out.display());
             Ok(())
         }
     }
+}
+
+async fn call(args: CallArgs) -> anyhow::Result<serde_json::Value> {
+    let params = args
+        .args
+        .iter()
+        .enumerate()
+        .map(|(i, a)| serde_json::from_str(a).with_context(|| format!("argument {} is not JSON: {a}", i + 1)))
+        .collect::<anyhow::Result<Vec<serde_json::Value>>>()?;
+    let mut client = accountd::client::RpcClient::connect(&args.url).await?;
+    match (&args.user, &args.password) {
+        (Some(user), Some(password)) => client.login_password(user, password).await?,
+        (None, None) => {}
+        _ => anyhow::bail!("give both --user and --password, or neither"),
+    }
+    Ok(client.call(&args.method, serde_json::Value::Array(params)).await??)
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -1,27 +1,37 @@
-//! `accountd schemas`: writes the generated schema files.
+//! `accountd schemas`: writes the generated files under `schemas/`.
 
 use std::path::Path;
 
 use anyhow::Context;
 
-/// Writes every schema file into `dir` and removes stale `.json` files; returns how many files changed.
-pub fn write_schema_files(dir: &Path) -> anyhow::Result<usize> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let files = accountd_api::files::schema_files();
+/// Writes every generated file into `dir` and removes stale generated files; returns how many changed.
+pub async fn write_schema_files(dir: &Path) -> anyhow::Result<usize> {
+    let files = crate::generate::generated_files().await?;
     let mut changed = 0;
     for (name, content) in &files {
         let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        }
         if std::fs::read_to_string(&path).ok().as_deref() != Some(content.as_str()) {
             std::fs::write(&path, content).with_context(|| format!("writing {}", path.display()))?;
             changed += 1;
         }
     }
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().is_file() && name.ends_with(".json") && !files.iter().any(|(n, _)| *n == name) {
-            std::fs::remove_file(entry.path())?;
-            changed += 1;
+    for sub in ["", "reference"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+        for entry in entries {
+            let entry = entry?;
+            let name = if sub.is_empty() {
+                entry.file_name().to_string_lossy().into_owned()
+            } else {
+                format!("{sub}/{}", entry.file_name().to_string_lossy())
+            };
+            let generated = name.ends_with(".json") || name.ends_with(".html");
+            if entry.path().is_file() && generated && !files.iter().any(|(n, _)| *n == name) {
+                std::fs::remove_file(entry.path())?;
+                changed += 1;
+            }
         }
     }
     Ok(changed)

@@ -107,8 +107,9 @@ fn schemas_command_writes_every_file() {
         .expect("dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), accountd_api::files::schema_files().len());
     assert!(names.contains(&"user.create.params.json".to_string()));
+    assert!(names.contains(&"openrpc.json".to_string()));
+    assert!(dir.path().join("reference/user.html").is_file());
     let schema: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.path().join("user.create.params.json")).expect("read"))
             .expect("json");
@@ -128,4 +129,37 @@ fn a_bad_config_file_is_reported() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown field `unknown_key`"), "{stderr}");
+}
+
+#[tokio::test]
+async fn call_subcommand_logs_in_calls_and_reports_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut service = spawn(dir.path());
+    call(&service.url, &[("user.setup_local_administrator", json!(["truenas_admin", "pw1"]))]).await;
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_accountd"))
+            .args(["call", "--url", &service.url])
+            .args(args)
+            .output()
+            .expect("runs")
+    };
+    let out = run(&["-u", "truenas_admin", "-p", "pw1", "user.query", r#"[["username","=","root"]]"#, r#"{"get":true,"select":["uid"]}"#]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed: Value = serde_json::from_slice(&out.stdout).expect("pretty JSON");
+    assert_eq!(printed, json!({"uid": 0}));
+
+    let out = run(&["-u", "truenas_admin", "-p", "pw1", "user.get_instance", "999"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "[ENOENT] None: User 999 does not exist");
+
+    let out = run(&["user.query"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "[ENOTAUTHENTICATED] Not authenticated");
+
+    let out = run(&["-u", "truenas_admin", "-p", "wrong", "core.ping"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("login as truenas_admin failed: AUTH_ERR"));
+
+    signal(&service.child, "-TERM");
+    assert!(wait_exit(&mut service.child).success());
 }

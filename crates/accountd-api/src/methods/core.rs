@@ -8,28 +8,43 @@ use crate::types::query::{QueryArgs, QueryResponse};
 
 declare_method! {
     /// Answers `"pong"`: a liveness check that needs no login.
-    CorePing = "core.ping", Access::NoAuth, NoArgs => String
+    CorePing = "core.ping", Access::NoAuth, NoArgs => String,
+    examples: [
+        Fresh r#"[]"#,
+    ]
 }
 
 declare_method! {
     /// Sets connection options (`legacy_jobs`, `private_methods`, `py_exceptions`) and returns the effective
     /// values. Clients call it first on every connection; no login needed.
-    CoreSetOptions = "core.set_options", Access::NoAuth, SetOptionsArgs => EffectiveOptions
+    CoreSetOptions = "core.set_options", Access::NoAuth, SetOptionsArgs => EffectiveOptions,
+    examples: [
+        Fresh r#"[{"legacy_jobs": false, "private_methods": false, "py_exceptions": false}]"#,
+    ]
 }
 
 declare_method! {
     /// Subscribes the connection to an event collection and returns the subscription id. Change events arrive
     /// as `collection_update` notifications.
-    CoreSubscribe = "core.subscribe", Access::AnyUser, SubscribeArgs => String
+    CoreSubscribe = "core.subscribe", Access::AnyUser, SubscribeArgs => String,
+    examples: [
+        Admin r#"["core.get_jobs"]"#,
+    ]
 }
 
 declare_method! {
     /// Ends a subscription made with `core.subscribe`.
-    CoreUnsubscribe = "core.unsubscribe", Access::AnyUser, UnsubscribeArgs => ()
+    CoreUnsubscribe = "core.unsubscribe", Access::AnyUser, UnsubscribeArgs => (),
+    examples: [
+        Admin r#"["0b7c6e2e-4f0d-4d3a-9a51-2f1f3f8a9c10"]"#,
+    ]
 }
 
 declare_method! {
     /// Lists background jobs. No method of this service runs as a job, so the list is always empty; it exists
     /// because TrueNAS clients subscribe to and query it.
-    CoreGetJobs = "core.get_jobs", Access::AnyUser, QueryArgs => QueryResponse<serde_json::Value>
+    CoreGetJobs = "core.get_jobs", Access::AnyUser, QueryArgs => QueryResponse<serde_json::Value>,
+    examples: [
+        Admin r#"[[["state", "=", "RUNNING"]], {}]"#,
+    ]
 }

@@ -1,7 +1,7 @@
 //! `group.*` methods.
 
 use crate::declare_method;
-use crate::types::common::NoArgs;
+use crate::types::common::{NoArgs, Presented};
 use crate::types::group::{GetGroupObjArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj, GroupUpdateArgs};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use crate::{Access, Role};
@@ -11,36 +11,58 @@ const WRITE: Access = Access::Roles(&[Role::AccountWrite]);
 
 declare_method! {
     /// Queries groups with query-filters and query-options.
-    GroupQuery = "group.query", READ, QueryArgs => QueryResponse<GroupEntry>
+    GroupQuery = "group.query", READ, QueryArgs => QueryResponse<GroupEntry>,
+    examples: [
+        Admin r#"[[["builtin", "=", false]], {"select": ["id", "gid", "name", "users"]}]"#,
+    ]
 }
 
 declare_method! {
     /// Returns the group with database id `id`; an unknown id is an ENOENT validation error.
-    GroupGetInstance = "group.get_instance", READ, GetInstanceArgs => GroupEntry
+    GroupGetInstance = "group.get_instance", READ, GetInstanceArgs => Presented<GroupEntry>,
+    examples: [
+        Admin r#"[9]"#,
+    ]
 }
 
 declare_method! {
     /// Creates a group and returns its database id.
-    GroupCreate = "group.create", WRITE, GroupCreateArgs => i64
+    GroupCreate = "group.create", WRITE, GroupCreateArgs => i64,
+    examples: [
+        Admin r#"[{"name": "developers", "users": [4]}]"#,
+    ]
 }
 
 declare_method! {
-    /// Changes the given fields of a group and returns its id. Builtin groups are immutable.
-    GroupUpdate = "group.update", WRITE, GroupUpdateArgs => i64
+    /// Changes the given fields of a group (not its gid) and returns its id. Immutable groups cannot be
+    /// changed; other builtin groups only their members.
+    GroupUpdate = "group.update", WRITE, GroupUpdateArgs => i64,
+    examples: [
+        Admin r#"[9, {"name": "staff-all", "users": [3, 4]}]"#,
+    ]
 }
 
 declare_method! {
     /// Deletes a group; users whose primary group it is move to `nogroup` (or are deleted with
     /// `delete_users`). Returns the id.
-    GroupDelete = "group.delete", WRITE, GroupDeleteArgs => i64
+    GroupDelete = "group.delete", WRITE, GroupDeleteArgs => i64,
+    examples: [
+        Admin r#"[9, {"delete_users": false}]"#,
+    ]
 }
 
 declare_method! {
     /// The smallest unused gid >= 3000.
-    GroupGetNextGid = "group.get_next_gid", READ, NoArgs => i64
+    GroupGetNextGid = "group.get_next_gid", READ, NoArgs => i64,
+    examples: [
+        Admin r#"[]"#,
+    ]
 }
 
 declare_method! {
     /// A grp-style object for the group with the given `groupname` or `gid` (exactly one).
-    GroupGetGroupObj = "group.get_group_obj", READ, GetGroupObjArgs => GroupObj
+    GroupGetGroupObj = "group.get_group_obj", READ, GetGroupObjArgs => GroupObj,
+    examples: [
+        Admin r#"[{"groupname": "staff"}]"#,
+    ]
 }

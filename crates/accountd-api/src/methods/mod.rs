@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod core;
 pub mod group;
+pub mod rpc;
 pub mod user;
 
 use crate::method::{Method, MethodSpec};
@@ -41,7 +42,8 @@ macro_rules! for_each_method {
             $crate::methods::group::GroupUpdate,
             $crate::methods::group::GroupDelete,
             $crate::methods::group::GroupGetNextGid,
-            $crate::methods::group::GroupGetGroupObj
+            $crate::methods::group::GroupGetGroupObj,
+            $crate::methods::rpc::RpcDiscover
         )
     };
 }

@@ -17,59 +17,94 @@ const WRITE: Access = Access::Roles(&[Role::AccountWrite]);
 declare_method! {
     /// Queries users with query-filters and query-options. Secret fields (`unixhash`, `smbhash`,
     /// `password_history`) show as `********` to callers without FULL_ADMIN or ACCOUNT_WRITE.
-    UserQuery = "user.query", READ, QueryArgs => QueryResponse<UserEntry>
+    UserQuery = "user.query", READ, QueryArgs => QueryResponse<UserEntry>,
+    examples: [
+        Admin r#"[[["username", "=", "alice"]], {"select": ["id", "uid", "username", "groups", "roles"]}]"#,
+        Admin r#"[[["builtin", "=", false]], {"count": true}]"#,
+        Admin r#"[[["OR", [["uid", "<", 1000], ["username", "C^", "AL"]]]], {"select": [["username", "name"], "uid"], "order_by": ["-uid"]}]"#,
+    ]
 }
 
 declare_method! {
     /// Returns the user with database id `id`; an unknown id is an ENOENT validation error.
-    UserGetInstance = "user.get_instance", READ, GetInstanceArgs => Presented<UserEntry>
+    UserGetInstance = "user.get_instance", READ, GetInstanceArgs => Presented<UserEntry>,
+    examples: [
+        Admin r#"[4]"#,
+    ]
 }
 
 declare_method! {
     /// Creates a user. Exactly one of `group` and `group_create` is required; a password is required unless
     /// `password_disabled` or `random_password`. Returns the entry with the password set (if any).
-    UserCreate = "user.create", WRITE, UserCreateArgs => Presented<UserWithPassword>
+    UserCreate = "user.create", WRITE, UserCreateArgs => Presented<UserWithPassword>,
+    examples: [
+        Admin r#"[{"username": "bob", "full_name": "Bob", "group_create": true, "password": "bob-password", "email": "bob@example.com", "groups": [9]}]"#,
+    ]
 }
 
 declare_method! {
     /// Changes the given fields of a user. Builtin users cannot change their name, group, home or SMB flag.
-    UserUpdate = "user.update", WRITE, UserUpdateArgs => Presented<UserWithPassword>
+    UserUpdate = "user.update", WRITE, UserUpdateArgs => Presented<UserWithPassword>,
+    examples: [
+        Admin r#"[4, {"full_name": "Alice Liddell", "email": "alice@example.com", "locked": true}]"#,
+    ]
 }
 
 declare_method! {
     /// Deletes a user (and its primary group when unused and `delete_group`). Returns the id.
-    UserDelete = "user.delete", WRITE, UserDeleteArgs => i64
+    UserDelete = "user.delete", WRITE, UserDeleteArgs => i64,
+    examples: [
+        Admin r#"[4, {"delete_group": true}]"#,
+    ]
 }
 
 declare_method! {
     /// The smallest unused uid >= 3000; it stays reserved for an hour or until a create uses it.
-    UserGetNextUid = "user.get_next_uid", READ, NoArgs => i64
+    UserGetNextUid = "user.get_next_uid", READ, NoArgs => i64,
+    examples: [
+        Admin r#"[]"#,
+    ]
 }
 
 declare_method! {
     /// Available login shells, `{path: label}`. Privileged groups among `group_ids` add the TrueNAS CLI shells.
     UserShellChoices = "user.shell_choices", Access::Roles(&[Role::ReadonlyAdmin, Role::AccountRead]),
-        ShellChoicesArgs => BTreeMap<String, String>
+        ShellChoicesArgs => BTreeMap<String, String>,
+    examples: [
+        Admin r#"[[2]]"#,
+    ]
 }
 
 declare_method! {
     /// A passwd-style object for the user with the given `username` or `uid` (exactly one).
-    UserGetUserObj = "user.get_user_obj", READ, GetUserObjArgs => UserObj
+    UserGetUserObj = "user.get_user_obj", READ, GetUserObjArgs => UserObj,
+    examples: [
+        Admin r#"[{"username": "alice", "get_groups": true}]"#,
+    ]
 }
 
 declare_method! {
     /// True when a password-enabled local administrator exists. No login needed.
-    UserHasLocalAdministratorSetUp = "user.has_local_administrator_set_up", Access::NoAuth, NoArgs => bool
+    UserHasLocalAdministratorSetUp = "user.has_local_administrator_set_up", Access::NoAuth, NoArgs => bool,
+    examples: [
+        Fresh r#"[]"#,
+    ]
 }
 
 declare_method! {
     /// First-boot setup: sets root's password, or creates `truenas_admin` (uid 950) and disables root's
     /// password. Fails with EEXIST once an administrator is set up. No login needed.
     UserSetupLocalAdministrator = "user.setup_local_administrator", Access::NoAuth,
-        SetupLocalAdministratorArgs => ()
+        SetupLocalAdministratorArgs => (),
+    examples: [
+        Fresh r#"["truenas_admin", "choose-a-password"]"#,
+    ]
 }
 
 declare_method! {
     /// Changes a password. Users may change only their own (giving `old_password`) unless they have FULL_ADMIN.
-    UserSetPassword = "user.set_password", Access::AnyUser, SetPasswordArgs => ()
+    UserSetPassword = "user.set_password", Access::AnyUser, SetPasswordArgs => (),
+    examples: [
+        Admin r#"[{"username": "alice", "new_password": "new-alice-password"}]"#,
+    ]
 }

@@ -34,7 +34,8 @@ pub struct GroupEntry {
     pub roles: Vec<String>,
     /// Member user database ids (including users whose primary group this is).
     pub users: Vec<i64>,
-    /// Builtin groups cannot be changed.
+    /// The group cannot be changed: builtin, and not one of the builtin groups whose membership may change
+    /// (gids 14, 445, 544, 545, 568, 951, 952).
     pub immutable: bool,
 }
 
@@ -69,14 +70,11 @@ pub struct GroupCreate {
     pub users: Vec<i64>,
 }
 
-/// `group.update` input: only given keys change.
+/// `group.update` input: only given keys change. The gid cannot be changed (TrueNAS excludes it from the
+/// update model: giving it is "Extra inputs are not permitted").
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupUpdate {
-    /// Group id.
-    #[serde(default)]
-    #[schemars(range(min = 0, max = 90000000))]
-    pub gid: Option<i64>,
     /// Name.
     #[serde(default)]
     pub name: Option<String>,

@@ -5,4 +5,5 @@ pub mod common;
 pub mod core;
 pub mod group;
 pub mod query;
+pub mod rpc;
 pub mod user;

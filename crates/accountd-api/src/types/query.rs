@@ -30,9 +30,11 @@ pub struct QueryOptions {
     #[serde(default)]
     #[schemars(range(min = 0))]
     pub offset: u64,
-    /// Entries to return at most; 0 means no limit.
+    /// Entries to return at most (0 = no limit, at most 10000). The upper bound is checked by the query engine
+    /// (as TrueNAS's options validator does: `options` "Value error, Options limit must be between 1 and 10000"),
+    /// not by the schema.
     #[serde(default)]
-    #[schemars(range(min = 0, max = 10000))]
+    #[schemars(range(min = 0))]
     pub limit: u64,
     /// Accepted for compatibility; filters are always applied exactly.
     #[serde(default)]
@@ -45,8 +47,10 @@ pub struct QueryOptions {
 pub enum SelectItem {
     /// A (dotted) field path.
     Field(String),
-    /// `[path, new_name]`.
-    Rename([String; 2]),
+    /// `[path, new_name]`: two strings. As in TrueNAS (`select: list[str | list]`), the schema accepts any list
+    /// and the query engine words the error for other shapes (`options` "Value error, ['x']: A select as list
+    /// may only contain two parameters: ...").
+    Rename(Vec<Value>),
 }
 
 /// Arguments of `*.query` methods.
@@ -107,6 +111,13 @@ impl<T: JsonSchema> JsonSchema for QueryResponse<T> {
         QueryResult::<T>::schema_name()
     }
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        QueryResult::<T>::json_schema(generator)
+        let full = QueryResult::<T>::json_schema(generator);
+        schemars::json_schema!({
+            "anyOf": [
+                full,
+                {"type": "array", "items": {"type": "object"}, "description": "Entries shaped by `options.select`."},
+                {"type": "object", "description": "One entry shaped by `options.select` (`options.get`)."}
+            ]
+        })
     }
 }

@@ -131,14 +131,22 @@ fn common_validation(
                 );
             }
             if let Some(group) = groups::get(tx, id)?
-                && group.gid == builtin::ADMINISTRATORS_GID
                 && let Some(root) = users::by_uid(tx, 0)?
-                && !members.contains(&root.id)
             {
-                errs.add(
-                    format!("{schema}.users"),
-                    "The root user must remain a member of the builtin_administrators group.",
-                );
+                if group.gid == builtin::ADMINISTRATORS_GID {
+                    if !members.contains(&root.id) {
+                        errs.add(
+                            format!("{schema}.users"),
+                            "The root user must remain a member of the builtin_administrators group.",
+                        );
+                    }
+                } else if members.contains(&root.id)
+                    && root.group_id != id
+                    && !groups::aux_members(tx, id)?.contains(&root.id)
+                {
+                    // root belongs to builtin_administrators only (and keeps what it already has).
+                    errs.add(format!("{schema}.users"), "Cannot add the root user to this group.");
+                }
             }
         } else if let Some(root) = users::by_uid(tx, 0)?
             && members.contains(&root.id)
@@ -209,12 +217,11 @@ impl Accounts {
         self.store()
             .write(move |tx| {
                 let old = groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
-                let immutable = old.builtin && !builtin::ALTERABLE_GIDS.contains(&old.gid);
-                let gid_change = data.gid.filter(|g| *g != old.gid);
+                let immutable = super::is_immutable(&old);
                 let mut errs = ValidationErrors::new();
                 let changes = GroupChanges {
                     name: data.name.as_deref(),
-                    gid: gid_change,
+                    gid: None,
                     smb: data.smb,
                     users: data.users.as_deref(),
                     sudo_commands: data.sudo_commands.as_deref(),
@@ -250,9 +257,6 @@ impl Accounts {
                 }
                 errs.check()?;
                 let mut row = old.clone();
-                if let Some(v) = gid_change {
-                    row.gid = v;
-                }
                 if let Some(v) = &data.name {
                     row.name = v.clone();
                 }

@@ -8,7 +8,7 @@ use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
 use serde_json::Value;
 
-use super::validate::{Combined, Supplied, common_validation, next_free_id};
+use super::validate::{Combined, Supplied, common_validation, idmap_target_of, next_free_id};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
@@ -72,6 +72,10 @@ impl Accounts {
 fn insert_user(tx: &Transaction<'_>, p: Prepared) -> Result<(i64, i64), Error> {
     let d = &p.data;
     let mut errs = ValidationErrors::new();
+    let uid = match d.uid {
+        Some(uid) => uid,
+        None => next_free_id(&users::used_uids(tx)?, &p.reserved_uids),
+    };
     let mut group_ids: Vec<i64> = d.group.into_iter().collect();
     group_ids.extend(&d.groups);
     let supplied = Supplied {
@@ -91,6 +95,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared) -> Result<(i64, i64), Error> {
         ssh_password_enabled: Some(d.ssh_password_enabled),
         smb: Some(d.smb),
         userns_idmap: d.userns_idmap.is_some(),
+        idmap_target: d.userns_idmap.map(|m| idmap_target_of(m, uid)),
         sshpubkey: d.sshpubkey.as_deref(),
     };
     let combined = Combined {
@@ -105,7 +110,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared) -> Result<(i64, i64), Error> {
     };
     common_validation(tx, &mut errs, SCHEMA, &supplied, &combined, None, &p.home_root)?;
     if d.sshpubkey.as_deref().is_some_and(|k| !k.trim().is_empty())
-        && !d.home.starts_with(&*p.home_root.to_string_lossy())
+        && !crate::entry::home_is_managed(&d.home, &p.home_root)
     {
         errs.add(
             "user_create.sshpubkey",
@@ -151,10 +156,6 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared) -> Result<(i64, i64), Error> {
         aux.push(users_group.id);
     }
 
-    let uid = match d.uid {
-        Some(uid) => uid,
-        None => next_free_id(&users::used_uids(tx)?, &p.reserved_uids),
-    };
     let home_path = if d.home_create && d.home != home::DEFAULT_HOME {
         Path::new(&d.home).join(&d.username).to_string_lossy().into_owned()
     } else {

@@ -9,7 +9,7 @@ use accountd_store::users::{self, UserRow};
 use serde_json::Value;
 
 use super::admins::{full_admins, password_admins};
-use super::validate::{Combined, Supplied, common_validation};
+use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
@@ -125,7 +125,8 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared) -> Result<(), Error> {
 
     let old_aux = users::aux_groups(tx, old.id)?;
     let mut group_ids = vec![group.id];
-    group_ids.extend(d.groups.as_ref().filter(|g| !g.is_empty()).unwrap_or(&old_aux));
+    // The groups the user will be in: supplied ones replace the old ones, even when empty.
+    group_ids.extend(d.groups.as_ref().unwrap_or(&old_aux));
 
     if d.locked == Some(true) {
         let remaining = full_admins(tx)?
@@ -147,7 +148,11 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared) -> Result<(), Error> {
         username: d.username.as_deref(),
         full_name: d.full_name.as_deref(),
         email: d.email.as_ref().map(|e| e.as_deref()),
-        home: d.home.as_deref(),
+        // An unchanged home (e.g. a client sending back the whole entry) is not validated again.
+        home: d
+            .home
+            .as_deref()
+            .filter(|h| *h != old.home || d.home_create == Some(true)),
         home_mode: d.home_mode.as_deref(),
         groups: d.groups.as_deref(),
         shell: d.shell.as_deref(),
@@ -159,6 +164,7 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared) -> Result<(), Error> {
         ssh_password_enabled: d.ssh_password_enabled,
         smb: d.smb,
         userns_idmap: d.userns_idmap.as_ref().is_some_and(Option::is_some),
+        idmap_target: d.userns_idmap.flatten().map(|m| idmap_target_of(m, old.uid)),
         sshpubkey: d.sshpubkey.as_ref().and_then(|k| k.as_deref()),
     };
     let combined = Combined {

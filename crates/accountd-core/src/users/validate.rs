@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use accountd_api::types::common::UsernsIdmap;
 use accountd_store::groups::GroupRow;
 use accountd_store::users::UserRow;
 use accountd_store::{Connection, StoreError, groups, users};
@@ -31,7 +32,10 @@ pub(crate) struct Supplied<'a> {
     pub password_disabled: Option<bool>,
     pub ssh_password_enabled: Option<bool>,
     pub smb: Option<bool>,
+    /// A non-null `userns_idmap` was supplied.
     pub userns_idmap: bool,
+    /// The container uid the supplied mapping targets (`DIRECT`: the user's uid), when known.
+    pub idmap_target: Option<i64>,
     pub sshpubkey: Option<&'a str>,
 }
 
@@ -49,14 +53,29 @@ pub(crate) struct Combined<'a> {
     pub group_ids: Vec<i64>,
 }
 
-/// The valid shells for a user in these groups: the appliance's standard shells, this host's `/etc/shells`
-/// entries under `/usr/bin`, and the TrueNAS CLI shells when a group carries a privilege.
+/// The valid shells for a user in these groups: the appliance's standard shells under `/usr/bin` (the same on
+/// every host, since accounts live in the database, not in the host's passwd), plus the TrueNAS CLI shells when
+/// a group carries a privilege.
 pub(crate) fn shell_choices_for(conn: &Connection, group_ids: &[i64]) -> Result<BTreeMap<String, String>, StoreError> {
     let dir = Directory::load_for_groups(conn, &[])?;
     let privileged = !dir.privileges_of_groups(group_ids).is_empty();
-    let mut choices = shells::shell_choices_from(None, privileged);
-    choices.extend(shells::shell_choices(privileged));
-    Ok(choices)
+    Ok(shells::shell_choices_from(None, privileged))
+}
+
+/// The container uid a stored user's `userns_idmap` targets: its own uid for `DIRECT`, else the number.
+pub(crate) fn idmap_target(user: &UserRow) -> Option<i64> {
+    match user.userns_idmap.as_ref()? {
+        serde_json::Value::String(s) if s == "DIRECT" => Some(user.uid),
+        v => v.as_i64(),
+    }
+}
+
+/// The container uid a new `userns_idmap` value targets for a user with this uid.
+pub(crate) fn idmap_target_of(idmap: UsernsIdmap, uid: i64) -> i64 {
+    match idmap {
+        UsernsIdmap::Direct(_) => uid,
+        UsernsIdmap::Id(n) => i64::from(n),
+    }
 }
 
 /// Email rule: `local@domain`, both parts non-empty, at most 254 characters.
@@ -88,6 +107,14 @@ pub(crate) fn common_validation(
             errs.add(
                 format!("{schema}.userns_idmap"),
                 "User namespace idmaps may not be configured for privileged accounts.",
+            );
+        }
+        if let Some(target) = data.idmap_target
+            && let Some(other) = others.iter().find(|u| idmap_target(u) == Some(target))
+        {
+            errs.add(
+                format!("{schema}.userns_idmap"),
+                format!("User '{}' already maps to container UID {target}.", other.username),
             );
         }
     }

@@ -21,18 +21,18 @@ impl Handler for CorePing {
 
 impl Handler for CoreSetOptions {
     async fn handle(ctx: CallContext, args: SetOptionsArgs) -> Result<EffectiveOptions, Error> {
-        let mut options = ctx.session.options();
-        if let Some(v) = args.options.legacy_jobs {
-            options.legacy_jobs = v;
-        }
-        if let Some(v) = args.options.private_methods {
-            options.private_methods = v;
-        }
-        if let Some(v) = args.options.py_exceptions {
-            options.py_exceptions = v;
-        }
-        ctx.session.set_options(options);
-        Ok(options)
+        let wanted = args.options;
+        Ok(ctx.session.update_options(|options| {
+            if let Some(v) = wanted.legacy_jobs {
+                options.legacy_jobs = v;
+            }
+            if let Some(v) = wanted.private_methods {
+                options.private_methods = v;
+            }
+            if let Some(v) = wanted.py_exceptions {
+                options.py_exceptions = v;
+            }
+        }))
     }
 }
 

@@ -1,7 +1,7 @@
 //! `group.*`.
 
 use accountd_api::methods::group::*;
-use accountd_api::types::common::NoArgs;
+use accountd_api::types::common::{NoArgs, Presented};
 use accountd_api::types::group::{
     GetGroupObjArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj, GroupUpdateArgs,
 };
@@ -19,9 +19,11 @@ impl Handler for GroupQuery {
 }
 
 impl Handler for GroupGetInstance {
-    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<GroupEntry, Error> {
-        let value = ctx.state.accounts.group_get_instance(args.id, &args.options).await?;
-        serde_json::from_value(value).map_err(Error::internal)
+    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Presented<GroupEntry>, Error> {
+        // The entry as the query engine shaped it (`options.select` may leave out fields).
+        Ok(Presented::new(
+            ctx.state.accounts.group_get_instance(args.id, &args.options).await?,
+        ))
     }
 }
 

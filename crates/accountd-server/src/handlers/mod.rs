@@ -3,4 +3,5 @@
 mod auth;
 mod core;
 mod group;
+mod rpc;
 mod user;

@@ -28,7 +28,7 @@ mod close {
 
 enum Outbound {
     Text(String),
-    Close(u16, &'static str),
+    Close(u16, String),
 }
 
 /// Serves one upgraded connection until the peer leaves or the server shuts down.
@@ -52,7 +52,7 @@ pub async fn run_connection(
                 Outbound::Close(code, reason) => {
                     let frame = CloseFrame {
                         code,
-                        reason: Utf8Bytes::from_static(reason),
+                        reason: Utf8Bytes::from(reason),
                     };
                     let _ = sink.send(Message::Close(Some(frame))).await;
                     break;
@@ -70,7 +70,9 @@ pub async fn run_connection(
     loop {
         let frame = tokio::select! {
             _ = shutdown.changed() => {
-                let _ = out_tx.send(Outbound::Close(close::GOING_AWAY, "server shutting down")).await;
+                let _ = out_tx
+                    .send(Outbound::Close(close::GOING_AWAY, "server shutting down".to_string()))
+                    .await;
                 break;
             }
             Some(done) = calls.join_next(), if !calls.is_empty() => {
@@ -83,9 +85,9 @@ pub async fn run_connection(
             None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
             Some(Ok(Message::Text(t))) => t,
             Some(Ok(Message::Binary(_))) => {
-                let _ = out_tx
-                    .send(Outbound::Close(close::UNSUPPORTED, "binary frames are not supported"))
-                    .await;
+                // TrueNAS's reason text (aiohttp's repr of the frame type).
+                let reason = "Invalid websocket message type: <WSMsgType.BINARY: 2>".to_string();
+                let _ = out_tx.send(Outbound::Close(close::UNSUPPORTED, reason)).await;
                 break;
             }
             Some(Ok(_)) => continue,
@@ -97,10 +99,14 @@ pub async fn run_connection(
             state.limits.max_message_unauthenticated
         };
         if text.len() > limit {
+            // TrueNAS's reason texts (`MsgSizeError`), with the configured limits.
             let (code, reason) = if authenticated {
-                (close::TOO_BIG, "message too big")
+                (close::TOO_BIG, format!("Max message length is {} kB", limit / 1024))
             } else {
-                (close::INVALID_DATA, "message too big before login")
+                (
+                    close::INVALID_DATA,
+                    format!("Anonymous connection max message length is {} kB", limit / 1024),
+                )
             };
             tracing::info!(conn = conn_id, size = text.len(), limit, "closing: oversized message");
             let _ = out_tx.send(Outbound::Close(code, reason)).await;

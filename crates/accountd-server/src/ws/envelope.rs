@@ -33,12 +33,13 @@ pub fn parse(text: &str) -> Frame {
         Ok(v) => v,
         Err(_) => return Frame::Reply(error_response(&Value::Null, -32700, "Parse error")),
     };
+    // TrueNAS (`parse_message`) answers both a batch and any other non-object body with -32700.
     let obj: Map<String, Value> = match value {
         Value::Object(o) => o,
         Value::Array(_) => {
-            return Frame::Reply(error_response(&Value::Null, -32700, "Batch requests are not supported"));
+            return Frame::Reply(error_response(&Value::Null, -32700, "Batch messages are not supported yet"));
         }
-        _ => return Frame::Reply(error_response(&Value::Null, -32600, "Invalid Request")),
+        _ => return Frame::Reply(error_response(&Value::Null, -32700, "Invalid Message Format")),
     };
     let id = obj.get("id").cloned();
     let reply_id = id.clone().unwrap_or(Value::Null);
@@ -103,7 +104,9 @@ mod tests {
                 Value::Null,
                 -32700,
             ),
-            ("3", Value::Null, -32600),
+            ("3", Value::Null, -32700),
+            ("\"core.ping\"", Value::Null, -32700),
+            ("null", Value::Null, -32700),
             (r#"{"jsonrpc":"1.0","method":"core.ping","id":1}"#, json!(1), -32600),
             (r#"{"method":"core.ping","id":"a"}"#, json!("a"), -32600),
             (r#"{"jsonrpc":"2.0","method":"","id":1}"#, json!(1), -32600),

@@ -1,0 +1,190 @@
+//! `plan_sql` against a real SQLite: for random filters over random rows, the SQL pre-filter returns every row
+//! that `matches` (and exactly those when the plan says it is exact).
+
+use std::collections::BTreeSet;
+
+use accountd_query::{Column, ColumnKind, SqlValue, matches, parse_filters, plan_sql};
+use proptest::prelude::*;
+use rusqlite::Connection;
+use rusqlite::types::Value as Sql;
+use serde_json::{Value, json};
+
+const COLUMNS: &[Column] = &[
+    Column {
+        field: "id",
+        sql: "t.id",
+        kind: ColumnKind::Integer,
+        nullable: false,
+    },
+    Column {
+        field: "uid",
+        sql: "t.uid",
+        kind: ColumnKind::Integer,
+        nullable: true,
+    },
+    Column {
+        field: "name",
+        sql: "t.name",
+        kind: ColumnKind::Text,
+        nullable: true,
+    },
+    Column {
+        field: "flag",
+        sql: "t.flag",
+        kind: ColumnKind::Bool,
+        nullable: false,
+    },
+    // declared COLLATE NOCASE below: the plan must still compare case-sensitively
+    Column {
+        field: "nick",
+        sql: "t.nick",
+        kind: ColumnKind::Text,
+        nullable: false,
+    },
+];
+
+const WORDS: &[&str] = &[
+    "", "a", "A", "ab", "aB", "Ab", "b", "ß", "SS", "ss", "a.b", "ba", "%", "_a",
+];
+
+#[derive(Debug, Clone)]
+struct Row {
+    uid: Option<i64>,
+    name: Option<String>,
+    flag: bool,
+    nick: String,
+    tags: Vec<i64>,
+}
+
+fn word() -> impl Strategy<Value = String> {
+    proptest::sample::select(WORDS).prop_map(str::to_owned)
+}
+
+fn row() -> impl Strategy<Value = Row> {
+    (
+        proptest::option::of(-3i64..4),
+        proptest::option::of(word()),
+        any::<bool>(),
+        word(),
+        proptest::collection::vec(-2i64..3, 0..3),
+    )
+        .prop_map(|(uid, name, flag, nick, tags)| Row {
+            uid,
+            name,
+            flag,
+            nick,
+            tags,
+        })
+}
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        (-4i64..5).prop_map(Value::from),
+        (-8i64..9).prop_map(|h| json!(h as f64 / 2.0)),
+        word().prop_map(Value::from),
+    ]
+}
+
+/// Values mostly of the field's own type (so that conditions can be pushed and match), sometimes anything.
+fn typed(field: &'static str) -> BoxedStrategy<Value> {
+    let own: BoxedStrategy<Value> = match field {
+        "id" | "uid" | "tags" | "tags.*" => prop_oneof![
+            4 => (-3i64..5).prop_map(Value::from),
+            1 => (-6i64..9).prop_map(|h| json!(h as f64 / 2.0)),
+        ]
+        .boxed(),
+        "flag" => any::<bool>().prop_map(Value::from).boxed(),
+        _ => word().prop_map(Value::from).boxed(),
+    };
+    let list = proptest::collection::vec(prop_oneof![4 => own.clone(), 1 => scalar()], 0..4).prop_map(Value::from);
+    prop_oneof![6 => own, 1 => Just(Value::Null), 2 => list, 1 => scalar()].boxed()
+}
+
+fn condition() -> impl Strategy<Value = Value> {
+    let fields = prop_oneof![
+        8 => proptest::sample::select(vec!["id", "uid", "name", "flag", "nick"]),
+        1 => proptest::sample::select(vec!["tags", "missing", "tags.*", "uid.x"]),
+    ];
+    let ops = proptest::sample::select(vec![
+        "=", "!=", ">", ">=", "<", "<=", "~", "in", "nin", "rin", "rnin", "^", "!^", "$", "!$",
+    ]);
+    let ci = proptest::bool::weighted(0.1);
+    (fields, ops, ci).prop_flat_map(|(field, op, ci)| {
+        let op = if ci && op != "~" {
+            format!("C{op}")
+        } else {
+            op.to_owned()
+        };
+        typed(field).prop_map(move |value| json!([field, op.clone(), value]))
+    })
+}
+
+fn filters() -> impl Strategy<Value = Value> {
+    let branch = proptest::collection::vec(condition(), 1..3).prop_map(Value::from);
+    let or = proptest::collection::vec(branch, 1..3).prop_map(|branches| json!(["OR", branches]));
+    let item = prop_oneof![3 => condition(), 1 => or];
+    let nested_branch = proptest::collection::vec(item.clone(), 1..3).prop_map(Value::from);
+    let nested_or = proptest::collection::vec(nested_branch, 1..3).prop_map(|b| json!(["OR", b]));
+    proptest::collection::vec(prop_oneof![4 => item, 1 => nested_or], 1..3).prop_map(Value::from)
+}
+
+fn entry(id: i64, r: &Row) -> Value {
+    json!({"id": id, "uid": r.uid, "name": r.name, "flag": r.flag, "nick": r.nick, "tags": r.tags})
+}
+
+fn database(rows: &[Row]) -> rusqlite::Result<Connection> {
+    let db = Connection::open_in_memory()?;
+    db.execute_batch(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, uid INTEGER, name TEXT, flag BOOLEAN NOT NULL,
+                         nick TEXT NOT NULL COLLATE NOCASE);
+         CREATE INDEX t_nick ON t(nick);",
+    )?;
+    for (i, r) in rows.iter().enumerate() {
+        db.execute(
+            "INSERT INTO t (id, uid, name, flag, nick) VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![i as i64 + 1, r.uid, r.name, r.flag, r.nick],
+        )?;
+    }
+    Ok(db)
+}
+
+fn sql_ids(db: &Connection, where_sql: &str, params: &[SqlValue]) -> rusqlite::Result<BTreeSet<i64>> {
+    let params = params.iter().map(|p| match p {
+        SqlValue::Null => Sql::Null,
+        SqlValue::Integer(i) => Sql::Integer(*i),
+        SqlValue::Real(f) => Sql::Real(*f),
+        SqlValue::Text(s) => Sql::Text(s.clone()),
+    });
+    let mut stmt = db.prepare(&format!("SELECT t.id FROM t WHERE {where_sql}"))?;
+    let ids = stmt.query_map(rusqlite::params_from_iter(params), |r| r.get::<_, i64>(0))?;
+    ids.collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 768, ..ProptestConfig::default() })]
+
+    #[test]
+    fn pushdown_selects_a_superset(raw in filters(), rows in proptest::collection::vec(row(), 0..24)) {
+        let parsed = parse_filters(&raw);
+        prop_assume!(parsed.is_ok());
+        let Ok(parsed) = parsed else { unreachable!() };
+        let plan = plan_sql(&parsed, COLUMNS);
+        let db = database(&rows).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let selected = sql_ids(&db, &plan.where_sql, &plan.params)
+            .map_err(|e| TestCaseError::fail(format!("{e}: {}", plan.where_sql)))?;
+        for (i, r) in rows.iter().enumerate() {
+            let id = i as i64 + 1;
+            let verdict = matches(&parsed, &entry(id, r));
+            if verdict == Ok(true) {
+                prop_assert!(selected.contains(&id), "row {id} {r:?} matches {raw} but {} excludes it", plan.where_sql);
+            }
+            if plan.exact {
+                prop_assert!(verdict.is_ok(), "exact plan {} but row {id} raises {verdict:?}", plan.where_sql);
+                prop_assert_eq!(selected.contains(&id), verdict == Ok(true),
+                    "exact plan {} disagrees on row {} {:?} for {}", plan.where_sql, id, r, raw);
+            }
+        }
+    }
+}
