@@ -7,5 +7,6 @@ mod users_update;
 mod auth;
 mod users_delete;
 mod groups;
-mod zz_probe;
+mod query;
 mod users_misc;
+mod users_roles;

@@ -191,3 +191,46 @@ where
         }
     }
 }
+
+/// Copies a live database into `dest` with SQLite's online backup (consistent even while the service writes),
+/// then checks the copy with `PRAGMA integrity_check`.
+pub fn backup_to(source: &Path, dest: &Path) -> Result<(), StoreError> {
+    let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    src.busy_timeout(Duration::from_secs(10))?;
+    let tmp = dest.with_extension("partial");
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let mut out = Connection::open(&tmp)?;
+        let backup = rusqlite::backup::Backup::new(&src, &mut out)?;
+        backup.run_to_completion(256, Duration::from_millis(5), None)?;
+    }
+    let check = Connection::open(&tmp)?;
+    let verdict: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    drop(check);
+    if verdict != "ok" {
+        return Err(StoreError::Corrupt(format!("backup failed its integrity check: {verdict}")));
+    }
+    std::fs::rename(&tmp, dest).map_err(|e| StoreError::Sqlite(format!("{}: {e}", dest.display())))?;
+    Ok(())
+}
+
+/// Replaces the database at `db` with the backup `source` (the service must be stopped). The backup is
+/// checked first, and the current database is kept as `<db>.before-restore`.
+pub fn restore_from(source: &Path, db: &Path) -> Result<(), StoreError> {
+    let check = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let verdict: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    let version: i64 = check.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    drop(check);
+    if verdict != "ok" || version == 0 {
+        return Err(StoreError::Corrupt(format!("{} is not a usable accountd backup ({verdict})", source.display())));
+    }
+    if db.exists() {
+        backup_to(db, &db.with_extension("before-restore"))?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+    backup_to(source, db)
+}

@@ -22,6 +22,24 @@ enum Command {
     Serve(ServeArgs),
     /// Call a method on a running service and print the result as JSON (like TrueNAS's `midclt call`).
     Call(CallArgs),
+    /// Copy the database to FILE with SQLite's online backup (safe while the service runs).
+    Backup {
+        /// Database file [default: as for serve].
+        #[arg(long, env = "ACCOUNTD_DB")]
+        db: Option<PathBuf>,
+        /// Where to write the backup.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Replace the database with a backup (stop the service first); the old one is kept as *.before-restore.
+    Restore {
+        /// Database file [default: as for serve].
+        #[arg(long, env = "ACCOUNTD_DB")]
+        db: Option<PathBuf>,
+        /// The backup to restore.
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// (Re)write the generated files under schemas/: JSON Schemas, example responses (by running every
     /// example against a real in-process server), the HTML reference and the OpenRPC document.
     Schemas {
@@ -76,6 +94,10 @@ struct ServeArgs {
     login_failure_delay_ms: Option<u64>,
 }
 
+/// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
+/// message payloads, which carry passwords.
+const SECRET_SAFE_CAPS: [&str; 4] = ["tungstenite=debug", "tokio_tungstenite=debug", "jsonrpsee_core=debug", "jsonrpsee=debug"];
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
@@ -92,6 +114,18 @@ fn main() -> anyhow::Result<()> {
                     std::process::exit(1);
                 }
             }
+        }
+        Command::Backup { db, out } => {
+            let db = PartialSettings { db, ..Default::default() }.resolve()?.db;
+            accountd_store::backup_to(&db, &out).with_context(|| format!("backing up {}", db.display()))?;
+            println!("backed up {} to {}", db.display(), out.display());
+            Ok(())
+        }
+        Command::Restore { db, from } => {
+            let db = PartialSettings { db, ..Default::default() }.resolve()?.db;
+            accountd_store::restore_from(&from, &db).with_context(|| format!("restoring {}", from.display()))?;
+            println!("restored {} from {}", db.display(), from.display());
+            Ok(())
         }
         Command::Schemas { out } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
@@ -119,8 +153,13 @@ async fn call(args: CallArgs) -> anyhow::Result<serde_json::Value> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("ACCOUNTD_LOG").unwrap_or_else(|_| "info".into());
+    // Libraries that print whole frames or responses at trace level would log passwords and hashes: cap them.
+    for directive in SECRET_SAFE_CAPS {
+        filter = filter.add_directive(directive.parse()?);
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ACCOUNTD_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(filter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();

@@ -196,9 +196,11 @@ pub struct UserCreate {
     pub locked: bool,
     /// Commands the user may run with sudo.
     #[serde(default)]
+    #[schemars(inner(length(min = 1)))]
     pub sudo_commands: Vec<SudoCommand>,
     /// Commands the user may run with sudo without a password.
     #[serde(default)]
+    #[schemars(inner(length(min = 1)))]
     pub sudo_commands_nopasswd: Vec<SudoCommand>,
 }
 
@@ -265,9 +267,11 @@ pub struct UserUpdate {
     pub locked: Option<bool>,
     /// Commands the user may run with sudo.
     #[serde(default)]
+    #[schemars(inner(length(min = 1)))]
     pub sudo_commands: Option<Vec<SudoCommand>>,
     /// Commands the user may run with sudo without a password.
     #[serde(default)]
+    #[schemars(inner(length(min = 1)))]
     pub sudo_commands_nopasswd: Option<Vec<SudoCommand>>,
 }
 

@@ -5,7 +5,10 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::error::StoreError;
 
-/// The migrations, oldest first. Never edit a released one; add a new one.
+/// The newest schema version.
+pub const LATEST: usize = 1;
+
+/// The migrations, oldest first. Never edit a released one; add a new one (and bump [`LATEST`]).
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![M::up(include_str!("0001_initial.sql"))])
 }
