@@ -88,10 +88,7 @@ async fn connection_setup_needs_no_login() {
         c.ok("auth.mechanism_choices", json!([])).await,
         json!(["PASSWORD_PLAIN"])
     );
-    assert_eq!(
-        c.ok("user.has_local_administrator_set_up", json!([])).await,
-        false
-    );
+    assert_eq!(c.ok("user.has_local_administrator_set_up", json!([])).await, false);
     // Everything else needs a login.
     for (method, params) in [
         ("auth.me", json!([])),
@@ -113,10 +110,7 @@ async fn login_ex_success_has_the_truenas_shape() {
     let mut c = server.client().await;
     let r = login_ex(&mut c, "truenas_admin", ADMIN_PASSWORD).await;
     let keys: Vec<&str> = r.as_object().expect("object").keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        ["response_type", "user_info", "authenticator", "reconnect_token"]
-    );
+    assert_eq!(keys, ["response_type", "user_info", "authenticator", "reconnect_token"]);
     assert_eq!(r["response_type"], "SUCCESS");
     assert_eq!(r["authenticator"], "LEVEL_1");
     assert_eq!(r["reconnect_token"], Value::Null);
@@ -160,7 +154,9 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     let wrong_password = login_ex(&mut c, "truenas_admin", "not-the-password").await;
     let unknown_user = login_ex(&mut c, "nobody-at-all", ADMIN_PASSWORD).await;
     let empty = login_ex(&mut c, "", "").await;
-    for r in [&wrong_password, &unknown_user, &empty] {
+    // Names are case-sensitive.
+    let other_case = login_ex(&mut c, "TRUENAS_ADMIN", ADMIN_PASSWORD).await;
+    for r in [&wrong_password, &unknown_user, &empty, &other_case] {
         assert_eq!(*r, json!({"response_type": "AUTH_ERR"}));
     }
     // Builtin accounts without a usable password cannot log in either (root's password is disabled once
@@ -197,10 +193,7 @@ async fn locked_and_password_disabled_users_cannot_log_in() {
         login_ex(&mut other, "carl", "pw").await,
         json!({"response_type": "AUTH_ERR"})
     );
-    assert_eq!(
-        other.ok("auth.login", json!(["carl", "pw"])).await,
-        false
-    );
+    assert_eq!(other.ok("auth.login", json!(["carl", "pw"])).await, false);
     assert_not_authenticated(&c.err("user.query", json!([])).await);
     assert_not_authenticated(&c.err("auth.me", json!([])).await);
 
@@ -209,9 +202,7 @@ async fn locked_and_password_disabled_users_cannot_log_in() {
     other.login("carl", "pw").await;
 
     // Password login disabled: refused even with the old password.
-    admin
-        .ok("user.update", json!([id, {"password_disabled": true}]))
-        .await;
+    admin.ok("user.update", json!([id, {"password_disabled": true}])).await;
     let mut third = server.client().await;
     assert_eq!(
         login_ex(&mut third, "carl", "pw").await,
@@ -229,10 +220,7 @@ async fn users_without_a_privilege_are_denied() {
     let mut admin = server.admin().await;
     create_plain_user(&mut admin, "dora", &[]).await;
     let mut c = server.client().await;
-    assert_eq!(
-        login_ex(&mut c, "dora", "pw").await,
-        json!({"response_type": "DENIED"})
-    );
+    assert_eq!(login_ex(&mut c, "dora", "pw").await, json!({"response_type": "DENIED"}));
     // A wrong password is still just AUTH_ERR (DENIED reveals nothing without the password).
     assert_eq!(
         login_ex(&mut c, "dora", "wrong").await,
@@ -247,20 +235,11 @@ async fn legacy_login_answers_a_boolean() {
     let server = TestServer::start().await;
     let _ = server.admin().await;
     let mut c = server.client().await;
-    assert_eq!(
-        c.ok("auth.login", json!(["truenas_admin", "wrong"])).await,
-        false
-    );
+    assert_eq!(c.ok("auth.login", json!(["truenas_admin", "wrong"])).await, false);
     assert_eq!(c.ok("auth.login", json!(["nobody-here", "x"])).await, false);
     assert_not_authenticated(&c.err("auth.me", json!([])).await);
-    assert_eq!(
-        c.ok("auth.login", json!(["truenas_admin", ADMIN_PASSWORD])).await,
-        true
-    );
-    assert_eq!(
-        c.ok("auth.me", json!([])).await["pw_name"],
-        "truenas_admin"
-    );
+    assert_eq!(c.ok("auth.login", json!(["truenas_admin", ADMIN_PASSWORD])).await, true);
+    assert_eq!(c.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
     // The optional third argument (otp_token) is accepted.
     let mut c2 = server.client().await;
     assert_eq!(
@@ -289,7 +268,12 @@ async fn logout_ends_the_session() {
     // No-auth methods still work, and logging in again works.
     assert_eq!(admin.ok("core.ping", json!([])).await, "pong");
     admin.login("truenas_admin", ADMIN_PASSWORD).await;
-    assert_eq!(admin.ok("user.query", json!([[["uid", "=", 0]], {"count": true}])).await, 1);
+    assert_eq!(
+        admin
+            .ok("user.query", json!([[["uid", "=", 0]], {"count": true}]))
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -355,8 +339,7 @@ async fn auth_me_describes_the_session() {
 
     // Attributes are per user and survive a new login.
     assert_eq!(
-        c.ok("auth.set_attribute", json!(["preferences", {"lang": "en"}]))
-            .await,
+        c.ok("auth.set_attribute", json!(["preferences", {"lang": "en"}])).await,
         Value::Null
     );
     c.ok("auth.set_attribute", json!(["count", 3])).await;
@@ -368,6 +351,17 @@ async fn auth_me_describes_the_session() {
         json!({"count": 4, "preferences": {"lang": "en"}})
     );
     assert_eq!(admin.ok("auth.me", json!([])).await["attributes"], json!({}));
+
+    // Logging in again on a connection switches it to the new user; a failed attempt changes nothing.
+    assert_eq!(
+        login_ex(&mut admin, "erin", "wrong").await,
+        json!({"response_type": "AUTH_ERR"})
+    );
+    assert_eq!(admin.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+    admin.login("erin", "pw").await;
+    assert_eq!(admin.ok("auth.me", json!([])).await["pw_name"], "erin");
+    let e = admin.err("group.create", json!([{"name": "x"}])).await;
+    assert_not_authorized(&e);
 }
 
 #[tokio::test]
@@ -399,17 +393,9 @@ async fn subscribe_to_jobs_needs_a_login() {
 
     // No method is a job: the job list is always empty, whatever the query.
     assert_eq!(c.ok("core.get_jobs", json!([])).await, json!([]));
-    assert_eq!(
-        c.ok("core.get_jobs", json!([[["id", "=", 1]]])).await,
-        json!([])
-    );
-    assert_eq!(
-        c.ok("core.get_jobs", json!([[], {"count": true}])).await,
-        0
-    );
-    let e = c
-        .err("core.get_jobs", json!([[["id", "=", 1]], {"get": true}]))
-        .await;
+    assert_eq!(c.ok("core.get_jobs", json!([[["id", "=", 1]]])).await, json!([]));
+    assert_eq!(c.ok("core.get_jobs", json!([[], {"count": true}])).await, 0);
+    let e = c.err("core.get_jobs", json!([[["id", "=", 1]], {"get": true}])).await;
     assert_eq!(e["code"], -32001);
     assert_eq!(e["data"]["reason"], "MatchNotFound()");
 }
@@ -442,9 +428,7 @@ async fn role_changes_reach_live_sessions_at_their_next_call() {
     assert_eq!(me["privilege"]["roles"], json!({"$set": []}));
 
     // Back in the group (through user.update this time): reading works again without a new login.
-    admin
-        .ok("user.update", json!([frank_id, {"groups": [ro]}]))
-        .await;
+    admin.ok("user.update", json!([frank_id, {"groups": [ro]}])).await;
     assert_eq!(
         c.ok("group.get_instance", json!([ro])).await["name"],
         "truenas_readonly_administrators"
@@ -455,9 +439,7 @@ async fn role_changes_reach_live_sessions_at_their_next_call() {
     let members = admin.ok("group.get_instance", json!([admins])).await["users"].clone();
     let mut members: Vec<i64> = serde_json::from_value(members).expect("ids");
     members.push(frank_id);
-    admin
-        .ok("group.update", json!([admins, {"users": members}]))
-        .await;
+    admin.ok("group.update", json!([admins, {"users": members}])).await;
     let gid = c.ok("group.create", create_group.clone()).await;
     assert!(gid.is_i64(), "{gid}");
     let me = c.ok("auth.me", json!([])).await;
@@ -465,10 +447,7 @@ async fn role_changes_reach_live_sessions_at_their_next_call() {
         me["privilege"]["roles"],
         json!({"$set": ["FULL_ADMIN", "READONLY_ADMIN"]})
     );
-    assert_eq!(
-        me["privilege"]["allowlist"],
-        json!([{"method": "*", "resource": "*"}])
-    );
+    assert_eq!(me["privilege"]["allowlist"], json!([{"method": "*", "resource": "*"}]));
 
     // Deleting the user ends the session.
     admin.ok("user.delete", json!([frank_id])).await;

@@ -93,16 +93,12 @@ async fn create_validation() {
     let mut admin = server.admin().await;
     let e = admin.err("group.create", json!([{}])).await;
     assert_eq!(extra(&e), json!([["group_create.name", "Field required", 22]]));
-    let e = admin
-        .err("group.create", json!([{"name": "x", "gid": "3000"}]))
-        .await;
+    let e = admin.err("group.create", json!([{"name": "x", "gid": "3000"}])).await;
     assert_eq!(
         extra(&e),
         json!([["group_create.gid", "Input should be a valid integer", 22]])
     );
-    let e = admin
-        .err("group.create", json!([{"name": "x", "builtin": true}]))
-        .await;
+    let e = admin.err("group.create", json!([{"name": "x", "builtin": true}])).await;
     assert_eq!(
         extra(&e),
         json!([["group_create.builtin", "Extra inputs are not permitted", 22]])
@@ -134,9 +130,7 @@ async fn create_validation() {
         ]])
     );
     // SMB builtin names are reserved for SMB groups only.
-    let e = admin
-        .err("group.create", json!([{"name": "Users", "smb": true}]))
-        .await;
+    let e = admin.err("group.create", json!([{"name": "Users", "smb": true}])).await;
     assert_eq!(
         extra(&e),
         json!([[
@@ -145,9 +139,7 @@ async fn create_validation() {
             17
         ]])
     );
-    admin
-        .ok("group.create", json!([{"name": "Users", "smb": false}]))
-        .await;
+    admin.ok("group.create", json!([{"name": "Users", "smb": false}])).await;
     // Nothing was created by the failed attempts.
     assert_eq!(
         admin
@@ -161,16 +153,18 @@ async fn create_validation() {
 async fn duplicate_names_and_gids_are_eexist() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin
-        .ok("group.create", json!([{"name": "staff", "gid": 3100}]))
-        .await;
+    let staff = admin.ok("group.create", json!([{"name": "staff", "gid": 3100}])).await;
 
     let e = admin
         .err("group.create", json!([{"name": "staff", "smb": false}]))
         .await;
     assert_eq!(
         extra(&e),
-        json!([["group_create.name", "A Group with the name \"staff\" already exists.", 17]])
+        json!([[
+            "group_create.name",
+            "A Group with the name \"staff\" already exists.",
+            17
+        ]])
     );
     assert_eq!(
         e["data"]["reason"],
@@ -181,53 +175,60 @@ async fn duplicate_names_and_gids_are_eexist() {
     assert_eq!(
         extra(&e),
         json!([
-            ["group_create.name", "Group name \"staff\" conflicts with existing groupmap entry. SMB group mapping is not permitted for this group. Note that SMB group names are case-insensitive.", 17],
-            ["group_create.name", "A Group with the name \"staff\" already exists.", 17]
+            [
+                "group_create.name",
+                "Group name \"staff\" conflicts with existing groupmap entry. SMB group mapping is not permitted for this group. Note that SMB group names are case-insensitive.",
+                17
+            ],
+            [
+                "group_create.name",
+                "A Group with the name \"staff\" already exists.",
+                17
+            ]
         ])
     );
     let e = admin.err("group.create", json!([{"name": "STAFF"}])).await;
     assert_eq!(
         extra(&e),
-        json!([["group_create.name", "Group name \"STAFF\" conflicts with existing groupmap entry. SMB group mapping is not permitted for this group. Note that SMB group names are case-insensitive.", 17]])
+        json!([[
+            "group_create.name",
+            "Group name \"STAFF\" conflicts with existing groupmap entry. SMB group mapping is not permitted for this group. Note that SMB group names are case-insensitive.",
+            17
+        ]])
     );
     // Without smb, names differing in case are distinct groups.
-    admin
-        .ok("group.create", json!([{"name": "STAFF", "smb": false}]))
-        .await;
+    admin.ok("group.create", json!([{"name": "STAFF", "smb": false}])).await;
 
-    let e = admin
-        .err("group.create", json!([{"name": "other", "gid": 3100}]))
-        .await;
+    let e = admin.err("group.create", json!([{"name": "other", "gid": 3100}])).await;
     assert_eq!(
         extra(&e),
         json!([["group_create.gid", "Gid 3100 is already used (group staff has it)", 17]])
     );
-    let e = admin
-        .err("group.create", json!([{"name": "other", "gid": 544}]))
-        .await;
+    let e = admin.err("group.create", json!([{"name": "other", "gid": 544}])).await;
     assert_eq!(
         extra(&e),
-        json!([["group_create.gid", "Gid 544 is already used (group builtin_administrators has it)", 17]])
+        json!([[
+            "group_create.gid",
+            "Gid 544 is already used (group builtin_administrators has it)",
+            17
+        ]])
     );
 
     // Renaming onto an existing name.
-    let other = admin
-        .ok("group.create", json!([{"name": "other", "smb": false}]))
-        .await;
+    let other = admin.ok("group.create", json!([{"name": "other", "smb": false}])).await;
     let e = admin
         .err("group.update", json!([other, {"name": "staff", "smb": false}]))
         .await;
     assert_eq!(
         extra(&e),
-        json!([["group_update.name", "A Group with the name \"staff\" already exists.", 17]])
+        json!([[
+            "group_update.name",
+            "A Group with the name \"staff\" already exists.",
+            17
+        ]])
     );
     // Keeping one's own name is not a clash.
-    assert_eq!(
-        admin
-            .ok("group.update", json!([staff, {"name": "staff"}]))
-            .await,
-        staff
-    );
+    assert_eq!(admin.ok("group.update", json!([staff, {"name": "staff"}])).await, staff);
 }
 
 #[tokio::test]
@@ -269,9 +270,7 @@ async fn update_changes_only_the_given_fields() {
     admin.ok("group.update", json!([id, {}])).await;
     assert_eq!(admin.ok("group.get_instance", json!([id])).await, expected);
     // userns_idmap may be cleared again.
-    admin
-        .ok("group.update", json!([id, {"userns_idmap": null}]))
-        .await;
+    admin.ok("group.update", json!([id, {"userns_idmap": null}])).await;
     assert_eq!(
         admin.ok("group.get_instance", json!([id])).await["userns_idmap"],
         Value::Null
@@ -285,9 +284,7 @@ async fn update_changes_only_the_given_fields() {
     );
     let e = admin.err("group.update", json!([4242, {"smb": true}])).await;
     assert_eq!(extra(&e), json!([[null, "Group 4242 does not exist", 2]]));
-    let e = admin
-        .err("group.update", json!([100000005, {"smb": true}]))
-        .await;
+    let e = admin.err("group.update", json!([100000005, {"smb": true}])).await;
     assert_call_error(
         &e,
         "EPERM",
@@ -341,20 +338,27 @@ async fn builtin_groups() {
 
     // Immutable groups: any change is refused (after the common checks, as TrueNAS orders them).
     let root_group = group_id(&mut admin, "root").await;
-    let e = admin
-        .err("group.update", json!([root_group, {"users": []}]))
-        .await;
+    let e = admin.err("group.update", json!([root_group, {"users": []}])).await;
     assert_eq!(
         extra(&e),
         json!([
-            ["group_update.users", "This group is primary for the following users: root. You can't remove them.", 22],
+            [
+                "group_update.users",
+                "This group is primary for the following users: root. You can't remove them.",
+                22
+            ],
             ["group_update.id", "Immutable groups cannot be changed", 22]
         ])
     );
     for name in ["root", "nogroup"] {
         let id = group_id(&mut admin, name).await;
         let members = admin.ok("group.get_instance", json!([id])).await["users"].clone();
-        for change in [json!({"users": members}), json!({"smb": true}), json!({}), json!({"name": name})] {
+        for change in [
+            json!({"users": members}),
+            json!({"smb": true}),
+            json!({}),
+            json!({"name": name}),
+        ] {
             let e = admin.err("group.update", json!([id, change])).await;
             assert_eq!(
                 extra(&e),
@@ -372,17 +376,22 @@ async fn builtin_groups() {
         ("sudo_commands", json!(["ALL"])),
         ("sudo_commands_nopasswd", json!(["ALL"])),
     ] {
-        let e = admin
-            .err("group.update", json!([admins, {key: value}]))
-            .await;
+        let e = admin.err("group.update", json!([admins, {key: value}])).await;
         assert_eq!(
             extra(&e),
-            json!([[format!("group_update.{key}"), "This configuration parameter may not be changed for builtin groups.", 22]])
+            json!([[
+                format!("group_update.{key}"),
+                "This configuration parameter may not be changed for builtin groups.",
+                22
+            ]])
         );
     }
     // Unchanged values are fine.
     admin
-        .ok("group.update", json!([admins, {"name": "builtin_administrators", "smb": true}]))
+        .ok(
+            "group.update",
+            json!([admins, {"name": "builtin_administrators", "smb": true}]),
+        )
         .await;
     let members = admin.ok("group.get_instance", json!([admins])).await["users"].clone();
     assert_eq!(members, json!([1, 3]), "root and truenas_admin");
@@ -395,17 +404,17 @@ async fn builtin_groups() {
         json!([1, 3, alice["id"]])
     );
     // root must stay in builtin_administrators, and may not join any other group.
-    let e = admin
-        .err("group.update", json!([admins, {"users": [3]}]))
-        .await;
+    let e = admin.err("group.update", json!([admins, {"users": [3]}])).await;
     assert_eq!(
         extra(&e),
-        json!([["group_update.users", "The root user must remain a member of the builtin_administrators group.", 22]])
+        json!([[
+            "group_update.users",
+            "The root user must remain a member of the builtin_administrators group.",
+            22
+        ]])
     );
     let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
-    let e = admin
-        .err("group.update", json!([staff, {"users": [1]}]))
-        .await;
+    let e = admin.err("group.update", json!([staff, {"users": [1]}])).await;
     assert_eq!(
         extra(&e),
         json!([["group_update.users", "Cannot add the root user to this group.", 22]])
@@ -429,14 +438,20 @@ async fn primary_members_are_listed_and_cannot_be_dropped() {
     let e = admin.err("group.update", json!([group, {"users": []}])).await;
     assert_eq!(
         extra(&e),
-        json!([["group_update.users", "This group is primary for the following users: alice. You can't remove them.", 22]])
+        json!([[
+            "group_update.users",
+            "This group is primary for the following users: alice. You can't remove them.",
+            22
+        ]])
     );
-    let e = admin
-        .err("group.update", json!([group, {"users": [bob_id]}]))
-        .await;
+    let e = admin.err("group.update", json!([group, {"users": [bob_id]}])).await;
     assert_eq!(
         extra(&e),
-        json!([["group_update.users", "This group is primary for the following users: alice. You can't remove them.", 22]])
+        json!([[
+            "group_update.users",
+            "This group is primary for the following users: alice. You can't remove them.",
+            22
+        ]])
     );
     // Keeping the primary member and adding another works; the primary member is not also stored as an
     // auxiliary member.
@@ -446,16 +461,11 @@ async fn primary_members_are_listed_and_cannot_be_dropped() {
     let entry = admin.ok("group.get_instance", json!([group])).await;
     assert_eq!(entry["users"], json!([alice_id, bob_id]));
     let alice = admin.ok("user.get_instance", json!([alice_id])).await;
-    assert!(
-        !alice["groups"].as_array().expect("list").contains(&group),
-        "{alice}"
-    );
+    assert!(!alice["groups"].as_array().expect("list").contains(&group), "{alice}");
     let bob = admin.ok("user.get_instance", json!([bob_id])).await;
     assert!(bob["groups"].as_array().expect("list").contains(&group), "{bob}");
     // get_group_obj lists the auxiliary members only, like /etc/group.
-    let obj = admin
-        .ok("group.get_group_obj", json!([{"groupname": "alice"}]))
-        .await;
+    let obj = admin.ok("group.get_group_obj", json!([{"groupname": "alice"}])).await;
     assert_eq!(obj["gr_mem"], json!(["bob"]));
 }
 
@@ -463,16 +473,16 @@ async fn primary_members_are_listed_and_cannot_be_dropped() {
 async fn delete_moves_primary_users_to_nogroup() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let team = admin
-        .ok("group.create", json!([{"name": "team", "smb": false}]))
-        .await;
+    let team = admin.ok("group.create", json!([{"name": "team", "smb": false}])).await;
     let carol = admin
         .ok(
             "user.create",
             json!([{"username": "carol", "full_name": "Carol", "group": team, "password": "pw"}]),
         )
         .await;
-    let dave = server.create_user(&mut admin, "dave", &[team.as_i64().expect("id")]).await;
+    let dave = server
+        .create_user(&mut admin, "dave", &[team.as_i64().expect("id")])
+        .await;
     assert_eq!(
         admin.ok("group.get_instance", json!([team])).await["users"],
         json!([carol["id"], dave["id"]])
@@ -505,9 +515,7 @@ async fn delete_moves_primary_users_to_nogroup() {
 async fn delete_with_delete_users_removes_primary_users() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let team = admin
-        .ok("group.create", json!([{"name": "team", "smb": false}]))
-        .await;
+    let team = admin.ok("group.create", json!([{"name": "team", "smb": false}])).await;
     for name in ["erin", "fred"] {
         admin
             .ok(
@@ -516,11 +524,11 @@ async fn delete_with_delete_users_removes_primary_users() {
             )
             .await;
     }
-    let gina = server.create_user(&mut admin, "gina", &[team.as_i64().expect("id")]).await;
+    let gina = server
+        .create_user(&mut admin, "gina", &[team.as_i64().expect("id")])
+        .await;
     assert_eq!(
-        admin
-            .ok("group.delete", json!([team, {"delete_users": true}]))
-            .await,
+        admin.ok("group.delete", json!([team, {"delete_users": true}])).await,
         team
     );
     let left = admin
@@ -534,16 +542,12 @@ async fn delete_with_delete_users_removes_primary_users() {
     assert_eq!(gina_now["group"], gina["group"]);
     // Options are validated.
     let other = admin.ok("group.create", json!([{"name": "other"}])).await;
-    let e = admin
-        .err("group.delete", json!([other, {"delete_users": 1}]))
-        .await;
+    let e = admin.err("group.delete", json!([other, {"delete_users": 1}])).await;
     assert_eq!(
         extra(&e),
         json!([["options.delete_users", "Input should be a valid boolean", 22]])
     );
-    let e = admin
-        .err("group.delete", json!([other, {"delete_group": true}]))
-        .await;
+    let e = admin.err("group.delete", json!([other, {"delete_group": true}])).await;
     assert_eq!(
         extra(&e),
         json!([["options.delete_group", "Extra inputs are not permitted", 22]])
@@ -556,9 +560,7 @@ async fn next_gid_fills_gaps() {
     let mut admin = server.admin().await;
     assert_eq!(admin.ok("group.get_next_gid", json!([])).await, 3000);
     let a = admin.ok("group.create", json!([{"name": "a"}])).await;
-    admin
-        .ok("group.create", json!([{"name": "b", "gid": 3002}]))
-        .await;
+    admin.ok("group.create", json!([{"name": "b", "gid": 3002}])).await;
     assert_eq!(admin.ok("group.get_next_gid", json!([])).await, 3001);
     let c = admin.ok("group.create", json!([{"name": "c"}])).await;
     assert_eq!(admin.ok("group.get_instance", json!([c])).await["gid"], 3001);
@@ -566,9 +568,7 @@ async fn next_gid_fills_gaps() {
     admin.ok("group.delete", json!([a])).await;
     assert_eq!(admin.ok("group.get_next_gid", json!([])).await, 3000);
     // Groups below 3000 do not count.
-    admin
-        .ok("group.create", json!([{"name": "low", "gid": 2999}]))
-        .await;
+    admin.ok("group.create", json!([{"name": "low", "gid": 2999}])).await;
     assert_eq!(admin.ok("group.get_next_gid", json!([])).await, 3000);
 }
 
@@ -578,22 +578,20 @@ async fn get_group_obj() {
     let mut admin = server.admin().await;
     let alice = server.create_user(&mut admin, "alice", &[]).await;
     let staff = admin
-        .ok("group.create", json!([{"name": "staff", "gid": 3500, "users": [alice["id"]]}]))
+        .ok(
+            "group.create",
+            json!([{"name": "staff", "gid": 3500, "users": [alice["id"]]}]),
+        )
         .await;
     let sid = admin.ok("group.get_instance", json!([staff])).await["sid"].clone();
     assert!(sid.is_string());
 
-    let by_name = admin
-        .ok("group.get_group_obj", json!([{"groupname": "staff"}]))
-        .await;
+    let by_name = admin.ok("group.get_group_obj", json!([{"groupname": "staff"}])).await;
     assert_eq!(
         by_name,
         json!({"gr_name": "staff", "gr_gid": 3500, "gr_mem": ["alice"], "sid": null, "source": "LOCAL", "local": true})
     );
-    assert_eq!(
-        admin.ok("group.get_group_obj", json!([{"gid": 3500}])).await,
-        by_name
-    );
+    assert_eq!(admin.ok("group.get_group_obj", json!([{"gid": 3500}])).await, by_name);
     let with_sid = admin
         .ok("group.get_group_obj", json!([{"gid": 3500, "sid_info": true}]))
         .await;
@@ -610,31 +608,29 @@ async fn get_group_obj() {
     let e = admin.err("group.get_group_obj", json!([{}])).await;
     assert_eq!(
         extra(&e),
-        json!([["get_group_obj.groupname", "Either \"groupname\" or \"gid\" must be specified", 22]])
+        json!([[
+            "get_group_obj.groupname",
+            "Either \"groupname\" or \"gid\" must be specified",
+            22
+        ]])
     );
     let e = admin
         .err("group.get_group_obj", json!([{"groupname": "staff", "gid": 3500}]))
         .await;
     assert_eq!(
         extra(&e),
-        json!([["get_group_obj.groupname", "\"groupname\" and \"gid\" may not be simultaneously specified", 22]])
+        json!([[
+            "get_group_obj.groupname",
+            "\"groupname\" and \"gid\" may not be simultaneously specified",
+            22
+        ]])
     );
-    let e = admin
-        .err("group.get_group_obj", json!([{"groupname": "nope"}]))
-        .await;
+    let e = admin.err("group.get_group_obj", json!([{"groupname": "nope"}])).await;
     assert_eq!(e["code"], -32001);
     assert_eq!(e["data"]["errname"], "EINVAL");
-    assert_eq!(
-        e["data"]["reason"],
-        "'nope: group with this name does not exist'"
-    );
-    let e = admin
-        .err("group.get_group_obj", json!([{"gid": 12345}]))
-        .await;
-    assert_eq!(
-        e["data"]["reason"],
-        "'12345: group with this id does not exist'"
-    );
+    assert_eq!(e["data"]["reason"], "'nope: group with this name does not exist'");
+    let e = admin.err("group.get_group_obj", json!([{"gid": 12345}])).await;
+    assert_eq!(e["data"]["reason"], "'12345: group with this id does not exist'");
 }
 
 #[tokio::test]
@@ -652,14 +648,9 @@ async fn group_methods_need_account_roles() {
     let mut reader = server.client().await;
     reader.login("reader", "pw").await;
     // Reading is allowed.
-    assert_eq!(
-        reader.ok("group.get_instance", json!([ro])).await["gid"],
-        951
-    );
+    assert_eq!(reader.ok("group.get_instance", json!([ro])).await["gid"], 951);
     assert_eq!(reader.ok("group.get_next_gid", json!([])).await, 3001);
-    reader
-        .ok("group.get_group_obj", json!([{"gid": 951}]))
-        .await;
+    reader.ok("group.get_group_obj", json!([{"gid": 951}])).await;
     // Writing is not.
     for (method, params) in [
         ("group.create", json!([{"name": "x"}])),

@@ -28,9 +28,7 @@ async fn dataset() -> Dataset {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
     let gid_of = |name: &str| json!([[["name", "=", name]], {"get": true}]);
-    let readonly = admin
-        .ok("group.query", gid_of("truenas_readonly_administrators"))
-        .await["id"]
+    let readonly = admin.ok("group.query", gid_of("truenas_readonly_administrators")).await["id"]
         .as_i64()
         .expect("id");
     let builtin_users = admin.ok("group.query", gid_of("builtin_users")).await["id"]
@@ -38,9 +36,23 @@ async fn dataset() -> Dataset {
         .expect("id");
     let mut alice = 0;
     for (username, uid, full_name, email, smb, groups) in [
-        ("alice", 3000, "Alice Liddell", json!("alice@example.com"), true, json!([])),
+        (
+            "alice",
+            3000,
+            "Alice Liddell",
+            json!("alice@example.com"),
+            true,
+            json!([]),
+        ),
         ("bob", 3001, "Bob Builder", Value::Null, false, json!([])),
-        ("Carol", 3002, "carol singer", json!("carol@EXAMPLE.com"), true, json!([])),
+        (
+            "Carol",
+            3002,
+            "carol singer",
+            json!("carol@EXAMPLE.com"),
+            true,
+            json!([]),
+        ),
         ("dave", 3005, "Dave", Value::Null, false, json!([readonly])),
     ] {
         let u = admin
@@ -65,7 +77,10 @@ async fn dataset() -> Dataset {
 
 /// The filters that keep only the four users of the dataset.
 fn mine() -> Vec<Value> {
-    vec![json!(["builtin", "=", false]), json!(["username", "!=", "truenas_admin"])]
+    vec![
+        json!(["builtin", "=", false]),
+        json!(["username", "!=", "truenas_admin"]),
+    ]
 }
 
 impl Dataset {
@@ -73,10 +88,7 @@ impl Dataset {
     async fn names(&mut self, filters: Value) -> Vec<String> {
         let mut all = mine();
         all.extend(filters.as_array().expect("filters list").iter().cloned());
-        let r = self
-            .admin
-            .ok("user.query", json!([all, {"order_by": ["uid"]}]))
-            .await;
+        let r = self.admin.ok("user.query", json!([all, {"order_by": ["uid"]}])).await;
         r.as_array()
             .expect("list")
             .iter()
@@ -117,6 +129,31 @@ async fn comparison_and_membership_operators() {
         (json!([["smb", "=", false]]), vec!["bob", "dave"]),
         (json!([["email", "=", null]]), vec!["bob", "dave"]),
         (json!([["email", "!=", null]]), vec!["alice", "Carol"]),
+        // Null fields take part in `!=` and `in` like any value.
+        (
+            json!([["email", "!=", "alice@example.com"]]),
+            vec!["bob", "Carol", "dave"],
+        ),
+        (
+            json!([["email", "in", [null, "carol@EXAMPLE.com"]]]),
+            vec!["bob", "Carol", "dave"],
+        ),
+        (json!([["full_name", "=", null]]), vec![]),
+        // Equality across types is simply false.
+        (json!([["uid", "=", "3000"]]), vec![]),
+        (json!([["uid", "in", ["3000", 3001]]]), vec!["bob"]),
+        (json!([["username", "!=", 5]]), vec!["alice", "bob", "Carol", "dave"]),
+        (
+            json!([["OR", [["smb", "=", true], ["email", "=", null]]]]),
+            vec!["alice", "bob", "Carol", "dave"],
+        ),
+        (
+            json!([
+                ["OR", [["uid", "=", 3000], ["email", "!=", "carol@EXAMPLE.com"]]],
+                ["smb", "=", true]
+            ]),
+            vec!["alice"],
+        ),
         // Ordering comparisons of strings are by code point.
         (json!([["full_name", ">", "c"]]), vec!["Carol"]),
         (json!([["full_name", "<", "C"]]), vec!["alice", "bob"]),
@@ -209,17 +246,29 @@ async fn or_groups_and_their_limits() {
     let table: Vec<(Value, Vec<&str>)> = vec![
         // The spec's example shape: a condition or an ANDed list of conditions per branch.
         (
-            json!([["OR", [["username", "=", "alice"], [["smb", "=", false], ["uid", ">", 3001]]]]]),
+            json!([[
+                "OR",
+                [["username", "=", "alice"], [["smb", "=", false], ["uid", ">", 3001]]]
+            ]]),
             vec!["alice", "dave"],
         ),
         (
-            json!([["smb", "=", true], ["OR", [["username", "=", "alice"], ["username", "=", "bob"]]]]),
+            json!([
+                ["smb", "=", true],
+                ["OR", [["username", "=", "alice"], ["username", "=", "bob"]]]
+            ]),
             vec!["alice"],
         ),
         (json!([["OR", [["username", "=", "nobody-here"]]]]), vec![]),
         // Nested ORs, up to three levels deep.
         (
-            json!([["OR", [["OR", [["OR", [["username", "=", "bob"], ["uid", "=", 3005]]]]], ["email", "C^", "ALICE"]]]]),
+            json!([[
+                "OR",
+                [
+                    ["OR", [["OR", [["username", "=", "bob"], ["uid", "=", 3005]]]]],
+                    ["email", "C^", "ALICE"]
+                ]
+            ]]),
             vec!["alice", "bob", "dave"],
         ),
     ];
@@ -275,7 +324,10 @@ async fn dotted_paths() {
         (json!([["group.bsdgrp_gid", "=", 3001]]), vec!["bob"]),
         (json!([["group.bsdgrp_gid", ">=", 3002]]), vec!["Carol", "dave"]),
         (json!([["group.bsdgrp_group", "C^", "CAR"]]), vec!["Carol"]),
-        (json!([["group.bsdgrp_builtin", "=", false]]), vec!["alice", "bob", "Carol", "dave"]),
+        (
+            json!([["group.bsdgrp_builtin", "=", false]]),
+            vec!["alice", "bob", "Carol", "dave"],
+        ),
         // A numeric segment indexes a list.
         (json!([["groups.0", "=", ro]]), vec!["dave"]),
         (json!([["groups.5", "=", ro]]), vec![]),
@@ -303,8 +355,10 @@ async fn dotted_paths() {
 async fn select_with_renames() {
     let mut d = dataset().await;
     let r = d
-        .query(json!({"select": [["username", "login"], "uid", "group.bsdgrp_gid", "no_such_field"],
-                      "order_by": ["uid"]}))
+        .query(
+            json!({"select": [["username", "login"], "uid", "group.bsdgrp_gid", "no_such_field"],
+                      "order_by": ["uid"]}),
+        )
         .await;
     assert_eq!(
         r,
@@ -317,8 +371,10 @@ async fn select_with_renames() {
     );
     // A renamed dotted path lands at the top level; order_by sees the selected (renamed) keys.
     let r = d
-        .query(json!({"select": [["group.bsdgrp_gid", "gid"], ["username", "name"]], "order_by": ["-gid"],
-                      "limit": 2}))
+        .query(
+            json!({"select": [["group.bsdgrp_gid", "gid"], ["username", "name"]], "order_by": ["-gid"],
+                      "limit": 2}),
+        )
         .await;
     assert_eq!(
         r,
@@ -333,19 +389,23 @@ async fn select_with_renames() {
     assert_eq!(r, json!({"username": "alice", "email": "alice@example.com"}));
 
     // Bad select entries.
-    let e = d
-        .query_err(json!([]), json!({"select": [["username"]]}))
-        .await;
+    let e = d.query_err(json!([]), json!({"select": [["username"]]})).await;
     assert_eq!(
         e["data"]["extra"],
-        json!([["options", "Value error, ['username']: A select as list may only contain two parameters: the name of the parameter being selected, and the name to which to assign it in resulting data.", 22]])
+        json!([[
+            "options",
+            "Value error, ['username']: A select as list may only contain two parameters: the name of the parameter being selected, and the name to which to assign it in resulting data.",
+            22
+        ]])
     );
-    let e = d
-        .query_err(json!([]), json!({"select": [["username", 1]]}))
-        .await;
+    let e = d.query_err(json!([]), json!({"select": [["username", 1]]})).await;
     assert_eq!(
         e["data"]["extra"],
-        json!([["options", "Value error, ['username', 1]: second item must be a string.", 22]])
+        json!([[
+            "options",
+            "Value error, ['username', 1]: second item must be a string.",
+            22
+        ]])
     );
 }
 
@@ -407,9 +467,7 @@ async fn offset_limit_count_get() {
             .map(|u| u["username"].as_str().expect("username").to_string())
             .collect()
     };
-    let r = d
-        .query(json!({"order_by": ["uid"], "offset": 1, "limit": 2}))
-        .await;
+    let r = d.query(json!({"order_by": ["uid"], "offset": 1, "limit": 2})).await;
     assert_eq!(names(&r), ["bob", "Carol"]);
     let r = d.query(json!({"order_by": ["uid"], "offset": 3})).await;
     assert_eq!(names(&r), ["dave"]);
@@ -422,10 +480,7 @@ async fn offset_limit_count_get() {
 
     // count: the number of matches, before offset and limit.
     assert_eq!(d.query(json!({"count": true})).await, 4);
-    assert_eq!(
-        d.query(json!({"count": true, "limit": 1, "offset": 3})).await,
-        4
-    );
+    assert_eq!(d.query(json!({"count": true, "limit": 1, "offset": 3})).await, 4);
     assert_eq!(
         d.admin
             .ok("user.query", json!([[["uid", "=", 1]], {"count": true}]))
@@ -458,7 +513,11 @@ async fn offset_limit_count_get() {
         let e = d.query_err(json!([]), options.clone()).await;
         assert_eq!(
             e["data"]["extra"],
-            json!([["options", "Value error, Invalid options combination. `get` implies a single result.", 22]]),
+            json!([[
+                "options",
+                "Value error, Invalid options combination. `get` implies a single result.",
+                22
+            ]]),
             "{options}"
         );
     }
@@ -511,7 +570,9 @@ async fn invalid_options_name_the_attribute() {
         assert_eq!(e["data"]["extra"], expected, "{options}");
     }
     // The largest limit and the legacy extra options are accepted.
-    let r = d.query(json!({"limit": 10000, "select": ["uid"], "order_by": ["uid"]})).await;
+    let r = d
+        .query(json!({"limit": 10000, "select": ["uid"], "order_by": ["uid"]}))
+        .await;
     assert_eq!(r, json!([{"uid": 3000}, {"uid": 3001}, {"uid": 3002}, {"uid": 3005}]));
     let r = d
         .query(json!({"extra": {"additional_information": ["SMB", "DS"]}, "count": true, "force_sql_filters": true}))
@@ -536,14 +597,22 @@ async fn group_query_uses_the_same_language() {
         (
             json!([["name", "C^", "TRUENAS"]]),
             json!({"order_by": ["name"]}),
-            vec!["truenas_admin", "truenas_readonly_administrators", "truenas_sharing_administrators"],
+            vec![
+                "truenas_admin",
+                "truenas_readonly_administrators",
+                "truenas_sharing_administrators",
+            ],
         ),
         (
             json!([["users", "rin", alice]]),
             json!({"order_by": ["gid"]}),
             vec!["builtin_users", "alice"],
         ),
-        (json!([["roles", "rin", "FULL_ADMIN"]]), json!({}), vec!["builtin_administrators"]),
+        (
+            json!([["roles", "rin", "FULL_ADMIN"]]),
+            json!({}),
+            vec!["builtin_administrators"],
+        ),
         (
             json!([["gid", "in", [544, 545]]]),
             json!({"order_by": ["-gid"]}),
@@ -559,11 +628,7 @@ async fn group_query_uses_the_same_language() {
             json!({"order_by": ["gid"]}),
             vec!["truenas_admin", "alice", "bob", "Carol", "dave"],
         ),
-        (
-            json!([["id", "=", bu]]),
-            json!({}),
-            vec!["builtin_users"],
-        ),
+        (json!([["id", "=", bu]]), json!({}), vec!["builtin_users"]),
         (
             json!([["group", "~", "builtin_"]]),
             json!({"order_by": ["-name"], "offset": 1}),
@@ -571,15 +636,15 @@ async fn group_query_uses_the_same_language() {
         ),
     ];
     for (filters, options, expected) in table {
-        let r = d
-            .admin
-            .ok("group.query", q(filters.clone(), options.clone()))
-            .await;
+        let r = d.admin.ok("group.query", q(filters.clone(), options.clone())).await;
         assert_eq!(names(r), expected, "{filters} {options}");
     }
     assert_eq!(
         d.admin
-            .ok("group.query", q(json!([["builtin", "=", true]]), json!({"count": true})))
+            .ok(
+                "group.query",
+                q(json!([["builtin", "=", true]]), json!({"count": true}))
+            )
             .await,
         6
     );
@@ -587,7 +652,10 @@ async fn group_query_uses_the_same_language() {
         .admin
         .ok(
             "group.query",
-            q(json!([]), json!({"select": ["name", ["gid", "id_number"]], "order_by": ["-id_number"], "limit": 2})),
+            q(
+                json!([]),
+                json!({"select": ["name", ["gid", "id_number"]], "order_by": ["-id_number"], "limit": 2}),
+            ),
         )
         .await;
     assert_eq!(
@@ -599,10 +667,7 @@ async fn group_query_uses_the_same_language() {
         .err("group.query", q(json!([["name", "=", "x"]]), json!({"get": true})))
         .await;
     assert_eq!(e["data"]["reason"], "MatchNotFound()");
-    let e = d
-        .admin
-        .err("group.query", q(json!([]), json!({"limit": 10001})))
-        .await;
+    let e = d.admin.err("group.query", q(json!([]), json!({"limit": 10001}))).await;
     assert_eq!(
         e["data"]["extra"],
         json!([["options", "Value error, Options limit must be between 1 and 10000", 22]])
@@ -614,9 +679,7 @@ async fn group_query_uses_the_same_language() {
 async fn a_name_filter_over_2000_users_returns_one() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin
-        .ok("group.create", json!([{"name": "staff", "smb": false}]))
-        .await;
+    let staff = admin.ok("group.create", json!([{"name": "staff", "smb": false}])).await;
     // Pipelined creates: up to 16 calls in flight on the connection.
     const USERS: i64 = 2000;
     let request = |i: i64| {
@@ -660,7 +723,10 @@ async fn a_name_filter_over_2000_users_returns_one() {
     );
     assert_eq!(
         admin
-            .ok("user.query", json!([[["uid", ">=", 10000], ["uid", "<", 20000]], {"count": true}]))
+            .ok(
+                "user.query",
+                json!([[["uid", ">=", 10000], ["uid", "<", 20000]], {"count": true}])
+            )
             .await,
         USERS
     );

@@ -98,7 +98,11 @@ async fn api_versions_lists_the_served_versions() {
 
     // Every listed version is a WebSocket endpoint that serves the API.
     for v in versions.as_array().expect("list") {
-        let url = format!("ws://{}/api/{}", server.running.as_ref().expect("running").server.local_addr, v.as_str().expect("string"));
+        let url = format!(
+            "ws://{}/api/{}",
+            server.running.as_ref().expect("running").server.local_addr,
+            v.as_str().expect("string")
+        );
         let mut c = Client::connect(&url).await;
         still_works(&mut c).await;
     }
@@ -113,7 +117,10 @@ async fn unknown_http_paths_are_not_found() {
     }
     // A plain GET to the WebSocket endpoint (no upgrade) is not served either.
     let r = http_get(&server, "/api/current").await;
-    assert_eq!((r.status, r.body.as_str()), (400, "Connection header did not include 'upgrade'"));
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (400, "Connection header did not include 'upgrade'")
+    );
 }
 
 #[tokio::test]
@@ -145,7 +152,10 @@ async fn versioned_endpoint_serves_the_same_api() {
     let me = c.ok("auth.me", json!([])).await;
     assert_eq!(me["pw_name"], "truenas_admin");
     let root = c
-        .ok("user.query", json!([[["uid", "=", 0]], {"get": true, "select": ["username"]}]))
+        .ok(
+            "user.query",
+            json!([[["uid", "=", 0]], {"get": true, "select": ["username"]}]),
+        )
         .await;
     assert_eq!(root, json!({"username": "root"}));
 }
@@ -154,7 +164,13 @@ async fn versioned_endpoint_serves_the_same_api() {
 async fn invalid_json_is_a_parse_error_with_null_id() {
     let server = TestServer::start().await;
     let mut c = server.client().await;
-    for text in ["{", "not json", r#"{"jsonrpc":"2.0","id":1,"method":"core.ping""#, "", "{}}"] {
+    for text in [
+        "{",
+        "not json",
+        r#"{"jsonrpc":"2.0","id":1,"method":"core.ping""#,
+        "",
+        "{}}",
+    ] {
         let r = raw(&mut c, text).await;
         assert_eq!(
             r,
@@ -219,7 +235,14 @@ async fn jsonrpc_member_must_be_exactly_2_0() {
 async fn bad_id_types_are_invalid_requests_with_null_id() {
     let server = TestServer::start().await;
     let mut c = server.client().await;
-    for id in [json!(1.5), json!(1.0), json!([1]), json!({"a": 1}), json!(true), json!(false)] {
+    for id in [
+        json!(1.5),
+        json!(1.0),
+        json!([1]),
+        json!({"a": 1}),
+        json!(true),
+        json!(false),
+    ] {
         let req = json!({"jsonrpc": "2.0", "id": id, "method": "core.ping", "params": []});
         let r = raw(&mut c, &req.to_string()).await;
         assert_eq!(
@@ -259,7 +282,14 @@ async fn method_must_be_a_non_empty_string() {
 async fn params_must_be_an_array() {
     let server = TestServer::start().await;
     let mut c = server.client().await;
-    for params in [json!({}), json!({"options": {}}), json!("x"), json!(1), json!(null), json!(true)] {
+    for params in [
+        json!({}),
+        json!({"options": {}}),
+        json!("x"),
+        json!(1),
+        json!(null),
+        json!(true),
+    ] {
         let req = json!({"jsonrpc": "2.0", "id": 3, "method": "core.set_options", "params": params});
         let r = raw(&mut c, &req.to_string()).await;
         assert_eq!(
@@ -312,8 +342,10 @@ async fn notifications_run_without_a_reply() {
     let _ = server.admin().await;
     let mut c = server.client().await;
     // Before login: core.set_options as a notification.
-    c.send_text(r#"{"jsonrpc":"2.0","method":"core.set_options","params":[{"legacy_jobs":false,"py_exceptions":true}]}"#)
-        .await;
+    c.send_text(
+        r#"{"jsonrpc":"2.0","method":"core.set_options","params":[{"legacy_jobs":false,"py_exceptions":true}]}"#,
+    )
+    .await;
     // Calls on one connection run concurrently, so wait until the notification's effect is visible. Every
     // `call` checks that the reply it reads carries its own id: a reply to the notification would fail it.
     let mut seen = Value::Null;
@@ -330,9 +362,12 @@ async fn notifications_run_without_a_reply() {
     );
 
     // Notifications to unknown methods, with bad params or needing a login get no reply either.
-    c.send_text(r#"{"jsonrpc":"2.0","method":"no.such_method","params":[]}"#).await;
-    c.send_text(r#"{"jsonrpc":"2.0","method":"core.ping","params":[1,2]}"#).await;
-    c.send_text(r#"{"jsonrpc":"2.0","method":"user.query","params":[]}"#).await;
+    c.send_text(r#"{"jsonrpc":"2.0","method":"no.such_method","params":[]}"#)
+        .await;
+    c.send_text(r#"{"jsonrpc":"2.0","method":"core.ping","params":[1,2]}"#)
+        .await;
+    c.send_text(r#"{"jsonrpc":"2.0","method":"user.query","params":[]}"#)
+        .await;
     still_works(&mut c).await;
 
     // After login: auth.set_attribute as a notification, observed through auth.me.
@@ -365,7 +400,14 @@ async fn unknown_methods_do_not_exist() {
     let mut anonymous = server.client().await;
     let mut admin = admin_of(&server).await;
     for c in [&mut anonymous, &mut admin] {
-        for method in ["no.such_method", "user.nope", "core", "user.query ", "USER.QUERY", "user.do_create"] {
+        for method in [
+            "no.such_method",
+            "user.nope",
+            "core",
+            "user.query ",
+            "USER.QUERY",
+            "user.do_create",
+        ] {
             let req = json!({"jsonrpc": "2.0", "id": 41, "method": method, "params": []});
             let r = raw(c, &req.to_string()).await;
             assert_eq!(
@@ -426,7 +468,12 @@ async fn binary_frames_close_the_connection_with_1003() {
     // Also after login.
     let mut admin = admin_of(&server).await;
     admin.send(Message::binary(vec![0u8, 1, 2])).await;
-    expect_close(&mut admin, 1003, "Invalid websocket message type: <WSMsgType.BINARY: 2>").await;
+    expect_close(
+        &mut admin,
+        1003,
+        "Invalid websocket message type: <WSMsgType.BINARY: 2>",
+    )
+    .await;
     still_works(&mut server.client().await).await;
 }
 
@@ -491,7 +538,8 @@ async fn more_than_20_calls_in_flight_are_refused() {
     // The 21st and 22nd calls are refused at once; a notification is dropped silently.
     c.send_text(r#"{"jsonrpc":"2.0","id":21,"method":"core.ping","params":[]}"#)
         .await;
-    c.send_text(r#"{"jsonrpc":"2.0","method":"core.ping","params":[]}"#).await;
+    c.send_text(r#"{"jsonrpc":"2.0","method":"core.ping","params":[]}"#)
+        .await;
     c.send_text(r#"{"jsonrpc":"2.0","id":"twenty-two","method":"core.ping","params":[]}"#)
         .await;
     for id in [json!(21), json!("twenty-two")] {
@@ -542,10 +590,18 @@ async fn ids_are_echoed_exactly() {
         assert_eq!(r, json!({"jsonrpc": "2.0", "id": expected, "result": "pong"}), "{id}");
     }
     // Errors echo the id too.
-    let r = raw(&mut c, r#"{"jsonrpc":"2.0","id":-42,"method":"user.query","params":[]}"#).await;
+    let r = raw(
+        &mut c,
+        r#"{"jsonrpc":"2.0","id":-42,"method":"user.query","params":[]}"#,
+    )
+    .await;
     assert_eq!(r["id"], -42);
     assert_eq!(r["error"]["data"]["error"], 207);
-    let r = raw(&mut c, r#"{"jsonrpc":"2.0","id":"x-1","method":"nope.nope","params":[]}"#).await;
+    let r = raw(
+        &mut c,
+        r#"{"jsonrpc":"2.0","id":"x-1","method":"nope.nope","params":[]}"#,
+    )
+    .await;
     assert_eq!(r["id"], "x-1");
     assert_eq!(r["error"]["code"], -32601);
 }
@@ -562,4 +618,47 @@ async fn call_errors_have_the_truenas_shape() {
             "trace": null, "extra": null}})
     );
     still_works(&mut c).await;
+}
+
+#[tokio::test]
+async fn messages_above_the_protocol_cap_close_with_1009() {
+    let server = TestServer::start().await;
+    // Between the limits and the 4 MiB protocol cap the login-dependent codes apply ...
+    let mut c = server.client().await;
+    c.send_text(&padded_ping(1, 300_000)).await;
+    expect_close(&mut c, 1007, "Anonymous connection max message length is 8 kB").await;
+    let mut admin = admin_of(&server).await;
+    admin.send_text(&padded_ping(2, 300_000)).await;
+    expect_close(&mut admin, 1009, "Max message length is 64 kB").await;
+    // ... above it, 1009 whatever the login state. A raw client announces a 5 MiB text frame and sends only
+    // its first bytes: the server refuses it from the header alone (sending it all would race the server's
+    // close against a connection reset).
+    let addr = server.running.as_ref().expect("running").server.local_addr;
+    let mut tcp = TcpStream::connect(addr).await.expect("tcp connect");
+    let handshake = format!(
+        "GET /api/current HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    tcp.write_all(handshake.as_bytes()).await.expect("handshake");
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        tcp.read_exact(&mut byte).await.expect("handshake response");
+        head.push(byte[0]);
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    let mut frame = vec![0x81, 0x80 | 127];
+    frame.extend_from_slice(&(5u64 << 20).to_be_bytes());
+    frame.extend_from_slice(&[1, 2, 3, 4]); // mask key
+    frame.extend_from_slice(&[b'{' ^ 1, b' ' ^ 2, b' ' ^ 3, b' ' ^ 4]);
+    tcp.write_all(&frame).await.expect("frame start");
+    let mut reply = [0u8; 2];
+    tcp.read_exact(&mut reply).await.expect("close frame header");
+    assert_eq!(reply[0], 0x88, "a close frame");
+    let mut payload = vec![0u8; usize::from(reply[1])];
+    tcp.read_exact(&mut payload).await.expect("close frame payload");
+    assert_eq!(u16::from_be_bytes([payload[0], payload[1]]), 1009);
+    assert_eq!(&payload[2..], b"Max message length is 64 kB");
+
+    still_works(&mut server.client().await).await;
 }

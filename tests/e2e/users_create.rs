@@ -88,7 +88,10 @@ async fn create_returns_the_full_entry_with_defaults() {
     assert_eq!(alice["group"]["bsdgrp_sudo_commands_nopasswd"], json!([]));
     assert_eq!(alice["group"]["bsdgrp_userns_idmap"], Value::Null);
     // Secrets: argon2id PHC and the NT hash of "password".
-    assert!(alice["unixhash"].as_str().expect("unixhash").starts_with("$argon2id$"), "{alice}");
+    assert!(
+        alice["unixhash"].as_str().expect("unixhash").starts_with("$argon2id$"),
+        "{alice}"
+    );
     assert_eq!(alice["smbhash"], "8846F7EAEE8FB117AD06BDD830B7586C");
     assert_eq!(alice["password"], "password");
     assert_eq!(alice["password_history"], json!([]));
@@ -99,7 +102,10 @@ async fn create_returns_the_full_entry_with_defaults() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_millis() as i64;
-    assert!((now - changed).abs() < 60_000, "last_password_change {changed} vs now {now}");
+    assert!(
+        (now - changed).abs() < 60_000,
+        "last_password_change {changed} vs now {now}"
+    );
     let sid = alice["sid"].as_str().expect("sid");
     assert!(sid.starts_with("S-1-5-21-"), "{sid}");
     assert!(sid.ends_with(&format!("-{}", 20000 + id)), "{sid}");
@@ -138,12 +144,21 @@ async fn create_needs_exactly_one_of_group_and_group_create() {
             json!([{"username": "bob", "full_name": "Bob", "password": "pw"}]),
         )
         .await;
-    assert_eq!(validation_items(&neither), vec![(json!("user_create.group"), msg.to_string(), 22)]);
+    assert_eq!(
+        validation_items(&neither),
+        vec![(json!("user_create.group"), msg.to_string(), 22)]
+    );
     assert_eq!(neither["data"]["errname"], "EINVAL");
-    assert_eq!(neither["data"]["reason"], format!("[EINVAL] user_create.group: {msg}\n"));
+    assert_eq!(
+        neither["data"]["reason"],
+        format!("[EINVAL] user_create.group: {msg}\n")
+    );
 
     let both = create_invalid(&mut admin, "bob", json!({"group": staff})).await;
-    assert_eq!(validation_items(&both), vec![(json!("user_create.group"), msg.to_string(), 22)]);
+    assert_eq!(
+        validation_items(&both),
+        vec![(json!("user_create.group"), msg.to_string(), 22)]
+    );
 
     let unknown = admin
         .err(
@@ -275,7 +290,11 @@ async fn password_rules() {
     );
 
     let empty = create_invalid(&mut admin, "gina", json!({"password": ""})).await;
-    assert_invalid(&empty, "user_create.password", "String should have at least 1 character");
+    assert_invalid(
+        &empty,
+        "user_create.password",
+        "String should have at least 1 character",
+    );
 
     let gina = admin
         .ok(
@@ -328,7 +347,9 @@ async fn random_password_is_20_alphanumerics_that_log_in() {
 async fn uid_rules() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let u = create(&mut admin, "uidguy", json!({"uid": 5000})).await.expect("created");
+    let u = create(&mut admin, "uidguy", json!({"uid": 5000}))
+        .await
+        .expect("created");
     assert_eq!(u["uid"], 5000);
 
     let taken = create_invalid(&mut admin, "other", json!({"uid": 5000})).await;
@@ -340,16 +361,31 @@ async fn uid_rules() {
             17
         )]
     );
-    assert_eq!(taken["data"]["reason"], "[EEXIST] user_create.uid: Uid 5000 is already used (user uidguy has it)\n");
+    assert_eq!(
+        taken["data"]["reason"],
+        "[EEXIST] user_create.uid: Uid 5000 is already used (user uidguy has it)\n"
+    );
     let root = create_invalid(&mut admin, "other", json!({"uid": 0})).await;
     assert_eq!(
         validation_items(&root),
-        vec![(json!("user_create.uid"), "Uid 0 is already used (user root has it)".to_string(), 17)]
+        vec![(
+            json!("user_create.uid"),
+            "Uid 0 is already used (user root has it)".to_string(),
+            17
+        )]
     );
     let too_big = create_invalid(&mut admin, "other", json!({"uid": 90000001})).await;
-    assert_invalid(&too_big, "user_create.uid", "Input should be less than or equal to 90000000");
+    assert_invalid(
+        &too_big,
+        "user_create.uid",
+        "Input should be less than or equal to 90000000",
+    );
     let negative = create_invalid(&mut admin, "other", json!({"uid": -1})).await;
-    assert_invalid(&negative, "user_create.uid", "Input should be greater than or equal to 0");
+    assert_invalid(
+        &negative,
+        "user_create.uid",
+        "Input should be greater than or equal to 0",
+    );
     let string = create_invalid(&mut admin, "other", json!({"uid": "3000"})).await;
     assert_invalid(&string, "user_create.uid", "Input should be a valid integer");
 
@@ -385,7 +421,9 @@ async fn username_rules() {
             17
         )]
     );
-    let not_smb = create(&mut admin, "ALICE", json!({"smb": false})).await.expect("no SMB clash");
+    let not_smb = create(&mut admin, "ALICE", json!({"smb": false}))
+        .await
+        .expect("no SMB clash");
     assert_eq!(not_smb["username"], "ALICE");
 
     let chars: Vec<String> = ('a'..='z')
@@ -398,9 +436,18 @@ async fn username_rules() {
         ("1bob", "Value error, Cannot start with \"'1'\"".to_string()),
         ("-bob", "Value error, Cannot start with \"'-'\"".to_string()),
         (".bob", "Value error, Cannot start with \"'.'\"".to_string()),
-        (&"a".repeat(33), "Value error, Cannot exceed 32 charaters in length".to_string()),
-        ("bo b", format!("Value error, Valid characters are: '{}'", chars.join(", "))),
-        ("bob$", format!("Value error, Valid characters are: '{}'", chars.join(", "))),
+        (
+            &"a".repeat(33),
+            "Value error, Cannot exceed 32 charaters in length".to_string(),
+        ),
+        (
+            "bo b",
+            format!("Value error, Valid characters are: '{}'", chars.join(", ")),
+        ),
+        (
+            "bob$",
+            format!("Value error, Valid characters are: '{}'", chars.join(", ")),
+        ),
         ("", "Value error, Must be at least 1 character in length".to_string()),
     ];
     for (name, message) in cases {
@@ -485,9 +532,13 @@ async fn full_name_and_email_rules() {
     assert_invalid(&err, "user_create.email", email_msg);
 
     let ok = format!("{}@example.com", "a".repeat(242));
-    let hank = create(&mut admin, "hank", json!({"email": ok})).await.expect("254 chars is fine");
+    let hank = create(&mut admin, "hank", json!({"email": ok}))
+        .await
+        .expect("254 chars is fine");
     assert_eq!(hank["email"], ok);
-    let ivan = create(&mut admin, "ivan", json!({"email": ""})).await.expect("empty email");
+    let ivan = create(&mut admin, "ivan", json!({"email": ""}))
+        .await
+        .expect("empty email");
     assert_eq!(ivan["email"], Value::Null);
 }
 
@@ -498,21 +549,25 @@ async fn params_are_strict() {
     let extra = create_invalid(&mut admin, "jack", json!({"bogus": 1})).await;
     assert_eq!(
         validation_items(&extra),
-        vec![(json!("user_create.bogus"), "Extra inputs are not permitted".to_string(), 22)]
+        vec![(
+            json!("user_create.bogus"),
+            "Extra inputs are not permitted".to_string(),
+            22
+        )]
     );
     // Output-only fields are not inputs.
     for field in ["id", "builtin", "unixhash", "roles", "immutable"] {
         let err = create_invalid(&mut admin, "jack", json!({field: null})).await;
-        assert_invalid(
-            &err,
-            &format!("user_create.{field}"),
-            "Extra inputs are not permitted",
-        );
+        assert_invalid(&err, &format!("user_create.{field}"), "Extra inputs are not permitted");
     }
     let not_bool = create_invalid(&mut admin, "jack", json!({"smb": 1})).await;
     assert_eq!(
         validation_items(&not_bool),
-        vec![(json!("user_create.smb"), "Input should be a valid boolean".to_string(), 22)]
+        vec![(
+            json!("user_create.smb"),
+            "Input should be a valid boolean".to_string(),
+            22
+        )]
     );
     let not_list = create_invalid(&mut admin, "jack", json!({"groups": 3})).await;
     assert_invalid(&not_list, "user_create.groups", "Input should be a valid list");
@@ -554,7 +609,10 @@ async fn home_create_makes_the_home_with_mode_owner_and_skeleton() {
     assert!(meta.is_dir());
     assert_eq!(mode(&home), 0o750);
     assert_eq!(i64::from(meta.uid()), kate["uid"].as_i64().expect("uid"));
-    assert_eq!(i64::from(meta.gid()), kate["group"]["bsdgrp_gid"].as_i64().expect("gid"));
+    assert_eq!(
+        i64::from(meta.gid()),
+        kate["group"]["bsdgrp_gid"].as_i64().expect("gid")
+    );
     // /etc/skel is copied (dot-files keep their names), owned by the user.
     let skel = Path::new("/etc/skel");
     let mut copied = 0;
@@ -629,9 +687,7 @@ async fn home_paths_outside_the_pool_are_refused() {
     std::fs::create_dir(&outside).expect("mkdir");
     std::os::unix::fs::symlink(&outside, pool.join("escape")).expect("symlink");
 
-    let home_err = |home: &str, create_home: bool| {
-        json!({"home": home, "home_create": create_home})
-    };
+    let home_err = |home: &str, create_home: bool| json!({"home": home, "home_create": create_home});
     let cases: Vec<(Value, &str, String)> = vec![
         (
             home_err("tank/x", false),
@@ -713,13 +769,19 @@ async fn home_paths_outside_the_pool_are_refused() {
         json!({"home": "/tmp", "ssh_password_enabled": true}),
     )
     .await;
-    assert_invalid(&err, "user_create.home", "SSH password login requires a valid home path.");
+    assert_invalid(
+        &err,
+        "user_create.home",
+        "SSH password login requires a valid home path.",
+    );
 
     // A home already used by another user.
     std::fs::create_dir(pool.join("shared")).expect("mkdir");
     let shared = pool.join("shared");
     let shared_str = shared.to_str().expect("utf-8");
-    create(&mut admin, "pat", json!({"home": shared_str})).await.expect("created");
+    create(&mut admin, "pat", json!({"home": shared_str}))
+        .await
+        .expect("created");
     let err = create_invalid(&mut admin, "olga", json!({"home": shared_str})).await;
     assert_eq!(
         validation_items(&err),
@@ -730,13 +792,9 @@ async fn home_paths_outside_the_pool_are_refused() {
         )]
     );
     // ... also when home_create would land on it.
-    create(
-        &mut admin,
-        "quinn",
-        json!({"home": pool_str, "home_create": true}),
-    )
-    .await
-    .expect("created");
+    create(&mut admin, "quinn", json!({"home": pool_str, "home_create": true}))
+        .await
+        .expect("created");
     let err = create_invalid(
         &mut admin,
         "olga",
@@ -811,14 +869,22 @@ async fn sshpubkey_is_written_to_authorized_keys_and_read_back() {
     assert_eq!(sam["sshpubkey"], key);
     let ssh = pool.join("sam/.ssh");
     let keys = ssh.join("authorized_keys");
-    assert_eq!(std::fs::read_to_string(&keys).expect("authorized_keys"), format!("{key}\n"));
+    assert_eq!(
+        std::fs::read_to_string(&keys).expect("authorized_keys"),
+        format!("{key}\n")
+    );
     assert_eq!(mode(&ssh), 0o700);
     assert_eq!(mode(&keys), 0o600);
     let uid = sam["uid"].as_i64().expect("uid");
     let gid = sam["group"]["bsdgrp_gid"].as_i64().expect("gid");
     for p in [&ssh, &keys] {
         let meta = std::fs::metadata(p).expect("meta");
-        assert_eq!((i64::from(meta.uid()), i64::from(meta.gid())), (uid, gid), "{}", p.display());
+        assert_eq!(
+            (i64::from(meta.uid()), i64::from(meta.gid())),
+            (uid, gid),
+            "{}",
+            p.display()
+        );
     }
     let id = sam["id"].clone();
     assert_eq!(admin.ok("user.get_instance", json!([id])).await["sshpubkey"], key);
@@ -831,7 +897,10 @@ async fn sshpubkey_is_written_to_authorized_keys_and_read_back() {
         format!("{key}\n{second}")
     );
     std::fs::remove_file(&keys).expect("rm");
-    assert_eq!(admin.ok("user.get_instance", json!([id])).await["sshpubkey"], Value::Null);
+    assert_eq!(
+        admin.ok("user.get_instance", json!([id])).await["sshpubkey"],
+        Value::Null
+    );
 }
 
 #[tokio::test]
@@ -864,7 +933,9 @@ async fn sshpubkey_needs_a_home_in_a_pool() {
     );
     assert!(!server.pool().join("tom").exists());
     // A blank key with the default home is accepted and means "no keys".
-    let tom = create(&mut admin, "tom", json!({"sshpubkey": ""})).await.expect("created");
+    let tom = create(&mut admin, "tom", json!({"sshpubkey": ""}))
+        .await
+        .expect("created");
     assert_eq!(tom["sshpubkey"], Value::Null);
 }
 
@@ -878,12 +949,20 @@ async fn shell_rules() {
     let bad = create_invalid(&mut admin, "uma", json!({"shell": "/bin/false"})).await;
     assert_eq!(
         validation_items(&bad),
-        vec![(json!("user_create.shell"), "Please select a valid shell.".to_string(), 22)]
+        vec![(
+            json!("user_create.shell"),
+            "Please select a valid shell.".to_string(),
+            22
+        )]
     );
     let cli = create_invalid(&mut admin, "uma", json!({"shell": "/usr/bin/cli"})).await;
     assert_eq!(
         validation_items(&cli),
-        vec![(json!("user_create.shell"), "Please select a valid shell.".to_string(), 22)]
+        vec![(
+            json!("user_create.shell"),
+            "Please select a valid shell.".to_string(),
+            22
+        )]
     );
     let uma = create(&mut admin, "uma", json!({"shell": "/usr/bin/cli", "groups": [admins]}))
         .await
@@ -893,7 +972,9 @@ async fn shell_rules() {
         .await
         .expect("nologin is always valid");
     assert_eq!(vic["shell"], "/usr/sbin/nologin");
-    let bash = create(&mut admin, "walt", json!({"shell": "/usr/bin/bash"})).await.expect("bash");
+    let bash = create(&mut admin, "walt", json!({"shell": "/usr/bin/bash"}))
+        .await
+        .expect("bash");
     assert_eq!(bash["shell"], "/usr/bin/bash");
 
     // SSH password login needs a login shell and a real home.
@@ -906,7 +987,11 @@ async fn shell_rules() {
     assert_eq!(
         validation_items(&no_shell),
         vec![
-            (json!("user_create.shell"), "SSH password login requires a login shell.".to_string(), 22),
+            (
+                json!("user_create.shell"),
+                "SSH password login requires a login shell.".to_string(),
+                22
+            ),
             (
                 json!("user_create.ssh_password_enabled"),
                 "Cannot be enabled without a valid home path and login shell.".to_string(),
@@ -918,7 +1003,11 @@ async fn shell_rules() {
     assert_eq!(
         validation_items(&no_home),
         vec![
-            (json!("user_create.home"), "SSH password login requires a valid home path.".to_string(), 22),
+            (
+                json!("user_create.home"),
+                "SSH password login requires a valid home path.".to_string(),
+                22
+            ),
             (
                 json!("user_create.ssh_password_enabled"),
                 "Cannot be enabled without a valid home path and login shell.".to_string(),
@@ -946,8 +1035,16 @@ async fn sudo_command_rules() {
         .expect("ls exists");
     for field in ["sudo_commands", "sudo_commands_nopasswd"] {
         let cases: Vec<(Value, usize, String)> = vec![
-            (json!(["ALL", ls]), 0, "ALL cannot be used with other commands".to_string()),
-            (json!([ls, "ALL"]), 1, "ALL cannot be used with other commands".to_string()),
+            (
+                json!(["ALL", ls]),
+                0,
+                "ALL cannot be used with other commands".to_string(),
+            ),
+            (
+                json!([ls, "ALL"]),
+                1,
+                "ALL cannot be used with other commands".to_string(),
+            ),
             (json!(["ls -l"]), 0, "Executable must be an absolute path".to_string()),
             (
                 json!([ls, "/usr/bin/../bin/ls"]),
@@ -974,6 +1071,16 @@ async fn sudo_command_rules() {
             );
         }
     }
+    // Commands must be non-empty strings (a params-model rule).
+    let empty = create_invalid(&mut admin, "yuri", json!({"sudo_commands": [ls, ""]})).await;
+    assert_eq!(
+        validation_items(&empty),
+        vec![(
+            json!("user_create.sudo_commands.1"),
+            "String should have at least 1 character".to_string(),
+            22
+        )]
+    );
     let yuri = create(
         &mut admin,
         "yuri",
@@ -995,7 +1102,11 @@ async fn auxiliary_group_rules() {
     let missing = create_invalid(&mut admin, "zack", json!({"groups": [9999]})).await;
     assert_eq!(
         validation_items(&missing),
-        vec![(json!("user_create.groups.0"), "This group does not exist.".to_string(), 22)]
+        vec![(
+            json!("user_create.groups.0"),
+            "This group does not exist.".to_string(),
+            22
+        )]
     );
     let ds = create_invalid(&mut admin, "zack", json!({"groups": [nogroup, 100000001]})).await;
     assert_eq!(
@@ -1006,7 +1117,11 @@ async fn auxiliary_group_rules() {
                 "nogroup: membership of this builtin group may not be altered.".to_string(),
                 22
             ),
-            (json!("user_create.groups.1"), "This group does not exist.".to_string(), 22),
+            (
+                json!("user_create.groups.1"),
+                "This group does not exist.".to_string(),
+                22
+            ),
             (
                 json!("user_create.groups.1"),
                 "Local users may not be members of directory services groups.".to_string(),
@@ -1052,12 +1167,11 @@ async fn auxiliary_group_rules() {
     ] {
         alterable.push(group_id(&mut admin, name).await);
     }
-    let amy = create(&mut admin, "amy", json!({"groups": alterable})).await.expect("created");
+    let amy = create(&mut admin, "amy", json!({"groups": alterable}))
+        .await
+        .expect("created");
     assert_eq!(amy["groups"], json!(alterable));
-    assert_eq!(
-        amy["roles"],
-        json!(["FULL_ADMIN", "READONLY_ADMIN", "SHARING_ADMIN"])
-    );
+    assert_eq!(amy["roles"], json!(["FULL_ADMIN", "READONLY_ADMIN", "SHARING_ADMIN"]));
 }
 
 #[tokio::test]
@@ -1065,12 +1179,7 @@ async fn userns_idmap_rules() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
     let admins = group_id(&mut admin, "builtin_administrators").await;
-    let privileged = create_invalid(
-        &mut admin,
-        "ben",
-        json!({"groups": [admins], "userns_idmap": "DIRECT"}),
-    )
-    .await;
+    let privileged = create_invalid(&mut admin, "ben", json!({"groups": [admins], "userns_idmap": "DIRECT"})).await;
     assert_eq!(
         validation_items(&privileged),
         vec![(
@@ -1083,7 +1192,9 @@ async fn userns_idmap_rules() {
         .await
         .expect("created");
     assert_eq!(ben["userns_idmap"], "DIRECT");
-    let cat = create(&mut admin, "cat", json!({"userns_idmap": 8000})).await.expect("created");
+    let cat = create(&mut admin, "cat", json!({"userns_idmap": 8000}))
+        .await
+        .expect("created");
     assert_eq!(cat["userns_idmap"], 8000);
 
     // The container id a mapping targets must be free.
@@ -1136,7 +1247,12 @@ async fn failed_validation_changes_nothing() {
     )
     .await;
     let attrs: Vec<Value> = validation_items(&err).into_iter().map(|i| i.0).collect();
-    for attr in ["user_create.username", "user_create.full_name", "user_create.shell", "user_create.home_mode"] {
+    for attr in [
+        "user_create.username",
+        "user_create.full_name",
+        "user_create.shell",
+        "user_create.home_mode",
+    ] {
         assert!(attrs.contains(&json!(attr)), "{attr} in {attrs:?}");
     }
     assert_eq!(admin.ok("user.query", json!([])).await, users_before);

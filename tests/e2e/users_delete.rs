@@ -12,14 +12,15 @@ async fn group_id(admin: &mut Client, name: &str) -> i64 {
 }
 
 async fn count(admin: &mut Client, method: &str, field: &str, value: &str) -> Value {
-    admin
-        .ok(method, json!([[[field, "=", value]], {"count": true}]))
-        .await
+    admin.ok(method, json!([[[field, "=", value]], {"count": true}])).await
 }
 
 async fn truenas_admin_id(admin: &mut Client) -> Value {
     admin
-        .ok("user.query", json!([[["username", "=", "truenas_admin"]], {"get": true}]))
+        .ok(
+            "user.query",
+            json!([[["username", "=", "truenas_admin"]], {"get": true}]),
+        )
         .await["id"]
         .clone()
 }
@@ -44,7 +45,10 @@ async fn delete_removes_the_user_and_its_unused_primary_group() {
     assert_eq!(validation_items(&group_gone)[0].2, 2);
     // builtin_users, which alice was in, is untouched.
     let users_group = group_id(&mut admin, "builtin_users").await;
-    assert_eq!(admin.ok("group.get_instance", json!([users_group])).await["users"], json!([]));
+    assert_eq!(
+        admin.ok("group.get_instance", json!([users_group])).await["users"],
+        json!([])
+    );
 
     // The name and uid can be used again.
     let again = server.create_user(&mut admin, "alice", &[]).await;
@@ -173,7 +177,10 @@ async fn the_current_builtin_and_immutable_users_cannot_be_deleted() {
     second.login("second", "pw").await;
     let immutable = second.err("user.delete", json!([me])).await;
     assert_call_error(&immutable, "EINVAL", "Cannot delete an immutable user");
-    assert_eq!(admin.ok("user.get_instance", json!([me])).await["username"], "truenas_admin");
+    assert_eq!(
+        admin.ok("user.get_instance", json!([me])).await["username"],
+        "truenas_admin"
+    );
     // ... but truenas_admin can delete the second administrator.
     let second_id = admin
         .ok("user.query", json!([[["username", "=", "second"]], {"get": true}]))
@@ -190,9 +197,7 @@ async fn the_last_password_administrator_cannot_be_deleted() {
     let helper = server.create_user(&mut admin, "helper", &[admins]).await;
     // truenas_admin gives up its password; helper is now the only administrator with one.
     let me = truenas_admin_id(&mut admin).await;
-    admin
-        .ok("user.update", json!([me, {"password_disabled": true}]))
-        .await;
+    admin.ok("user.update", json!([me, {"password_disabled": true}])).await;
     let refused = admin.err("user.delete", json!([helper["id"]])).await;
     assert_call_error(
         &refused,
@@ -200,12 +205,18 @@ async fn the_last_password_administrator_cannot_be_deleted() {
         "Cannot delete the last local administrator that can log in with a password.",
     );
     assert_eq!(refused["data"]["error"], 13);
-    assert_eq!(admin.ok("user.get_instance", json!([helper["id"]])).await["username"], "helper");
+    assert_eq!(
+        admin.ok("user.get_instance", json!([helper["id"]])).await["username"],
+        "helper"
+    );
     assert_eq!(admin.ok("user.has_local_administrator_set_up", json!([])).await, true);
 
     // With the password back, helper may go.
     admin
-        .ok("user.update", json!([me, {"password_disabled": false, "password": ADMIN_PASSWORD}]))
+        .ok(
+            "user.update",
+            json!([me, {"password_disabled": false, "password": ADMIN_PASSWORD}]),
+        )
         .await;
     assert_eq!(admin.ok("user.delete", json!([helper["id"]])).await, helper["id"]);
 }

@@ -92,7 +92,10 @@ async fn get_instance_of_builtin_and_missing_users() {
 
     // The builtin accounts are in the listing.
     let names: Vec<Value> = admin
-        .ok("user.query", json!([[["builtin", "=", true]], {"select": ["username", "uid"], "order_by": ["uid"]}]))
+        .ok(
+            "user.query",
+            json!([[["builtin", "=", true]], {"select": ["username", "uid"], "order_by": ["uid"]}]),
+        )
         .await
         .as_array()
         .expect("list")
@@ -216,7 +219,10 @@ async fn get_user_obj_by_name_or_uid() {
     assert!(full["sid"].as_str().is_some());
 
     let root = admin
-        .ok("user.get_user_obj", json!([{"uid": 0, "get_groups": true, "sid_info": true}]))
+        .ok(
+            "user.get_user_obj",
+            json!([{"uid": 0, "get_groups": true, "sid_info": true}]),
+        )
         .await;
     assert_eq!(root["pw_name"], "root");
     assert_eq!(root["pw_dir"], "/root");
@@ -228,7 +234,10 @@ async fn get_user_obj_by_name_or_uid() {
     let neither = admin.err("user.get_user_obj", json!([{}])).await;
     assert_eq!(
         validation_items(&neither),
-        one("get_user_obj.username", "Either \"username\" or \"uid\" must be specified.")
+        one(
+            "get_user_obj.username",
+            "Either \"username\" or \"uid\" must be specified."
+        )
     );
     let both = admin
         .err("user.get_user_obj", json!([{"username": "alice", "uid": 3000}]))
@@ -301,7 +310,10 @@ async fn setup_truenas_admin_once() {
 
     let mut admin = server.client().await;
     let login = admin.login("truenas_admin", "first-password").await;
-    assert_eq!(login["user_info"]["privilege"]["roles"], json!({"$set": ["FULL_ADMIN"]}));
+    assert_eq!(
+        login["user_info"]["privilege"]["roles"],
+        json!({"$set": ["FULL_ADMIN"]})
+    );
     let admins = group_id(&mut admin, "builtin_administrators").await;
     let me = user_by_name(&mut admin, "truenas_admin").await;
     assert_eq!(me["uid"], 950);
@@ -338,8 +350,11 @@ async fn setup_root_as_the_administrator() {
     let mut root = server.client().await;
     root.login("root", "root-password").await;
     assert_eq!(
-        root.ok("user.query", json!([[["username", "=", "truenas_admin"]], {"count": true}]))
-            .await,
+        root.ok(
+            "user.query",
+            json!([[["username", "=", "truenas_admin"]], {"count": true}])
+        )
+        .await,
         0
     );
     let entry = root.ok("user.get_instance", json!([1])).await;
@@ -360,16 +375,17 @@ async fn set_password_as_administrator() {
     let alice = server.create_user(&mut admin, "alice", &[readonly]).await;
 
     let r = admin
-        .ok("user.set_password", json!([{"username": "alice", "new_password": "password"}]))
+        .ok(
+            "user.set_password",
+            json!([{"username": "alice", "new_password": "password"}]),
+        )
         .await;
     assert_eq!(r, Value::Null);
     let after = admin.ok("user.get_instance", json!([alice["id"]])).await;
     assert_ne!(after["unixhash"], alice["unixhash"]);
     assert_eq!(after["smbhash"], "8846F7EAEE8FB117AD06BDD830B7586C");
     assert_eq!(after["password_history"], json!([alice["unixhash"]]));
-    assert!(
-        after["last_password_change"]["$date"].as_i64() >= alice["last_password_change"]["$date"].as_i64()
-    );
+    assert!(after["last_password_change"]["$date"].as_i64() >= alice["last_password_change"]["$date"].as_i64());
     assert_eq!(login_type(&server, "alice", "password").await, "SUCCESS");
     assert_eq!(login_type(&server, "alice", "pw").await, "AUTH_ERR");
     // An administrator may give old_password too; it is not checked.
@@ -413,7 +429,10 @@ async fn set_password_as_administrator() {
         .await;
     assert_eq!(
         validation_items(&disabled),
-        one("user.set_password.username", "nopw: password authentication disabled for user")
+        one(
+            "user.set_password.username",
+            "nopw: password authentication disabled for user"
+        )
     );
 
     admin.ok("user.update", json!([bob["id"], {"locked": true}])).await;
@@ -430,11 +449,12 @@ async fn set_password_as_administrator() {
         .await;
     assert_eq!(
         validation_items(&empty),
-        one("set_password_data.new_password", "String should have at least 1 character")
+        one(
+            "set_password_data.new_password",
+            "String should have at least 1 character"
+        )
     );
-    let missing = admin
-        .err("user.set_password", json!([{"new_password": "x"}]))
-        .await;
+    let missing = admin.err("user.set_password", json!([{"new_password": "x"}])).await;
     assert_eq!(
         validation_items(&missing),
         one("set_password_data.username", "Field required")
@@ -484,7 +504,10 @@ async fn set_password_as_a_user_without_full_admin() {
     );
 
     let no_old = ro
-        .err("user.set_password", json!([{"username": "ro", "new_password": "new-pw"}]))
+        .err(
+            "user.set_password",
+            json!([{"username": "ro", "new_password": "new-pw"}]),
+        )
         .await;
     assert_eq!(
         validation_items(&no_old),
@@ -561,7 +584,10 @@ async fn users_survive_a_restart() {
         )
         .await;
     admin
-        .ok("user.set_password", json!([{"username": "alice", "new_password": "alice-pw2"}]))
+        .ok(
+            "user.set_password",
+            json!([{"username": "alice", "new_password": "alice-pw2"}]),
+        )
         .await;
     let before = admin.ok("user.query", json!([[], {"order_by": ["id"]}])).await;
     assert_eq!(admin.ok("user.get_next_uid", json!([])).await, 3001);

@@ -93,7 +93,11 @@ async fn roles_come_from_the_privileges_of_primary_and_auxiliary_groups() {
         ("full", json!([admins]), json!(["FULL_ADMIN"])),
         ("ro", json!([readonly]), json!(["READONLY_ADMIN"])),
         ("share", json!([sharing]), json!(["SHARING_ADMIN"])),
-        ("both", json!([sharing, readonly, staff]), json!(["READONLY_ADMIN", "SHARING_ADMIN"])),
+        (
+            "both",
+            json!([sharing, readonly, staff]),
+            json!(["READONLY_ADMIN", "SHARING_ADMIN"]),
+        ),
         ("plain", json!([staff]), json!([])),
     ];
     for (name, groups, roles) in cases {
@@ -130,9 +134,7 @@ async fn roles_come_from_the_privileges_of_primary_and_auxiliary_groups() {
         .ok("user.update", json!([plain["id"], {"groups": [staff, admins]}]))
         .await;
     assert_eq!(promoted["roles"], json!(["FULL_ADMIN"]));
-    let demoted = admin
-        .ok("user.update", json!([plain["id"], {"groups": []}]))
-        .await;
+    let demoted = admin.ok("user.update", json!([plain["id"], {"groups": []}])).await;
     assert_eq!(demoted["roles"], json!([]));
 }
 
@@ -169,8 +171,11 @@ async fn readonly_admin_sees_secrets_redacted() {
         assert_eq!(root["password_history"], REDACTED);
         // Filtering and selecting see only the redacted values.
         assert_eq!(
-            c.ok("user.query", json!([[["unixhash", "^", "$argon2id$"]], {"count": true}]))
-                .await,
+            c.ok(
+                "user.query",
+                json!([[["unixhash", "^", "$argon2id$"]], {"count": true}])
+            )
+            .await,
             0
         );
         assert_eq!(
@@ -185,7 +190,10 @@ async fn readonly_admin_sees_secrets_redacted() {
     // The administrator's view is unredacted.
     assert!(
         admin
-            .ok("user.query", json!([[["unixhash", "^", "$argon2id$"]], {"count": true}]))
+            .ok(
+                "user.query",
+                json!([[["unixhash", "^", "$argon2id$"]], {"count": true}])
+            )
             .await
             .as_i64()
             .expect("count")
@@ -205,7 +213,10 @@ async fn readonly_admin_can_read_but_not_write() {
 
     // Reading works.
     assert_eq!(user_by_name(&mut ro, "alice").await["uid"], 3001);
-    assert_eq!(ro.ok("user.get_instance", json!([alice["id"]])).await["username"], "alice");
+    assert_eq!(
+        ro.ok("user.get_instance", json!([alice["id"]])).await["username"],
+        "alice"
+    );
     assert_eq!(ro.ok("user.get_next_uid", json!([])).await, 3002);
     assert_eq!(
         ro.ok("user.shell_choices", json!([[]])).await["/usr/sbin/nologin"],
@@ -265,9 +276,7 @@ async fn unauthenticated_calls_are_refused() {
     }
     // The two setup helpers need no login.
     assert_eq!(anon.ok("user.has_local_administrator_set_up", json!([])).await, true);
-    let e = anon
-        .err("user.setup_local_administrator", json!(["root", "x"]))
-        .await;
+    let e = anon.err("user.setup_local_administrator", json!(["root", "x"])).await;
     assert_call_error(&e, "EEXIST", "Local administrator is already set up");
     // Nothing changed.
     let now = admin.ok("user.get_instance", json!([alice["id"]])).await;
@@ -310,7 +319,10 @@ async fn users_without_a_role_are_denied_at_login() {
     // Once in a privileged group, the same credentials succeed.
     let readonly = group_id(&mut admin, "truenas_readonly_administrators").await;
     admin
-        .ok("user.update", json!([plain["id"], {"groups": [staff, json!(readonly)]}]))
+        .ok(
+            "user.update",
+            json!([plain["id"], {"groups": [staff, json!(readonly)]}]),
+        )
         .await;
     assert_eq!(login_type(&server, "plain", "pw").await, "SUCCESS");
 }
@@ -331,19 +343,18 @@ async fn role_changes_reach_open_sessions() {
     );
     assert_eq!(user_by_name(&mut session, "bob").await["unixhash"], REDACTED);
 
-    admin
-        .ok("user.update", json!([bob["id"], {"groups": [admins]}]))
-        .await;
+    admin.ok("user.update", json!([bob["id"], {"groups": [admins]}])).await;
     let made = session.ok("user.create", new_user).await;
     assert_eq!(made["username"], "made");
-    assert!(user_by_name(&mut session, "bob").await["unixhash"].as_str().expect("hash").starts_with("$argon2id$"));
+    assert!(
+        user_by_name(&mut session, "bob").await["unixhash"]
+            .as_str()
+            .expect("hash")
+            .starts_with("$argon2id$")
+    );
 
     admin.ok("user.update", json!([bob["id"], {"groups": []}])).await;
-    assert_call_error(
-        &session.err("user.query", json!([])).await,
-        "EACCES",
-        "Not authorized",
-    );
+    assert_call_error(&session.err("user.query", json!([])).await, "EACCES", "Not authorized");
     // Locking ends the session.
     admin.ok("user.update", json!([bob["id"], {"locked": true}])).await;
     assert_call_error(
@@ -383,10 +394,7 @@ async fn account_read_and_account_write_roles() {
         .await;
     assert_eq!(updated["full_name"], "Alice L");
     assert_eq!(writer.ok("user.get_next_uid", json!([])).await, 3003);
-    assert_eq!(
-        writer.ok("user.shell_choices", json!([])).await["/usr/bin/zsh"],
-        "zsh"
-    );
+    assert_eq!(writer.ok("user.shell_choices", json!([])).await["/usr/bin/zsh"], "zsh");
     let e = writer
         .err("user.set_password", json!([{"username": "alice", "new_password": "x"}]))
         .await;
@@ -413,9 +421,7 @@ async fn account_read_and_account_write_roles() {
         reader.ok("user.shell_choices", json!([[writers]])).await["/usr/bin/cli"],
         "TrueNAS CLI"
     );
-    let e = reader
-        .err("user.update", json!([w["id"], {"full_name": "x"}]))
-        .await;
+    let e = reader.err("user.update", json!([w["id"], {"full_name": "x"}])).await;
     assert_call_error(&e, "EACCES", "Not authorized");
     let e = reader.err("user.delete", json!([w["id"]])).await;
     assert_call_error(&e, "EACCES", "Not authorized");

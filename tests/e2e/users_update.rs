@@ -163,11 +163,19 @@ async fn username_and_full_name_rules() {
     let id = bob["id"].clone();
     assert_eq!(
         update_invalid(&mut admin, &id, json!({"username": "alice"})).await,
-        vec![(
-            json!("user_update.username"),
-            "The username \"alice\" already exists.".to_string(),
-            17
-        )]
+        vec![
+            (
+                json!("user_update.username"),
+                "The username \"alice\" already exists.".to_string(),
+                17
+            ),
+            (
+                json!("user_update.smb"),
+                "Username \"alice\" conflicts with existing SMB user. Note that SMB usernames are case-insensitive."
+                    .to_string(),
+                17
+            ),
+        ]
     );
     assert_eq!(
         update_invalid(&mut admin, &id, json!({"username": "9lives"})).await,
@@ -185,8 +193,12 @@ async fn username_and_full_name_rules() {
         )
     );
     // Keeping one's own name is not a clash.
-    update(&mut admin, &id, json!({"username": "bob"})).await.expect("same name");
-    let renamed = update(&mut admin, &id, json!({"username": "robert"})).await.expect("renamed");
+    update(&mut admin, &id, json!({"username": "bob"}))
+        .await
+        .expect("same name");
+    let renamed = update(&mut admin, &id, json!({"username": "robert"}))
+        .await
+        .expect("renamed");
     assert_eq!(renamed["username"], "robert");
     assert_eq!(
         admin
@@ -243,10 +255,14 @@ async fn password_change_grows_the_history_up_to_ten() {
     assert_eq!(r["response_type"], "AUTH_ERR");
 
     // Other updates leave the history alone.
-    let same = update(&mut admin, &id, json!({"full_name": "Carl"})).await.expect("updated");
+    let same = update(&mut admin, &id, json!({"full_name": "Carl"}))
+        .await
+        .expect("updated");
     assert_eq!(same["password_history"], json!(hashes[2..12]));
     // password: null means "no change".
-    let same = update(&mut admin, &id, json!({"password": null})).await.expect("updated");
+    let same = update(&mut admin, &id, json!({"password": null}))
+        .await
+        .expect("updated");
     assert_eq!(same["unixhash"], json!(hashes[12]));
     assert_eq!(same["password"], Value::Null);
 }
@@ -265,7 +281,9 @@ async fn random_password_on_update() {
             "Requesting a randomized password while simultaneously supplying an explicit password is not permitted."
         )
     );
-    let updated = update(&mut admin, &id, json!({"random_password": true})).await.expect("updated");
+    let updated = update(&mut admin, &id, json!({"random_password": true}))
+        .await
+        .expect("updated");
     let pw = updated["password"].as_str().expect("password");
     assert_eq!(pw.len(), 20);
     assert!(pw.chars().all(|c| c.is_ascii_alphanumeric()), "{pw}");
@@ -274,7 +292,9 @@ async fn random_password_on_update() {
     let mut c = server.client().await;
     c.login("dora", pw).await;
     // random_password false is a no-op.
-    let same = update(&mut admin, &id, json!({"random_password": false})).await.expect("updated");
+    let same = update(&mut admin, &id, json!({"random_password": false}))
+        .await
+        .expect("updated");
     assert_eq!(same["password"], Value::Null);
     assert_eq!(same["unixhash"], updated["unixhash"]);
 }
@@ -305,7 +325,10 @@ async fn smb_toggling() {
     assert_eq!(on["smb"], true);
     assert_eq!(on["smbhash"], "8846F7EAEE8FB117AD06BDD830B7586C");
     let sid = on["sid"].as_str().expect("sid");
-    assert!(sid.ends_with(&format!("-{}", 20000 + id.as_i64().expect("id"))), "{sid}");
+    assert!(
+        sid.ends_with(&format!("-{}", 20000 + id.as_i64().expect("id"))),
+        "{sid}"
+    );
     let off = update(&mut admin, &id, json!({"smb": false})).await.expect("updated");
     assert_eq!(off["smb"], false);
     assert_eq!(off["smbhash"], "*");
@@ -322,17 +345,35 @@ async fn smb_toggling() {
             "Password authentication may not be disabled for SMB users."
         )
     );
-    // Another SMB user's name, differing in case only, is refused.
+    // Another SMB user's name, differing in case only, is refused: when renaming an SMB user (whether or not
+    // `smb` is sent along) and when turning SMB on for a user with such a name.
     server.create_user(&mut admin, "frank", &[]).await;
-    assert_eq!(
-        update_invalid(&mut admin, &id, json!({"username": "FRANK", "smb": true})).await,
+    let clash = |name: &str| {
         vec![(
             json!("user_update.smb"),
-            "Username \"FRANK\" conflicts with existing SMB user. Note that SMB usernames are case-insensitive."
-                .to_string(),
-            17
+            format!(
+                "Username \"{name}\" conflicts with existing SMB user. Note that SMB usernames are case-insensitive."
+            ),
+            17,
         )]
+    };
+    assert_eq!(
+        update_invalid(&mut admin, &id, json!({"username": "FRANK", "smb": true})).await,
+        clash("FRANK")
     );
+    assert_eq!(
+        update_invalid(&mut admin, &id, json!({"username": "Frank"})).await,
+        clash("Frank")
+    );
+    let off = update(&mut admin, &id, json!({"username": "FRANK", "smb": false}))
+        .await
+        .expect("not SMB");
+    assert_eq!(off["username"], "FRANK");
+    assert_eq!(
+        update_invalid(&mut admin, &id, json!({"smb": true, "password": "password"})).await,
+        clash("FRANK")
+    );
+    assert_eq!(admin.ok("user.get_instance", json!([id])).await["smb"], false);
 }
 
 #[tokio::test]
@@ -354,8 +395,27 @@ async fn password_disabled_rules() {
             "Leave \"Password\" blank when \"Disable password login\" is checked."
         )
     );
-    let off = update(&mut admin, &id, json!({"password_disabled": true})).await.expect("updated");
+    let off = update(&mut admin, &id, json!({"password_disabled": true}))
+        .await
+        .expect("updated");
     assert_eq!(off["password_disabled"], true);
+    assert_eq!(off["unixhash"], "*");
+    assert_eq!(off["password_history"], json!([]));
+    // Enabling it again with a new password: "*" is not a password to remember.
+    let on = update(
+        &mut admin,
+        &id,
+        json!({"password_disabled": false, "password": "again"}),
+    )
+    .await
+    .expect("updated");
+    assert_eq!(on["password_disabled"], false);
+    assert!(on["unixhash"].as_str().expect("hash").starts_with("$argon2id$"));
+    assert_eq!(on["password_history"], json!([]));
+    assert_eq!(on["password"], "again");
+    let off = update(&mut admin, &id, json!({"password_disabled": true}))
+        .await
+        .expect("updated");
     assert_eq!(off["unixhash"], "*");
 
     // The only administrator that can log in with a password keeps it (root's is disabled by the setup).
@@ -375,10 +435,7 @@ async fn password_disabled_rules() {
         .await
         .expect("another admin remains");
     assert_eq!(me["unixhash"], "*");
-    assert_eq!(
-        admin.ok("user.has_local_administrator_set_up", json!([])).await,
-        true
-    );
+    assert_eq!(admin.ok("user.has_local_administrator_set_up", json!([])).await, true);
 }
 
 #[tokio::test]
@@ -386,7 +443,9 @@ async fn locking_rules() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
     let ivy = server.create_user(&mut admin, "ivy", &[]).await;
-    let locked = update(&mut admin, &ivy["id"], json!({"locked": true})).await.expect("updated");
+    let locked = update(&mut admin, &ivy["id"], json!({"locked": true}))
+        .await
+        .expect("updated");
     assert_eq!(locked["locked"], true);
     let mut c = server.client().await;
     let r = c
@@ -396,7 +455,9 @@ async fn locking_rules() {
         )
         .await;
     assert_eq!(r["response_type"], "AUTH_ERR");
-    update(&mut admin, &ivy["id"], json!({"locked": false})).await.expect("unlocked");
+    update(&mut admin, &ivy["id"], json!({"locked": false}))
+        .await
+        .expect("unlocked");
     let r = c
         .ok(
             "auth.login_ex",
@@ -408,7 +469,9 @@ async fn locking_rules() {
     // root and truenas_admin hold FULL_ADMIN; root may be locked while truenas_admin remains ...
     let root = admin.ok("user.get_instance", json!([1])).await;
     assert_eq!(root["roles"], json!(["FULL_ADMIN"]));
-    let root = update(&mut admin, &root["id"], json!({"locked": true})).await.expect("root locked");
+    let root = update(&mut admin, &root["id"], json!({"locked": true}))
+        .await
+        .expect("root locked");
     assert_eq!(root["locked"], true);
     // ... but the last unlocked FULL_ADMIN may not be.
     let me = user_by_name(&mut admin, "truenas_admin").await;
@@ -456,7 +519,10 @@ async fn immutable_accounts_keep_their_identity() {
     .await;
     assert_eq!(items, one("user_update.home", cannot));
     let items = update_invalid(&mut admin, &root["id"], json!({"smb": true, "password": "x"})).await;
-    assert!(items.contains(&(json!("user_update.smb"), cannot.to_string(), 22)), "{items:?}");
+    assert!(
+        items.contains(&(json!("user_update.smb"), cannot.to_string(), 22)),
+        "{items:?}"
+    );
     // home_mode is refused even unchanged; the other fields only when they change.
     let unchanged = update(
         &mut admin,
@@ -480,7 +546,9 @@ async fn immutable_accounts_keep_their_identity() {
         update_invalid(&mut admin, &me["id"], json!({"home_mode": "755"})).await,
         one("user_update.home_mode", cannot)
     );
-    let renamed = update(&mut admin, &me["id"], json!({"full_name": "Boss"})).await.expect("full_name");
+    let renamed = update(&mut admin, &me["id"], json!({"full_name": "Boss"}))
+        .await
+        .expect("full_name");
     assert_eq!(renamed["full_name"], "Boss");
     assert_eq!(renamed["username"], "truenas_admin");
 }
@@ -513,7 +581,9 @@ async fn root_stays_only_in_builtin_administrators() {
             "The root user may only be a member of the builtin_administrators group."
         )
     );
-    let root = update(&mut admin, &json!(1), json!({"groups": [admins]})).await.expect("same groups");
+    let root = update(&mut admin, &json!(1), json!({"groups": [admins]}))
+        .await
+        .expect("same groups");
     assert_eq!(root["groups"], json!([admins]));
 }
 
@@ -612,7 +682,9 @@ async fn home_create_on_update_and_home_mode() {
     assert_eq!(i64::from(meta.gid()), lou["group"]["bsdgrp_gid"].as_i64().expect("gid"));
 
     // home_mode on an existing home changes its permissions.
-    let chmod = update(&mut admin, &id, json!({"home_mode": "755"})).await.expect("updated");
+    let chmod = update(&mut admin, &id, json!({"home_mode": "755"}))
+        .await
+        .expect("updated");
     assert_eq!(chmod["home"], home.to_str().expect("utf-8"));
     assert_eq!(mode(&home), 0o755);
     assert_eq!(
@@ -622,9 +694,13 @@ async fn home_create_on_update_and_home_mode() {
 
     // Repeating the same home_create is idempotent.
     std::fs::write(home.join("data"), "keep").expect("write");
-    let again = update(&mut admin, &id, json!({"home": pool_str, "home_create": true, "home_mode": "750"}))
-        .await
-        .expect("updated");
+    let again = update(
+        &mut admin,
+        &id,
+        json!({"home": pool_str, "home_create": true, "home_mode": "750"}),
+    )
+    .await
+    .expect("updated");
     assert_eq!(again["home"], home.to_str().expect("utf-8"));
     assert_eq!(std::fs::read_to_string(home.join("data")).expect("kept"), "keep");
     assert_eq!(mode(&home), 0o750);
@@ -665,7 +741,9 @@ async fn home_create_on_update_and_home_mode() {
     );
 
     // Back to /var/empty: the old directory stays.
-    let back = update(&mut admin, &id, json!({"home": "/var/empty"})).await.expect("updated");
+    let back = update(&mut admin, &id, json!({"home": "/var/empty"}))
+        .await
+        .expect("updated");
     assert_eq!(back["home"], "/var/empty");
     assert!(home.is_dir());
 }
@@ -683,7 +761,10 @@ async fn sshpubkey_updates_the_authorized_keys_file() {
     // A user without a pool home cannot have keys ...
     assert_eq!(
         update_invalid(&mut admin, &id, json!({"sshpubkey": key1})).await,
-        one("user_update.sshpubkey", "Home directory is not writable, leave this blank\"")
+        one(
+            "user_update.sshpubkey",
+            "Home directory is not writable, leave this blank\""
+        )
     );
     // ... unless the same call moves the home into a pool.
     let with_key = update(
@@ -711,22 +792,38 @@ async fn sshpubkey_updates_the_authorized_keys_file() {
     );
     assert_eq!(mode(&keys), 0o600);
     // Other updates leave the file alone.
-    let same = update(&mut admin, &id, json!({"full_name": "Nora"})).await.expect("updated");
+    let same = update(&mut admin, &id, json!({"full_name": "Nora"}))
+        .await
+        .expect("updated");
     assert_eq!(same["sshpubkey"], format!("{key1}\n{key2}"));
 
-    let removed = update(&mut admin, &id, json!({"sshpubkey": null})).await.expect("updated");
+    let removed = update(&mut admin, &id, json!({"sshpubkey": null}))
+        .await
+        .expect("updated");
     assert_eq!(removed["sshpubkey"], Value::Null);
     assert!(!keys.exists());
-    assert_eq!(admin.ok("user.get_instance", json!([id])).await["sshpubkey"], Value::Null);
+    assert_eq!(
+        admin.ok("user.get_instance", json!([id])).await["sshpubkey"],
+        Value::Null
+    );
 
     // The administrators (uid 0 / 950) may keep keys with a home outside the pools.
     let me = user_by_name(&mut admin, "truenas_admin").await;
-    let me = update(&mut admin, &me["id"], json!({"sshpubkey": key2})).await.expect("updated");
+    let me = update(&mut admin, &me["id"], json!({"sshpubkey": key2}))
+        .await
+        .expect("updated");
     assert_eq!(me["sshpubkey"], key2);
-    assert_eq!(admin.ok("user.get_instance", json!([me["id"]])).await["sshpubkey"], key2);
-    let root = update(&mut admin, &json!(1), json!({"sshpubkey": key1})).await.expect("updated");
+    assert_eq!(
+        admin.ok("user.get_instance", json!([me["id"]])).await["sshpubkey"],
+        key2
+    );
+    let root = update(&mut admin, &json!(1), json!({"sshpubkey": key1}))
+        .await
+        .expect("updated");
     assert_eq!(root["sshpubkey"], key1);
-    let root = update(&mut admin, &json!(1), json!({"sshpubkey": null})).await.expect("updated");
+    let root = update(&mut admin, &json!(1), json!({"sshpubkey": null}))
+        .await
+        .expect("updated");
     assert_eq!(root["sshpubkey"], Value::Null);
 }
 
@@ -741,28 +838,53 @@ async fn sudo_and_idmap_updates() {
         one("user_update.sudo_commands.0", "ALL cannot be used with other commands")
     );
     assert_eq!(
-        update_invalid(&mut admin, &id, json!({"sudo_commands_nopasswd": ["relative"]})).await,
-        one("user_update.sudo_commands_nopasswd.0", "Executable must be an absolute path")
+        update_invalid(&mut admin, &id, json!({"sudo_commands": [""]})).await,
+        one("user_update.sudo_commands.0", "String should have at least 1 character")
     );
-    let sudo = update(&mut admin, &id, json!({"sudo_commands": ["ALL"]})).await.expect("updated");
+    assert_eq!(
+        update_invalid(&mut admin, &id, json!({"sudo_commands_nopasswd": ["relative"]})).await,
+        one(
+            "user_update.sudo_commands_nopasswd.0",
+            "Executable must be an absolute path"
+        )
+    );
+    let sudo = update(&mut admin, &id, json!({"sudo_commands": ["ALL"]}))
+        .await
+        .expect("updated");
     assert_eq!(sudo["sudo_commands"], json!(["ALL"]));
 
-    let mapped = update(&mut admin, &id, json!({"userns_idmap": 9000})).await.expect("updated");
+    let mapped = update(&mut admin, &id, json!({"userns_idmap": 9000}))
+        .await
+        .expect("updated");
     assert_eq!(mapped["userns_idmap"], 9000);
     // Keeping one's own mapping is not a clash; another user's is.
-    update(&mut admin, &id, json!({"userns_idmap": 9000})).await.expect("same mapping");
+    update(&mut admin, &id, json!({"userns_idmap": 9000}))
+        .await
+        .expect("same mapping");
     let pia = server.create_user(&mut admin, "pia", &[]).await;
     assert_eq!(
         update_invalid(&mut admin, &pia["id"], json!({"userns_idmap": 9000})).await,
-        one("user_update.userns_idmap", "User 'olly' already maps to container UID 9000.")
+        one(
+            "user_update.userns_idmap",
+            "User 'olly' already maps to container UID 9000."
+        )
     );
-    let cleared = update(&mut admin, &id, json!({"userns_idmap": null})).await.expect("updated");
+    let cleared = update(&mut admin, &id, json!({"userns_idmap": null}))
+        .await
+        .expect("updated");
     assert_eq!(cleared["userns_idmap"], Value::Null);
-    let pia = update(&mut admin, &pia["id"], json!({"userns_idmap": 9000})).await.expect("now free");
+    let pia = update(&mut admin, &pia["id"], json!({"userns_idmap": 9000}))
+        .await
+        .expect("now free");
     assert_eq!(pia["userns_idmap"], 9000);
 
     let admins = group_id(&mut admin, "builtin_administrators").await;
-    let items = update_invalid(&mut admin, &pia["id"], json!({"groups": [admins], "userns_idmap": "DIRECT"})).await;
+    let items = update_invalid(
+        &mut admin,
+        &pia["id"],
+        json!({"groups": [admins], "userns_idmap": "DIRECT"}),
+    )
+    .await;
     assert_eq!(
         items,
         one(

@@ -29,9 +29,7 @@ fn rewrite_refs(value: Value) -> Value {
             obj.into_iter()
                 .map(|(k, v)| {
                     let v = match (&*k, v) {
-                        ("$ref", Value::String(r)) => {
-                            Value::String(r.replacen("#/$defs/", "#/components/schemas/", 1))
-                        }
+                        ("$ref", Value::String(r)) => Value::String(r.replacen("#/$defs/", "#/components/schemas/", 1)),
                         (_, v) => rewrite_refs(v),
                     };
                     (k, v)

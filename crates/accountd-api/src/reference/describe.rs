@@ -20,7 +20,11 @@ pub struct TypeLine {
 }
 
 fn resolve<'a>(schema: &'a Value, defs: &'a Map<String, Value>) -> &'a Value {
-    match schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+    match schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
         Some(name) => defs.get(name).unwrap_or(schema),
         None => schema,
     }
@@ -28,7 +32,11 @@ fn resolve<'a>(schema: &'a Value, defs: &'a Map<String, Value>) -> &'a Value {
 
 /// The type of a schema in words.
 pub fn type_name(schema: &Value, defs: &Map<String, Value>) -> String {
-    if let Some(name) = schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/$defs/")) {
+    if let Some(name) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+    {
         let target = defs.get(name);
         if let Some(t) = target
             && (t.get("properties").is_some() || t.get("oneOf").is_some())
@@ -45,7 +53,11 @@ pub fn type_name(schema: &Value, defs: &Map<String, Value>) -> String {
     }
     for key in ["anyOf", "oneOf"] {
         if let Some(branches) = schema.get(key).and_then(Value::as_array) {
-            return branches.iter().map(|b| type_name(b, defs)).collect::<Vec<_>>().join(" or ");
+            return branches
+                .iter()
+                .map(|b| type_name(b, defs))
+                .collect::<Vec<_>>()
+                .join(" or ");
         }
     }
     if let Some(all) = schema.get("allOf").and_then(Value::as_array)
@@ -132,10 +144,17 @@ pub fn describe_fields(schema: &Value, defs: &Map<String, Value>, prefix: &str, 
     let Some(props) = s.get("properties").and_then(Value::as_object) else {
         return out;
     };
-    let required: Vec<&str> =
-        s.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let required: Vec<&str> = s
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
     for (name, prop) in props {
-        let full = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+        let full = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
         out.push(TypeLine {
             name: full.clone(),
             ty: type_name(prop, defs),
@@ -164,14 +183,26 @@ mod tests {
 
     #[test]
     fn type_names() {
-        let defs = json!({"Obj": {"type": "object", "properties": {"a": {"type": "integer"}}}}).as_object().cloned().unwrap();
+        let defs = json!({"Obj": {"type": "object", "properties": {"a": {"type": "integer"}}}})
+            .as_object()
+            .cloned()
+            .unwrap();
         let cases = [
             (json!({"type": "integer"}), "integer"),
             (json!({"type": ["string", "null"]}), "string or null"),
-            (json!({"type": "array", "items": {"type": "integer"}}), "array of integer"),
+            (
+                json!({"type": "array", "items": {"type": "integer"}}),
+                "array of integer",
+            ),
             (json!({"$ref": "#/$defs/Obj"}), "Obj"),
-            (json!({"enum": ["root", "truenas_admin"]}), "`\"root\"` | `\"truenas_admin\"`"),
-            (json!({"anyOf": [{"type": "integer"}, {"type": "null"}]}), "integer or null"),
+            (
+                json!({"enum": ["root", "truenas_admin"]}),
+                "`\"root\"` | `\"truenas_admin\"`",
+            ),
+            (
+                json!({"anyOf": [{"type": "integer"}, {"type": "null"}]}),
+                "integer or null",
+            ),
         ];
         for (schema, expected) in cases {
             assert_eq!(type_name(&schema, &defs), expected, "{schema}");
@@ -181,6 +212,9 @@ mod tests {
     #[test]
     fn constraints_in_words() {
         let s = json!({"type": "string", "minLength": 1, "maxLength": 1024});
-        assert_eq!(constraints(&s, &Map::new()), ["at least 1 character", "at most 1024 characters"]);
+        assert_eq!(
+            constraints(&s, &Map::new()),
+            ["at least 1 character", "at most 1024 characters"]
+        );
     }
 }

@@ -20,7 +20,10 @@ section{border-top:2px solid #d2d2d7;margin-top:2rem}.roles{color:#6e6e73}";
 
 /// Escapes text for HTML.
 fn esc(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Escapes text and turns `code` spans into `<code>`.
@@ -60,7 +63,10 @@ pub fn index(namespaces: &BTreeMap<&str, Vec<&MethodSpec>>) -> String {
          document is served at <code>/api/openrpc.json</code>.</p>\n",
     );
     for (ns, methods) in namespaces {
-        let _ = writeln!(body, "<h2><a href=\"{ns}.html\">{ns}</a></h2>\n<table>\n<tr><th>method</th><th>roles</th><th>summary</th></tr>");
+        let _ = writeln!(
+            body,
+            "<h2><a href=\"{ns}.html\">{ns}</a></h2>\n<table>\n<tr><th>method</th><th>roles</th><th>summary</th></tr>"
+        );
         for m in methods {
             let _ = writeln!(
                 body,
@@ -79,7 +85,9 @@ fn field_table(lines: &[TypeLine]) -> String {
     if lines.is_empty() {
         return String::new();
     }
-    let mut out = String::from("<table>\n<tr><th>field</th><th>type</th><th>required</th><th>default</th><th>constraints</th><th>description</th></tr>\n");
+    let mut out = String::from(
+        "<table>\n<tr><th>field</th><th>type</th><th>required</th><th>default</th><th>constraints</th><th>description</th></tr>\n",
+    );
     for l in lines {
         let _ = writeln!(
             out,
@@ -87,7 +95,10 @@ fn field_table(lines: &[TypeLine]) -> String {
             esc(&l.name),
             inline(&l.ty),
             if l.required { "yes" } else { "no" },
-            l.default.as_deref().map(|d| format!("<code>{}</code>", esc(d))).unwrap_or_default(),
+            l.default
+                .as_deref()
+                .map(|d| format!("<code>{}</code>", esc(d)))
+                .unwrap_or_default(),
             esc(&l.constraints.join("; ")),
             inline(&l.description),
         );
@@ -97,7 +108,11 @@ fn field_table(lines: &[TypeLine]) -> String {
 }
 
 fn defs_of(schema: &Value) -> Map<String, Value> {
-    schema.get("$defs").and_then(Value::as_object).cloned().unwrap_or_default()
+    schema
+        .get("$defs")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn method_section(spec: &MethodSpec, responses: &[Value]) -> String {
@@ -121,9 +136,17 @@ fn method_section(spec: &MethodSpec, responses: &[Value]) -> String {
                 esc(&arg.name),
                 inline(&type_name(&arg.schema, &defs)),
                 if arg.required { "yes" } else { "no" },
-                arg.schema.get("default").map(|d| format!("<code>{}</code>", esc(&d.to_string()))).unwrap_or_default(),
+                arg.schema
+                    .get("default")
+                    .map(|d| format!("<code>{}</code>", esc(&d.to_string())))
+                    .unwrap_or_default(),
                 esc(&constraints(&arg.schema, &defs).join("; ")),
-                inline(arg.schema.get("description").and_then(Value::as_str).unwrap_or_default()),
+                inline(
+                    arg.schema
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                ),
             );
         }
         out.push_str("</table>\n");
@@ -137,14 +160,23 @@ fn method_section(spec: &MethodSpec, responses: &[Value]) -> String {
     }
 
     let result_defs = defs_of(&spec.result);
-    let _ = writeln!(out, "<h3>Result</h3>\n<p>{}</p>", inline(&type_name(&spec.result, &result_defs)));
+    let _ = writeln!(
+        out,
+        "<h3>Result</h3>\n<p>{}</p>",
+        inline(&type_name(&spec.result, &result_defs))
+    );
     out.push_str(&field_table(&describe_fields(&spec.result, &result_defs, "", 2)));
 
     out.push_str("<h3>Examples</h3>\n");
     for (i, example) in spec.examples.iter().enumerate() {
         let params: Value = serde_json::from_str(example.params).unwrap_or(Value::Null);
         let request = json!({"jsonrpc": "2.0", "id": 1, "method": spec.name, "params": params});
-        let _ = writeln!(out, "<p>Request ({}):</p>\n<pre>{}</pre>", esc(example.fixture.describe()), esc(&pretty(&request)));
+        let _ = writeln!(
+            out,
+            "<p>Request ({}):</p>\n<pre>{}</pre>",
+            esc(example.fixture.describe()),
+            esc(&pretty(&request))
+        );
         if let Some(resp) = responses.get(i) {
             let mut reply = json!({"jsonrpc": "2.0", "id": 1});
             if let (Some(obj), Some(parts)) = (reply.as_object_mut(), resp.as_object()) {
@@ -152,7 +184,11 @@ fn method_section(spec: &MethodSpec, responses: &[Value]) -> String {
             }
             let mut text = pretty(&reply);
             if text.len() > MAX_SHOWN_RESPONSE {
-                let cut = text.char_indices().take_while(|(i, _)| *i < MAX_SHOWN_RESPONSE).last().map_or(0, |(i, _)| i);
+                let cut = text
+                    .char_indices()
+                    .take_while(|(i, _)| *i < MAX_SHOWN_RESPONSE)
+                    .last()
+                    .map_or(0, |(i, _)| i);
                 text.truncate(cut);
                 text.push_str("\n… (shortened)");
             }
@@ -169,7 +205,10 @@ fn pretty(value: &Value) -> String {
 
 /// One namespace's page.
 pub fn namespace(ns: &str, methods: &[&MethodSpec], responses: &ExampleResponses) -> String {
-    let mut body = format!("<p><a href=\"index.html\">Index</a></p>\n<h1><code>{}</code> methods</h1>\n<ul>\n", esc(ns));
+    let mut body = format!(
+        "<p><a href=\"index.html\">Index</a></p>\n<h1><code>{}</code> methods</h1>\n<ul>\n",
+        esc(ns)
+    );
     for m in methods {
         let _ = writeln!(body, "<li><a href=\"#{0}\"><code>{0}</code></a></li>", esc(m.name));
     }

@@ -174,7 +174,7 @@ impl Accounts {
 
     /// `user.get_next_uid`: reserves the returned uid for the configured time.
     pub async fn user_get_next_uid(&self) -> Result<i64, Error> {
-        let used = self.store().read(|conn| users::used_uids(conn)).await?;
+        let used = self.store().read(users::used_uids).await?;
         let now = self.now_ms();
         let mut reservations = self.inner.uid_reservations.lock().map_err(Error::internal)?;
         reservations.retain(|_, until| *until > now);

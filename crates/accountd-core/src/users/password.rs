@@ -86,7 +86,9 @@ impl Accounts {
         self.store()
             .write(move |tx| {
                 let mut row = users::get(tx, id)?.ok_or_else(|| Error::internal("user vanished"))?;
-                row.password_history.push(row.unixhash.clone());
+                if row.unixhash != "*" {
+                    row.password_history.push(row.unixhash.clone());
+                }
                 while row.password_history.len() > MAX_PASSWORD_HISTORY {
                     row.password_history.remove(0);
                 }

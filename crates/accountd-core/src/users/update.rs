@@ -261,7 +261,10 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared) -> Result<(), Error> {
         row.sudo_commands_nopasswd = v.clone();
     }
     if let Some((_, unixhash, smbhash)) = &p.new_password {
-        row.password_history.push(old.unixhash.clone());
+        // `*` means "no password": there is nothing to remember.
+        if old.unixhash != "*" {
+            row.password_history.push(old.unixhash.clone());
+        }
         while row.password_history.len() > MAX_PASSWORD_HISTORY {
             row.password_history.remove(0);
         }

@@ -147,18 +147,22 @@ pub(crate) fn common_validation(
                 errno::EEXIST,
             );
         }
-        if data.smb == Some(true) {
-            let folded = username.to_lowercase();
-            if others.iter().any(|u| u.smb && u.username.to_lowercase() == folded) {
-                errs.add_errno(
-                    format!("{schema}.smb"),
-                    format!(
-                        "Username \"{username}\" conflicts with existing SMB user. Note that SMB usernames are \
-                         case-insensitive."
-                    ),
-                    errno::EEXIST,
-                );
-            }
+    }
+
+    // SMB names are case-insensitive: checked whenever the name changes or SMB is turned on, against the
+    // name and SMB flag the user will have after the call.
+    if combined.smb && (data.username.is_some() || data.smb == Some(true)) {
+        let username = combined.username;
+        let folded = username.to_lowercase();
+        if others.iter().any(|u| u.smb && u.username.to_lowercase() == folded) {
+            errs.add_errno(
+                format!("{schema}.smb"),
+                format!(
+                    "Username \"{username}\" conflicts with existing SMB user. Note that SMB usernames are \
+                     case-insensitive."
+                ),
+                errno::EEXIST,
+            );
         }
     }
 
