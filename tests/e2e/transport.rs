@@ -633,32 +633,80 @@ async fn messages_above_the_protocol_cap_close_with_1009() {
     // ... above it, 1009 whatever the login state. A raw client announces a 5 MiB text frame and sends only
     // its first bytes: the server refuses it from the header alone (sending it all would race the server's
     // close against a connection reset).
-    let addr = server.running.as_ref().expect("running").server.local_addr;
-    let mut tcp = TcpStream::connect(addr).await.expect("tcp connect");
-    let handshake = format!(
-        "GET /api/current HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    );
-    tcp.write_all(handshake.as_bytes()).await.expect("handshake");
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let mut byte = [0u8; 1];
-        tcp.read_exact(&mut byte).await.expect("handshake response");
-        head.push(byte[0]);
-    }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
-    let mut frame = vec![0x81, 0x80 | 127];
-    frame.extend_from_slice(&(5u64 << 20).to_be_bytes());
-    frame.extend_from_slice(&[1, 2, 3, 4]); // mask key
-    frame.extend_from_slice(&[b'{' ^ 1, b' ' ^ 2, b' ' ^ 3, b' ' ^ 4]);
-    tcp.write_all(&frame).await.expect("frame start");
-    let mut reply = [0u8; 2];
-    tcp.read_exact(&mut reply).await.expect("close frame header");
-    assert_eq!(reply[0], 0x88, "a close frame");
-    let mut payload = vec![0u8; usize::from(reply[1])];
-    tcp.read_exact(&mut payload).await.expect("close frame payload");
-    assert_eq!(u16::from_be_bytes([payload[0], payload[1]]), 1009);
-    assert_eq!(&payload[2..], b"Max message length is 64 kB");
+    let mut raw = RawWs::connect(&server).await;
+    raw.send_frame_start(0x1, 5 << 20, b"{   ").await;
+    assert_eq!(raw.read_close().await, (1009, "Max message length is 64 kB".to_string()));
 
     still_works(&mut server.client().await).await;
+}
+
+/// A WebSocket client written out by hand, for frames a library client refuses to send.
+struct RawWs {
+    tcp: TcpStream,
+}
+
+impl RawWs {
+    /// Connects to `/api/current` and completes the handshake.
+    async fn connect(server: &TestServer) -> RawWs {
+        let addr = server.running.as_ref().expect("running").server.local_addr;
+        let mut tcp = TcpStream::connect(addr).await.expect("tcp connect");
+        let handshake = format!(
+            "GET /api/current HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        );
+        tcp.write_all(handshake.as_bytes()).await.expect("handshake");
+        let mut head = Vec::new();
+        while !head.ends_with(b"\r\n\r\n") {
+            let mut byte = [0u8; 1];
+            tcp.read_exact(&mut byte).await.expect("handshake response");
+            head.push(byte[0]);
+        }
+        assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+        RawWs { tcp }
+    }
+
+    /// Sends the start of a final, masked frame announcing `len` payload bytes, with `payload` as its first
+    /// bytes (the whole frame when `payload.len() == len`).
+    async fn send_frame_start(&mut self, opcode: u8, len: u64, payload: &[u8]) {
+        let mut frame = vec![0x80 | opcode];
+        match len {
+            0..=125 => frame.push(0x80 | len as u8),
+            126..=0xffff => {
+                frame.push(0x80 | 126);
+                frame.extend_from_slice(&(len as u16).to_be_bytes());
+            }
+            _ => {
+                frame.push(0x80 | 127);
+                frame.extend_from_slice(&len.to_be_bytes());
+            }
+        }
+        let mask = [1u8, 2, 3, 4];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        self.tcp.write_all(&frame).await.expect("write frame");
+    }
+
+    /// Reads the server's next frame, which must be a close frame; returns its code and reason.
+    async fn read_close(&mut self) -> (u16, String) {
+        let mut head = [0u8; 2];
+        tokio::time::timeout(Duration::from_secs(10), self.tcp.read_exact(&mut head))
+            .await
+            .expect("a frame within 10 s")
+            .expect("close frame header");
+        assert_eq!(head[0], 0x88, "a close frame");
+        let mut payload = vec![0u8; usize::from(head[1] & 0x7f)];
+        self.tcp.read_exact(&mut payload).await.expect("close frame payload");
+        assert!(payload.len() >= 2, "the close frame has a code");
+        let code = u16::from_be_bytes([payload[0], payload[1]]);
+        (code, String::from_utf8(payload[2..].to_vec()).expect("utf-8 reason"))
+    }
+}
+
+#[tokio::test]
+async fn zz_probe_utf8() {
+    let server = TestServer::start().await;
+    let mut raw = RawWs::connect(&server).await;
+    let bad = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"core.ping\",\"x\":\"\xff\xfe\"}";
+    raw.send_frame_start(0x1, bad.len() as u64, bad).await;
+    println!("UTF8 {:?}", raw.read_close().await);
 }

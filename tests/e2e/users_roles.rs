@@ -434,3 +434,26 @@ async fn account_read_and_account_write_roles() {
         .await;
     assert_eq!(login_type(&server, "reader", "pw2").await, "SUCCESS");
 }
+
+/// A deleted user's id is never handed out again, so an open session of a deleted user cannot turn into a
+/// session of whoever is created next.
+#[tokio::test]
+async fn sessions_of_deleted_users_end_and_ids_are_not_reused() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let readonly = group_id(&mut admin, "truenas_readonly_administrators").await;
+    let admins = group_id(&mut admin, "builtin_administrators").await;
+    let x = server.create_user(&mut admin, "xuser", &[readonly]).await;
+    let mut x_session = logged_in(&server, "xuser", "pw").await;
+    x_session.ok("user.query", json!([[], {"count": true}])).await;
+
+    admin.ok("user.delete", json!([x["id"]])).await;
+    let y = server.create_user(&mut admin, "yadmin", &[admins]).await;
+    assert_ne!(y["id"], x["id"], "ids of deleted users are not reused");
+    assert_ne!(y["group"]["id"], x["group"]["id"], "ids of deleted groups are not reused");
+
+    let e = x_session.err("user.create", json!([{"username": "evil", "full_name": "e", "group_create": true, "password": "p"}])).await;
+    assert_call_error(&e, "ENOTAUTHENTICATED", "Not authenticated");
+    let e = x_session.err("auth.me", json!([])).await;
+    assert_call_error(&e, "ENOTAUTHENTICATED", "Not authenticated");
+}

@@ -195,7 +195,10 @@ where
 /// Copies a live database into `dest` with SQLite's online backup (consistent even while the service writes),
 /// then checks the copy with `PRAGMA integrity_check`.
 pub fn backup_to(source: &Path, dest: &Path) -> Result<(), StoreError> {
-    let src = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    let src = Connection::open_with_flags(
+        source,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
     src.busy_timeout(Duration::from_secs(10))?;
     let tmp = dest.with_extension("partial");
     let _ = std::fs::remove_file(&tmp);
@@ -208,7 +211,9 @@ pub fn backup_to(source: &Path, dest: &Path) -> Result<(), StoreError> {
     let verdict: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     drop(check);
     if verdict != "ok" {
-        return Err(StoreError::Corrupt(format!("backup failed its integrity check: {verdict}")));
+        return Err(StoreError::Corrupt(format!(
+            "backup failed its integrity check: {verdict}"
+        )));
     }
     std::fs::rename(&tmp, dest).map_err(|e| StoreError::Sqlite(format!("{}: {e}", dest.display())))?;
     Ok(())
@@ -222,7 +227,10 @@ pub fn restore_from(source: &Path, db: &Path) -> Result<(), StoreError> {
     let version: i64 = check.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     drop(check);
     if verdict != "ok" || version == 0 {
-        return Err(StoreError::Corrupt(format!("{} is not a usable accountd backup ({verdict})", source.display())));
+        return Err(StoreError::Corrupt(format!(
+            "{} is not a usable accountd backup ({verdict})",
+            source.display()
+        )));
     }
     if db.exists() {
         backup_to(db, &db.with_extension("before-restore"))?;

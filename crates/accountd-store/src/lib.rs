@@ -103,14 +103,27 @@ mod migration_tests {
         let store = Store::open(&StoreOptions::new(&path)).unwrap();
         let user = store.read(|c| users::get(c, 10)).await.unwrap().unwrap();
         assert_eq!(
-            (user.username.as_str(), user.uid, user.unixhash.as_str(), user.email.as_deref()),
+            (
+                user.username.as_str(),
+                user.uid,
+                user.unixhash.as_str(),
+                user.email.as_deref()
+            ),
             ("old", 3000, "$argon2id$x", Some("o@example.com"))
         );
         assert_eq!(user.password_history, ["$argon2id$y"]);
         assert_eq!(store.read(|c| users::aux_groups(c, 10)).await.unwrap(), [3]);
-        assert_eq!(store.read(|c| settings::get(c, "server_sid")).await.unwrap().as_deref(), Some("S-1-5-21-1-2-3"));
-        let version: i64 =
-            store.read(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(StoreError::from)).await.unwrap();
+        assert_eq!(
+            store.read(|c| settings::get(c, "server_sid")).await.unwrap().as_deref(),
+            Some("S-1-5-21-1-2-3")
+        );
+        let version: i64 = store
+            .read(|c| {
+                c.query_row("PRAGMA user_version", [], |r| r.get(0))
+                    .map_err(StoreError::from)
+            })
+            .await
+            .unwrap();
         assert_eq!(version as usize, migrations::LATEST);
     }
 
@@ -124,20 +137,29 @@ mod migration_tests {
             let store = store.clone();
             tokio::spawn(async move {
                 for i in 0..200 {
-                    store.write(move |tx| settings::set(tx, &format!("k{i}"), "v")).await.unwrap();
+                    store
+                        .write(move |tx| settings::set(tx, &format!("k{i}"), "v"))
+                        .await
+                        .unwrap();
                 }
             })
         };
         let backup = dir.path().join("backup.db");
         let (p, b) = (path.clone(), backup.clone());
-        tokio::task::spawn_blocking(move || backup_to(&p, &b)).await.unwrap().unwrap();
+        tokio::task::spawn_blocking(move || backup_to(&p, &b))
+            .await
+            .unwrap()
+            .unwrap();
         writer.await.unwrap();
         store.write(|tx| settings::set(tx, "after", "1")).await.unwrap();
         store.close();
 
         restore_from(&backup, &path).unwrap();
         let store = Store::open(&StoreOptions::new(&path)).unwrap();
-        assert_eq!(store.read(|c| settings::get(c, "before")).await.unwrap().as_deref(), Some("1"));
+        assert_eq!(
+            store.read(|c| settings::get(c, "before")).await.unwrap().as_deref(),
+            Some("1")
+        );
         assert_eq!(store.read(|c| settings::get(c, "after")).await.unwrap(), None);
         assert!(path.with_extension("before-restore").is_file());
         assert!(restore_from(&dir.path().join("missing.db"), &path).is_err());

@@ -176,7 +176,7 @@ pub(crate) fn common_validation(
     let has_password = data.password.is_some() || data.random_password;
     if old.is_none() && !has_password && data.password_disabled != Some(true) {
         errs.add(format!("{schema}.password"), "Password is required");
-    } else if data.password_disabled == Some(true) && data.password.is_some() {
+    } else if data.password_disabled == Some(true) && (data.password.is_some() || data.random_password) {
         errs.add(
             format!("{schema}.password_disabled"),
             "Leave \"Password\" blank when \"Disable password login\" is checked.",

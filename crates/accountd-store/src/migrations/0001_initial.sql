@@ -5,7 +5,7 @@ CREATE TABLE settings (
 );
 
 CREATE TABLE groups (
-    id                     INTEGER PRIMARY KEY,
+    id                     INTEGER PRIMARY KEY AUTOINCREMENT,
     gid                    INTEGER NOT NULL UNIQUE,
     name                   TEXT    NOT NULL UNIQUE,
     builtin                INTEGER NOT NULL DEFAULT 0,
@@ -16,7 +16,7 @@ CREATE TABLE groups (
 );
 
 CREATE TABLE users (
-    id                     INTEGER PRIMARY KEY,
+    id                     INTEGER PRIMARY KEY AUTOINCREMENT,
     uid                    INTEGER NOT NULL UNIQUE,
     username               TEXT    NOT NULL UNIQUE,
     unixhash               TEXT    NOT NULL DEFAULT '*',
