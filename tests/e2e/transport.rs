@@ -635,7 +635,10 @@ async fn messages_above_the_protocol_cap_close_with_1009() {
     // close against a connection reset).
     let mut raw = RawWs::connect(&server).await;
     raw.send_frame_start(0x1, 5 << 20, b"{   ").await;
-    assert_eq!(raw.read_close().await, (1009, "Max message length is 64 kB".to_string()));
+    assert_eq!(
+        raw.read_close().await,
+        (1009, "Max message length is 64 kB".to_string())
+    );
 
     still_works(&mut server.client().await).await;
 }
@@ -703,10 +706,39 @@ impl RawWs {
 }
 
 #[tokio::test]
-async fn zz_probe_utf8() {
+async fn malformed_frames_close_the_connection() {
     let server = TestServer::start().await;
+    // A text frame that is not UTF-8: 1007, as aiohttp closes it.
     let mut raw = RawWs::connect(&server).await;
     let bad = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"core.ping\",\"x\":\"\xff\xfe\"}";
     raw.send_frame_start(0x1, bad.len() as u64, bad).await;
-    println!("UTF8 {:?}", raw.read_close().await);
+    assert_eq!(raw.read_close().await, (1007, "Invalid UTF-8 text message".to_string()));
+    // A reserved opcode: a protocol error, 1002.
+    let mut raw = RawWs::connect(&server).await;
+    raw.send_frame_start(0x3, 2, b"{}").await;
+    assert_eq!(raw.read_close().await, (1002, "Protocol error".to_string()));
+    // A well-formed frame from the same hand-written client is served.
+    let mut raw = RawWs::connect(&server).await;
+    let ping = br#"{"jsonrpc":"2.0","id":1,"method":"core.ping"}"#;
+    raw.send_frame_start(0x1, ping.len() as u64, ping).await;
+    let mut head = [0u8; 2];
+    raw.tcp.read_exact(&mut head).await.expect("reply header");
+    assert_eq!(head[0], 0x81, "a text frame");
+    let mut body = vec![0u8; usize::from(head[1])];
+    raw.tcp.read_exact(&mut body).await.expect("reply");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).expect("JSON"),
+        json!({"jsonrpc": "2.0", "id": 1, "result": "pong"})
+    );
+    still_works(&mut server.client().await).await;
+}
+
+#[tokio::test]
+async fn shutdown_closes_connections_with_1001() {
+    let mut server = TestServer::start().await;
+    let mut c = server.client().await;
+    still_works(&mut c).await;
+    server.restart().await;
+    expect_close(&mut c, 1001, "server shutting down").await;
+    still_works(&mut server.client().await).await;
 }

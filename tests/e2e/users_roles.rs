@@ -450,9 +450,17 @@ async fn sessions_of_deleted_users_end_and_ids_are_not_reused() {
     admin.ok("user.delete", json!([x["id"]])).await;
     let y = server.create_user(&mut admin, "yadmin", &[admins]).await;
     assert_ne!(y["id"], x["id"], "ids of deleted users are not reused");
-    assert_ne!(y["group"]["id"], x["group"]["id"], "ids of deleted groups are not reused");
+    assert_ne!(
+        y["group"]["id"], x["group"]["id"],
+        "ids of deleted groups are not reused"
+    );
 
-    let e = x_session.err("user.create", json!([{"username": "evil", "full_name": "e", "group_create": true, "password": "p"}])).await;
+    let e = x_session
+        .err(
+            "user.create",
+            json!([{"username": "evil", "full_name": "e", "group_create": true, "password": "p"}]),
+        )
+        .await;
     assert_call_error(&e, "ENOTAUTHENTICATED", "Not authenticated");
     let e = x_session.err("auth.me", json!([])).await;
     assert_call_error(&e, "ENOTAUTHENTICATED", "Not authenticated");

@@ -17,6 +17,9 @@ use crate::dispatch::build_module;
 use crate::state::AppState;
 use crate::ws::run_connection;
 
+/// Largest message the WebSocket protocol layer buffers (aiohttp's default `max_msg_size`).
+const PROTOCOL_MESSAGE_CAP: usize = 4 << 20;
+
 /// API versions served; `/api/current` is the newest.
 pub const API_VERSIONS: &[&str] = &["v25.10.0"];
 
@@ -98,7 +101,11 @@ async fn docs_page(Path(page): Path<String>, State(shared): State<Shared>) -> Re
 
 fn docs_response(shared: &Shared, page: &str) -> Response {
     match shared.state.docs.pages.get(page) {
-        Some(html) => ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], html.clone()).into_response(),
+        Some(html) => (
+            [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            html.clone(),
+        )
+            .into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -128,9 +135,11 @@ async fn websocket_versioned(
 }
 
 fn upgrade(ws: WebSocketUpgrade, origin: SocketAddr, shared: Shared) -> Response {
-    // Frames above the authenticated limit are refused by the connection loop with TrueNAS's close codes;
-    // this cap only bounds what the protocol layer buffers.
-    let cap = shared.state.limits.max_message_authenticated * 4;
+    // Messages above the login-dependent limits are refused by the connection loop with TrueNAS's close codes
+    // (1007 / 1009); this cap only bounds what the protocol layer buffers. It is aiohttp's default
+    // `max_msg_size` (4 MiB), above which TrueNAS's WebSocket layer closes with 1009 whatever the login state,
+    // and so does the connection loop here.
+    let cap = PROTOCOL_MESSAGE_CAP.max(shared.state.limits.max_message_authenticated);
     ws.max_message_size(cap)
         .max_frame_size(cap)
         .on_upgrade(move |socket| run_connection(socket, origin, shared.state, shared.module, shared.shutdown))

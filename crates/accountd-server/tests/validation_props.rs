@@ -14,7 +14,9 @@ type Deserialize = fn(Value) -> Result<(), String>;
 
 fn deserializers() -> BTreeMap<&'static str, Deserialize> {
     fn de<M: Method>(v: Value) -> Result<(), String> {
-        serde_json::from_value::<M::Args>(v).map(|_| ()).map_err(|e| e.to_string())
+        serde_json::from_value::<M::Args>(v)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
     macro_rules! table {
         ($($m:path),*) => { BTreeMap::from([$((<$m as Method>::NAME, de::<$m> as Deserialize)),*]) };
@@ -43,10 +45,18 @@ fn json_value(names: Vec<String>) -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
         (-5i64..5000).prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         "[ -~]{0,12}".prop_map(Value::String),
-        prop_oneof![Just("PASSWORD_PLAIN"), Just("root"), Just("truenas_admin"), Just("DIRECT"), Just("=")]
-            .prop_map(|s| Value::String(s.to_string())),
+        prop_oneof![
+            Just("PASSWORD_PLAIN"),
+            Just("root"),
+            Just("truenas_admin"),
+            Just("DIRECT"),
+            Just("=")
+        ]
+        .prop_map(|s| Value::String(s.to_string())),
     ];
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
@@ -61,7 +71,10 @@ fn check_method(spec: &MethodSpec, validator: &ParamsValidator, de: Deserialize,
     match validator.validate(&params) {
         Ok(object) => {
             if let Err(e) = de(Value::Object(object)) {
-                panic!("{}: validator accepted {params:?} but the handler's type rejects it: {e}", spec.name);
+                panic!(
+                    "{}: validator accepted {params:?} but the handler's type rejects it: {e}",
+                    spec.name
+                );
             }
         }
         Err(items) => {
@@ -69,7 +82,10 @@ fn check_method(spec: &MethodSpec, validator: &ParamsValidator, de: Deserialize,
             for item in items {
                 let attr = item.attribute.unwrap_or_default();
                 let names_arg = attr.is_empty()
-                    || spec.args.iter().any(|a| attr == a.name || attr.starts_with(&format!("{}.", a.name)));
+                    || spec
+                        .args
+                        .iter()
+                        .any(|a| attr == a.name || attr.starts_with(&format!("{}.", a.name)));
                 assert!(names_arg, "{}: attribute {attr:?} names no argument", spec.name);
                 assert_eq!(item.errno, 22);
             }
@@ -120,7 +136,9 @@ fn the_example_params_of_every_method_are_accepted() {
         let validator = ParamsValidator::compile(&spec).expect("compiles");
         for example in spec.examples {
             let params: Vec<Value> = serde_json::from_str(example.params).expect("json");
-            let object = validator.validate(&params).unwrap_or_else(|e| panic!("{}: {e:?}", spec.name));
+            let object = validator
+                .validate(&params)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", spec.name));
             deserializers[spec.name](Value::Object(object)).expect("deserializes");
         }
     }

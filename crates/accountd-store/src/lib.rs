@@ -33,7 +33,7 @@ mod tests {
         let users = store.read(|c| users::select(c, "1", &[])).await.unwrap();
         let names: Vec<_> = users.iter().map(|u| (u.id, u.uid, u.username.as_str())).collect();
         assert_eq!(names, [(1, 0, "root"), (2, 65534, "nobody")]);
-        let gids: Vec<_> = store.read(|c| groups::used_gids(c)).await.unwrap();
+        let gids: Vec<_> = store.read(groups::used_gids).await.unwrap();
         assert_eq!(gids, [0, 544, 545, 951, 952, 65534]);
         let sid = store.read(|c| settings::get(c, "server_sid")).await.unwrap().unwrap();
         assert!(sid.starts_with("S-1-5-21-"));

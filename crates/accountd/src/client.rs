@@ -29,7 +29,9 @@ fn describe(error: &Value) -> String {
 impl RpcClient {
     /// Connects to a `ws://` URL.
     pub async fn connect(url: &str) -> anyhow::Result<RpcClient> {
-        let (ws, _) = connect_async(url).await.map_err(|e| anyhow::anyhow!("connecting to {url}: {e}"))?;
+        let (ws, _) = connect_async(url)
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting to {url}: {e}"))?;
         Ok(RpcClient { ws, next_id: 0 })
     }
 
@@ -55,7 +57,9 @@ impl RpcClient {
 
     /// Calls a method that must succeed.
     pub async fn call_ok(&mut self, method: &str, params: Value) -> anyhow::Result<Value> {
-        self.call(method, params).await?.map_err(|e| anyhow::anyhow!("{method}: {e}"))
+        self.call(method, params)
+            .await?
+            .map_err(|e| anyhow::anyhow!("{method}: {e}"))
     }
 
     /// Logs in with a password.

@@ -24,7 +24,10 @@ pub const ADMIN_PASSWORD: &str = "admin-password";
 /// Validates `instance` against a JSON Schema.
 pub fn check_schema(schema: &Value, instance: &Value) -> anyhow::Result<()> {
     let validator = jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("invalid schema: {e}"))?;
-    let errors: Vec<String> = validator.iter_errors(instance).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     anyhow::ensure!(errors.is_empty(), "does not match its schema: {}", errors.join("; "));
     Ok(())
 }
@@ -34,7 +37,11 @@ async fn apply_fixture(url: &str, fixture: Fixture) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut c = RpcClient::connect(url).await?;
-    c.call_ok("user.setup_local_administrator", json!(["truenas_admin", ADMIN_PASSWORD])).await?;
+    c.call_ok(
+        "user.setup_local_administrator",
+        json!(["truenas_admin", ADMIN_PASSWORD]),
+    )
+    .await?;
     c.login_password("truenas_admin", ADMIN_PASSWORD).await?;
     let alice = c
         .call_ok(
@@ -43,7 +50,9 @@ async fn apply_fixture(url: &str, fixture: Fixture) -> anyhow::Result<()> {
         )
         .await?;
     anyhow::ensure!(alice["id"] == 4, "fixture user alice has id {}", alice["id"]);
-    let staff = c.call_ok("group.create", json!([{"name": "staff", "users": [4]}])).await?;
+    let staff = c
+        .call_ok("group.create", json!([{"name": "staff", "users": [4]}]))
+        .await?;
     anyhow::ensure!(staff == 9, "fixture group staff has id {staff}");
     Ok(())
 }
@@ -62,7 +71,9 @@ pub async fn run_example(method: &str, example: &Example) -> anyhow::Result<Resu
     let running = crate::start_with_clock(&settings, Arc::new(ManualClock::new(EXAMPLE_CLOCK_MS))).await?;
     let url = running.url();
     let outcome = async {
-        apply_fixture(&url, example.fixture).await.context("setting up the fixture")?;
+        apply_fixture(&url, example.fixture)
+            .await
+            .context("setting up the fixture")?;
         let mut client = RpcClient::connect(&url).await?;
         if example.fixture == Fixture::Admin {
             client.login_password("truenas_admin", ADMIN_PASSWORD).await?;
@@ -85,7 +96,10 @@ static UUID: LazyLock<Option<Regex>> =
 pub fn normalize(value: &Value) -> Value {
     let mut text = value.to_string();
     let replacements = [
-        (&*ARGON2, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"),
+        (
+            &*ARGON2,
+            "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
+        ),
         (&*SID, "S-1-5-21-1111111111-2222222222-3333333333"),
         (&*UUID, "0b7c6e2e-4f0d-4d3a-9a51-2f1f3f8a9c10"),
     ];
@@ -110,7 +124,10 @@ pub async fn capture_examples(specs: &[MethodSpec]) -> anyhow::Result<ExampleRes
             let reply = run_example(spec.name, example).await.with_context(|| what.clone())?;
             let result = reply.map_err(|e| anyhow::anyhow!("{what} failed: {e}"))?;
             check_schema(&spec.result_schema(), &result).with_context(|| format!("{what}: result"))?;
-            responses.entry(spec.name.to_string()).or_default().push(json!({"result": normalize(&result)}));
+            responses
+                .entry(spec.name.to_string())
+                .or_default()
+                .push(json!({"result": normalize(&result)}));
         }
     }
     Ok(responses)

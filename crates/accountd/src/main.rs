@@ -96,7 +96,12 @@ struct ServeArgs {
 
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
 /// message payloads, which carry passwords.
-const SECRET_SAFE_CAPS: [&str; 4] = ["tungstenite=debug", "tokio_tungstenite=debug", "jsonrpsee_core=debug", "jsonrpsee=debug"];
+const SECRET_SAFE_CAPS: [&str; 4] = [
+    "tungstenite=debug",
+    "tokio_tungstenite=debug",
+    "jsonrpsee_core=debug",
+    "jsonrpsee=debug",
+];
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
@@ -116,13 +121,23 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Command::Backup { db, out } => {
-            let db = PartialSettings { db, ..Default::default() }.resolve()?.db;
+            let db = PartialSettings {
+                db,
+                ..Default::default()
+            }
+            .resolve()?
+            .db;
             accountd_store::backup_to(&db, &out).with_context(|| format!("backing up {}", db.display()))?;
             println!("backed up {} to {}", db.display(), out.display());
             Ok(())
         }
         Command::Restore { db, from } => {
-            let db = PartialSettings { db, ..Default::default() }.resolve()?.db;
+            let db = PartialSettings {
+                db,
+                ..Default::default()
+            }
+            .resolve()?
+            .db;
             accountd_store::restore_from(&from, &db).with_context(|| format!("restoring {}", from.display()))?;
             println!("restored {} from {}", db.display(), from.display());
             Ok(())

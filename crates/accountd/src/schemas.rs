@@ -19,7 +19,9 @@ pub async fn write_schema_files(dir: &Path) -> anyhow::Result<usize> {
         }
     }
     for sub in ["", "reference"] {
-        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
         for entry in entries {
             let entry = entry?;
             let name = if sub.is_empty() {

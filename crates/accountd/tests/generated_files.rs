@@ -9,7 +9,9 @@ use std::path::PathBuf;
 #[tokio::test]
 async fn committed_generated_files_are_fresh() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schemas");
-    let files = accountd::generate::generated_files().await.expect("every example runs and matches its schemas");
+    let files = accountd::generate::generated_files()
+        .await
+        .expect("every example runs and matches its schemas");
     let mut expected = BTreeSet::new();
     let mut stale = Vec::new();
     for (name, content) in &files {

@@ -22,12 +22,28 @@ fn meta_schema() -> Value {
             .current_dir(&cache)
             .output()
             .expect("npm is needed to fetch the OpenRPC meta-schema");
-        assert!(pack.status.success(), "npm pack failed: {}", String::from_utf8_lossy(&pack.stderr));
-        let tarball = String::from_utf8_lossy(&pack.stdout).trim().lines().last().unwrap_or_default().to_string();
-        let untar = Command::new("tar").args(["xzf", &tarball]).current_dir(&cache).status().expect("tar");
+        assert!(
+            pack.status.success(),
+            "npm pack failed: {}",
+            String::from_utf8_lossy(&pack.stderr)
+        );
+        let tarball = String::from_utf8_lossy(&pack.stdout)
+            .trim()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string();
+        let untar = Command::new("tar")
+            .args(["xzf", &tarball])
+            .current_dir(&cache)
+            .status()
+            .expect("tar");
         assert!(untar.success());
         let extract = Command::new("node")
-            .args(["-e", "process.stdout.write(JSON.stringify(require('./package/index.js').openrpcDocument))"])
+            .args([
+                "-e",
+                "process.stdout.write(JSON.stringify(require('./package/index.js').openrpcDocument))",
+            ])
             .current_dir(&cache)
             .output()
             .expect("node is needed to read the meta-schema package");
@@ -68,10 +84,17 @@ fn document_validates_against_the_openrpc_meta_schema() {
     let schema = meta_schema();
     let validator = jsonschema::validator_for(&schema).expect("meta-schema compiles");
     let document = generated_document();
-    let errors: Vec<String> =
-        validator.iter_errors(&document).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    let names: Vec<&str> = document["methods"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = document["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, accountd_api::methods::names());
 }
 
@@ -117,7 +140,11 @@ async fn served_document_and_reference_match_the_generated_ones() {
     for (path, page) in [("/api/docs", "index.html"), ("/api/docs/user.html", "user.html")] {
         let (status, body) = http_get(addr, path).await;
         assert!(status.contains("200"), "{path}: {status}");
-        assert_eq!(body, std::fs::read_to_string(committed_dir.join(page)).unwrap(), "{path}");
+        assert_eq!(
+            body,
+            std::fs::read_to_string(committed_dir.join(page)).unwrap(),
+            "{path}"
+        );
     }
     let (status, _) = http_get(addr, "/api/docs/nope.html").await;
     assert!(status.contains("404"), "{status}");

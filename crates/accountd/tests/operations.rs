@@ -15,7 +15,15 @@ struct Service {
 
 fn spawn(dir: &std::path::Path, log_level: &str, stderr: Stdio) -> Service {
     let mut child = Command::new(env!("CARGO_BIN_EXE_accountd"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--argon2-m-kib", "64", "--argon2-t", "1"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--argon2-m-kib",
+            "64",
+            "--argon2-t",
+            "1",
+        ])
         .args(["--login-failure-delay-ms", "1"])
         .arg("--db")
         .arg(dir.join("accountd.db"))
@@ -27,15 +35,23 @@ fn spawn(dir: &std::path::Path, log_level: &str, stderr: Stdio) -> Service {
         .spawn()
         .expect("accountd starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ready line");
-    let url = line.trim().strip_prefix("listening on ").expect("ready line").to_string();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("ready line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("ready line")
+        .to_string();
     Service { child, url }
 }
 
 async fn admin(url: &str, setup: bool) -> RpcClient {
     let mut c = RpcClient::connect(url).await.expect("connect");
     if setup {
-        c.call_ok("user.setup_local_administrator", json!(["truenas_admin", "admin-pw"])).await.expect("setup");
+        c.call_ok("user.setup_local_administrator", json!(["truenas_admin", "admin-pw"]))
+            .await
+            .expect("setup");
     }
     c.login_password("truenas_admin", "admin-pw").await.expect("login");
     c
@@ -78,7 +94,10 @@ async fn sigkill_during_a_write_storm_loses_nothing_acknowledged() {
     let service = spawn(dir.path(), "warn", Stdio::null());
     let mut c = admin(&service.url, false).await;
     let users = c
-        .call_ok("user.query", json!([[["builtin", "=", false]], {"select": ["username", "group"]}]))
+        .call_ok(
+            "user.query",
+            json!([[["builtin", "=", false]], {"select": ["username", "group"]}]),
+        )
         .await
         .expect("query");
     let users = users.as_array().expect("list");
@@ -87,9 +106,18 @@ async fn sigkill_during_a_write_storm_loses_nothing_acknowledged() {
         assert!(names.contains(&name.as_str()), "acknowledged user {name} was lost");
     }
     for u in users {
-        assert_eq!(u["group"]["bsdgrp_group"], u["username"], "user without its own primary group: {u}");
+        assert_eq!(
+            u["group"]["bsdgrp_group"], u["username"],
+            "user without its own primary group: {u}"
+        );
     }
-    let groups = c.call_ok("group.query", json!([[["builtin", "=", false]], {"select": ["name", "users"]}])).await.expect("groups");
+    let groups = c
+        .call_ok(
+            "group.query",
+            json!([[["builtin", "=", false]], {"select": ["name", "users"]}]),
+        )
+        .await
+        .expect("groups");
     for g in groups.as_array().expect("list") {
         if g["name"] != "truenas_admin" {
             assert_eq!(g["users"].as_array().map(Vec::len), Some(1), "half-created group {g}");
@@ -117,9 +145,12 @@ async fn backup_while_serving_then_restore() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut service = spawn(dir.path(), "warn", Stdio::null());
     let mut c = admin(&service.url, true).await;
-    c.call_ok("user.create", json!([{"username": "saved", "full_name": "S", "group_create": true, "password": "p"}]))
-        .await
-        .expect("create");
+    c.call_ok(
+        "user.create",
+        json!([{"username": "saved", "full_name": "S", "group_create": true, "password": "p"}]),
+    )
+    .await
+    .expect("create");
     let backup = dir.path().join("backup.db");
     let out = Command::new(env!("CARGO_BIN_EXE_accountd"))
         .args(["backup", "--db"])
@@ -129,11 +160,17 @@ async fn backup_while_serving_then_restore() {
         .output()
         .expect("backup runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    c.call_ok("user.create", json!([{"username": "later", "full_name": "L", "group_create": true, "password": "p"}]))
-        .await
-        .expect("create");
+    c.call_ok(
+        "user.create",
+        json!([{"username": "later", "full_name": "L", "group_create": true, "password": "p"}]),
+    )
+    .await
+    .expect("create");
     drop(c);
-    Command::new("kill").args(["-TERM", &service.child.id().to_string()]).status().expect("kill");
+    Command::new("kill")
+        .args(["-TERM", &service.child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(service.child.wait().expect("exit").success());
 
     let out = Command::new(env!("CARGO_BIN_EXE_accountd"))
@@ -147,7 +184,13 @@ async fn backup_while_serving_then_restore() {
 
     let mut service = spawn(dir.path(), "warn", Stdio::null());
     let mut c = admin(&service.url, false).await;
-    let names = c.call_ok("user.query", json!([[["builtin", "=", false]], {"select": ["username"]}])).await.expect("q");
+    let names = c
+        .call_ok(
+            "user.query",
+            json!([[["builtin", "=", false]], {"select": ["username"]}]),
+        )
+        .await
+        .expect("q");
     assert_eq!(names, json!([{"username": "truenas_admin"}, {"username": "saved"}]));
     drop(c);
     service.child.kill().expect("kill");
@@ -165,30 +208,63 @@ async fn trace_logs_contain_no_secrets() {
         let _ = stderr.read_to_string(&mut text);
         text
     });
-    let secrets = ["AdminSecret-7731", "UserSecret-1842", "NewSecret-5523", "WrongGuess-9911"];
+    let secrets = [
+        "AdminSecret-7731",
+        "UserSecret-1842",
+        "NewSecret-5523",
+        "WrongGuess-9911",
+    ];
     let mut c = RpcClient::connect(&service.url).await.expect("connect");
-    c.call_ok("user.setup_local_administrator", json!(["truenas_admin", secrets[0]])).await.expect("setup");
-    let _ = c.call("auth.login_ex", json!([{"mechanism": "PASSWORD_PLAIN", "username": "truenas_admin", "password": secrets[3]}])).await;
+    c.call_ok("user.setup_local_administrator", json!(["truenas_admin", secrets[0]]))
+        .await
+        .expect("setup");
+    let _ = c
+        .call(
+            "auth.login_ex",
+            json!([{"mechanism": "PASSWORD_PLAIN", "username": "truenas_admin", "password": secrets[3]}]),
+        )
+        .await;
     c.login_password("truenas_admin", secrets[0]).await.expect("login");
     let created = c
-        .call_ok("user.create", json!([{"username": "bob", "full_name": "Bob", "group_create": true, "password": secrets[1]}]))
+        .call_ok(
+            "user.create",
+            json!([{"username": "bob", "full_name": "Bob", "group_create": true, "password": secrets[1]}]),
+        )
         .await
         .expect("create");
     let hash = created["unixhash"].as_str().expect("hash").to_string();
     let nt = created["smbhash"].as_str().expect("nt hash").to_string();
-    c.call_ok("user.set_password", json!([{"username": "bob", "new_password": secrets[2]}])).await.expect("set_password");
+    c.call_ok(
+        "user.set_password",
+        json!([{"username": "bob", "new_password": secrets[2]}]),
+    )
+    .await
+    .expect("set_password");
     let random = c
-        .call_ok("user.create", json!([{"username": "carol", "full_name": "C", "group_create": true, "random_password": true}]))
+        .call_ok(
+            "user.create",
+            json!([{"username": "carol", "full_name": "C", "group_create": true, "random_password": true}]),
+        )
         .await
         .expect("create");
     let random = random["password"].as_str().expect("random password").to_string();
     drop(c);
-    Command::new("kill").args(["-TERM", &service.child.id().to_string()]).status().expect("kill");
+    Command::new("kill")
+        .args(["-TERM", &service.child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(service.child.wait().expect("exit").success());
     let log = log.join().expect("log reader");
-    assert!(log.contains("TRACE") || log.contains("DEBUG"), "the log is at a verbose level");
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG"),
+        "the log is at a verbose level"
+    );
     assert!(log.contains("user created"), "the log records what happened");
-    for secret in secrets.iter().copied().chain([hash.as_str(), nt.as_str(), random.as_str()]) {
+    for secret in secrets
+        .iter()
+        .copied()
+        .chain([hash.as_str(), nt.as_str(), random.as_str()])
+    {
         assert!(!log.contains(secret), "secret {secret} appears in the log");
     }
 }

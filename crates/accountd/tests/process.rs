@@ -16,7 +16,15 @@ struct Service {
 
 fn spawn(dir: &std::path::Path) -> Service {
     let mut child = Command::new(env!("CARGO_BIN_EXE_accountd"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--argon2-m-kib", "64", "--argon2-t", "1"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--argon2-m-kib",
+            "64",
+            "--argon2-t",
+            "1",
+        ])
         .arg("--db")
         .arg(dir.join("state/accountd.db"))
         .arg("--home-root")
@@ -29,13 +37,23 @@ fn spawn(dir: &std::path::Path) -> Service {
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).expect("ready line");
-    let url = line.trim().strip_prefix("listening on ").expect("ready line format").to_string();
-    assert!(url.starts_with("ws://127.0.0.1:") && url.ends_with("/api/current"), "{url}");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("ready line format")
+        .to_string();
+    assert!(
+        url.starts_with("ws://127.0.0.1:") && url.ends_with("/api/current"),
+        "{url}"
+    );
     Service { child, url }
 }
 
 fn signal(child: &Child, sig: &str) {
-    let status = Command::new("kill").args([sig, &child.id().to_string()]).status().expect("kill runs");
+    let status = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .expect("kill runs");
     assert!(status.success());
 }
 
@@ -56,7 +74,9 @@ async fn call(url: &str, calls: &[(&str, Value)]) -> Vec<Value> {
     for (i, (method, params)) in calls.iter().enumerate() {
         let req = json!({"jsonrpc": "2.0", "id": i, "method": method, "params": params});
         ws.send(Message::text(req.to_string())).await.expect("send");
-        let Some(Ok(Message::Text(t))) = ws.next().await else { panic!("no reply to {method}") };
+        let Some(Ok(Message::Text(t))) = ws.next().await else {
+            panic!("no reply to {method}")
+        };
         out.push(serde_json::from_str(&t).expect("json"));
     }
     out
@@ -72,7 +92,10 @@ async fn serves_stops_on_sigterm_and_keeps_data_across_restarts() {
         &[
             ("user.setup_local_administrator", json!(["truenas_admin", "pw1"])),
             ("auth.login_ex", login.clone()),
-            ("user.create", json!([{"username": "kept", "full_name": "Kept", "group_create": true, "password": "x"}])),
+            (
+                "user.create",
+                json!([{"username": "kept", "full_name": "Kept", "group_create": true, "password": "x"}]),
+            ),
         ],
     )
     .await;
@@ -85,7 +108,10 @@ async fn serves_stops_on_sigterm_and_keeps_data_across_restarts() {
     let mut service = spawn(dir.path());
     let replies = call(
         &service.url,
-        &[("auth.login_ex", login), ("user.query", json!([[["username", "=", "kept"]], {"select": ["uid"]}]))],
+        &[
+            ("auth.login_ex", login),
+            ("user.query", json!([[["username", "=", "kept"]], {"select": ["uid"]}])),
+        ],
     )
     .await;
     assert_eq!(replies[1]["result"], json!([{"uid": 3000}]), "{replies:?}");
@@ -135,7 +161,11 @@ fn a_bad_config_file_is_reported() {
 async fn call_subcommand_logs_in_calls_and_reports_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut service = spawn(dir.path());
-    call(&service.url, &[("user.setup_local_administrator", json!(["truenas_admin", "pw1"]))]).await;
+    call(
+        &service.url,
+        &[("user.setup_local_administrator", json!(["truenas_admin", "pw1"]))],
+    )
+    .await;
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_accountd"))
             .args(["call", "--url", &service.url])
@@ -143,18 +173,32 @@ async fn call_subcommand_logs_in_calls_and_reports_errors() {
             .output()
             .expect("runs")
     };
-    let out = run(&["-u", "truenas_admin", "-p", "pw1", "user.query", r#"[["username","=","root"]]"#, r#"{"get":true,"select":["uid"]}"#]);
+    let out = run(&[
+        "-u",
+        "truenas_admin",
+        "-p",
+        "pw1",
+        "user.query",
+        r#"[["username","=","root"]]"#,
+        r#"{"get":true,"select":["uid"]}"#,
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let printed: Value = serde_json::from_slice(&out.stdout).expect("pretty JSON");
     assert_eq!(printed, json!({"uid": 0}));
 
     let out = run(&["-u", "truenas_admin", "-p", "pw1", "user.get_instance", "999"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "[ENOENT] None: User 999 does not exist");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "[ENOENT] None: User 999 does not exist"
+    );
 
     let out = run(&["user.query"]);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&out.stderr).trim(), "[ENOTAUTHENTICATED] Not authenticated");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "[ENOTAUTHENTICATED] Not authenticated"
+    );
 
     let out = run(&["-u", "truenas_admin", "-p", "wrong", "core.ping"]);
     assert_eq!(out.status.code(), Some(1));

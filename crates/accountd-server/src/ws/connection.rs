@@ -21,6 +21,7 @@ use crate::state::AppState;
 /// Close codes TrueNAS uses.
 mod close {
     pub const GOING_AWAY: u16 = 1001;
+    pub const PROTOCOL_ERROR: u16 = 1002;
     pub const UNSUPPORTED: u16 = 1003;
     pub const INVALID_DATA: u16 = 1007;
     pub const TOO_BIG: u16 = 1009;
@@ -82,7 +83,17 @@ pub async fn run_connection(
             frame = stream.next() => frame,
         };
         let text = match frame {
-            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+            None | Some(Ok(Message::Close(_))) => break,
+            Some(Err(e)) => {
+                // The protocol layer refused what the peer sent; answer with the close code aiohttp (TrueNAS's
+                // WebSocket layer) uses for it, when there is one.
+                let max = state.limits.max_message_authenticated;
+                if let Some((code, reason)) = close_for_read_error(&e.to_string(), max) {
+                    tracing::info!(conn = conn_id, error = %e, code, "closing: bad frame");
+                    let _ = out_tx.send(Outbound::Close(code, reason)).await;
+                }
+                break;
+            }
             Some(Ok(Message::Text(t))) => t,
             Some(Ok(Message::Binary(_))) => {
                 // TrueNAS's reason text (aiohttp's repr of the frame type).
@@ -152,6 +163,22 @@ pub async fn run_connection(
     tracing::debug!(conn = conn_id, "connection closed");
 }
 
+/// The close frame for a failed read, from the error's text (the error type of axum's tungstenite is not
+/// exposed): a message above the protocol layer's cap (1009), a text message that is not UTF-8 (1007), a
+/// protocol violation (1002). Other failures (the peer went away) get none.
+fn close_for_read_error(error: &str, max_message_authenticated: usize) -> Option<(u16, String)> {
+    if error.starts_with("Space limit exceeded") {
+        let kb = max_message_authenticated / 1024;
+        Some((close::TOO_BIG, format!("Max message length is {kb} kB")))
+    } else if error.starts_with("UTF-8 encoding error") {
+        Some((close::INVALID_DATA, "Invalid UTF-8 text message".to_string()))
+    } else if error.starts_with("WebSocket protocol error") {
+        Some((close::PROTOCOL_ERROR, "Protocol error".to_string()))
+    } else {
+        None
+    }
+}
+
 /// Runs one call through the module; returns the reply text (none for notifications).
 async fn execute(module: &RpcModule<AppState>, session: &Arc<Session>, request: Request) -> Option<String> {
     let Request { id, method, params } = request;
@@ -188,5 +215,34 @@ fn rewrap(raw: &serde_json::value::RawValue, id: &Value) -> String {
         Ok(Parts { result: Some(r), .. }) => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"result":{}}}"#, r.get()),
         Ok(Parts { error: Some(e), .. }) => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"error":{}}}"#, e.get()),
         _ => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"result":null}}"#),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_errors_map_to_close_codes() {
+        let cases: [(&str, Option<(u16, &str)>); 5] = [
+            (
+                "Space limit exceeded: Message too long: 5242880 > 4194304",
+                Some((1009, "Max message length is 64 kB")),
+            ),
+            (
+                "UTF-8 encoding error: invalid utf-8 sequence",
+                Some((1007, "Invalid UTF-8 text message")),
+            ),
+            (
+                "WebSocket protocol error: Unknown data frame type 3",
+                Some((1002, "Protocol error")),
+            ),
+            ("IO error: Connection reset by peer (os error 104)", None),
+            ("Connection closed normally", None),
+        ];
+        for (error, expected) in cases {
+            let got = close_for_read_error(error, 65536);
+            assert_eq!(got, expected.map(|(c, r)| (c, r.to_string())), "{error}");
+        }
     }
 }

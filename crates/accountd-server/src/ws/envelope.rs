@@ -37,7 +37,11 @@ pub fn parse(text: &str) -> Frame {
     let obj: Map<String, Value> = match value {
         Value::Object(o) => o,
         Value::Array(_) => {
-            return Frame::Reply(error_response(&Value::Null, -32700, "Batch messages are not supported yet"));
+            return Frame::Reply(error_response(
+                &Value::Null,
+                -32700,
+                "Batch messages are not supported yet",
+            ));
         }
         _ => return Frame::Reply(error_response(&Value::Null, -32700, "Invalid Message Format")),
     };

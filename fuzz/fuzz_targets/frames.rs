@@ -1,0 +1,10 @@
+//! The JSON-RPC envelope decoder never panics on any text frame.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = accountd_server::envelope::parse(text);
+    }
+});
