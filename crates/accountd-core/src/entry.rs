@@ -215,9 +215,16 @@ impl Directory {
             sid: group_sid(row, &self.server_sid),
             roles: self.roles_of_groups(&[row.id]),
             users: self.members_by_group.get(&row.id).cloned().unwrap_or_default(),
-            immutable: row.builtin,
+            immutable: group_is_immutable(row),
         }
     }
+}
+
+/// TrueNAS `group_extend`: a builtin group is immutable unless its gid is one of the builtin groups whose
+/// membership may be changed (`builtin_administrators`, `builtin_users`, the read-only and sharing
+/// administrators, ...).
+pub fn group_is_immutable(row: &GroupRow) -> bool {
+    row.builtin && !builtin::ALTERABLE_GIDS.contains(&row.gid)
 }
 
 fn idmap(value: &Option<serde_json::Value>) -> Option<UsernsIdmap> {

@@ -10,7 +10,7 @@ use accountd_store::{StoreError, ToSql, users};
 use serde_json::Value;
 
 use crate::accounts::Accounts;
-use crate::entry::{Directory, builtin};
+use crate::entry::Directory;
 use crate::error::{Error, ValidationErrors};
 use crate::querying;
 
@@ -54,21 +54,6 @@ const GROUP_COLUMNS: &[Column] = &[
     },
 ];
 
-/// TrueNAS `group_extend`: a builtin group is immutable unless its gid is one of the builtin groups whose
-/// membership may be changed (`builtin_administrators`, `builtin_users`, the read-only and sharing
-/// administrators, ...).
-pub(crate) fn is_immutable(row: &GroupRow) -> bool {
-    row.builtin && !builtin::ALTERABLE_GIDS.contains(&row.gid)
-}
-
-/// The API entry of a group.
-fn entry(dir: &Directory, row: &GroupRow) -> GroupEntry {
-    GroupEntry {
-        immutable: is_immutable(row),
-        ..dir.group_entry(row)
-    }
-}
-
 impl Accounts {
     /// `group.query`.
     pub async fn group_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
@@ -81,7 +66,7 @@ impl Accounts {
                 let args: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
                 let rows = groups::select(conn, &plan.where_sql, &args)?;
                 let dir = Directory::load_for_groups(conn, &rows)?;
-                Ok::<_, StoreError>(rows.iter().map(|g| entry(&dir, g)).collect())
+                Ok::<_, StoreError>(rows.iter().map(|g| dir.group_entry(g)).collect())
             })
             .await?;
         let values = entries

@@ -217,7 +217,7 @@ impl Accounts {
         self.store()
             .write(move |tx| {
                 let old = groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
-                let immutable = super::is_immutable(&old);
+                let immutable = crate::entry::group_is_immutable(&old);
                 let mut errs = ValidationErrors::new();
                 let changes = GroupChanges {
                     name: data.name.as_deref(),

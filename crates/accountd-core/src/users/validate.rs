@@ -96,10 +96,9 @@ pub(crate) fn common_validation(
     old: Option<&UserRow>,
     home_root: &Path,
 ) -> Result<(), StoreError> {
-    let others: Vec<UserRow> = match old {
-        Some(o) => users::select(conn, "id != ?1", &[&o.id])?,
-        None => users::select(conn, "1", &[])?,
-    };
+    // Other users are looked up by index for each rule, never loaded all at once: a create stays cheap with
+    // 100,000 users.
+    let exclude = old.map_or(-1, |o| o.id);
 
     if data.userns_idmap {
         let dir = Directory::load_for_groups(conn, &[])?;
@@ -110,7 +109,9 @@ pub(crate) fn common_validation(
             );
         }
         if let Some(target) = data.idmap_target
-            && let Some(other) = others.iter().find(|u| idmap_target(u) == Some(target))
+            && let Some(other) = users::select(conn, "userns_idmap IS NOT NULL AND id != ?1", &[&exclude])?
+                .into_iter()
+                .find(|u| idmap_target(u) == Some(target))
         {
             errs.add(
                 format!("{schema}.userns_idmap"),
@@ -140,7 +141,7 @@ pub(crate) fn common_validation(
         if let Err(msg) = check_username(username) {
             errs.add(format!("{schema}.username"), msg);
         }
-        if others.iter().any(|u| u.username == username) {
+        if !users::select(conn, "username = ?1 AND id != ?2", &[&username, &exclude])?.is_empty() {
             errs.add_errno(
                 format!("{schema}.username"),
                 format!("The username \"{username}\" already exists."),
@@ -154,7 +155,12 @@ pub(crate) fn common_validation(
     if combined.smb && (data.username.is_some() || data.smb == Some(true)) {
         let username = combined.username;
         let folded = username.to_lowercase();
-        if others.iter().any(|u| u.smb && u.username.to_lowercase() == folded) {
+        let smb_clash = users::select(
+            conn,
+            "smb = 1 AND lower(username) = ?1 AND id != ?2",
+            &[&folded, &exclude],
+        )?;
+        if !smb_clash.is_empty() {
             errs.add_errno(
                 format!("{schema}.smb"),
                 format!(
@@ -184,7 +190,25 @@ pub(crate) fn common_validation(
     }
 
     if let Some(home_path) = data.home {
-        let other_homes: Vec<(String, String)> = others
+        let trimmed = home_path.trim_end_matches('/');
+        let created = format!("{trimmed}/{}", combined.username);
+        let candidates: Vec<String> = [
+            trimmed.to_string(),
+            format!("{trimmed}/"),
+            created.clone(),
+            format!("{created}/"),
+        ]
+        .into();
+        let sharing = if home_path == home::DEFAULT_HOME {
+            Vec::new()
+        } else {
+            users::select(
+                conn,
+                "home IN (?1, ?2, ?3, ?4) AND id != ?5",
+                &[&candidates[0], &candidates[1], &candidates[2], &candidates[3], &exclude],
+            )?
+        };
+        let other_homes: Vec<(String, String)> = sharing
             .iter()
             .filter(|u| u.home != home::DEFAULT_HOME)
             .map(|u| (u.username.clone(), u.home.clone()))

@@ -39,6 +39,9 @@ CREATE TABLE users (
     password_history       TEXT    NOT NULL DEFAULT '[]'
 );
 CREATE INDEX users_group_id ON users(group_id);
+CREATE INDEX users_username_lower ON users(lower(username));
+CREATE INDEX users_home ON users(home);
+CREATE INDEX users_idmap ON users(userns_idmap) WHERE userns_idmap IS NOT NULL;
 
 CREATE TABLE memberships (
     user_id  INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
