@@ -1,6 +1,7 @@
 //! End-to-end tests over real WebSocket connections; one module per area.
 
 mod auth;
+mod events;
 mod groups;
 mod query;
 mod smoke;

@@ -48,37 +48,6 @@ fn redacted(entry: &Value) -> Value {
 
 /// Binds a new privilege with `roles` to a new group `group_name` by writing the database directly (no API
 /// method manages privileges); returns the group's id.
-async fn grant_privilege(server: &TestServer, admin: &mut Client, group_name: &str, roles: &[&str]) -> i64 {
-    let group = admin
-        .ok("group.create", json!([{"name": group_name}]))
-        .await
-        .as_i64()
-        .expect("group id");
-    let roles = serde_json::to_string(roles).expect("json");
-    let name = format!("{group_name} privilege");
-    server
-        .running
-        .as_ref()
-        .expect("running")
-        .store
-        .write(move |tx| -> Result<(), accountd_core::Error> {
-            tx.execute(
-                "INSERT INTO privileges (name, web_shell, roles) VALUES (?1, 0, ?2)",
-                [&name, &roles],
-            )
-            .map_err(accountd_core::Error::internal)?;
-            let privilege = tx.last_insert_rowid();
-            tx.execute(
-                "INSERT INTO privilege_groups (privilege_id, group_id) VALUES (?1, ?2)",
-                [privilege, group],
-            )
-            .map_err(accountd_core::Error::internal)?;
-            Ok(())
-        })
-        .await
-        .expect("privilege stored");
-    group
-}
 
 #[tokio::test]
 async fn roles_come_from_the_privileges_of_primary_and_auxiliary_groups() {
@@ -370,8 +339,8 @@ async fn account_read_and_account_write_roles() {
     // database directly to check how the user.* methods treat such sessions.
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let writers = grant_privilege(&server, &mut admin, "writers", &["ACCOUNT_WRITE"]).await;
-    let readers = grant_privilege(&server, &mut admin, "readers", &["ACCOUNT_READ"]).await;
+    let writers = server.grant_privilege(&mut admin, "writers", &["ACCOUNT_WRITE"]).await;
+    let readers = server.grant_privilege(&mut admin, "readers", &["ACCOUNT_READ"]).await;
     let w = server.create_user(&mut admin, "writer", &[writers]).await;
     assert_eq!(w["roles"], json!(["ACCOUNT_WRITE"]));
     let r = server.create_user(&mut admin, "reader", &[readers]).await;

@@ -41,6 +41,7 @@ impl TestServer {
             home_root: dir.path().join("homes"),
             argon2: Argon2Params { m_kib: 64, t: 1, p: 1 },
             login_failure_delay: Duration::from_millis(1),
+            limits: Default::default(),
         };
         configure(&mut settings);
         std::fs::create_dir_all(settings.home_root.join("tank")).expect("home root");
@@ -94,6 +95,39 @@ impl TestServer {
         c
     }
 
+    /// Creates a group bound to a new privilege granting `roles` (privileges have no API yet, so the row is
+    /// written straight to the database); returns the group's id.
+    pub async fn grant_privilege(&self, admin: &mut Client, group_name: &str, roles: &[&str]) -> i64 {
+        let group = admin
+            .ok("group.create", json!([{"name": group_name}]))
+            .await
+            .as_i64()
+            .expect("group id");
+        let roles = serde_json::to_string(roles).expect("json");
+        let name = format!("{group_name} privilege");
+        self.running
+            .as_ref()
+            .expect("running")
+            .store
+            .write(move |tx| -> Result<(), accountd_core::Error> {
+                tx.execute(
+                    "INSERT INTO privileges (name, web_shell, roles) VALUES (?1, 0, ?2)",
+                    [&name, &roles],
+                )
+                .map_err(accountd_core::Error::internal)?;
+                let privilege = tx.last_insert_rowid();
+                tx.execute(
+                    "INSERT INTO privilege_groups (privilege_id, group_id) VALUES (?1, ?2)",
+                    [privilege, group],
+                )
+                .map_err(accountd_core::Error::internal)?;
+                Ok(())
+            })
+            .await
+            .expect("privilege stored");
+        group
+    }
+
     /// Creates a user (password `pw`) with a primary group of its own, in the given auxiliary groups, as the
     /// admin; returns the entry.
     pub async fn create_user(&self, admin: &mut Client, username: &str, groups: &[i64]) -> Value {
@@ -111,13 +145,50 @@ impl TestServer {
 pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: i64,
+    /// Notifications that arrived while a call waited for its reply.
+    notifications: std::collections::VecDeque<Value>,
 }
 
 impl Client {
     /// Connects to `url`.
     pub async fn connect(url: &str) -> Client {
         let (ws, _) = connect_async(url).await.expect("websocket connects");
-        Client { ws, next_id: 0 }
+        Client {
+            ws,
+            next_id: 0,
+            notifications: Default::default(),
+        }
+    }
+
+    /// Connects with a tiny socket receive buffer, so that a client that stops reading is noticed quickly.
+    pub async fn connect_small_buffer(url: &str) -> Client {
+        let addr = url.trim_start_matches("ws://").split('/').next().expect("host:port");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+        let stream = socket.connect(addr.parse().expect("addr")).await.expect("tcp connects");
+        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+            .await
+            .expect("handshake");
+        Client {
+            ws,
+            next_id: 0,
+            notifications: Default::default(),
+        }
+    }
+
+    /// The next notification (a message without an id), including ones that arrived during calls.
+    pub async fn next_notification(&mut self) -> Value {
+        if let Some(n) = self.notifications.pop_front() {
+            return n;
+        }
+        let m = self.recv_json().await;
+        assert!(m.get("id").is_none(), "expected a notification, got {m}");
+        m
+    }
+
+    /// Notifications received during calls and not yet taken.
+    pub fn queued_notifications(&self) -> usize {
+        self.notifications.len()
     }
 
     /// Sends a raw text frame.
@@ -156,7 +227,14 @@ impl Client {
         let id = self.next_id;
         let req = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         self.send_text(&req.to_string()).await;
-        let reply = self.recv_json().await;
+        let reply = loop {
+            let m = self.recv_json().await;
+            if m.get("id").is_none() && m.get("method").is_some() {
+                self.notifications.push_back(m);
+                continue;
+            }
+            break m;
+        };
         assert_eq!(reply["id"], json!(id), "reply id for {method}: {reply}");
         assert_eq!(reply["jsonrpc"], "2.0");
         match (reply.get("result"), reply.get("error")) {

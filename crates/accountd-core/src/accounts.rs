@@ -10,6 +10,7 @@ use accountd_store::{Store, StoreError};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Error;
+use crate::events::{ChangeSet, EventBus};
 use crate::password::PasswordHasher;
 
 impl From<StoreError> for Error {
@@ -33,6 +34,8 @@ pub(crate) struct Inner {
     pub(crate) uid_reservations: Mutex<HashMap<i64, i64>>,
     /// Bumped after every commit that may change someone's roles.
     pub(crate) roles_generation: AtomicU64,
+    /// Committed changes, for subscribers.
+    pub(crate) events: EventBus,
 }
 
 impl Accounts {
@@ -46,6 +49,7 @@ impl Accounts {
                 clock,
                 uid_reservations: Mutex::new(HashMap::new()),
                 roles_generation: AtomicU64::new(0),
+                events: EventBus::new(4096),
             }),
         }
     }
@@ -70,8 +74,38 @@ impl Accounts {
         self.inner.roles_generation.load(Ordering::SeqCst)
     }
 
-    pub(crate) fn bump_roles_generation(&self) {
-        self.inner.roles_generation.fetch_add(1, Ordering::SeqCst);
+    /// The change events of committed writes.
+    pub fn events(&self) -> &EventBus {
+        &self.inner.events
+    }
+
+    /// Runs `f` in one write transaction, recording what it touches in a [`ChangeSet`]. Right after the commit,
+    /// on the writer thread (so in commit order), roles are marked stale and the change events are published.
+    pub(crate) async fn write_changes<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&accountd_store::Transaction<'_>, &mut ChangeSet) -> Result<T, Error> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        let (value, _) = self
+            .inner
+            .store
+            .write_then(
+                move |tx| {
+                    let mut changes = ChangeSet::default();
+                    let value = f(tx, &mut changes)?;
+                    Ok::<_, Error>((value, changes))
+                },
+                move |conn, (_, changes): &(T, ChangeSet)| {
+                    inner.roles_generation.fetch_add(1, Ordering::SeqCst);
+                    if !changes.is_empty() {
+                        let events = changes.events(conn, inner.clock.now_ms(), &inner.config.home_root);
+                        inner.events.publish(events);
+                    }
+                },
+            )
+            .await?;
+        Ok(value)
     }
 
     /// The roles a user holds now, and whether the account may log in (exists, not locked).

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod entry;
 pub mod error;
+pub mod events;
 pub mod groups;
 pub mod home;
 pub mod password;

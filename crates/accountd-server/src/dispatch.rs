@@ -131,33 +131,46 @@ impl std::fmt::Display for ErrorKind<'_> {
 
 /// The auth gate: login required unless `NoAuth`; roles re-read when they may have changed.
 async fn authorize(state: &AppState, session: &Session, access: Access) -> Result<Option<Caller>, Error> {
-    let login = session.login();
     if access == Access::NoAuth {
-        return Ok(login.map(|l| l.caller));
+        return Ok(session.login().map(|l| l.caller));
     }
-    let Some(mut login) = login else {
+    let Some(login) = current_login(state, session).await? else {
         return Err(Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"));
     };
-    let generation = state.accounts.roles_generation();
-    if login.roles_generation != generation {
-        match state.accounts.roles_of_user(login.caller.user_id).await? {
-            Some((roles, true)) => {
-                login = Login {
-                    caller: Caller { roles, ..login.caller },
-                    roles_generation: generation,
-                };
-                session.set_login(Some(login.clone()));
-            }
-            _ => {
-                session.set_login(None);
-                return Err(Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"));
-            }
-        }
-    }
-    if let Access::Roles(wanted) = access
-        && !wanted.iter().any(|r| login.caller.has(*r))
-    {
+    if !allows(access, &login.caller) {
         return Err(Error::call(errno::EACCES, "Not authorized"));
     }
     Ok(Some(login.caller))
+}
+
+/// The session's login with its roles as they are now: re-read when anything that grants roles changed since
+/// they were read; a deleted or locked user is logged out.
+pub(crate) async fn current_login(state: &AppState, session: &Session) -> Result<Option<Login>, Error> {
+    let Some(login) = session.login() else { return Ok(None) };
+    let generation = state.accounts.roles_generation();
+    if login.roles_generation == generation {
+        return Ok(Some(login));
+    }
+    match state.accounts.roles_of_user(login.caller.user_id).await? {
+        Some((roles, true)) => {
+            let login = Login {
+                caller: Caller { roles, ..login.caller },
+                roles_generation: generation,
+            };
+            session.set_login(Some(login.clone()));
+            Ok(Some(login))
+        }
+        _ => {
+            session.set_login(None);
+            Ok(None)
+        }
+    }
+}
+
+/// True when `caller` may call a method with this access.
+pub(crate) fn allows(access: Access, caller: &Caller) -> bool {
+    match access {
+        Access::NoAuth | Access::AnyUser => true,
+        Access::Roles(wanted) => wanted.iter().any(|r| caller.has(*r)),
+    }
 }

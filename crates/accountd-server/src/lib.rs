@@ -6,6 +6,7 @@
 mod dispatch;
 mod docs;
 mod errors;
+mod events;
 mod handlers;
 mod http;
 mod session;
@@ -15,3 +16,5 @@ mod ws;
 
 pub use http::{ServerHandle, serve};
 pub use state::{AppState, Limits};
+/// The JSON-RPC envelope decoder (public for the fuzz targets).
+pub use ws::envelope;

@@ -1,7 +1,10 @@
 //! Per-connection session state: who is logged in and the connection's options.
 
 use std::net::SocketAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use accountd_core::events::ChangeEvent;
+use tokio::sync::broadcast;
 
 use accountd_api::types::core::EffectiveOptions;
 use accountd_core::Caller;
@@ -25,6 +28,7 @@ pub struct Session {
     login: Mutex<Option<Login>>,
     options: Mutex<EffectiveOptions>,
     subscriptions: Mutex<Vec<(String, String)>>,
+    events: Mutex<Option<broadcast::Receiver<Arc<ChangeEvent>>>>,
 }
 
 impl Session {
@@ -36,6 +40,7 @@ impl Session {
             login: Mutex::new(None),
             options: Mutex::new(EffectiveOptions::default()),
             subscriptions: Mutex::new(Vec::new()),
+            events: Mutex::new(None),
         }
     }
 
@@ -84,5 +89,38 @@ impl Session {
         if let Ok(mut s) = self.subscriptions.lock() {
             s.retain(|(sid, _)| sid != id);
         }
+    }
+
+    /// Subscriptions as `(id, event name)`.
+    pub fn subscriptions(&self) -> Vec<(String, String)> {
+        self.subscriptions.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// True when the connection has any subscription.
+    pub fn has_subscriptions(&self) -> bool {
+        self.subscriptions.lock().map(|s| !s.is_empty()).unwrap_or(false)
+    }
+
+    /// Drops every subscription and returns them.
+    pub fn clear_subscriptions(&self) -> Vec<(String, String)> {
+        self.subscriptions
+            .lock()
+            .map(|mut s| std::mem::take(&mut *s))
+            .unwrap_or_default()
+    }
+
+    /// Parks a receiver of change events for the connection loop, unless one is parked already. Called by
+    /// `core.subscribe` before it answers, so no event committed after the answer is missed.
+    pub fn park_event_receiver(&self, make: impl FnOnce() -> broadcast::Receiver<Arc<ChangeEvent>>) {
+        if let Ok(mut e) = self.events.lock()
+            && e.is_none()
+        {
+            *e = Some(make());
+        }
+    }
+
+    /// Takes the parked receiver, if any.
+    pub fn take_event_receiver(&self) -> Option<broadcast::Receiver<Arc<ChangeEvent>>> {
+        self.events.lock().ok().and_then(|mut e| e.take())
     }
 }

@@ -116,9 +116,25 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
     {
+        self.write_then(f, |_, _| {}).await
+    }
+
+    /// Like [`Store::write`], and after a successful commit runs `after` on the writer thread with the
+    /// writer connection and the result. Hooks run in commit order, so whatever they publish is ordered like
+    /// the commits.
+    pub async fn write_then<T, E, F, H>(&self, f: F, after: H) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+        H: FnOnce(&Connection, &T) + Send + 'static,
+    {
         let (reply_tx, reply_rx) = oneshot::channel();
         let job: WriteJob = Box::new(move |conn: &mut Connection| {
             let result = run_in_transaction(conn, f);
+            if let Ok(value) = &result {
+                after(conn, value);
+            }
             let _ = reply_tx.send(result);
         });
         let sender = self.inner.writer.lock().map_err(|_| StoreError::Closed)?.clone();

@@ -25,6 +25,8 @@ pub struct Settings {
     pub argon2: Argon2Params,
     /// Delay before answering a failed login.
     pub login_failure_delay: Duration,
+    /// Transport limits (message sizes, calls in flight, outbound queue).
+    pub limits: accountd_server::Limits,
 }
 
 /// The settings one source (flags/environment, or the file) gives; `None` = not set there.
@@ -84,6 +86,7 @@ impl PartialSettings {
                 p: self.argon2_p.unwrap_or(defaults.p),
             },
             login_failure_delay: Duration::from_millis(self.login_failure_delay_ms.unwrap_or(1000)),
+            limits: accountd_server::Limits::default(),
         })
     }
 }

@@ -66,6 +66,7 @@ pub async fn run_example(method: &str, example: &Example) -> anyhow::Result<Resu
         home_root: dir.path().join("homes"),
         argon2: Argon2Params { m_kib: 64, t: 1, p: 1 },
         login_failure_delay: Duration::from_millis(1),
+        limits: Default::default(),
     };
     std::fs::create_dir_all(settings.home_root.join("tank"))?;
     let running = crate::start_with_clock(&settings, Arc::new(ManualClock::new(EXAMPLE_CLOCK_MS))).await?;

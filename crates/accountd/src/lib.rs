@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use accountd_core::password::PasswordHasher;
 use accountd_core::{Accounts, Clock, SystemClock};
-use accountd_server::{AppState, Limits, ServerHandle};
+use accountd_server::{AppState, ServerHandle};
 use accountd_store::{Store, StoreOptions};
 use anyhow::Context;
 
@@ -64,7 +64,7 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
     config.argon2 = settings.argon2;
     config.login_failure_delay = settings.login_failure_delay;
     let accounts = Accounts::new(store.clone(), hasher, config, clock);
-    let state = AppState::new(accounts, Limits::default()).map_err(anyhow::Error::msg)?;
+    let state = AppState::new(accounts, settings.limits.clone()).map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;

@@ -125,6 +125,7 @@ async fn served_document_and_reference_match_the_generated_ones() {
         home_root: dir.path().join("homes"),
         argon2: accountd_core::password::Argon2Params { m_kib: 64, t: 1, p: 1 },
         login_failure_delay: std::time::Duration::from_millis(1),
+        limits: Default::default(),
     };
     let running = accountd::start(&settings).await.unwrap();
     let mut client = RpcClient::connect(&running.url()).await.unwrap();

@@ -24,8 +24,12 @@ declare_method! {
 }
 
 declare_method! {
-    /// Subscribes the connection to an event collection and returns the subscription id. Change events arrive
-    /// as `collection_update` notifications.
+    /// Subscribes the connection to change events and returns the subscription id. `event_name` is a collection
+    /// (`user.query`, `group.query`, `core.get_jobs`), which needs the roles of the query method of the same
+    /// name, or `*` for every collection the session may read. After each committed change, subscribers get a
+    /// `collection_update` notification: `{"msg": "added"|"changed"|"removed", "collection", "id", "fields"}`
+    /// (`fields` is the entry after the change, redacted for the subscriber; none for removals), in commit
+    /// order. A connection that does not read its events is closed; logging out ends its subscriptions.
     CoreSubscribe = "core.subscribe", Access::AnyUser, SubscribeArgs => String,
     examples: [
         Admin r#"["core.get_jobs"]"#,

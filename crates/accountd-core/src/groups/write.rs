@@ -167,8 +167,7 @@ impl Accounts {
     /// `group.create`: returns the new id.
     pub async fn group_create(&self, data: GroupCreate) -> Result<i64, Error> {
         let id = self
-            .store()
-            .write(move |tx| {
+            .write_changes(move |tx, events| {
                 let mut errs = ValidationErrors::new();
                 let changes = GroupChanges {
                     name: Some(&data.name),
@@ -197,10 +196,13 @@ impl Accounts {
                 };
                 let id = groups::insert(tx, &row)?;
                 groups::set_aux_members(tx, id, &data.users)?;
+                events.group_added(id);
+                for u in &data.users {
+                    events.user_changed(*u);
+                }
                 Ok::<_, Error>(id)
             })
             .await?;
-        self.bump_roles_generation();
         tracing::info!(group_id = id, "group created");
         Ok(id)
     }
@@ -214,74 +216,76 @@ impl Accounts {
                  (LDAP server or domain controller).",
             ));
         }
-        self.store()
-            .write(move |tx| {
-                let old = groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
-                let immutable = crate::entry::group_is_immutable(&old);
-                let mut errs = ValidationErrors::new();
-                let changes = GroupChanges {
-                    name: data.name.as_deref(),
-                    gid: None,
-                    smb: data.smb,
-                    users: data.users.as_deref(),
-                    sudo_commands: data.sudo_commands.as_deref(),
-                    sudo_commands_nopasswd: data.sudo_commands_nopasswd.as_deref(),
-                    userns_idmap: data.userns_idmap.is_some(),
-                };
-                common_validation(tx, &mut errs, "group_update", &changes, Some(id))?;
-                if immutable {
-                    errs.add("group_update.id", "Immutable groups cannot be changed");
-                } else if old.builtin {
-                    let changed = [
-                        (
-                            "sudo_commands",
-                            data.sudo_commands.as_ref().is_some_and(|v| *v != old.sudo_commands),
-                        ),
-                        (
-                            "sudo_commands_nopasswd",
-                            data.sudo_commands_nopasswd
-                                .as_ref()
-                                .is_some_and(|v| *v != old.sudo_commands_nopasswd),
-                        ),
-                        ("smb", data.smb.is_some_and(|v| v != old.smb)),
-                        ("name", data.name.as_ref().is_some_and(|v| *v != old.name)),
-                    ];
-                    for (key, is_changed) in changed {
-                        if is_changed {
-                            errs.add(
-                                format!("group_update.{key}"),
-                                "This configuration parameter may not be changed for builtin groups.",
-                            );
-                        }
+        self.write_changes(move |tx, events| {
+            let old = groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
+            let immutable = crate::entry::group_is_immutable(&old);
+            let mut errs = ValidationErrors::new();
+            let changes = GroupChanges {
+                name: data.name.as_deref(),
+                gid: None,
+                smb: data.smb,
+                users: data.users.as_deref(),
+                sudo_commands: data.sudo_commands.as_deref(),
+                sudo_commands_nopasswd: data.sudo_commands_nopasswd.as_deref(),
+                userns_idmap: data.userns_idmap.is_some(),
+            };
+            common_validation(tx, &mut errs, "group_update", &changes, Some(id))?;
+            if immutable {
+                errs.add("group_update.id", "Immutable groups cannot be changed");
+            } else if old.builtin {
+                let changed = [
+                    (
+                        "sudo_commands",
+                        data.sudo_commands.as_ref().is_some_and(|v| *v != old.sudo_commands),
+                    ),
+                    (
+                        "sudo_commands_nopasswd",
+                        data.sudo_commands_nopasswd
+                            .as_ref()
+                            .is_some_and(|v| *v != old.sudo_commands_nopasswd),
+                    ),
+                    ("smb", data.smb.is_some_and(|v| v != old.smb)),
+                    ("name", data.name.as_ref().is_some_and(|v| *v != old.name)),
+                ];
+                for (key, is_changed) in changed {
+                    if is_changed {
+                        errs.add(
+                            format!("group_update.{key}"),
+                            "This configuration parameter may not be changed for builtin groups.",
+                        );
                     }
                 }
-                errs.check()?;
-                let mut row = old.clone();
-                if let Some(v) = &data.name {
-                    row.name = v.clone();
+            }
+            errs.check()?;
+            let mut row = old.clone();
+            if let Some(v) = &data.name {
+                row.name = v.clone();
+            }
+            if let Some(v) = data.smb {
+                row.smb = v;
+            }
+            if let Some(v) = &data.sudo_commands {
+                row.sudo_commands = v.clone();
+            }
+            if let Some(v) = &data.sudo_commands_nopasswd {
+                row.sudo_commands_nopasswd = v.clone();
+            }
+            if let Some(v) = &data.userns_idmap {
+                row.userns_idmap = v.and_then(|v| serde_json::to_value(v).ok());
+            }
+            groups::update(tx, &row)?;
+            events.group_changed(id);
+            if let Some(members) = &data.users {
+                let primary = groups::primary_members(tx, id)?;
+                let aux: Vec<i64> = members.iter().copied().filter(|u| !primary.contains(u)).collect();
+                for u in groups::aux_members(tx, id)?.iter().chain(&aux) {
+                    events.user_changed(*u);
                 }
-                if let Some(v) = data.smb {
-                    row.smb = v;
-                }
-                if let Some(v) = &data.sudo_commands {
-                    row.sudo_commands = v.clone();
-                }
-                if let Some(v) = &data.sudo_commands_nopasswd {
-                    row.sudo_commands_nopasswd = v.clone();
-                }
-                if let Some(v) = &data.userns_idmap {
-                    row.userns_idmap = v.and_then(|v| serde_json::to_value(v).ok());
-                }
-                groups::update(tx, &row)?;
-                if let Some(members) = &data.users {
-                    let primary = groups::primary_members(tx, id)?;
-                    let aux: Vec<i64> = members.iter().copied().filter(|u| !primary.contains(u)).collect();
-                    groups::set_aux_members(tx, id, &aux)?;
-                }
-                Ok::<_, Error>(())
-            })
-            .await?;
-        self.bump_roles_generation();
+                groups::set_aux_members(tx, id, &aux)?;
+            }
+            Ok::<_, Error>(())
+        })
+        .await?;
         tracing::info!(group_id = id, "group updated");
         Ok(id)
     }
@@ -295,28 +299,35 @@ impl Accounts {
                  (LDAP server or domain controller).",
             ));
         }
-        self.store()
-            .write(move |tx| {
-                let group =
-                    groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
-                if group.builtin {
-                    return Err(Error::call(errno::EACCES, "A built-in group cannot be deleted."));
-                }
-                let nogroup =
-                    groups::by_gid(tx, builtin::NOGROUP_GID)?.ok_or_else(|| Error::internal("nogroup missing"))?;
-                for user_id in groups::primary_members(tx, id)? {
-                    if options.delete_users {
-                        users::delete(tx, user_id)?;
-                    } else if let Some(mut row) = users::get(tx, user_id)? {
-                        row.group_id = nogroup.id;
-                        users::update(tx, &row)?;
+        self.write_changes(move |tx, events| {
+            let group = groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
+            if group.builtin {
+                return Err(Error::call(errno::EACCES, "A built-in group cannot be deleted."));
+            }
+            let nogroup =
+                groups::by_gid(tx, builtin::NOGROUP_GID)?.ok_or_else(|| Error::internal("nogroup missing"))?;
+            for user_id in groups::aux_members(tx, id)? {
+                events.user_changed(user_id);
+            }
+            for user_id in groups::primary_members(tx, id)? {
+                if options.delete_users {
+                    for g in users::aux_groups(tx, user_id)? {
+                        events.group_changed(g);
                     }
+                    users::delete(tx, user_id)?;
+                    events.user_removed(user_id);
+                } else if let Some(mut row) = users::get(tx, user_id)? {
+                    row.group_id = nogroup.id;
+                    users::update(tx, &row)?;
+                    events.user_changed(user_id);
+                    events.group_changed(nogroup.id);
                 }
-                groups::delete(tx, id)?;
-                Ok::<_, Error>(())
-            })
-            .await?;
-        self.bump_roles_generation();
+            }
+            groups::delete(tx, id)?;
+            events.group_removed(id);
+            Ok::<_, Error>(())
+        })
+        .await?;
         tracing::info!(group_id = id, "group deleted");
         Ok(id)
     }

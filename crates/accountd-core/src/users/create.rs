@@ -13,6 +13,7 @@ use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
+use crate::events::ChangeSet;
 use crate::password::{nt_hash, random_password};
 use crate::{home, users::present_user};
 
@@ -57,9 +58,10 @@ impl Accounts {
             reserved_uids: self.reserved_uids(),
             home_root: self.config().home_root.clone(),
         };
-        let (id, uid) = self.store().write(move |tx| insert_user(tx, prepared)).await?;
+        let (id, uid) = self
+            .write_changes(move |tx, changes| insert_user(tx, prepared, changes))
+            .await?;
         self.release_uid(uid);
-        self.bump_roles_generation();
         tracing::info!(user_id = id, uid, "user created");
         let entry = self
             .user_entry(id)
@@ -69,7 +71,7 @@ impl Accounts {
     }
 }
 
-fn insert_user(tx: &Transaction<'_>, p: Prepared) -> Result<(i64, i64), Error> {
+fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Result<(i64, i64), Error> {
     let d = &p.data;
     let mut errs = ValidationErrors::new();
     let uid = match d.uid {
@@ -139,6 +141,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared) -> Result<(i64, i64), Error> {
                     userns_idmap: None,
                 };
                 row.id = groups::insert(tx, &row)?;
+                changes.group_added(row.id);
                 row
             }
         }
@@ -192,6 +195,10 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared) -> Result<(i64, i64), Error> {
     };
     let id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, id, &aux)?;
+    changes.user_added(id);
+    for g in aux.iter().copied().chain([group.id]) {
+        changes.group_changed(g);
+    }
 
     // Filesystem last: everything that can fail in the database has succeeded.
     if d.home_create && d.home != home::DEFAULT_HOME {

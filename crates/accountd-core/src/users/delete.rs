@@ -10,6 +10,7 @@ use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, errno};
+use crate::events::ChangeSet;
 use crate::home;
 
 impl Accounts {
@@ -24,10 +25,8 @@ impl Accounts {
         }
         let caller_id = caller.user_id;
         let home_root = self.config().home_root.clone();
-        self.store()
-            .write(move |tx| delete_user(tx, id, caller_id, options, &home_root))
+        self.write_changes(move |tx, changes| delete_user(tx, id, caller_id, options, &home_root, changes))
             .await?;
-        self.bump_roles_generation();
         tracing::info!(user_id = id, "user deleted");
         Ok(id)
     }
@@ -39,6 +38,7 @@ fn delete_user(
     caller_id: i64,
     options: UserDeleteOptions,
     home_root: &Path,
+    changes: &mut ChangeSet,
 ) -> Result<(), Error> {
     let user = users::get(tx, id)?.ok_or_else(|| Error::not_found(format!("User {id} does not exist")))?;
     if user.id == caller_id {
@@ -57,7 +57,12 @@ fn delete_user(
             "Cannot delete the last local administrator that can log in with a password.",
         ));
     }
+    let aux = users::aux_groups(tx, id)?;
     users::delete(tx, id)?;
+    changes.user_removed(id);
+    for g in aux.iter().copied().chain([user.group_id]) {
+        changes.group_changed(g);
+    }
     if options.delete_group
         && let Some(group) = groups::get(tx, user.group_id)?
         && !group.builtin
@@ -65,6 +70,7 @@ fn delete_user(
         && groups::primary_members(tx, group.id)?.is_empty()
     {
         groups::delete(tx, group.id)?;
+        changes.group_removed(group.id);
     }
     if crate::entry::home_is_managed(&user.home, home_root)
         && let Err(e) = home::remove_ssh_dir(Path::new(&user.home))

@@ -12,6 +12,7 @@ use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
+use crate::events::ChangeSet;
 use crate::password::nt_hash;
 
 const ATTR: &str = "user.set_password";
@@ -83,24 +84,24 @@ impl Accounts {
         let smbhash = nt_hash(&data.new_password);
         let now = self.now_ms();
         let id = entry.id;
-        self.store()
-            .write(move |tx| {
-                let mut row = users::get(tx, id)?.ok_or_else(|| Error::internal("user vanished"))?;
-                if row.unixhash != "*" {
-                    row.password_history.push(row.unixhash.clone());
-                }
-                while row.password_history.len() > MAX_PASSWORD_HISTORY {
-                    row.password_history.remove(0);
-                }
-                row.unixhash = unixhash;
-                if row.smb {
-                    row.smbhash = smbhash;
-                }
-                row.last_password_change = Some(now);
-                users::update(tx, &row)?;
-                Ok::<_, Error>(())
-            })
-            .await?;
+        self.write_changes(move |tx, changes| {
+            let mut row = users::get(tx, id)?.ok_or_else(|| Error::internal("user vanished"))?;
+            if row.unixhash != "*" {
+                row.password_history.push(row.unixhash.clone());
+            }
+            while row.password_history.len() > MAX_PASSWORD_HISTORY {
+                row.password_history.remove(0);
+            }
+            row.unixhash = unixhash;
+            if row.smb {
+                row.smbhash = smbhash;
+            }
+            row.last_password_change = Some(now);
+            users::update(tx, &row)?;
+            changes.user_changed(id);
+            Ok::<_, Error>(())
+        })
+        .await?;
         tracing::info!(user_id = id, "password changed");
         Ok(())
     }
@@ -108,33 +109,31 @@ impl Accounts {
     /// `user.setup_local_administrator`.
     pub async fn setup_local_administrator(&self, username: AdminUsername, password: String) -> Result<(), Error> {
         let unixhash = self.inner.hasher.hash(password.clone()).await?;
-        let smbhash = nt_hash(&password);
         let now = self.now_ms();
-        self.store()
-            .write(move |tx| {
-                if !password_admins(tx)?.is_empty() {
-                    return Err(Error::call(errno::EEXIST, "Local administrator is already set up"));
+        self.write_changes(move |tx, changes| {
+            if !password_admins(tx)?.is_empty() {
+                return Err(Error::call(errno::EEXIST, "Local administrator is already set up"));
+            }
+            let mut root = users::by_uid(tx, 0)?.ok_or_else(|| Error::internal("root user missing"))?;
+            match username {
+                AdminUsername::Root => {
+                    root.unixhash = unixhash;
+                    root.password_disabled = false;
+                    root.locked = false;
+                    root.last_password_change = Some(now);
+                    users::update(tx, &root)?;
                 }
-                let mut root = users::by_uid(tx, 0)?.ok_or_else(|| Error::internal("root user missing"))?;
-                match username {
-                    AdminUsername::Root => {
-                        root.unixhash = unixhash;
-                        root.password_disabled = false;
-                        root.locked = false;
-                        root.last_password_change = Some(now);
-                        users::update(tx, &root)?;
-                    }
-                    AdminUsername::TruenasAdmin => {
-                        create_truenas_admin(tx, unixhash, smbhash, now)?;
-                        root.unixhash = "*".to_string();
-                        root.password_disabled = true;
-                        users::update(tx, &root)?;
-                    }
+                AdminUsername::TruenasAdmin => {
+                    create_truenas_admin(tx, unixhash, now, changes)?;
+                    root.unixhash = "*".to_string();
+                    root.password_disabled = true;
+                    users::update(tx, &root)?;
                 }
-                Ok(())
-            })
-            .await?;
-        self.bump_roles_generation();
+            }
+            changes.user_changed(root.id);
+            Ok(())
+        })
+        .await?;
         tracing::info!(?username, "local administrator set up");
         Ok(())
     }
@@ -150,8 +149,8 @@ fn exists_error(what: String) -> Error {
 fn create_truenas_admin(
     tx: &accountd_store::Transaction<'_>,
     unixhash: String,
-    _smbhash: String,
     now: i64,
+    changes: &mut ChangeSet,
 ) -> Result<(), Error> {
     let id = builtin::TRUENAS_ADMIN_ID;
     if users::by_uid(tx, id)?.is_some() {
@@ -204,5 +203,8 @@ fn create_truenas_admin(
     };
     let user_id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, user_id, &[admins.id])?;
+    changes.user_added(user_id);
+    changes.group_added(group_id);
+    changes.group_changed(admins.id);
     Ok(())
 }

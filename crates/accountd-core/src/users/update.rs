@@ -14,6 +14,7 @@ use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
+use crate::events::ChangeSet;
 use crate::home;
 use crate::password::{nt_hash, random_password};
 use crate::users::present_user;
@@ -65,8 +66,8 @@ impl Accounts {
             now_ms: self.now_ms(),
             home_root: self.config().home_root.clone(),
         };
-        self.store().write(move |tx| apply_update(tx, prepared)).await?;
-        self.bump_roles_generation();
+        self.write_changes(move |tx, changes| apply_update(tx, prepared, changes))
+            .await?;
         tracing::info!(user_id = id, "user updated");
         let entry = self
             .user_entry(id)
@@ -82,7 +83,7 @@ impl Accounts {
     }
 }
 
-fn apply_update(tx: &Transaction<'_>, p: Prepared) -> Result<(), Error> {
+fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Result<(), Error> {
     let d = &p.data;
     let old = users::get(tx, p.id)?.ok_or_else(|| Error::not_found(format!("User {} does not exist", p.id)))?;
     let immutable = old.builtin || old.uid == builtin::TRUENAS_ADMIN_ID;
@@ -295,8 +296,16 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared) -> Result<(), Error> {
         row.sshpubkey = keys.clone().filter(|k| !k.trim().is_empty());
     }
     users::update(tx, &row)?;
+    changes.user_changed(row.id);
+    if row.group_id != old.group_id {
+        changes.group_changed(old.group_id);
+        changes.group_changed(row.group_id);
+    }
     if let Some(aux) = &d.groups {
         users::set_aux_groups(tx, row.id, aux)?;
+        for g in old_aux.iter().chain(aux.iter()) {
+            changes.group_changed(*g);
+        }
     }
 
     // Filesystem last.

@@ -9,9 +9,7 @@ use accountd_core::error::errno;
 use serde_json::Value;
 
 use crate::dispatch::{CallContext, Handler};
-
-/// Event collections a connection may subscribe to.
-const EVENTS: &[&str] = &["core.get_jobs"];
+use crate::events;
 
 impl Handler for CorePing {
     async fn handle(_ctx: CallContext, _args: NoArgs) -> Result<String, Error> {
@@ -38,10 +36,13 @@ impl Handler for CoreSetOptions {
 
 impl Handler for CoreSubscribe {
     async fn handle(ctx: CallContext, args: SubscribeArgs) -> Result<String, Error> {
-        if !EVENTS.contains(&args.event_name.as_str()) {
+        let caller = ctx.caller()?;
+        if !events::may_subscribe(&ctx.state, caller, &args.event_name) {
             return Err(Error::call(errno::EACCES, "Not authorized"));
         }
         let id = uuid::Uuid::new_v4().to_string();
+        ctx.session
+            .park_event_receiver(|| ctx.state.accounts.events().subscribe());
         ctx.session.subscribe(id.clone(), args.event_name);
         Ok(id)
     }

@@ -5,16 +5,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use accountd_core::events::ChangeEvent;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures::{SinkExt, StreamExt};
 use jsonrpsee::core::server::MethodCallback;
 use jsonrpsee::types::{Id, Params};
 use jsonrpsee::{ConnectionId, Extensions, RpcModule};
 use serde_json::Value;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::envelope::{self, Frame, Request};
+use crate::dispatch::current_login;
+use crate::events;
 use crate::session::Session;
 use crate::state::AppState;
 
@@ -68,13 +72,43 @@ pub async fn run_connection(
 
     let in_flight = Arc::new(AtomicUsize::new(0));
     let mut calls = JoinSet::new();
+    let mut events_rx: Option<broadcast::Receiver<Arc<ChangeEvent>>> = None;
+    let mut too_slow = false;
     loop {
+        if events_rx.is_none() {
+            events_rx = session.take_event_receiver();
+        }
         let frame = tokio::select! {
+            // Shutdown first, then events (so an event committed before a frame arrived is queued before that
+            // frame's reply), then finished calls, then frames.
+            biased;
             _ = shutdown.changed() => {
                 let _ = out_tx
                     .send(Outbound::Close(close::GOING_AWAY, "server shutting down".to_string()))
                     .await;
                 break;
+            }
+            event = next_event(&mut events_rx) => {
+                match event {
+                    Ok(event) => {
+                        if !session.has_subscriptions() {
+                            events_rx = None;
+                        } else if !deliver(&state, &session, &event, &out_tx).await {
+                            tracing::info!(conn = conn_id, "closing: subscriber does not read its events");
+                            too_slow = true;
+                            break;
+                        }
+                    }
+                    Err(RecvError::Lagged(dropped)) => {
+                        tracing::info!(conn = conn_id, dropped, "subscriber fell behind; ending its subscriptions");
+                        for (_, name) in session.clear_subscriptions() {
+                            let _ = out_tx.try_send(Outbound::Text(events::unsubscribed_notice(&name, dropped)));
+                        }
+                        events_rx = None;
+                    }
+                    Err(RecvError::Closed) => events_rx = None,
+                }
+                continue;
             }
             Some(done) = calls.join_next(), if !calls.is_empty() => {
                 if let Err(e) = done { tracing::error!(conn = conn_id, error = %e, "call task failed"); }
@@ -152,6 +186,11 @@ pub async fn run_connection(
             }
         });
     }
+    if too_slow {
+        // The outbound queue is full: nothing more can be said to this peer; drop the socket so calls waiting to
+        // reply fail at once instead of holding memory.
+        writer.abort();
+    }
     // Let in-flight calls finish and deliver their replies, then close.
     while let Some(done) = calls.join_next().await {
         if let Err(e) = done {
@@ -215,6 +254,32 @@ fn rewrap(raw: &serde_json::value::RawValue, id: &Value) -> String {
         Ok(Parts { result: Some(r), .. }) => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"result":{}}}"#, r.get()),
         Ok(Parts { error: Some(e), .. }) => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"error":{}}}"#, e.get()),
         _ => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"result":null}}"#),
+    }
+}
+
+async fn next_event(rx: &mut Option<broadcast::Receiver<Arc<ChangeEvent>>>) -> Result<Arc<ChangeEvent>, RecvError> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Queues the notification of one event if the session subscribed to its collection and may read it. Returns
+/// false when the outbound queue is full: the peer does not read and must be cut off.
+async fn deliver(state: &AppState, session: &Session, event: &ChangeEvent, out_tx: &mpsc::Sender<Outbound>) -> bool {
+    if !events::subscribed(&session.subscriptions(), event.collection) {
+        return true;
+    }
+    let Ok(Some(login)) = current_login(state, session).await else {
+        return true;
+    };
+    let Some(text) = events::notification(state, &login.caller, event) else {
+        return true;
+    };
+    match out_tx.try_send(Outbound::Text(text)) {
+        Ok(()) => true,
+        Err(mpsc::error::TrySendError::Full(_)) => false,
+        Err(mpsc::error::TrySendError::Closed(_)) => true,
     }
 }
 

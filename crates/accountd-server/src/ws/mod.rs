@@ -1,6 +1,6 @@
 //! The WebSocket side: TrueNAS envelope rules and the per-connection loop.
 
 mod connection;
-mod envelope;
+pub mod envelope;
 
 pub use connection::run_connection;

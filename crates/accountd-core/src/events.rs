@@ -1,0 +1,199 @@
+//! Change events: every committed write publishes what it added, changed or removed, in commit order, for
+//! `core.subscribe` subscribers.
+
+use std::sync::Arc;
+
+use accountd_store::Connection;
+use accountd_store::{groups, users};
+use serde_json::Value;
+use tokio::sync::broadcast;
+
+use crate::entry::Directory;
+
+/// Collection name of user events.
+pub const USERS: &str = "user.query";
+/// Collection name of group events.
+pub const GROUPS: &str = "group.query";
+
+/// What happened to an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// Created.
+    Added,
+    /// Changed.
+    Changed,
+    /// Deleted.
+    Removed,
+}
+
+impl ChangeKind {
+    /// The wire `msg`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Changed => "changed",
+            ChangeKind::Removed => "removed",
+        }
+    }
+}
+
+/// One committed change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeEvent {
+    /// `user.query` or `group.query`.
+    pub collection: &'static str,
+    /// What happened.
+    pub kind: ChangeKind,
+    /// Database id of the entry.
+    pub id: i64,
+    /// The full, unredacted entry after the change (added and changed only); redact per subscriber.
+    pub fields: Option<Value>,
+}
+
+/// The entries one transaction touched.
+#[derive(Debug, Default, Clone)]
+pub struct ChangeSet {
+    users: Vec<(i64, ChangeKind)>,
+    groups: Vec<(i64, ChangeKind)>,
+}
+
+fn note(list: &mut Vec<(i64, ChangeKind)>, id: i64, kind: ChangeKind) {
+    match list.iter_mut().find(|(i, _)| *i == id) {
+        Some((_, k)) => {
+            *k = match (*k, kind) {
+                (ChangeKind::Removed, _) | (_, ChangeKind::Removed) => ChangeKind::Removed,
+                (ChangeKind::Added, _) => ChangeKind::Added,
+                (_, new) => new,
+            }
+        }
+        None => list.push((id, kind)),
+    }
+}
+
+impl ChangeSet {
+    /// A user was created.
+    pub fn user_added(&mut self, id: i64) {
+        note(&mut self.users, id, ChangeKind::Added);
+    }
+    /// A user changed (its row or its memberships).
+    pub fn user_changed(&mut self, id: i64) {
+        note(&mut self.users, id, ChangeKind::Changed);
+    }
+    /// A user was deleted.
+    pub fn user_removed(&mut self, id: i64) {
+        note(&mut self.users, id, ChangeKind::Removed);
+    }
+    /// A group was created.
+    pub fn group_added(&mut self, id: i64) {
+        note(&mut self.groups, id, ChangeKind::Added);
+    }
+    /// A group changed (its row or its members).
+    pub fn group_changed(&mut self, id: i64) {
+        note(&mut self.groups, id, ChangeKind::Changed);
+    }
+    /// A group was deleted.
+    pub fn group_removed(&mut self, id: i64) {
+        note(&mut self.groups, id, ChangeKind::Removed);
+    }
+
+    /// True when nothing was touched.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty() && self.groups.is_empty()
+    }
+
+    /// Builds the events from the committed state (runs on the writer thread right after the commit).
+    pub(crate) fn events(&self, conn: &Connection, now_ms: i64, home_root: &std::path::Path) -> Vec<ChangeEvent> {
+        let mut out = Vec::new();
+        for &(id, kind) in &self.groups {
+            let row = if kind == ChangeKind::Removed {
+                None
+            } else {
+                groups::get(conn, id).ok().flatten()
+            };
+            let fields = row.and_then(|row| {
+                let dir = Directory::load_for_groups(conn, std::slice::from_ref(&row)).ok()?;
+                serde_json::to_value(dir.group_entry(&row)).ok()
+            });
+            out.push(event(GROUPS, kind, id, fields));
+        }
+        for &(id, kind) in &self.users {
+            let row = if kind == ChangeKind::Removed {
+                None
+            } else {
+                users::get(conn, id).ok().flatten()
+            };
+            let fields = row.and_then(|row| {
+                let dir = Directory::load_for_users(conn, std::slice::from_ref(&row)).ok()?;
+                serde_json::to_value(dir.user_entry(&row, now_ms, home_root)).ok()
+            });
+            out.push(event(USERS, kind, id, fields));
+        }
+        out
+    }
+}
+
+fn event(collection: &'static str, kind: ChangeKind, id: i64, fields: Option<Value>) -> ChangeEvent {
+    // An entry that could not be read back after commit is gone.
+    let kind = if kind != ChangeKind::Removed && fields.is_none() {
+        ChangeKind::Removed
+    } else {
+        kind
+    };
+    ChangeEvent {
+        collection,
+        kind,
+        id,
+        fields: if kind == ChangeKind::Removed { None } else { fields },
+    }
+}
+
+/// Fan-out of committed changes to every subscribed connection. Sending never blocks: a receiver that falls
+/// more than the capacity behind loses events and is told so by `recv`.
+#[derive(Debug, Clone)]
+pub struct EventBus {
+    tx: broadcast::Sender<Arc<ChangeEvent>>,
+}
+
+impl EventBus {
+    /// A bus keeping at most `capacity` undelivered events per receiver.
+    pub fn new(capacity: usize) -> Self {
+        EventBus {
+            tx: broadcast::channel(capacity.max(1)).0,
+        }
+    }
+
+    /// A new receiver of every event published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<ChangeEvent>> {
+        self.tx.subscribe()
+    }
+
+    /// Publishes events (no receivers is fine).
+    pub fn publish(&self, events: Vec<ChangeEvent>) {
+        for e in events {
+            let _ = self.tx.send(Arc::new(e));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_combine_within_a_transaction() {
+        let cases = [
+            (vec![ChangeKind::Added, ChangeKind::Changed], ChangeKind::Added),
+            (vec![ChangeKind::Changed, ChangeKind::Changed], ChangeKind::Changed),
+            (vec![ChangeKind::Changed, ChangeKind::Removed], ChangeKind::Removed),
+            (vec![ChangeKind::Added, ChangeKind::Removed], ChangeKind::Removed),
+            (vec![ChangeKind::Removed, ChangeKind::Changed], ChangeKind::Removed),
+        ];
+        for (sequence, expected) in cases {
+            let mut list = Vec::new();
+            for k in &sequence {
+                note(&mut list, 7, *k);
+            }
+            assert_eq!(list, [(7, expected)], "{sequence:?}");
+        }
+    }
+}
