@@ -71,13 +71,16 @@ impl Fixture {
     }
 }
 
-/// One request example: the positional params as JSON text and the state it runs in.
+/// One request example: the positional params as JSON text, the state it runs in, and whether it shows an
+/// error (most examples show a success).
 #[derive(Debug, Clone, Copy)]
 pub struct Example {
     /// The state it runs in.
     pub fixture: Fixture,
     /// The params array, JSON text.
     pub params: &'static str,
+    /// The example documents an error reply rather than a result.
+    pub error: bool,
 }
 
 /// One positional argument as derived from the `Args` struct.
@@ -210,11 +213,12 @@ fn split_args(args_schema: &Value) -> Vec<ArgSpec> {
 }
 
 /// Declares a method type implementing [`Method`]: doc comment, wire name, access, args, output and examples
-/// (`examples: [Fixture "params JSON", ...]`).
+/// (`examples: [Fixture "params JSON", Fixture "params JSON" => error, ...]`; `=> error` marks an example whose
+/// documented reply is an error).
 #[macro_export]
 macro_rules! declare_method {
     ($(#[doc = $doc:literal])* $ty:ident = $name:literal, $access:expr, $args:ty => $output:ty,
-     examples: [$($fixture:ident $params:literal),+ $(,)?]) => {
+     examples: [$($fixture:ident $params:literal $(=> $error:ident)?),+ $(,)?]) => {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy)]
         pub struct $ty;
@@ -225,8 +229,18 @@ macro_rules! declare_method {
             type Args = $args;
             type Output = $output;
             const EXAMPLES: &'static [$crate::method::Example] = &[
-                $($crate::method::Example { fixture: $crate::method::Fixture::$fixture, params: $params }),+
+                $($crate::method::Example {
+                    fixture: $crate::method::Fixture::$fixture,
+                    params: $params,
+                    error: $crate::declare_method!(@error $($error)?),
+                }),+
             ];
         }
+    };
+    (@error error) => {
+        true
+    };
+    (@error) => {
+        false
     };
 }

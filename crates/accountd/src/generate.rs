@@ -123,12 +123,16 @@ pub async fn capture_examples(specs: &[MethodSpec]) -> anyhow::Result<ExampleRes
             let params: Value = serde_json::from_str(example.params).with_context(|| format!("{what}: params"))?;
             check_schema(&spec.params_schema(), &params).with_context(|| format!("{what}: params"))?;
             let reply = run_example(spec.name, example).await.with_context(|| what.clone())?;
-            let result = reply.map_err(|e| anyhow::anyhow!("{what} failed: {e}"))?;
-            check_schema(&spec.result_schema(), &result).with_context(|| format!("{what}: result"))?;
-            responses
-                .entry(spec.name.to_string())
-                .or_default()
-                .push(json!({"result": normalize(&result)}));
+            let response = match (reply, example.error) {
+                (Ok(result), false) => {
+                    check_schema(&spec.result_schema(), &result).with_context(|| format!("{what}: result"))?;
+                    json!({"result": normalize(&result)})
+                }
+                (Err(error), true) => json!({"error": normalize(&error)}),
+                (Ok(result), true) => anyhow::bail!("{what} should document an error but returned {result}"),
+                (Err(error), false) => anyhow::bail!("{what} failed: {error}"),
+            };
+            responses.entry(spec.name.to_string()).or_default().push(response);
         }
     }
     Ok(responses)
