@@ -6,6 +6,7 @@ pub mod files;
 pub mod method;
 pub mod methods;
 pub mod openrpc;
+pub mod pytext;
 pub mod reference;
 pub mod roles;
 pub mod schema;
