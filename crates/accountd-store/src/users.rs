@@ -106,36 +106,61 @@ pub fn by_uid(conn: &Connection, uid: i64) -> Result<Option<UserRow>, StoreError
     Ok(select(conn, "uid = ?1", &[&uid])?.into_iter().next())
 }
 
+/// The JSON-encoded columns of a row, kept alive while its parameters are bound.
+struct Encoded {
+    userns_idmap: Option<String>,
+    sudo_commands: String,
+    sudo_commands_nopasswd: String,
+    password_history: String,
+}
+
+impl Encoded {
+    fn of(row: &UserRow) -> Encoded {
+        Encoded {
+            userns_idmap: to_json_opt(&row.userns_idmap),
+            sudo_commands: to_json_list(&row.sudo_commands),
+            sudo_commands_nopasswd: to_json_list(&row.sudo_commands_nopasswd),
+            password_history: to_json_list(&row.password_history),
+        }
+    }
+}
+
+/// Every column but `id`, in the order of `?1`..`?20` in [`insert`] and [`update`].
+fn column_params<'a>(row: &'a UserRow, e: &'a Encoded) -> [&'a dyn ToSql; 20] {
+    [
+        &row.uid,
+        &row.username,
+        &row.unixhash,
+        &row.smbhash,
+        &row.home,
+        &row.shell,
+        &row.full_name,
+        &row.builtin,
+        &row.smb,
+        &e.userns_idmap,
+        &row.group_id,
+        &row.password_disabled,
+        &row.ssh_password_enabled,
+        &row.locked,
+        &e.sudo_commands,
+        &e.sudo_commands_nopasswd,
+        &row.email,
+        &row.sshpubkey,
+        &row.last_password_change,
+        &e.password_history,
+    ]
+}
+
 /// Inserts a user (ignoring `row.id`) and returns the new id.
 pub fn insert(conn: &Connection, row: &UserRow) -> Result<i64, StoreError> {
-    let mut stmt = conn.prepare_cached(
+    let encoded = Encoded::of(row);
+    conn.prepare_cached(
         "INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb, userns_idmap, \
          group_id, password_disabled, ssh_password_enabled, locked, sudo_commands, sudo_commands_nopasswd, email, \
          sshpubkey, last_password_change, password_history) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-    )?;
-    stmt.execute(params![
-        row.uid,
-        row.username,
-        row.unixhash,
-        row.smbhash,
-        row.home,
-        row.shell,
-        row.full_name,
-        row.builtin,
-        row.smb,
-        to_json_opt(&row.userns_idmap),
-        row.group_id,
-        row.password_disabled,
-        row.ssh_password_enabled,
-        row.locked,
-        to_json_list(&row.sudo_commands),
-        to_json_list(&row.sudo_commands_nopasswd),
-        row.email,
-        row.sshpubkey,
-        row.last_password_change,
-        to_json_list(&row.password_history),
-    ])?;
+    )?
+    .execute(&column_params(row, &encoded)[..])?;
     let id = conn.last_insert_rowid();
     conn.execute("INSERT INTO twofactor (user_id) VALUES (?1)", [id])?;
     Ok(id)
@@ -143,35 +168,16 @@ pub fn insert(conn: &Connection, row: &UserRow) -> Result<i64, StoreError> {
 
 /// Replaces every column of an existing user.
 pub fn update(conn: &Connection, row: &UserRow) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "UPDATE users SET uid = ?2, username = ?3, unixhash = ?4, smbhash = ?5, home = ?6, shell = ?7, \
-         full_name = ?8, builtin = ?9, smb = ?10, userns_idmap = ?11, group_id = ?12, password_disabled = ?13, \
-         ssh_password_enabled = ?14, locked = ?15, sudo_commands = ?16, sudo_commands_nopasswd = ?17, email = ?18, \
-         sshpubkey = ?19, last_password_change = ?20, password_history = ?21 WHERE id = ?1",
-    )?;
-    stmt.execute(params![
-        row.id,
-        row.uid,
-        row.username,
-        row.unixhash,
-        row.smbhash,
-        row.home,
-        row.shell,
-        row.full_name,
-        row.builtin,
-        row.smb,
-        to_json_opt(&row.userns_idmap),
-        row.group_id,
-        row.password_disabled,
-        row.ssh_password_enabled,
-        row.locked,
-        to_json_list(&row.sudo_commands),
-        to_json_list(&row.sudo_commands_nopasswd),
-        row.email,
-        row.sshpubkey,
-        row.last_password_change,
-        to_json_list(&row.password_history),
-    ])?;
+    let encoded = Encoded::of(row);
+    let mut params: Vec<&dyn ToSql> = column_params(row, &encoded).to_vec();
+    params.push(&row.id);
+    conn.prepare_cached(
+        "UPDATE users SET uid = ?1, username = ?2, unixhash = ?3, smbhash = ?4, home = ?5, shell = ?6, \
+         full_name = ?7, builtin = ?8, smb = ?9, userns_idmap = ?10, group_id = ?11, password_disabled = ?12, \
+         ssh_password_enabled = ?13, locked = ?14, sudo_commands = ?15, sudo_commands_nopasswd = ?16, email = ?17, \
+         sshpubkey = ?18, last_password_change = ?19, password_history = ?20 WHERE id = ?21",
+    )?
+    .execute(&params[..])?;
     Ok(())
 }
 
