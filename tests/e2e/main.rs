@@ -1,11 +1,19 @@
 //! End-to-end tests over real WebSocket connections; one module per area.
 
+mod api_keys;
 mod auth;
+mod concurrency;
 mod events;
 mod groups;
+mod hostile;
+mod limits;
+mod privileges;
 mod query;
+mod rate_limit;
 mod smoke;
+mod tokens_sessions;
 mod transport;
+mod twofactor;
 mod users_create;
 mod users_delete;
 mod users_misc;

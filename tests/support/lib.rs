@@ -2,10 +2,12 @@
 //! real WebSocket connections.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use accountd::{Running, Settings};
 use accountd_core::password::Argon2Params;
+use accountd_core::{Clock, ManualClock, SystemClock};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -23,6 +25,8 @@ pub struct TestServer {
     pub settings: Settings,
     /// Temporary directory holding `accountd.db` and `homes/`.
     pub dir: tempfile::TempDir,
+    /// The clock the server reads (kept by `restart`).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl TestServer {
@@ -34,6 +38,21 @@ impl TestServer {
     /// Like [`TestServer::start`], with the test settings adjusted by `configure` first (e.g. a longer
     /// `login_failure_delay`).
     pub async fn start_with(configure: impl FnOnce(&mut Settings)) -> TestServer {
+        TestServer::start_on(configure, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`TestServer::start`], on a clock that moves only when the test advances it (token expiry,
+    /// one-time-password time steps).
+    pub async fn start_with_clock(clock: Arc<ManualClock>) -> TestServer {
+        TestServer::start_on(|_| {}, clock).await
+    }
+
+    /// [`TestServer::start_with_clock`] with the test settings adjusted by `configure` first.
+    pub async fn start_with_clock_and(clock: Arc<ManualClock>, configure: impl FnOnce(&mut Settings)) -> TestServer {
+        TestServer::start_on(configure, clock).await
+    }
+
+    async fn start_on(configure: impl FnOnce(&mut Settings), clock: Arc<dyn Clock>) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut settings = Settings {
             listen: "127.0.0.1:0".parse().expect("addr"),
@@ -43,13 +62,21 @@ impl TestServer {
             login_failure_delay: Duration::from_millis(1),
             limits: Default::default(),
         };
+        // Tests open many unauthenticated connections from 127.0.0.1: the rate limit of unauthenticated calls
+        // (tested with TrueNAS's limits in e2e/rate_limit.rs) is lifted, and a refused call answers at once.
+        settings.limits.rate_limit.max_calls = u32::MAX;
+        settings.limits.rate_limit.sleep_min = Duration::ZERO;
+        settings.limits.rate_limit.sleep_max = Duration::ZERO;
         configure(&mut settings);
         std::fs::create_dir_all(settings.home_root.join("tank")).expect("home root");
-        let running = accountd::start(&settings).await.expect("server starts");
+        let running = accountd::start_with_clock(&settings, clock.clone())
+            .await
+            .expect("server starts");
         TestServer {
             running: Some(running),
             settings,
             dir,
+            clock,
         }
     }
 
@@ -63,6 +90,11 @@ impl TestServer {
         format!("http://{}", self.running.as_ref().expect("running").server.local_addr)
     }
 
+    /// Connections the server has open now (WebSocket and plain HTTP).
+    pub fn open_connections(&self) -> usize {
+        self.running.as_ref().expect("running").server.open_connections()
+    }
+
     /// The pool directory homes may be created in.
     pub fn pool(&self) -> PathBuf {
         self.settings.home_root.join("tank")
@@ -73,7 +105,11 @@ impl TestServer {
         if let Some(r) = self.running.take() {
             r.shutdown().await.expect("clean shutdown");
         }
-        self.running = Some(accountd::start(&self.settings).await.expect("server restarts"));
+        self.running = Some(
+            accountd::start_with_clock(&self.settings, self.clock.clone())
+                .await
+                .expect("server restarts"),
+        );
     }
 
     /// A connected client (not logged in).
@@ -176,6 +212,22 @@ impl Client {
         }
     }
 
+    /// Connects from a given local address (e.g. `127.0.0.2`, another loopback origin).
+    pub async fn connect_from(url: &str, local: std::net::IpAddr) -> Client {
+        let addr = url.trim_start_matches("ws://").split('/').next().expect("host:port");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind(std::net::SocketAddr::new(local, 0)).expect("bind");
+        let stream = socket.connect(addr.parse().expect("addr")).await.expect("tcp connects");
+        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+            .await
+            .expect("handshake");
+        Client {
+            ws,
+            next_id: 0,
+            notifications: Default::default(),
+        }
+    }
+
     /// The next notification (a message without an id), including ones that arrived during calls.
     pub async fn next_notification(&mut self) -> Value {
         if let Some(n) = self.notifications.pop_front() {
@@ -196,6 +248,11 @@ impl Client {
         self.ws.send(Message::text(text.to_string())).await.expect("send");
     }
 
+    /// Sends a raw text frame; `Err` once the connection is gone (for tests that expect the server to drop it).
+    pub async fn try_send_text(&mut self, text: &str) -> Result<(), tokio_tungstenite::tungstenite::Error> {
+        self.ws.send(Message::text(text.to_string())).await
+    }
+
     /// Sends a raw message.
     pub async fn send(&mut self, msg: Message) {
         self.ws.send(msg).await.expect("send");
@@ -207,6 +264,19 @@ impl Client {
             Ok(Some(Ok(m))) => Some(m),
             Ok(_) => None,
             Err(_) => panic!("no message from the server within 10 s"),
+        }
+    }
+
+    /// Waits until the server closes the connection (skipping pings); returns the close code, if any.
+    /// Panics when a text message arrives first.
+    pub async fn closed(&mut self) -> Option<u16> {
+        loop {
+            match self.recv().await {
+                Some(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+                None => return None,
+                Some(Message::Text(t)) => panic!("expected the connection to close, got {t}"),
+                Some(_) => continue,
+            }
         }
     }
 

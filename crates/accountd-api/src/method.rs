@@ -54,7 +54,8 @@ pub enum Fixture {
     Fresh,
     /// The administrator `truenas_admin` (password `admin-password`) is set up; user `alice` (id 4, uid 3000,
     /// password `alice-password`, primary group `alice` id 8) and group `staff` (id 9, gid 3001, member alice)
-    /// exist. The connection is not logged in.
+    /// exist, as do the API key `fixture key` (id 1) of truenas_admin and the privilege `Auditors` (id 4,
+    /// READONLY_ADMIN, bound to no group). The connection is not logged in.
     SetUp,
     /// As [`Fixture::SetUp`], and the connection is logged in as `truenas_admin`.
     Admin,

@@ -98,7 +98,9 @@ impl Accounts {
                 },
                 move |conn, (_, changes): &(T, ChangeSet)| {
                     inner.roles_generation.fetch_add(1, Ordering::SeqCst);
-                    if !changes.is_empty() {
+                    // Building an event reads and serializes the entry: only worth it when someone listens (a
+                    // receiver created after this point subscribed after the commit, and misses it anyway).
+                    if !changes.is_empty() && inner.events.has_receivers() {
                         let events = changes.events(conn, inner.clock.now_ms(), &inner.config.home_root);
                         inner.events.publish(events);
                     }

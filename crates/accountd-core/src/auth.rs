@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use accountd_api::Role;
-use accountd_api::types::auth::{AllowlistEntry, AuthMe, RoleSet, SessionPrivilege, TwoFactorState};
+use accountd_api::types::auth::{AllowlistEntry, AuthMe, RoleSet, SessionPrivilege};
 use accountd_store::StoreError;
 use accountd_store::users::{self, UserRow};
 use serde_json::Value;
@@ -22,6 +22,11 @@ pub enum LoginOutcome {
     AuthErr,
     /// Valid credentials, but the user's groups grant no role.
     Denied,
+    /// A valid but expired credential (an API key past its `expires_at`).
+    Expired,
+    /// Valid password of a user who must also give a one-time password (two-factor authentication is enabled
+    /// and the user has a secret): the login completes with [`Accounts::verify_otp`].
+    OtpRequired(Caller),
 }
 
 impl Accounts {
@@ -55,12 +60,17 @@ impl Accounts {
                     tracing::info!(user_id = row.id, "login denied: no privilege");
                     return Ok(LoginOutcome::Denied);
                 }
-                tracing::info!(user_id = row.id, "login succeeded");
-                Ok(LoginOutcome::Success(Caller {
+                let caller = Caller {
                     user_id: row.id,
                     username: row.username,
                     roles,
-                }))
+                };
+                if self.otp_required(row.id).await? {
+                    tracing::info!(user_id = row.id, "password accepted; one-time password required");
+                    return Ok(LoginOutcome::OtpRequired(caller));
+                }
+                tracing::info!(user_id = row.id, "login succeeded");
+                Ok(LoginOutcome::Success(caller))
             }
             _ => {
                 tracing::info!("login failed");
@@ -68,6 +78,35 @@ impl Accounts {
                 Ok(LoginOutcome::AuthErr)
             }
         }
+    }
+
+    /// The caller a login as `user_id` gets now (token logins): the user's current roles; `AuthErr` when the
+    /// user no longer exists or is locked, `Denied` when its groups grant no role.
+    pub async fn login_user(&self, user_id: i64) -> Result<LoginOutcome, Error> {
+        let found = self
+            .store()
+            .read(move |conn| Ok::<_, StoreError>(users::get(conn, user_id)?.map(|row| row.username)))
+            .await?;
+        let (Some(username), Some((roles, true))) = (found, self.roles_of_user(user_id).await?) else {
+            return Ok(LoginOutcome::AuthErr);
+        };
+        if roles.is_empty() {
+            return Ok(LoginOutcome::Denied);
+        }
+        Ok(LoginOutcome::Success(Caller {
+            user_id,
+            username,
+            roles,
+        }))
+    }
+
+    /// The database id of the user named `username`.
+    pub async fn user_id_by_name(&self, username: &str) -> Result<Option<i64>, Error> {
+        let name = username.to_string();
+        Ok(self
+            .store()
+            .read(move |conn| Ok::<_, StoreError>(users::by_username(conn, &name)?.map(|row| row.id)))
+            .await?)
     }
 
     /// `auth.me` for a session.
@@ -85,7 +124,7 @@ impl Accounts {
                     .privileges_of_groups(&dir.user_group_ids(&row))
                     .iter()
                     .any(|p| p.web_shell);
-                let twofactor = users::twofactor(conn, row.id)?;
+                let twofactor = accountd_store::twofactor::get(conn, row.id)?;
                 let attributes = users::attributes(conn, row.id)?;
                 Ok(Some((row, gid, web_shell, twofactor, attributes)))
             })
@@ -93,7 +132,7 @@ impl Accounts {
         let Some((row, gid, web_shell, twofactor, attributes)) = loaded else {
             return Err(Error::call(crate::error::errno::ENOENT, "User no longer exists"));
         };
-        let (secret, digits, interval) = twofactor.unwrap_or((None, 6, 30));
+        let two_factor_config = crate::twofactor::state_of(twofactor.as_ref(), &row.username, &self.config().hostname);
         let mut roles: Vec<String> = caller.roles.iter().map(|r| r.as_str().to_string()).collect();
         roles.sort();
         let allowlist = if caller.has(Role::FullAdmin) {
@@ -108,7 +147,7 @@ impl Accounts {
         if row.uid == 0 || row.uid == builtin::TRUENAS_ADMIN_ID {
             account_attributes.insert(0, "SYS_ADMIN".to_string());
         }
-        if secret.is_some() {
+        if two_factor_config.secret_configured {
             account_attributes.push("2FA".to_string());
         }
         Ok(AuthMe {
@@ -123,12 +162,7 @@ impl Accounts {
             source: "LOCAL".to_string(),
             local: true,
             attributes: attributes.into_iter().collect::<BTreeMap<String, Value>>(),
-            two_factor_config: TwoFactorState {
-                provisioning_uri: None,
-                secret_configured: secret.is_some(),
-                interval,
-                otp_digits: digits,
-            },
+            two_factor_config,
             privilege: SessionPrivilege {
                 webui_access: !roles.is_empty(),
                 roles: RoleSet { set: roles },

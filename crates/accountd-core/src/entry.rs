@@ -1,6 +1,6 @@
 //! Assembling API entries from stored rows: groups, memberships, privileges and derived fields.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use accountd_api::types::common::{Timestamp, UsernsIdmap};
@@ -9,7 +9,7 @@ use accountd_api::types::user::{SecretList, UserEntry, UserGroupRow};
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::privileges::{self, PrivilegeRow};
 use accountd_store::users::{self, UserRow};
-use accountd_store::{Connection, StoreError, settings};
+use accountd_store::{Connection, StoreError, api_keys, settings};
 
 use crate::home;
 
@@ -31,6 +31,9 @@ pub mod builtin {
 
 const MS_PER_DAY: i64 = 86_400_000;
 
+/// Up to this many rows, what they need is looked up row by row through indexes; beyond it, read in bulk.
+const FEW: usize = 64;
+
 /// Everything needed to turn rows into entries, loaded in a few queries.
 #[derive(Debug, Default)]
 pub struct Directory {
@@ -40,12 +43,14 @@ pub struct Directory {
     privileges: Vec<PrivilegeRow>,
     twofactor: HashSet<i64>,
     server_sid: String,
+    /// API key ids by owner.
+    api_keys: HashMap<i64, Vec<i64>>,
 }
 
 impl Directory {
     /// Loads every group, membership and privilege (for listings).
     pub fn load_all(conn: &Connection) -> Result<Directory, StoreError> {
-        let mut dir = Directory::load_common(conn)?;
+        let mut dir = Directory::load_common(conn, None)?;
         dir.groups = groups::all(conn)?.into_iter().map(|g| (g.id, g)).collect();
         for (user_id, group_id) in users::all_memberships(conn)? {
             dir.aux_by_user.entry(user_id).or_default().push(group_id);
@@ -61,32 +66,53 @@ impl Directory {
         Ok(dir)
     }
 
-    /// Loads what a few users need (their groups and memberships) without reading every row.
+    /// Loads what these users' entries need (their groups, memberships, 2FA and API key state). The cost grows
+    /// with the number of rows, not with the size of the tables: one user's entry is a handful of index
+    /// lookups even among 100,000 users, and a page of a listing reads that page's memberships and groups.
     pub fn load_for_users(conn: &Connection, rows: &[UserRow]) -> Result<Directory, StoreError> {
-        if rows.len() > 64 {
-            return Directory::load_all(conn);
-        }
-        let mut dir = Directory::load_common(conn)?;
-        for row in rows {
-            let aux = users::aux_groups(conn, row.id)?;
-            for gid in aux.iter().copied().chain([row.group_id]) {
-                if let std::collections::hash_map::Entry::Vacant(e) = dir.groups.entry(gid)
-                    && let Some(g) = groups::get(conn, gid)?
-                {
-                    e.insert(g);
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut dir = Directory::load_common(conn, Some(&ids))?;
+        if rows.len() <= FEW {
+            for row in rows {
+                dir.aux_by_user.insert(row.id, users::aux_groups(conn, row.id)?);
+            }
+        } else if let (Some(first), Some(last)) = (ids.iter().min(), ids.iter().max()) {
+            let wanted: HashSet<i64> = ids.iter().copied().collect();
+            for (user_id, group_id) in users::memberships_between(conn, *first, *last)? {
+                if wanted.contains(&user_id) {
+                    dir.aux_by_user.entry(user_id).or_default().push(group_id);
                 }
             }
-            dir.aux_by_user.insert(row.id, aux);
+        }
+        let group_ids: BTreeSet<i64> = rows
+            .iter()
+            .map(|r| r.group_id)
+            .chain(dir.aux_by_user.values().flatten().copied())
+            .collect();
+        // Looking groups up one by one pays while they are a small part of the table.
+        if group_ids.len() <= FEW || (group_ids.len() as i64).saturating_mul(4) < groups::count(conn)? {
+            for id in group_ids {
+                if let Some(g) = groups::get(conn, id)? {
+                    dir.groups.insert(id, g);
+                }
+            }
+        } else {
+            dir.groups = groups::all(conn)?
+                .into_iter()
+                .filter(|g| group_ids.contains(&g.id))
+                .map(|g| (g.id, g))
+                .collect();
         }
         Ok(dir)
     }
 
     /// Loads what a few groups need (their members).
     pub fn load_for_groups(conn: &Connection, rows: &[GroupRow]) -> Result<Directory, StoreError> {
-        if rows.len() > 64 {
+        if rows.len() > FEW {
             return Directory::load_all(conn);
         }
-        let mut dir = Directory::load_common(conn)?;
+        // Group entries carry no 2FA or API key state.
+        let mut dir = Directory::load_common(conn, Some(&[]))?;
         for g in rows {
             let mut members = groups::aux_members(conn, g.id)?;
             members.extend(groups::primary_members(conn, g.id)?);
@@ -97,13 +123,41 @@ impl Directory {
         Ok(dir)
     }
 
-    fn load_common(conn: &Connection) -> Result<Directory, StoreError> {
-        Ok(Directory {
+    /// Privileges and the server SID, plus the 2FA and API key state of `users` (`None`: of every user). A few
+    /// users are looked up by index; many are picked from one scan of each table.
+    fn load_common(conn: &Connection, users: Option<&[i64]>) -> Result<Directory, StoreError> {
+        let mut dir = Directory {
             privileges: privileges::all(conn)?,
-            twofactor: users::twofactor_configured_ids(conn)?.into_iter().collect(),
             server_sid: settings::get(conn, "server_sid")?.unwrap_or_default(),
             ..Directory::default()
-        })
+        };
+        match users {
+            Some(ids) if ids.len() <= FEW => {
+                for &id in ids {
+                    if users::twofactor_configured(conn, id)? {
+                        dir.twofactor.insert(id);
+                    }
+                    let keys = api_keys::ids_of_user(conn, id)?;
+                    if !keys.is_empty() {
+                        dir.api_keys.insert(id, keys);
+                    }
+                }
+            }
+            _ => {
+                let wanted: Option<HashSet<i64>> = users.map(|ids| ids.iter().copied().collect());
+                let keep = |id: &i64| wanted.as_ref().is_none_or(|w| w.contains(id));
+                dir.twofactor = users::twofactor_configured_ids(conn)?
+                    .into_iter()
+                    .filter(keep)
+                    .collect();
+                for (user, key) in api_keys::ids_by_user(conn)? {
+                    if keep(&user) {
+                        dir.api_keys.entry(user).or_default().push(key);
+                    }
+                }
+            }
+        }
+        Ok(dir)
     }
 
     /// Roles granted to members of these groups, in privilege order, without duplicates.
@@ -195,7 +249,7 @@ impl Directory {
             password_history: Some(SecretList::Values(row.password_history.clone())),
             password_change_required: false,
             roles,
-            api_keys: Vec::new(),
+            api_keys: self.api_keys.get(&row.id).cloned().unwrap_or_default(),
         }
     }
 

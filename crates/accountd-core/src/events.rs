@@ -14,6 +14,10 @@ use crate::entry::Directory;
 pub const USERS: &str = "user.query";
 /// Collection name of group events.
 pub const GROUPS: &str = "group.query";
+/// Collection name of privilege events.
+pub const PRIVILEGES: &str = "privilege.query";
+/// Collection name of API key events (entries never carry key hashes).
+pub const API_KEYS: &str = "api_key.query";
 
 /// What happened to an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -55,6 +59,8 @@ pub struct ChangeEvent {
 pub struct ChangeSet {
     users: Vec<(i64, ChangeKind)>,
     groups: Vec<(i64, ChangeKind)>,
+    privileges: Vec<(i64, ChangeKind)>,
+    api_keys: Vec<(i64, ChangeKind)>,
 }
 
 fn note(list: &mut Vec<(i64, ChangeKind)>, id: i64, kind: ChangeKind) {
@@ -96,9 +102,34 @@ impl ChangeSet {
         note(&mut self.groups, id, ChangeKind::Removed);
     }
 
+    /// A privilege was created.
+    pub fn privilege_added(&mut self, id: i64) {
+        note(&mut self.privileges, id, ChangeKind::Added);
+    }
+    /// A privilege changed.
+    pub fn privilege_changed(&mut self, id: i64) {
+        note(&mut self.privileges, id, ChangeKind::Changed);
+    }
+    /// A privilege was deleted.
+    pub fn privilege_removed(&mut self, id: i64) {
+        note(&mut self.privileges, id, ChangeKind::Removed);
+    }
+    /// An API key was created.
+    pub fn api_key_added(&mut self, id: i64) {
+        note(&mut self.api_keys, id, ChangeKind::Added);
+    }
+    /// An API key changed (renamed, reset, expiry, revoked).
+    pub fn api_key_changed(&mut self, id: i64) {
+        note(&mut self.api_keys, id, ChangeKind::Changed);
+    }
+    /// An API key was deleted.
+    pub fn api_key_removed(&mut self, id: i64) {
+        note(&mut self.api_keys, id, ChangeKind::Removed);
+    }
+
     /// True when nothing was touched.
     pub fn is_empty(&self) -> bool {
-        self.users.is_empty() && self.groups.is_empty()
+        self.users.is_empty() && self.groups.is_empty() && self.privileges.is_empty() && self.api_keys.is_empty()
     }
 
     /// Builds the events from the committed state (runs on the writer thread right after the commit).
@@ -127,6 +158,18 @@ impl ChangeSet {
                 serde_json::to_value(dir.user_entry(&row, now_ms, home_root)).ok()
             });
             out.push(event(USERS, kind, id, fields));
+        }
+        for &(id, kind) in &self.privileges {
+            let fields = (kind != ChangeKind::Removed)
+                .then(|| crate::privileges::entry_value(conn, id))
+                .flatten();
+            out.push(event(PRIVILEGES, kind, id, fields));
+        }
+        for &(id, kind) in &self.api_keys {
+            let fields = (kind != ChangeKind::Removed)
+                .then(|| crate::api_keys::entry_value(conn, id))
+                .flatten();
+            out.push(event(API_KEYS, kind, id, fields));
         }
         out
     }
@@ -165,6 +208,11 @@ impl EventBus {
     /// A new receiver of every event published from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<ChangeEvent>> {
         self.tx.subscribe()
+    }
+
+    /// True when some connection may receive events (building events nobody receives is skipped).
+    pub fn has_receivers(&self) -> bool {
+        self.tx.receiver_count() > 0
     }
 
     /// Publishes events (no receivers is fine).

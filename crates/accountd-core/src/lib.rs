@@ -3,6 +3,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod accounts;
+pub mod api_keys;
 pub mod auth;
 pub mod caller;
 pub mod clock;
@@ -13,9 +14,12 @@ pub mod events;
 pub mod groups;
 pub mod home;
 pub mod password;
+pub mod privileges;
 mod querying;
+pub mod sessions;
 pub mod shells;
 pub mod sudo;
+pub mod twofactor;
 pub mod users;
 
 pub use accounts::Accounts;

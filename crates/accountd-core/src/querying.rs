@@ -29,6 +29,64 @@ pub(crate) fn run(entries: Vec<Value>, query: &ParsedQuery) -> Result<Value, Err
         .map_err(map_error)
 }
 
+/// What SQLite computes of a query beyond its filters.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Page {
+    /// Only the number of matches.
+    Count,
+    /// Rows in this order (SQL `ORDER BY` terms, empty: by id), at most `limit` (negative: all) after `offset`.
+    /// `complete`: they are exactly the matches, in their final order and page (only `select` and `get` are
+    /// left to the pipeline).
+    Rows {
+        order_sql: String,
+        limit: i64,
+        offset: i64,
+        complete: bool,
+    },
+}
+
+/// Pushes ordering, pagination and `count` down to SQLite when that gives the pipeline's answer: only when the
+/// filters were pushed exactly (every row SQLite returns matches) and every `order_by` key is a plain column.
+/// What is pushed is taken out of `options`, so the in-memory pipeline does not apply it again. A listing of
+/// 10 of 100,000 users then reads 10 rows.
+pub(crate) fn pushdown(plan: &SqlPlan, options: &mut QueryOptions, columns: &[accountd_query::Column]) -> Page {
+    let everything = Page::Rows {
+        order_sql: String::new(),
+        limit: -1,
+        offset: 0,
+        complete: false,
+    };
+    if !plan.exact {
+        return everything;
+    }
+    if options.count {
+        // With `get` as well, the pipeline decides between the count and the first match.
+        return if options.get { everything } else { Page::Count };
+    }
+    let Some(order_sql) = accountd_query::plan_order(&options.order_by, columns) else {
+        return everything;
+    };
+    if options.get {
+        // `get` takes the first match after ordering (offset and limit above 1 are refused).
+        return Page::Rows {
+            order_sql,
+            limit: 1,
+            offset: 0,
+            complete: true,
+        };
+    }
+    let limit = i64::try_from(options.limit).unwrap_or(i64::MAX);
+    let offset = i64::try_from(options.offset).unwrap_or(i64::MAX);
+    options.limit = 0;
+    options.offset = 0;
+    Page::Rows {
+        order_sql,
+        limit: if limit == 0 { -1 } else { limit },
+        offset,
+        complete: true,
+    }
+}
+
 /// SQL parameters of a pushdown plan.
 pub(crate) fn sql_params(plan: &SqlPlan) -> Vec<SqlParam> {
     plan.params

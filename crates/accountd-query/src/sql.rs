@@ -73,6 +73,33 @@ pub fn plan_sql(filters: &[Filter], columns: &[Column]) -> SqlPlan {
     }
 }
 
+/// The SQL `ORDER BY` terms equivalent to `order_by`, or `None` when a key cannot be pushed.
+///
+/// TrueNAS applies one stable sort per key in list order, so the last key dominates: the terms are the keys
+/// in reverse. Only keys that are exactly a non-nullable column are pushed (a null makes TrueNAS's sort raise,
+/// which SQLite would not), with `COLLATE BINARY` on text (UTF-8 byte order is Python's code point order).
+/// An empty `order_by` gives an empty string; the caller appends its own tie-breaker (the order rows are
+/// otherwise read in), which keeps the sort stable.
+pub fn plan_order(order_by: &[crate::OrderBy], columns: &[Column]) -> Option<String> {
+    let mut terms = Vec::with_capacity(order_by.len());
+    for o in order_by.iter().rev() {
+        let column = o
+            .path
+            .is_simple()
+            .then(|| columns.iter().find(|c| c.field == o.path.first_segment()))
+            .flatten()
+            .filter(|c| !c.nullable)?;
+        let collate = if column.kind == ColumnKind::Text {
+            " COLLATE BINARY"
+        } else {
+            ""
+        };
+        let direction = if o.descending { " DESC" } else { "" };
+        terms.push(format!("({}){collate}{direction}", column.sql));
+    }
+    Some(terms.join(", "))
+}
+
 /// A planned condition; `sql: None` stands for TRUE (nothing pushed).
 struct Planned {
     sql: Option<String>,

@@ -198,3 +198,25 @@ fn not_pushed() {
         check(filters, "1", vec![], false);
     }
 }
+
+#[test]
+fn order_by_pushdown() {
+    let order = |keys: &[&str]| {
+        let parsed: Vec<_> = keys.iter().map(|k| accountd_query::OrderBy::parse(k)).collect();
+        accountd_query::plan_order(&parsed, COLUMNS)
+    };
+    let cases: [(&[&str], Option<&str>); 7] = [
+        (&[], Some("")),
+        (&["uid"], Some("(u.uid)")),
+        (&["-username"], Some("(u.username) COLLATE BINARY DESC")),
+        // The last key dominates: it comes first in SQL.
+        (&["builtin", "-uid"], Some("(u.uid) DESC, (u.builtin)")),
+        (&["nulls_last:uid"], Some("(u.uid)")),
+        // Nullable columns and paths that are not columns stay in memory.
+        (&["email"], None),
+        (&["uid", "group.bsdgrp_gid"], None),
+    ];
+    for (keys, expected) in cases {
+        assert_eq!(order(keys).as_deref(), expected, "{keys:?}");
+    }
+}

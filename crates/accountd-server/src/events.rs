@@ -10,7 +10,13 @@ use crate::dispatch::allows;
 use crate::state::AppState;
 
 /// Event collections; each is named after the query method whose roles it requires.
-pub const COLLECTIONS: &[&str] = &["user.query", "group.query", "core.get_jobs"];
+pub const COLLECTIONS: &[&str] = &[
+    "user.query",
+    "group.query",
+    "privilege.query",
+    "api_key.query",
+    "core.get_jobs",
+];
 /// Subscribes to every collection the session may read.
 pub const ALL: &str = "*";
 

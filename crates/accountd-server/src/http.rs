@@ -14,11 +14,15 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::dispatch::build_module;
+use crate::listener::{ConnInfo, LimitedListener, ListenerLimits, OpenConnections};
 use crate::state::AppState;
 use crate::ws::run_connection;
 
 /// Largest message the WebSocket protocol layer buffers (aiohttp's default `max_msg_size`).
 const PROTOCOL_MESSAGE_CAP: usize = 4 << 20;
+
+/// Bytes read from a WebSocket per read (and held per connection).
+const READ_BUFFER: usize = 4096;
 
 /// API versions served; `/api/current` is the newest.
 pub const API_VERSIONS: &[&str] = &["v25.10.0"];
@@ -36,9 +40,15 @@ pub struct ServerHandle {
     pub local_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
+    open: Arc<OpenConnections>,
 }
 
 impl ServerHandle {
+    /// Connections open now (WebSocket and plain HTTP).
+    pub fn open_connections(&self) -> usize {
+        self.open.get()
+    }
+
     /// Asks every connection to finish its in-flight calls and close, then waits for the server to stop.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(true);
@@ -49,9 +59,16 @@ impl ServerHandle {
     }
 }
 
-/// Starts serving on `listener` and returns at once.
+/// Starts serving on `listener` and returns at once. The connection limits of `state.limits` apply.
 pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<ServerHandle> {
     let local_addr = listener.local_addr()?;
+    let open = Arc::new(OpenConnections::default());
+    let limits = ListenerLimits {
+        max_connections: state.limits.max_connections,
+        handshake_timeout: state.limits.login_timeout,
+        write_timeout: state.limits.write_timeout,
+    };
+    let listener = LimitedListener::new(listener, limits, open.clone());
     let module = build_module(state.clone()).map_err(std::io::Error::other)?;
     let (tx, rx) = watch::channel(false);
     let shared = Shared {
@@ -70,7 +87,7 @@ pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Ser
         .with_state(shared);
     let mut stop = rx;
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        axum::serve(listener, app.into_make_service_with_connect_info::<ConnInfo>())
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|v| *v).await;
             })
@@ -80,6 +97,7 @@ pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Ser
         local_addr,
         shutdown: tx,
         task,
+        open,
     })
 }
 
@@ -116,31 +134,37 @@ async fn not_found() -> StatusCode {
 
 async fn websocket_current(
     ws: WebSocketUpgrade,
-    ConnectInfo(origin): ConnectInfo<SocketAddr>,
+    ConnectInfo(conn): ConnectInfo<ConnInfo>,
     State(shared): State<Shared>,
 ) -> Response {
-    upgrade(ws, origin, shared)
+    upgrade(ws, conn, shared)
 }
 
 async fn websocket_versioned(
     ws: WebSocketUpgrade,
     Path(version): Path<String>,
-    ConnectInfo(origin): ConnectInfo<SocketAddr>,
+    ConnectInfo(conn): ConnectInfo<ConnInfo>,
     State(shared): State<Shared>,
 ) -> Response {
     if !API_VERSIONS.contains(&version.as_str()) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    upgrade(ws, origin, shared)
+    upgrade(ws, conn, shared)
 }
 
-fn upgrade(ws: WebSocketUpgrade, origin: SocketAddr, shared: Shared) -> Response {
+fn upgrade(ws: WebSocketUpgrade, conn: ConnInfo, shared: Shared) -> Response {
+    // From here the connection loop's login deadline applies instead of the handshake deadline.
+    conn.upgraded();
+    let origin = conn.peer;
     // Messages above the login-dependent limits are refused by the connection loop with TrueNAS's close codes
     // (1007 / 1009); this cap only bounds what the protocol layer buffers. It is aiohttp's default
     // `max_msg_size` (4 MiB), above which TrueNAS's WebSocket layer closes with 1009 whatever the login state,
     // and so does the connection loop here.
     let cap = PROTOCOL_MESSAGE_CAP.max(shared.state.limits.max_message_authenticated);
+    // tungstenite zero-fills its whole read buffer before every read (128 KiB by default): that was most of an
+    // idle connection's memory and a memset per message. Requests are small; a larger one is read in chunks.
     ws.max_message_size(cap)
         .max_frame_size(cap)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| run_connection(socket, origin, shared.state, shared.module, shared.shutdown))
 }

@@ -9,12 +9,17 @@ mod errors;
 mod events;
 mod handlers;
 mod http;
+mod limits;
+mod listener;
+mod rate_limit;
+mod registry;
 mod session;
 mod state;
 pub mod validation;
 mod ws;
 
 pub use http::{ServerHandle, serve};
+pub use rate_limit::RateLimitConfig;
 pub use state::{AppState, Limits};
 /// The JSON-RPC envelope decoder (public for the fuzz targets).
 pub use ws::envelope;

@@ -3,16 +3,109 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use accountd_core::events::ChangeEvent;
-use tokio::sync::broadcast;
-
+use accountd_api::types::common::Timestamp;
 use accountd_api::types::core::EffectiveOptions;
+use accountd_api::types::sessions::{ApiKeySessionData, CredentialsData, SessionCredentials};
 use accountd_core::Caller;
+use accountd_core::events::ChangeEvent;
+use accountd_core::sessions::TokenHash;
+use tokio::sync::{broadcast, watch};
+
+/// How a session authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// Username and password (`LOGIN_PASSWORD`).
+    LoginPassword,
+    /// Username, password and one-time password (`LOGIN_TWOFACTOR`).
+    LoginTwofactor,
+    /// An API key (`API_KEY`).
+    ApiKey {
+        /// Key id.
+        id: i64,
+        /// Key name.
+        name: String,
+    },
+    /// A token from `auth.generate_token` (`TOKEN`).
+    Token {
+        /// The token's hash in the token store.
+        hash: TokenHash,
+        /// Credentials of the session that created the token.
+        parent: Box<SessionCredentials>,
+    },
+}
 
 /// The login on one connection.
 #[derive(Debug, Clone)]
 pub struct Login {
     /// The authenticated user and roles.
+    pub caller: Caller,
+    /// The roles generation `caller.roles` was read at.
+    pub roles_generation: u64,
+    /// How it authenticated.
+    pub credential: Credential,
+    /// When it logged in (ms since the epoch).
+    pub login_at_ms: i64,
+}
+
+impl Login {
+    /// `credentials` and `credentials_data` as `auth.sessions` shows them.
+    pub fn credentials(&self) -> SessionCredentials {
+        let user = |login_at: Option<Timestamp>, api_key: Option<ApiKeySessionData>| CredentialsData {
+            username: self.caller.username.clone(),
+            login_at,
+            api_key,
+            parent: None,
+        };
+        let login_at = Some(Timestamp { ms: self.login_at_ms });
+        let (kind, data) = match &self.credential {
+            Credential::LoginPassword => ("LOGIN_PASSWORD", user(login_at, None)),
+            Credential::LoginTwofactor => ("LOGIN_TWOFACTOR", user(login_at, None)),
+            Credential::ApiKey { id, name } => (
+                "API_KEY",
+                user(
+                    login_at,
+                    Some(ApiKeySessionData {
+                        id: *id,
+                        name: name.clone(),
+                    }),
+                ),
+            ),
+            Credential::Token { parent, .. } => (
+                "TOKEN",
+                CredentialsData {
+                    parent: Some(parent.clone()),
+                    ..user(None, None)
+                },
+            ),
+        };
+        SessionCredentials {
+            credentials: kind.to_string(),
+            credentials_data: data,
+        }
+    }
+
+    /// The credentials a token created by this session refers to: a token session's own parent, so tokens
+    /// made from tokens still name the original login.
+    pub fn root_credentials(&self) -> SessionCredentials {
+        match &self.credential {
+            Credential::Token { parent, .. } => (**parent).clone(),
+            _ => self.credentials(),
+        }
+    }
+
+    /// The token this session logged in with.
+    pub fn token(&self) -> Option<TokenHash> {
+        match &self.credential {
+            Credential::Token { hash, .. } => Some(*hash),
+            _ => None,
+        }
+    }
+}
+
+/// A password login waiting for the user's one-time password.
+#[derive(Debug, Clone)]
+pub struct PendingOtp {
+    /// Who logs in once the code is right.
     pub caller: Caller,
     /// The roles generation `caller.roles` was read at.
     pub roles_generation: u64,
@@ -23,9 +116,13 @@ pub struct Login {
 pub struct Session {
     /// Connection number, for logs.
     pub id: u64,
+    /// Session id as `auth.sessions` shows it (a UUID).
+    pub session_id: String,
     /// Peer address.
     pub origin: SocketAddr,
     login: Mutex<Option<Login>>,
+    pending_otp: Mutex<Option<PendingOtp>>,
+    terminated: watch::Sender<bool>,
     options: Mutex<EffectiveOptions>,
     subscriptions: Mutex<Vec<(String, String)>>,
     events: Mutex<Option<broadcast::Receiver<Arc<ChangeEvent>>>>,
@@ -36,12 +133,47 @@ impl Session {
     pub fn new(id: u64, origin: SocketAddr) -> Self {
         Session {
             id,
+            session_id: uuid::Uuid::new_v4().to_string(),
             origin,
             login: Mutex::new(None),
+            pending_otp: Mutex::new(None),
+            terminated: watch::Sender::new(false),
             options: Mutex::new(EffectiveOptions::default()),
             subscriptions: Mutex::new(Vec::new()),
             events: Mutex::new(None),
         }
+    }
+
+    /// Parks (or with `None` drops) a password login that waits for its one-time password.
+    pub fn set_pending_otp(&self, pending: Option<PendingOtp>) {
+        if let Ok(mut p) = self.pending_otp.lock() {
+            *p = pending;
+        }
+    }
+
+    /// Takes the pending login, if any.
+    pub fn take_pending_otp(&self) -> Option<PendingOtp> {
+        self.pending_otp.lock().ok().and_then(|mut p| p.take())
+    }
+
+    /// Ends the session: logs it out, drops its subscriptions and pending login, and tells the connection loop
+    /// to close the connection.
+    pub fn terminate(&self) {
+        // The flag first: `set_login` checks it under the login lock, so no login can slip in afterwards.
+        self.terminated.send_replace(true);
+        self.set_pending_otp(None);
+        self.set_login(None);
+    }
+
+    /// Completes when the session has been terminated.
+    pub async fn terminated(&self) {
+        let mut rx = self.terminated.subscribe();
+        let _ = rx.wait_for(|t| *t).await;
+    }
+
+    /// True once terminated.
+    pub fn is_terminated(&self) -> bool {
+        *self.terminated.borrow()
     }
 
     /// The current login, if any.
@@ -54,15 +186,19 @@ impl Session {
         self.login.lock().map(|l| l.is_some()).unwrap_or(false)
     }
 
-    /// Sets or clears the login; logging out drops subscriptions.
-    pub fn set_login(&self, login: Option<Login>) {
-        let logged_out = login.is_none();
-        if let Ok(mut l) = self.login.lock() {
-            *l = login;
-        }
+    /// Sets or clears the login (a terminated session stays logged out); logging out drops subscriptions.
+    /// Returns the login it replaced.
+    pub fn set_login(&self, login: Option<Login>) -> Option<Login> {
+        let mut logged_out = login.is_none();
+        let previous = self.login.lock().ok().and_then(|mut l| {
+            let login = login.filter(|_| !self.is_terminated());
+            logged_out = login.is_none();
+            std::mem::replace(&mut *l, login)
+        });
         if logged_out && let Ok(mut s) = self.subscriptions.lock() {
             s.clear();
         }
+        previous
     }
 
     /// Changes connection options under the lock (so that concurrent `core.set_options` calls on one

@@ -3,33 +3,51 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::time::Duration;
 
 use accountd_api::MethodSpec;
 use accountd_core::Accounts;
 
 use crate::docs::Docs;
+use crate::rate_limit::{RateLimitConfig, RateLimiter};
+use crate::registry::SessionRegistry;
 use crate::validation::ParamsValidator;
 
-/// Transport limits (TrueNAS defaults).
+/// Transport limits (TrueNAS defaults where TrueNAS has one).
 #[derive(Debug, Clone)]
 pub struct Limits {
+    /// Open connections at most (WebSocket and plain HTTP); a connection over the cap is answered HTTP 503
+    /// and closed.
+    pub max_connections: usize,
+    /// A connection must finish its WebSocket handshake, and then log in, within this time (measured again
+    /// from a logout); otherwise it is closed (close code 1008 once it is a WebSocket).
+    pub login_timeout: Duration,
+    /// A connection whose peer accepts no byte of what the server writes for this long is dropped.
+    pub write_timeout: Duration,
     /// Largest message before login (bytes); larger closes the connection with 1007.
     pub max_message_unauthenticated: usize,
     /// Largest message after login (bytes); larger closes the connection with 1009.
     pub max_message_authenticated: usize,
-    /// Calls in flight per connection.
+    /// Calls in flight per connection (a call counts until its reply is queued); more are answered -32000.
     pub max_concurrent_calls: usize,
-    /// Outbound messages queued per connection before the connection is closed as too slow.
+    /// Outbound messages queued per connection. When it is full, replies wait (and the connection stops
+    /// reading requests) and an event closes the connection as too slow.
     pub outbound_queue: usize,
+    /// Rate limit of unauthenticated calls to no-auth methods.
+    pub rate_limit: RateLimitConfig,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
+            max_connections: 10_000,
+            login_timeout: Duration::from_secs(60),
+            write_timeout: Duration::from_secs(30),
             max_message_unauthenticated: 8192,
             max_message_authenticated: 65536,
             max_concurrent_calls: 20,
             outbound_queue: 1024,
+            rate_limit: RateLimitConfig::default(),
         }
     }
 }
@@ -38,6 +56,8 @@ impl Default for Limits {
 pub struct AppState {
     /// The account services.
     pub accounts: Accounts,
+    /// Call counts of unauthenticated no-auth calls.
+    pub rate_limiter: RateLimiter,
     /// Method specs by name.
     pub specs: HashMap<&'static str, MethodSpec>,
     /// Compiled params validators by method name.
@@ -48,6 +68,8 @@ pub struct AppState {
     pub next_connection: AtomicU64,
     /// Reference pages and the OpenRPC document.
     pub docs: Docs,
+    /// Every open connection's session, and the authentication tokens.
+    pub sessions: Arc<SessionRegistry>,
 }
 
 impl AppState {
@@ -64,6 +86,7 @@ impl AppState {
             );
             specs.insert(spec.name, spec);
         }
+        let limits_rate_limit = limits.rate_limit.clone();
         Ok(Arc::new(AppState {
             accounts,
             specs,
@@ -71,6 +94,8 @@ impl AppState {
             limits,
             next_connection: AtomicU64::new(1),
             docs,
+            sessions: SessionRegistry::new(),
+            rate_limiter: RateLimiter::new(limits_rate_limit),
         }))
     }
 }

@@ -68,6 +68,7 @@ impl Store {
         configure(&writer)?;
         crate::migrations::migrate(&mut writer)?;
         crate::migrations::seed(&mut writer)?;
+        crate::ids::install(&writer)?;
 
         let mut readers = Vec::with_capacity(options.readers);
         for _ in 0..options.readers.max(1) {
@@ -143,7 +144,8 @@ impl Store {
         reply_rx.await.map_err(|_| StoreError::Closed)?
     }
 
-    /// Runs `f` on a read-only connection on a blocking thread.
+    /// Runs `f` on a read-only connection on a blocking thread, inside one read transaction: every statement
+    /// of `f` sees the same snapshot, and the WAL read lock is taken once rather than once per statement.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -164,7 +166,7 @@ impl Store {
                 .map_err(|_| StoreError::Closed)?
                 .pop()
                 .ok_or(StoreError::Closed)?;
-            let result = f(&conn);
+            let result = read_in_transaction(&conn, f);
             if let Ok(mut pool) = inner.readers.lock() {
                 pool.push(conn);
             }
@@ -184,6 +186,23 @@ impl Store {
             let _ = h.join();
         }
     }
+}
+
+fn read_in_transaction<T, E, F>(conn: &Connection, f: F) -> Result<T, E>
+where
+    E: From<StoreError>,
+    F: FnOnce(&Connection) -> Result<T, E>,
+{
+    // A deferred transaction on a read-only connection: nothing to commit; ending it releases the snapshot.
+    // The two statements are cached (rusqlite's `Transaction` would compile them on every read).
+    conn.prepare_cached("BEGIN DEFERRED")
+        .and_then(|mut s| s.execute([]))
+        .map_err(StoreError::from)?;
+    let result = f(conn);
+    if let Err(e) = conn.prepare_cached("ROLLBACK").and_then(|mut s| s.execute([])) {
+        tracing::error!(error = %e, "ending a read transaction failed");
+    }
+    result
 }
 
 fn run_in_transaction<T, E, F>(conn: &mut Connection, f: F) -> Result<T, E>

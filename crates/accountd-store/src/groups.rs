@@ -113,6 +113,19 @@ pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Number of groups (SQLite counts the b-tree's cells without decoding rows).
+pub fn count(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM groups")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The smallest gid >= 3000 that is neither used nor in `reserved` (a few index lookups on the writer
+/// connection; see the `ids` module).
+pub fn next_free_gid(conn: &Connection, reserved: &[i64]) -> Result<i64, StoreError> {
+    crate::ids::next_free(conn, crate::ids::Kind::Gid, reserved)
+}
+
 /// Every used gid, ascending.
 pub fn used_gids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT gid FROM groups ORDER BY gid")?;

@@ -3,13 +3,16 @@
 //! callers hand closures to [`Store::read`] and [`Store::write`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod api_keys;
 mod db;
 mod error;
 pub mod groups;
+mod ids;
 mod json;
 pub mod migrations;
 pub mod privileges;
 pub mod settings;
+pub mod twofactor;
 pub mod users;
 
 pub use db::{Store, StoreOptions, backup_to, restore_from};

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 use crate::error::StoreError;
-use crate::json::from_json_list;
+use crate::json::{from_json_list, to_json_list};
 
 /// One stored privilege.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,4 +47,88 @@ pub fn all(conn: &Connection) -> Result<Vec<PrivilegeRow>, StoreError> {
         }
     }
     Ok(rows)
+}
+
+/// The privilege with this id.
+pub fn get(conn: &Connection, id: i64) -> Result<Option<PrivilegeRow>, StoreError> {
+    Ok(all(conn)?.into_iter().find(|p| p.id == id))
+}
+
+/// Inserts a privilege (ignoring `row.id`) with its group bindings and returns its id.
+pub fn insert(conn: &Connection, row: &PrivilegeRow) -> Result<i64, StoreError> {
+    conn.prepare_cached("INSERT INTO privileges (name, builtin_name, web_shell, roles) VALUES (?1, ?2, ?3, ?4)")?
+        .execute(rusqlite::params![
+            row.name,
+            row.builtin_name,
+            row.web_shell,
+            to_json_list(&row.roles)
+        ])?;
+    let id = conn.last_insert_rowid();
+    set_groups(conn, id, &row.group_ids)?;
+    Ok(id)
+}
+
+/// Replaces the name, web shell flag, roles and group bindings of an existing privilege.
+pub fn update(conn: &Connection, row: &PrivilegeRow) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE privileges SET name = ?2, web_shell = ?3, roles = ?4 WHERE id = ?1")?
+        .execute(rusqlite::params![
+            row.id,
+            row.name,
+            row.web_shell,
+            to_json_list(&row.roles)
+        ])?;
+    set_groups(conn, row.id, &row.group_ids)
+}
+
+/// Deletes a privilege and its group bindings.
+pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM privileges WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+fn set_groups(conn: &Connection, privilege_id: i64, group_ids: &[i64]) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM privilege_groups WHERE privilege_id = ?1", [privilege_id])?;
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO privilege_groups (privilege_id, group_id) VALUES (?1, ?2)")?;
+    for g in group_ids {
+        stmt.execute([privilege_id, *g])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Store, StoreOptions};
+
+    #[tokio::test]
+    async fn write_roundtrip() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&StoreOptions::new(dir.path().join("a.db"))).unwrap();
+        let mut row = PrivilegeRow {
+            id: 0,
+            name: "Operators".into(),
+            builtin_name: None,
+            web_shell: false,
+            roles: vec!["ACCOUNT_READ".into()],
+            group_ids: vec![3, 3, 2],
+        };
+        let r = row.clone();
+        let id = store.write(move |tx| insert(tx, &r)).await.unwrap();
+        let got = store.read(move |c| get(c, id)).await.unwrap().unwrap();
+        assert_eq!(
+            (got.name.as_str(), got.group_ids.as_slice()),
+            ("Operators", &[2, 3][..])
+        );
+        row.id = id;
+        row.roles = vec![];
+        row.group_ids = vec![5];
+        row.web_shell = true;
+        let r = row.clone();
+        store.write(move |tx| update(tx, &r)).await.unwrap();
+        assert_eq!(store.read(move |c| get(c, id)).await.unwrap(), Some(row));
+        store.write(move |tx| delete(tx, id)).await.unwrap();
+        assert_eq!(store.read(move |c| get(c, id)).await.unwrap(), None);
+        assert_eq!(store.read(all).await.unwrap().len(), 3);
+    }
 }

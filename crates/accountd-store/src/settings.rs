@@ -6,8 +6,10 @@ use crate::error::StoreError;
 
 /// Reads a setting.
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    // Cached: every entry assembly reads the server SID.
     Ok(conn
-        .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?)
 }
 

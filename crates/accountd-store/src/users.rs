@@ -91,6 +91,33 @@ pub fn select(conn: &Connection, where_sql: &str, args: &[&dyn ToSql]) -> Result
     Ok(rows)
 }
 
+/// Users matching an SQL condition, ordered by `order_sql` (SQL `ORDER BY` terms; id breaks ties), at most
+/// `limit` of them (negative: no limit) after skipping `offset`.
+pub fn select_page(
+    conn: &Connection,
+    where_sql: &str,
+    args: &[&dyn ToSql],
+    order_sql: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<UserRow>, StoreError> {
+    let order = if order_sql.is_empty() {
+        "id".to_string()
+    } else {
+        format!("{order_sql}, id")
+    };
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE {where_sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(args, from_row)?.collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// Number of users matching an SQL condition.
+pub fn count(conn: &Connection, where_sql: &str, args: &[&dyn ToSql]) -> Result<i64, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!("SELECT count(*) FROM users WHERE {where_sql}"))?;
+    Ok(stmt.query_row(args, |r| r.get(0))?)
+}
+
 /// The user with this database id.
 pub fn get(conn: &Connection, id: i64) -> Result<Option<UserRow>, StoreError> {
     Ok(select(conn, "id = ?1", &[&id])?.into_iter().next())
@@ -205,6 +232,24 @@ pub fn all_memberships(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError>
     Ok(rows)
 }
 
+/// `(user_id, group_id)` memberships of users whose ids lie in `first..=last` (a range scan of the primary
+/// key: a page of users costs its own memberships, not the whole table's).
+pub fn memberships_between(conn: &Connection, first: i64, last: i64) -> Result<Vec<(i64, i64)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id, group_id FROM memberships WHERE user_id BETWEEN ?1 AND ?2 ORDER BY user_id, group_id",
+    )?;
+    let rows = stmt
+        .query_map([first, last], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+/// True when the user has a configured 2FA secret (one lookup by primary key).
+pub fn twofactor_configured(conn: &Connection, user_id: i64) -> Result<bool, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT secret IS NOT NULL FROM twofactor WHERE user_id = ?1")?;
+    Ok(stmt.query_row([user_id], |r| r.get(0)).optional()?.unwrap_or(false))
+}
+
 /// Replaces the auxiliary groups of a user.
 pub fn set_aux_groups(conn: &Connection, user_id: i64, group_ids: &[i64]) -> Result<(), StoreError> {
     conn.execute("DELETE FROM memberships WHERE user_id = ?1", [user_id])?;
@@ -213,6 +258,12 @@ pub fn set_aux_groups(conn: &Connection, user_id: i64, group_ids: &[i64]) -> Res
         stmt.execute([user_id, *g])?;
     }
     Ok(())
+}
+
+/// The smallest uid >= 3000 that is neither used nor in `reserved` (a few index lookups on the writer
+/// connection; see the `ids` module).
+pub fn next_free_uid(conn: &Connection, reserved: &[i64]) -> Result<i64, StoreError> {
+    crate::ids::next_free(conn, crate::ids::Kind::Uid, reserved)
 }
 
 /// Every used uid, ascending.

@@ -25,7 +25,7 @@ pub struct Settings {
     pub argon2: Argon2Params,
     /// Delay before answering a failed login.
     pub login_failure_delay: Duration,
-    /// Transport limits (message sizes, calls in flight, outbound queue).
+    /// Transport limits (connections, login and write timeouts, message sizes, calls in flight, outbound queue).
     pub limits: accountd_server::Limits,
 }
 
@@ -47,6 +47,20 @@ pub struct PartialSettings {
     pub argon2_p: Option<u32>,
     /// `login_failure_delay_ms = 1000`.
     pub login_failure_delay_ms: Option<u64>,
+    /// `max_connections = 10000`.
+    pub max_connections: Option<usize>,
+    /// `login_timeout_ms = 60000`.
+    pub login_timeout_ms: Option<u64>,
+    /// `write_timeout_ms = 30000`.
+    pub write_timeout_ms: Option<u64>,
+    /// `rate_limit_max_calls = 20`: unauthenticated calls of one no-auth method per address and window.
+    pub rate_limit_max_calls: Option<u32>,
+    /// `rate_limit_window_ms = 60000`.
+    pub rate_limit_window_ms: Option<u64>,
+    /// `rate_limit_sleep_min_ms = 1000`: shortest wait before refusing a call over the limit.
+    pub rate_limit_sleep_min_ms: Option<u64>,
+    /// `rate_limit_sleep_max_ms = 10000`: longest wait before refusing a call over the limit.
+    pub rate_limit_sleep_max_ms: Option<u64>,
 }
 
 impl PartialSettings {
@@ -66,6 +80,13 @@ impl PartialSettings {
             argon2_t: self.argon2_t.or(lower.argon2_t),
             argon2_p: self.argon2_p.or(lower.argon2_p),
             login_failure_delay_ms: self.login_failure_delay_ms.or(lower.login_failure_delay_ms),
+            max_connections: self.max_connections.or(lower.max_connections),
+            login_timeout_ms: self.login_timeout_ms.or(lower.login_timeout_ms),
+            write_timeout_ms: self.write_timeout_ms.or(lower.write_timeout_ms),
+            rate_limit_max_calls: self.rate_limit_max_calls.or(lower.rate_limit_max_calls),
+            rate_limit_window_ms: self.rate_limit_window_ms.or(lower.rate_limit_window_ms),
+            rate_limit_sleep_min_ms: self.rate_limit_sleep_min_ms.or(lower.rate_limit_sleep_min_ms),
+            rate_limit_sleep_max_ms: self.rate_limit_sleep_max_ms.or(lower.rate_limit_sleep_max_ms),
         }
     }
 
@@ -73,6 +94,7 @@ impl PartialSettings {
     pub fn resolve(self) -> anyhow::Result<Settings> {
         let data = default_data_dir();
         let defaults = Argon2Params::default();
+        let limits = self.limits()?;
         Ok(Settings {
             listen: match self.listen {
                 Some(a) => a,
@@ -86,8 +108,44 @@ impl PartialSettings {
                 p: self.argon2_p.unwrap_or(defaults.p),
             },
             login_failure_delay: Duration::from_millis(self.login_failure_delay_ms.unwrap_or(1000)),
-            limits: accountd_server::Limits::default(),
+            limits,
         })
+    }
+
+    /// The transport limits: defaults with the connection settings given.
+    fn limits(&self) -> anyhow::Result<accountd_server::Limits> {
+        let mut limits = accountd_server::Limits::default();
+        if let Some(n) = self.max_connections {
+            anyhow::ensure!(n > 0, "max_connections must be at least 1");
+            limits.max_connections = n;
+        }
+        if let Some(ms) = self.login_timeout_ms {
+            anyhow::ensure!(ms > 0, "login_timeout_ms must be at least 1");
+            limits.login_timeout = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.write_timeout_ms {
+            anyhow::ensure!(ms > 0, "write_timeout_ms must be at least 1");
+            limits.write_timeout = Duration::from_millis(ms);
+        }
+        let rate = &mut limits.rate_limit;
+        if let Some(n) = self.rate_limit_max_calls {
+            rate.max_calls = n;
+        }
+        if let Some(ms) = self.rate_limit_window_ms {
+            anyhow::ensure!(ms > 0, "rate_limit_window_ms must be at least 1");
+            rate.window = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.rate_limit_sleep_min_ms {
+            rate.sleep_min = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.rate_limit_sleep_max_ms {
+            rate.sleep_max = Duration::from_millis(ms);
+        }
+        anyhow::ensure!(
+            rate.sleep_min <= rate.sleep_max,
+            "rate_limit_sleep_min_ms must not exceed rate_limit_sleep_max_ms"
+        );
+        Ok(limits)
     }
 }
 
@@ -125,6 +183,41 @@ mod tests {
             }
         );
         assert_eq!(s.login_failure_delay, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn connection_limits_are_configurable() {
+        let s = PartialSettings::default().resolve().unwrap();
+        assert_eq!(s.limits.max_connections, 10_000);
+        assert_eq!(s.limits.login_timeout, Duration::from_secs(60));
+        assert_eq!(s.limits.write_timeout, Duration::from_secs(30));
+        let file: PartialSettings =
+            toml::from_str("max_connections = 5\nlogin_timeout_ms = 200\nwrite_timeout_ms = 300").unwrap();
+        let s = file.resolve().unwrap();
+        assert_eq!(s.limits.max_connections, 5);
+        assert_eq!(s.limits.login_timeout, Duration::from_millis(200));
+        assert_eq!(s.limits.write_timeout, Duration::from_millis(300));
+        for bad in ["max_connections = 0", "login_timeout_ms = 0", "write_timeout_ms = 0"] {
+            let file: PartialSettings = toml::from_str(bad).unwrap();
+            assert!(file.resolve().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rate_limits_are_configurable() {
+        let s = PartialSettings::default().resolve().unwrap();
+        assert_eq!(s.limits.rate_limit, accountd_server::RateLimitConfig::default());
+        let file: PartialSettings = toml::from_str(
+            "rate_limit_max_calls = 3\nrate_limit_window_ms = 500\nrate_limit_sleep_min_ms = 0\nrate_limit_sleep_max_ms = 0",
+        )
+        .unwrap();
+        let r = file.resolve().unwrap().limits.rate_limit;
+        assert_eq!(
+            (r.max_calls, r.window, r.sleep_min, r.sleep_max),
+            (3, Duration::from_millis(500), Duration::ZERO, Duration::ZERO)
+        );
+        let bad: PartialSettings = toml::from_str("rate_limit_sleep_min_ms = 5\nrate_limit_sleep_max_ms = 1").unwrap();
+        assert!(bad.resolve().is_err());
     }
 
     #[test]

@@ -54,6 +54,24 @@ async fn apply_fixture(url: &str, fixture: Fixture) -> anyhow::Result<()> {
         .call_ok("group.create", json!([{"name": "staff", "users": [4]}]))
         .await?;
     anyhow::ensure!(staff == 9, "fixture group staff has id {staff}");
+    let key = c
+        .call_ok(
+            "api_key.create",
+            json!([{"name": "fixture key", "username": "truenas_admin"}]),
+        )
+        .await?;
+    anyhow::ensure!(key["id"] == 1, "fixture API key has id {}", key["id"]);
+    let auditors = c
+        .call_ok(
+            "privilege.create",
+            json!([{"name": "Auditors", "roles": ["READONLY_ADMIN"], "web_shell": false}]),
+        )
+        .await?;
+    anyhow::ensure!(
+        auditors["id"] == 4,
+        "fixture privilege Auditors has id {}",
+        auditors["id"]
+    );
     Ok(())
 }
 
@@ -89,8 +107,13 @@ pub async fn run_example(method: &str, example: &Example) -> anyhow::Result<Resu
 
 static ARGON2: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"\$argon2id\$[^"]*"#).ok());
 static SID: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"S-1-5-21-\d+-\d+-\d+").ok());
+/// The secret part of an API key (`<id>-<64 letters and digits>`).
+static API_KEY: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"-[A-Za-z0-9]{64}""#).ok());
 static UUID: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").ok());
+static TOTP_SECRET: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"secret=[A-Z2-7]{32}").ok());
+static TOKEN: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#""[A-Za-z0-9]{64}""#).ok());
+static LOOPBACK_PORT: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"127\.0\.0\.1:\d+").ok());
 
 /// Replaces values that differ on every run (salted hashes, the installation SID, random ids) with fixed ones,
 /// so the committed files are reproducible.
@@ -103,6 +126,16 @@ pub fn normalize(value: &Value) -> Value {
         ),
         (&*SID, "S-1-5-21-1111111111-2222222222-3333333333"),
         (&*UUID, "0b7c6e2e-4f0d-4d3a-9a51-2f1f3f8a9c10"),
+        (
+            &*API_KEY,
+            r#"-Xq7vLm2Rk9TfW4pZs8NbC3yHj6DgE1uAo5KiQwVr0tYxMnBcPlSdFgHjKzLaQwEr""#,
+        ),
+        (&*TOTP_SECRET, "secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+        (
+            &*TOKEN,
+            r#""6yMjYF0nqy3mQZGH2qJ4PXkVvb8Wc1RtLs9aE5dTBo7uNf3xKhIgOpwzrCl4eSDa""#,
+        ),
+        (&*LOOPBACK_PORT, "127.0.0.1:50000"),
     ];
     for (re, fixed) in replacements {
         if let Some(re) = re {

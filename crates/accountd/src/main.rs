@@ -77,7 +77,8 @@ struct ServeArgs {
     /// Directory under which home directories may be created (TrueNAS's /mnt).
     #[arg(long, env = "ACCOUNTD_HOME_ROOT")]
     home_root: Option<PathBuf>,
-    /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms).
+    /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
+    /// max_connections, login_timeout_ms, write_timeout_ms, rate_limit_*).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -92,6 +93,28 @@ struct ServeArgs {
     /// Delay before answering a failed login, in milliseconds [default: 1000].
     #[arg(long, env = "ACCOUNTD_LOGIN_FAILURE_DELAY_MS")]
     login_failure_delay_ms: Option<u64>,
+    /// Open connections at most; more are answered HTTP 503 [default: 10000].
+    #[arg(long, env = "ACCOUNTD_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// A connection that has not logged in after this many milliseconds is closed [default: 60000].
+    #[arg(long, env = "ACCOUNTD_LOGIN_TIMEOUT_MS")]
+    login_timeout_ms: Option<u64>,
+    /// A connection whose peer reads nothing of what is sent for this many milliseconds is dropped
+    /// [default: 30000].
+    #[arg(long, env = "ACCOUNTD_WRITE_TIMEOUT_MS")]
+    write_timeout_ms: Option<u64>,
+    /// Unauthenticated calls of one no-auth method allowed per address and window [default: 20].
+    #[arg(long, env = "ACCOUNTD_RATE_LIMIT_MAX_CALLS")]
+    rate_limit_max_calls: Option<u32>,
+    /// The rate limit window in milliseconds [default: 60000].
+    #[arg(long, env = "ACCOUNTD_RATE_LIMIT_WINDOW_MS")]
+    rate_limit_window_ms: Option<u64>,
+    /// Shortest wait before refusing a call over the rate limit, in milliseconds [default: 1000].
+    #[arg(long, env = "ACCOUNTD_RATE_LIMIT_SLEEP_MIN_MS")]
+    rate_limit_sleep_min_ms: Option<u64>,
+    /// Longest wait before refusing a call over the rate limit, in milliseconds [default: 10000].
+    #[arg(long, env = "ACCOUNTD_RATE_LIMIT_SLEEP_MAX_MS")]
+    rate_limit_sleep_max_ms: Option<u64>,
 }
 
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
@@ -186,6 +209,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         argon2_t: args.argon2_t,
         argon2_p: args.argon2_p,
         login_failure_delay_ms: args.login_failure_delay_ms,
+        max_connections: args.max_connections,
+        login_timeout_ms: args.login_timeout_ms,
+        write_timeout_ms: args.write_timeout_ms,
+        rate_limit_max_calls: args.rate_limit_max_calls,
+        rate_limit_window_ms: args.rate_limit_window_ms,
+        rate_limit_sleep_min_ms: args.rate_limit_sleep_min_ms,
+        rate_limit_sleep_max_ms: args.rate_limit_sleep_max_ms,
     };
     let from_file = match &args.config {
         Some(path) => PartialSettings::from_file(path)?,

@@ -1,25 +1,131 @@
 //! `auth.*` methods.
 
-use crate::Access;
 use crate::declare_method;
-use crate::types::auth::{AuthMe as AuthMeEntry, LoginArgs, LoginExArgs, LoginResult, SetAttributeArgs};
+use crate::types::auth::{
+    AuthMe as AuthMeEntry, LoginArgs, LoginExArgs, LoginExContinueArgs, LoginResult, LoginWithApiKeyArgs,
+    SetAttributeArgs,
+};
 use crate::types::common::NoArgs;
+use crate::types::query::{QueryArgs, QueryResponse};
+use crate::types::sessions::{GenerateTokenArgs, LoginWithTokenArgs, SessionEntry, TerminateSessionArgs};
+use crate::types::twofactor::{TwoFactorAuthEntry, TwoFactorAuthUpdateArgs};
+use crate::{Access, Role};
 
 declare_method! {
     /// Logs the connection in. Answers `SUCCESS` with the `auth.me` object, or `AUTH_ERR` (unknown user and
     /// wrong password look the same, after a delay).
+    ///
+    /// `PASSWORD_PLAIN` for a user with a two-factor secret, while two-factor authentication is enabled
+    /// (`auth.twofactor.update`), answers `OTP_REQUIRED` instead: the connection is not logged in until
+    /// `auth.login_ex_continue` (or `auth.login_ex` with `OTP_TOKEN`) gives the current one-time password, which
+    /// answers `SUCCESS` with authenticator `LEVEL_2`. A wrong code answers `AUTH_ERR` and ends the attempt; each
+    /// code's time step is accepted once. Any other mechanism abandons a pending attempt; `OTP_TOKEN` with
+    /// nothing pending is an EINVAL error. `TOKEN_PLAIN` logs in with a token from `auth.generate_token`.
+    ///
+    /// `API_KEY_PLAIN` logs in with a key from `api_key.create` (`EXPIRED` once the key has expired; revoked
+    /// keys and keys of locked users answer `AUTH_ERR`). As in TrueNAS, a key sent in the clear from another
+    /// host (accountd serves no TLS: any non-loopback peer) is revoked on the spot ("Attempt to use over an
+    /// insecure transport") and answers `EXPIRED`; put a TLS proxy on the same host in front of remote clients.
     AuthLoginEx = "auth.login_ex", Access::NoAuth, LoginExArgs => LoginResult,
     examples: [
         SetUp r#"[{"mechanism": "PASSWORD_PLAIN", "username": "truenas_admin", "password": "admin-password", "login_options": {"user_info": false}}]"#,
         SetUp r#"[{"mechanism": "PASSWORD_PLAIN", "username": "truenas_admin", "password": "wrong"}]"#,
+        SetUp r#"[{"mechanism": "API_KEY_PLAIN", "username": "truenas_admin", "api_key": "1-aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789aBcDeFgHiJkLmNoPqRsTuVwXyZ01"}]"#,
+        SetUp r#"[{"mechanism": "TOKEN_PLAIN", "token": "not-a-token"}]"#,
     ]
 }
 
 declare_method! {
-    /// Legacy login with username and password: true on success, false otherwise.
+    /// Continues a login answered with `OTP_REQUIRED`: `{"mechanism": "OTP_TOKEN", "otp_token": "123456"}`.
+    /// Answers `SUCCESS` (authenticator `LEVEL_2`) or `AUTH_ERR` (the attempt is over). EINVAL when no login is
+    /// in progress on the connection.
+    AuthLoginExContinue = "auth.login_ex_continue", Access::NoAuth, LoginExContinueArgs => LoginResult,
+    examples: [
+        SetUp r#"[{"mechanism": "OTP_TOKEN", "otp_token": "123456"}]"# => error,
+    ]
+}
+
+declare_method! {
+    /// Legacy login with username and password: true on success, false otherwise. Users who must give a
+    /// one-time password pass it as `otp_token` (false when it is missing or wrong).
     AuthLogin = "auth.login", Access::NoAuth, LoginArgs => bool,
     examples: [
         SetUp r#"["truenas_admin", "admin-password"]"#,
+    ]
+}
+
+declare_method! {
+    /// Legacy login with an API key (`<id>-<key>`): true on success, false otherwise (also for expired or
+    /// revoked keys).
+    AuthLoginWithApiKey = "auth.login_with_api_key", Access::NoAuth, LoginWithApiKeyArgs => bool,
+    examples: [
+        SetUp r#"["1-aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789aBcDeFgHiJkLmNoPqRsTuVwXyZ01"]"#,
+    ]
+}
+
+declare_method! {
+    /// Legacy login with a token from `auth.generate_token`: true on success, false otherwise.
+    AuthLoginWithToken = "auth.login_with_token", Access::NoAuth, LoginWithTokenArgs => bool,
+    examples: [
+        SetUp r#"["not-a-token"]"#,
+    ]
+}
+
+declare_method! {
+    /// Creates a 64-character token that logs a connection in as the caller (`TOKEN_PLAIN`,
+    /// `auth.login_with_token`). It expires `ttl` seconds (default 600) after its last use, including use by
+    /// the session logged in with it; with `match_origin` only the creating IP address may use it; a
+    /// `single_use` token dies on its first login. A token also dies when the session logged in with it ends
+    /// and when the session that created it is terminated. Tokens live in memory, stored hashed.
+    AuthGenerateToken = "auth.generate_token", Access::AnyUser, GenerateTokenArgs => String,
+    examples: [
+        Admin r#"[300, {}, true, false]"#,
+    ]
+}
+
+declare_method! {
+    /// Lists logged-in sessions with query-filters and query-options. Callers with READONLY_ADMIN (or
+    /// FULL_ADMIN) see every session; other users see their own.
+    AuthSessions = "auth.sessions", Access::AnyUser, QueryArgs => QueryResponse<SessionEntry>,
+    examples: [
+        Admin r#"[[["current", "=", true]]]"#,
+    ]
+}
+
+declare_method! {
+    /// Ends the session `id`: logs it out and closes its connection, and destroys the tokens it created.
+    /// Returns false when no such session is logged in. Other users' sessions need FULL_ADMIN (else EACCES).
+    AuthTerminateSession = "auth.terminate_session", Access::AnyUser, TerminateSessionArgs => bool,
+    examples: [
+        Admin r#"["0b7c6e2e-4f0d-4d3a-9a51-2f1f3f8a9c10"]"#,
+    ]
+}
+
+declare_method! {
+    /// Terminates every logged-in session except the caller's own (with FULL_ADMIN: every user's; otherwise
+    /// the caller's other sessions). Returns true.
+    AuthTerminateOtherSessions = "auth.terminate_other_sessions", Access::AnyUser, NoArgs => bool,
+    examples: [
+        Admin r#"[]"#,
+    ]
+}
+
+declare_method! {
+    /// The system-wide two-factor settings: whether users with a secret must give a one-time password,
+    /// the accepted time-step `window`, and the services that require it.
+    AuthTwofactorConfig = "auth.twofactor.config", Access::Roles(&[Role::ReadonlyAdmin]), NoArgs => TwoFactorAuthEntry,
+    examples: [
+        Admin r#"[]"#,
+    ]
+}
+
+declare_method! {
+    /// Changes the system-wide two-factor settings (only the given keys). `window` (>= 0) accepts codes of that
+    /// many time steps before and after the current one.
+    AuthTwofactorUpdate = "auth.twofactor.update", Access::Roles(&[Role::FullAdmin]),
+        TwoFactorAuthUpdateArgs => TwoFactorAuthEntry,
+    examples: [
+        Admin r#"[{"enabled": true, "window": 1}]"#,
     ]
 }
 

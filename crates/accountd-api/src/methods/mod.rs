@@ -1,8 +1,10 @@
 //! The method table: every method of the API, declared once.
 
+pub mod api_key;
 pub mod auth;
 pub mod core;
 pub mod group;
+pub mod privilege;
 pub mod rpc;
 pub mod user;
 
@@ -25,6 +27,14 @@ macro_rules! for_each_method {
             $crate::methods::auth::AuthMe,
             $crate::methods::auth::AuthMechanismChoices,
             $crate::methods::auth::AuthSetAttribute,
+            $crate::methods::auth::AuthLoginExContinue,
+            $crate::methods::auth::AuthLoginWithToken,
+            $crate::methods::auth::AuthGenerateToken,
+            $crate::methods::auth::AuthSessions,
+            $crate::methods::auth::AuthTerminateSession,
+            $crate::methods::auth::AuthTerminateOtherSessions,
+            $crate::methods::auth::AuthTwofactorConfig,
+            $crate::methods::auth::AuthTwofactorUpdate,
             $crate::methods::user::UserQuery,
             $crate::methods::user::UserGetInstance,
             $crate::methods::user::UserCreate,
@@ -36,6 +46,10 @@ macro_rules! for_each_method {
             $crate::methods::user::UserHasLocalAdministratorSetUp,
             $crate::methods::user::UserSetupLocalAdministrator,
             $crate::methods::user::UserSetPassword,
+            $crate::methods::user::UserRenew2faSecret,
+            $crate::methods::user::UserUnset2faSecret,
+            $crate::methods::user::UserProvisioningUri,
+            $crate::methods::user::UserTwofactorConfigGet,
             $crate::methods::group::GroupQuery,
             $crate::methods::group::GroupGetInstance,
             $crate::methods::group::GroupCreate,
@@ -43,6 +57,18 @@ macro_rules! for_each_method {
             $crate::methods::group::GroupDelete,
             $crate::methods::group::GroupGetNextGid,
             $crate::methods::group::GroupGetGroupObj,
+            $crate::methods::auth::AuthLoginWithApiKey,
+            $crate::methods::api_key::ApiKeyQuery,
+            $crate::methods::api_key::ApiKeyGetInstance,
+            $crate::methods::api_key::ApiKeyCreate,
+            $crate::methods::api_key::ApiKeyUpdate,
+            $crate::methods::api_key::ApiKeyDelete,
+            $crate::methods::api_key::ApiKeyMyKeys,
+            $crate::methods::privilege::PrivilegeQuery,
+            $crate::methods::privilege::PrivilegeGetInstance,
+            $crate::methods::privilege::PrivilegeCreate,
+            $crate::methods::privilege::PrivilegeUpdate,
+            $crate::methods::privilege::PrivilegeDelete,
             $crate::methods::rpc::RpcDiscover
         )
     };

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::declare_method;
 use crate::types::common::{NoArgs, Presented};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::twofactor::{Renew2faSecretArgs, TwofactorUsernameArgs, UserTwofactorConfig, UserWithTwofactor};
 use crate::types::user::{
     GetUserObjArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs, UserDeleteArgs,
     UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
@@ -106,5 +107,44 @@ declare_method! {
     UserSetPassword = "user.set_password", Access::AnyUser, SetPasswordArgs => (),
     examples: [
         Admin r#"[{"username": "alice", "new_password": "new-alice-password"}]"#,
+    ]
+}
+
+declare_method! {
+    /// Gives `username` a new random two-factor secret (32 base32 characters); `otp_digits` (6..8) and
+    /// `interval` (>= 5 s) change when given, else keep their stored values (6 and 30 by default). Returns the
+    /// user entry with `twofactor_config`, whose provisioning URI holds the new secret. Users may renew only
+    /// their own secret unless they have FULL_ADMIN (else EPERM).
+    UserRenew2faSecret = "user.renew_2fa_secret", Access::AnyUser, Renew2faSecretArgs => Presented<UserWithTwofactor>,
+    examples: [
+        Admin r#"["alice", {"otp_digits": 8, "interval": 60}]"#,
+    ]
+}
+
+declare_method! {
+    /// Removes `username`'s two-factor secret: the user logs in with a password alone again.
+    UserUnset2faSecret = "user.unset_2fa_secret", WRITE, TwofactorUsernameArgs => (),
+    examples: [
+        Admin r#"["alice"]"#,
+    ]
+}
+
+declare_method! {
+    /// The `otpauth://` provisioning URI of `username`'s two-factor secret (for an authenticator app's QR
+    /// code). It contains the secret: callable for one's own account, or with FULL_ADMIN or ACCOUNT_WRITE (else
+    /// EPERM). EFAULT when the user has no secret.
+    UserProvisioningUri = "user.provisioning_uri", Access::AnyUser, TwofactorUsernameArgs => String,
+    examples: [
+        Admin r#"["alice"]"# => error,
+    ]
+}
+
+declare_method! {
+    /// `username`'s two-factor settings: `{provisioning_uri, secret_configured, interval, otp_digits}`.
+    /// Callable for one's own account or with ACCOUNT_READ (else EPERM); the provisioning URI contains the
+    /// secret and shows as `********` to other users' callers without FULL_ADMIN or ACCOUNT_WRITE.
+    UserTwofactorConfigGet = "user.twofactor_config", Access::AnyUser, TwofactorUsernameArgs => UserTwofactorConfig,
+    examples: [
+        Admin r#"["alice"]"#,
     ]
 }

@@ -40,6 +40,58 @@ pub enum LoginData {
         #[serde(default)]
         login_options: LoginOptions,
     },
+    /// A user's API key (`<id>-<key>`, from `api_key.create`).
+    #[serde(rename = "API_KEY_PLAIN")]
+    ApiKeyPlain {
+        /// The key owner's login name.
+        username: String,
+        /// The key.
+        api_key: String,
+        /// Options.
+        #[serde(default)]
+        login_options: LoginOptions,
+    },
+    /// A token from `auth.generate_token`.
+    #[serde(rename = "TOKEN_PLAIN")]
+    TokenPlain {
+        /// The token.
+        token: String,
+        /// Options.
+        #[serde(default)]
+        login_options: LoginOptions,
+    },
+    /// The one-time password that completes a login answered with `OTP_REQUIRED`.
+    #[serde(rename = "OTP_TOKEN")]
+    OtpToken {
+        /// The current code of the user's authenticator.
+        otp_token: String,
+        /// Options.
+        #[serde(default)]
+        login_options: LoginOptions,
+    },
+}
+
+/// `auth.login_ex_continue` input: the second step of a login.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(tag = "mechanism", deny_unknown_fields)]
+pub enum LoginContinueData {
+    /// The one-time password asked for by `OTP_REQUIRED`.
+    #[serde(rename = "OTP_TOKEN")]
+    OtpToken {
+        /// The current code of the user's authenticator.
+        otp_token: String,
+        /// Options.
+        #[serde(default)]
+        login_options: LoginOptions,
+    },
+}
+
+/// `auth.login_ex_continue` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginExContinueArgs {
+    /// The next step.
+    pub login_data: LoginContinueData,
 }
 
 /// `auth.login_ex` arguments.
@@ -75,12 +127,29 @@ pub enum LoginResult {
         /// Reconnect token (not issued: always null).
         reconnect_token: Option<String>,
     },
+    /// The password was right; the user's one-time password must follow (`auth.login_ex_continue`).
+    #[serde(rename = "OTP_REQUIRED")]
+    OtpRequired {
+        /// The user being logged in.
+        username: String,
+    },
     /// Wrong credentials (unknown users and wrong passwords look the same).
     #[serde(rename = "AUTH_ERR")]
     AuthErr,
     /// Valid credentials, but the user's groups grant no API access.
     #[serde(rename = "DENIED")]
     Denied,
+    /// The credential has expired.
+    #[serde(rename = "EXPIRED")]
+    Expired,
+}
+
+/// `auth.login_with_api_key` (legacy) arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginWithApiKeyArgs {
+    /// The key (`<id>-<key>`).
+    pub api_key: String,
 }
 
 /// `auth.login` (legacy) arguments.

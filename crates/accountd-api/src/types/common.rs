@@ -51,12 +51,17 @@ where
 
 /// A result the services already serialized (and redacted for the caller), documented as `T`.
 #[derive(Debug, Clone)]
-pub struct Presented<T>(pub serde_json::Value, std::marker::PhantomData<T>);
+pub struct Presented<T>(pub crate::types::query::Json, std::marker::PhantomData<T>);
 
 impl<T> Presented<T> {
     /// Wraps a serialized result.
     pub fn new(value: serde_json::Value) -> Self {
-        Presented(value, std::marker::PhantomData)
+        Presented(crate::types::query::Json::Tree(value), std::marker::PhantomData)
+    }
+
+    /// Wraps a result that is a tree or already text.
+    pub fn from_json(json: crate::types::query::Json) -> Self {
+        Presented(json, std::marker::PhantomData)
     }
 }
 

@@ -1,9 +1,13 @@
 //! Wire types, one file per namespace.
 
+pub mod api_key;
 pub mod auth;
 pub mod common;
 pub mod core;
 pub mod group;
+pub mod privilege;
 pub mod query;
 pub mod rpc;
+pub mod sessions;
+pub mod twofactor;
 pub mod user;

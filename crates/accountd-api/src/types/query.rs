@@ -88,15 +88,39 @@ pub enum QueryResult<T> {
     Count(u64),
 }
 
+/// A result as JSON: a tree (what the query engine works on), or text serialized straight from typed entries
+/// when the engine had nothing left to do (no tree is built for a listing of 10,000 users).
+#[derive(Debug, Clone)]
+pub enum Json {
+    /// A JSON tree.
+    Tree(Value),
+    /// Serialized JSON.
+    Text(Box<serde_json::value::RawValue>),
+}
+
+impl Serialize for Json {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Tree(v) => v.serialize(s),
+            Json::Text(t) => t.serialize(s),
+        }
+    }
+}
+
 /// The result of a query as produced by the engine (entries possibly shaped by `select`), documented as
 /// [`QueryResult<T>`].
 #[derive(Debug, Clone)]
-pub struct QueryResponse<T>(pub Value, std::marker::PhantomData<T>);
+pub struct QueryResponse<T>(pub Json, std::marker::PhantomData<T>);
 
 impl<T> QueryResponse<T> {
     /// Wraps an engine result.
     pub fn new(value: Value) -> Self {
-        QueryResponse(value, std::marker::PhantomData)
+        QueryResponse(Json::Tree(value), std::marker::PhantomData)
+    }
+
+    /// Wraps a result that is a tree or already text.
+    pub fn from_json(json: Json) -> Self {
+        QueryResponse(json, std::marker::PhantomData)
     }
 }
 

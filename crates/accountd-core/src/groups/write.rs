@@ -9,7 +9,6 @@ use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::sudo;
 use crate::users::names::check_groupname;
-use crate::users::validate::next_free_id;
 
 /// The keys a group create or update supplied.
 struct GroupChanges<'a> {
@@ -182,7 +181,7 @@ impl Accounts {
                 errs.check()?;
                 let gid = match data.gid {
                     Some(g) => g,
-                    None => next_free_id(&groups::used_gids(tx)?, &[]),
+                    None => groups::next_free_gid(tx, &[])?,
                 };
                 let row = GroupRow {
                     id: 0,

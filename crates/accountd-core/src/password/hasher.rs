@@ -1,13 +1,15 @@
-//! argon2id hashing behind a semaphore, on blocking threads.
+//! argon2id hashing on a small pool of dedicated threads (one per core), off the async runtime.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
-use argon2::password_hash::{PasswordHash, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::cell::RefCell;
+
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::RngCore;
 use rand::rngs::OsRng;
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::error::Error;
 
@@ -42,10 +44,48 @@ pub struct PasswordHasher {
 struct Inner {
     params: Argon2Params,
     argon2: Argon2<'static>,
-    permits: Arc<Semaphore>,
+    /// Work for the hashing threads; dropping it (with the last clone) ends them.
+    jobs: mpsc::Sender<Job>,
     max_parallel: usize,
     /// A hash of a random throwaway password, verified when the real hash is missing.
     dummy: String,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Scheduling niceness of the hashing threads (0 is normal, 19 the lowest).
+const HASHING_NICE: i32 = 10;
+
+/// Starts `n` threads running jobs from one queue. A fixed set of threads (rather than the runtime's blocking
+/// pool, which grows to hundreds of threads) bounds the memory argon2 keeps: each hash needs `m` KiB (19 MiB by
+/// default), and the allocator keeps that per thread that ever hashed.
+fn start_threads(n: usize) -> Result<mpsc::Sender<Job>, Error> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    for i in 0..n {
+        let rx = rx.clone();
+        std::thread::Builder::new()
+            .name(format!("accountd-argon2-{i}"))
+            .spawn(move || {
+                REUSE_MEMORY.with(|r| *r.borrow_mut() = true);
+                // Hashing yields the CPU to the async runtime: a login storm keeps every core busy, and calls
+                // must still be answered at once. (On Linux this nice value applies to this thread only; any
+                // process may lower its own priority.)
+                let _ = rustix::process::setpriority_process(None, HASHING_NICE);
+                loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => break,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => break,
+                    }
+                }
+            })
+            .map_err(|e| Error::internal(format!("starting the hashing threads: {e}")))?;
+    }
+    Ok(tx)
 }
 
 impl fmt::Debug for PasswordHasher {
@@ -71,11 +111,28 @@ impl PasswordHasher {
             inner: Arc::new(Inner {
                 params,
                 argon2,
-                permits: Arc::new(Semaphore::new(max_parallel)),
+                jobs: start_threads(max_parallel)?,
                 max_parallel,
                 dummy,
             }),
         })
+    }
+
+    /// Runs `f` on a hashing thread and waits for its result without blocking the runtime.
+    async fn on_pool<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&PasswordHasher) -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let (tx, rx) = oneshot::channel();
+        let this = self.clone();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f(&this));
+        });
+        self.inner
+            .jobs
+            .send(job)
+            .map_err(|_| Error::internal("the hashing threads stopped"))?;
+        rx.await.map_err(|_| Error::internal("a hashing thread failed"))
     }
 
     /// The parameters used for new hashes.
@@ -83,56 +140,92 @@ impl PasswordHasher {
         self.inner.params
     }
 
-    /// An argon2id PHC string with a random salt, computed on a blocking thread under a permit.
+    /// An argon2id PHC string with a random salt, computed on a hashing thread (at most one hash per core at
+    /// a time; others queue).
     pub async fn hash(&self, password: String) -> Result<String, Error> {
-        let permit = self
-            .inner
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(Error::internal)?;
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            this.hash_blocking(&password)
-        })
-        .await
-        .map_err(Error::internal)?
+        self.on_pool(move |this| this.hash_blocking(&password)).await?
     }
 
     /// True when `password` matches `phc`. A missing (`None`), disabled (`*`) or unparsable hash
     /// costs the same as a real one (the dummy hash is verified) and returns false.
     pub async fn verify(&self, password: String, phc: Option<String>) -> bool {
-        let Ok(permit) = self.inner.permits.clone().acquire_owned().await else {
-            return false;
-        };
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            this.verify_blocking(&password, phc.as_deref())
-        })
-        .await
-        .unwrap_or(false)
+        self.on_pool(move |this| this.verify_blocking(&password, phc.as_deref()))
+            .await
+            .unwrap_or(false)
     }
 
-    /// [`hash`](Self::hash) for callers already on a blocking thread; does not take a permit.
+    /// [`hash`](Self::hash) for callers already on a blocking thread (runs on the calling thread).
     pub fn hash_blocking(&self, password: &str) -> Result<String, Error> {
         hash_with(&self.inner.argon2, password)
     }
 
-    /// [`verify`](Self::verify) for callers already on a blocking thread; does not take a permit.
+    /// [`verify`](Self::verify) for callers already on a blocking thread (runs on the calling thread).
     pub fn verify_blocking(&self, password: &str, phc: Option<&str>) -> bool {
         match phc.and_then(parse_argon2) {
-            Some(hash) => self.inner.argon2.verify_password(password.as_bytes(), &hash).is_ok(),
+            Some(hash) => verify_with(password.as_bytes(), &hash),
             None => {
                 if let Some(dummy) = parse_argon2(&self.inner.dummy) {
-                    let _ = self.inner.argon2.verify_password(password.as_bytes(), &dummy);
+                    let _ = verify_with(password.as_bytes(), &dummy);
                 }
                 false
             }
         }
     }
+}
+
+thread_local! {
+    /// Whether this thread keeps its argon2 memory between hashes (the hashing threads do).
+    static REUSE_MEMORY: RefCell<bool> = const { RefCell::new(false) };
+    /// The kept memory: as many blocks as the largest `m` hashed so far on this thread.
+    static MEMORY: RefCell<Vec<Block>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs argon2 with `blocks` blocks of memory: the hashing threads reuse theirs (no 19 MiB allocation, page
+/// faults and zeroing per hash, and the allocator cannot pile up freed buffers); other threads allocate.
+fn with_memory<T>(blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+    if !REUSE_MEMORY.with(|r| *r.borrow()) {
+        return f(&mut vec![Block::new(); blocks]);
+    }
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() < blocks {
+            m.resize(blocks, Block::new());
+        }
+        f(&mut m[..blocks])
+    })
+}
+
+/// argon2's `verify_password` (same parameters read back from the hash, constant-time comparison), with
+/// [`with_memory`].
+fn verify_with(password: &[u8], hash: &PasswordHash<'_>) -> bool {
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm) else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(hash) else {
+        return false;
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let blocks = params.block_count();
+    let argon2 = Argon2::new(algorithm, version, params);
+    let computed = Output::init_with(output_len, |out| {
+        with_memory(blocks, |memory| {
+            argon2.hash_password_into_with_memory(password, salt, out, memory)
+        })
+        .map_err(Into::into)
+    });
+    // `Output`'s equality is constant-time.
+    computed.is_ok_and(|c| &c == expected)
 }
 
 /// Parses a PHC string that names an argon2 variant with usable parameters.
@@ -144,14 +237,27 @@ fn parse_argon2(phc: &str) -> Option<PasswordHash<'_>> {
     Some(hash)
 }
 
+/// argon2's `hash_password` (random 16-byte salt, PHC string), with [`with_memory`].
 fn hash_with(argon2: &Argon2<'_>, password: &str) -> Result<String, Error> {
-    use argon2::password_hash::PasswordHasher as _;
     let mut salt = [0u8; 16];
     OsRng.fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(Error::internal)?;
-    let hash = argon2
-        .hash_password(password.as_bytes(), &salt)
-        .map_err(Error::internal)?;
+    let salt_string = SaltString::encode_b64(&salt).map_err(Error::internal)?;
+    let params = argon2.params();
+    let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = Output::init_with(output_len, |out| {
+        with_memory(params.block_count(), |memory| {
+            argon2.hash_password_into_with_memory(password.as_bytes(), &salt, out, memory)
+        })
+        .map_err(Into::into)
+    })
+    .map_err(Error::internal)?;
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(Error::internal)?,
+        salt: Some(salt_string.as_salt()),
+        hash: Some(output),
+    };
     Ok(hash.to_string())
 }
 

@@ -8,7 +8,7 @@ use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
 use serde_json::Value;
 
-use super::validate::{Combined, Supplied, common_validation, idmap_target_of, next_free_id};
+use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
@@ -76,7 +76,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     let mut errs = ValidationErrors::new();
     let uid = match d.uid {
         Some(uid) => uid,
-        None => next_free_id(&users::used_uids(tx)?, &p.reserved_uids),
+        None => users::next_free_uid(tx, &p.reserved_uids)?,
     };
     let mut group_ids: Vec<i64> = d.group.into_iter().collect();
     group_ids.extend(&d.groups);
@@ -129,7 +129,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         match groups::by_name(tx, &d.username)? {
             Some(g) => g,
             None => {
-                let gid = next_free_id(&groups::used_gids(tx)?, &[]);
+                let gid = groups::next_free_gid(tx, &[])?;
                 let mut row = GroupRow {
                     id: 0,
                     gid,

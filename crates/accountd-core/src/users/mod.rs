@@ -11,7 +11,7 @@ pub(crate) mod validate;
 
 use std::collections::BTreeMap;
 
-use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_api::types::query::{Json, QueryOptions as WireOptions};
 use accountd_api::types::user::{GetUserObjQuery, UserEntry, UserObj};
 use accountd_query::{Column, ColumnKind};
 use accountd_store::users::{self, UserRow};
@@ -102,18 +102,37 @@ const USER_COLUMNS: &[Column] = &[
     },
 ];
 
-/// Reads rows matching a pushdown plan and assembles their entries (on a reader thread).
+/// Reads the rows of one page of a pushdown plan and assembles their entries (on a reader thread).
 fn load_entries(
     conn: &Connection,
     where_sql: &str,
     params: &[accountd_store::rusqlite_types::Value],
+    page: (&str, i64, i64),
     now_ms: i64,
     home_root: &std::path::Path,
 ) -> Result<Vec<UserEntry>, StoreError> {
     let args: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
-    let rows = users::select(conn, where_sql, &args)?;
+    let (order_sql, limit, offset) = page;
+    let rows = users::select_page(conn, where_sql, &args, order_sql, limit, offset)?;
     let dir = Directory::load_for_users(conn, &rows)?;
     Ok(rows.iter().map(|r| dir.user_entry(r, now_ms, home_root)).collect())
+}
+
+/// The result of a query SQLite answered completely (exact filters, final order and page, no `select`): the
+/// entries serialized straight to text, redacted for the caller, without the engine's JSON trees.
+fn typed_result(mut entries: Vec<UserEntry>, caller: &Caller, get: bool) -> Result<Json, Error> {
+    if !caller.may_see_secrets() {
+        entries.iter_mut().for_each(present::redact_entry);
+    }
+    let text = if get {
+        let first = entries
+            .first()
+            .ok_or_else(|| querying::map_error(accountd_query::QueryError::MatchNotFound))?;
+        serde_json::value::to_raw_value(first)
+    } else {
+        serde_json::value::to_raw_value(&entries)
+    };
+    text.map(Json::Text).map_err(Error::internal)
 }
 
 impl Accounts {
@@ -123,25 +142,55 @@ impl Accounts {
         caller: &Caller,
         filters: &[Vec<Value>],
         options: &WireOptions,
-    ) -> Result<Value, Error> {
-        let query = querying::parse(filters, options)?;
+    ) -> Result<Json, Error> {
+        let mut query = querying::parse(filters, options)?;
         let plan = accountd_query::plan_sql(&query.filters, USER_COLUMNS);
         let params = querying::sql_params(&plan);
+        let (order_sql, limit, offset, complete) = match querying::pushdown(&plan, &mut query.options, USER_COLUMNS) {
+            querying::Page::Count => {
+                let n = self
+                    .store()
+                    .read(move |conn| {
+                        let args: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
+                        users::count(conn, &plan.where_sql, &args)
+                    })
+                    .await?;
+                return Ok(Json::Tree(Value::from(n)));
+            }
+            querying::Page::Rows {
+                order_sql,
+                limit,
+                offset,
+                complete,
+            } => (order_sql, limit, offset, complete),
+        };
         let now = self.now_ms();
         let home_root = self.config().home_root.clone();
         let entries = self
             .store()
-            .read(move |conn| load_entries(conn, &plan.where_sql, &params, now, &home_root))
+            .read(move |conn| {
+                load_entries(
+                    conn,
+                    &plan.where_sql,
+                    &params,
+                    (&order_sql, limit, offset),
+                    now,
+                    &home_root,
+                )
+            })
             .await?;
+        if complete && query.options.select.is_empty() {
+            return typed_result(entries, caller, query.options.get);
+        }
         let values = entries
             .iter()
             .map(|e| present_user(e, Some(caller)))
             .collect::<Result<Vec<_>, _>>()?;
-        querying::run(values, &query)
+        querying::run(values, &query).map(Json::Tree)
     }
 
     /// `user.get_instance`.
-    pub async fn user_get_instance(&self, caller: &Caller, id: i64, options: &WireOptions) -> Result<Value, Error> {
+    pub async fn user_get_instance(&self, caller: &Caller, id: i64, options: &WireOptions) -> Result<Json, Error> {
         let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
         let mut options = options.clone();
         options.get = true;
@@ -164,6 +213,7 @@ impl Accounts {
                     conn,
                     "id = ?1",
                     &[accountd_store::rusqlite_types::Value::Integer(id)],
+                    ("", 1, 0),
                     now,
                     &home_root,
                 )

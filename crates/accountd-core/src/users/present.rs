@@ -1,7 +1,7 @@
 //! Turning user entries into what a caller may see.
 
 use accountd_api::types::common::REDACTED;
-use accountd_api::types::user::UserEntry;
+use accountd_api::types::user::{SecretList, UserEntry};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -18,6 +18,21 @@ pub fn present_user<T: Serialize>(entry: &T, caller: Option<&Caller>) -> Result<
     Ok(value)
 }
 
+/// Replaces the secret fields of a typed user entry with `********`: serialized, the same as [`redact`] on the
+/// serialized entry.
+pub fn redact_entry(entry: &mut UserEntry) {
+    let marker = || REDACTED.to_string();
+    if entry.unixhash.is_some() {
+        entry.unixhash = Some(marker());
+    }
+    if entry.smbhash.is_some() {
+        entry.smbhash = Some(marker());
+    }
+    if entry.password_history.is_some() {
+        entry.password_history = Some(SecretList::Redacted(marker()));
+    }
+}
+
 /// Replaces the secret fields of a serialized user entry with `********`.
 pub fn redact(value: &mut Value) {
     if let Some(obj) = value.as_object_mut() {
@@ -28,5 +43,53 @@ pub fn redact(value: &mut Value) {
                 *v = Value::String(REDACTED.to_string());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use accountd_store::users::UserRow;
+
+    use super::*;
+    use crate::entry::Directory;
+
+    #[test]
+    fn typed_redaction_matches_json_redaction() {
+        let row = UserRow {
+            id: 4,
+            uid: 3000,
+            username: "alice".into(),
+            unixhash: "$argon2id$x".into(),
+            smbhash: "ABC".into(),
+            home: "/var/empty".into(),
+            shell: "/usr/bin/zsh".into(),
+            full_name: "Alice".into(),
+            builtin: false,
+            smb: true,
+            userns_idmap: None,
+            group_id: 8,
+            password_disabled: false,
+            ssh_password_enabled: false,
+            locked: false,
+            sudo_commands: Vec::new(),
+            sudo_commands_nopasswd: Vec::new(),
+            email: None,
+            sshpubkey: None,
+            last_password_change: None,
+            password_history: vec!["$argon2id$old".into()],
+        };
+        let mut entry = Directory::default().user_entry(&row, 0, std::path::Path::new("/mnt"));
+        let mut tree = serde_json::to_value(&entry).unwrap();
+        redact(&mut tree);
+        redact_entry(&mut entry);
+        assert_eq!(serde_json::to_value(&entry).unwrap(), tree);
+        assert_eq!(
+            (&tree["unixhash"], &tree["smbhash"], &tree["password_history"]),
+            (
+                &Value::from("********"),
+                &Value::from("********"),
+                &Value::from("********")
+            )
+        );
     }
 }

@@ -1,27 +1,145 @@
-//! `auth.*`.
+//! `auth.*` logins: passwords, the one-time-password second step, tokens; logout and `auth.me`.
 
 use accountd_api::methods::auth::*;
 use accountd_api::types::auth::{
-    AuthMe as AuthMeEntry, Authenticator, LoginArgs, LoginData, LoginExArgs, LoginResult, SetAttributeArgs,
+    AuthMe as AuthMeEntry, Authenticator, LoginArgs, LoginContinueData, LoginData, LoginExArgs, LoginExContinueArgs,
+    LoginOptions, LoginResult, SetAttributeArgs,
 };
 use accountd_api::types::common::NoArgs;
-use accountd_core::Error;
+use accountd_api::types::sessions::LoginWithTokenArgs;
 use accountd_core::auth::LoginOutcome;
+use accountd_core::error::errno;
+use accountd_core::{Caller, Error};
 
 use crate::dispatch::{CallContext, Handler};
-use crate::session::Login;
+use crate::session::{Credential, Login, PendingOtp};
 
-/// Checks a password and, on success, logs the connection in.
-async fn login_with_password(ctx: &CallContext, username: &str, password: &str) -> Result<LoginOutcome, Error> {
+/// The mechanisms `auth.login_ex` accepts as a first step, in TrueNAS's order (`OTP_TOKEN` only follows
+/// `OTP_REQUIRED`).
+const MECHANISMS: [&str; 3] = ["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"];
+
+/// Logs the connection in as `caller` (roles read at `roles_generation`) with `credential`.
+pub(crate) fn complete_login(ctx: &CallContext, caller: Caller, roles_generation: u64, credential: Credential) {
+    let login = Login {
+        caller,
+        roles_generation,
+        credential,
+        login_at_ms: ctx.state.accounts.now_ms(),
+    };
+    ctx.state.sessions.set_login(&ctx.session, Some(login));
+}
+
+/// The `SUCCESS` answer, with `auth.me` unless the options say otherwise.
+async fn success(
+    ctx: &CallContext,
+    caller: &Caller,
+    options: &LoginOptions,
+    authenticator: Authenticator,
+) -> Result<LoginResult, Error> {
+    let user_info = if options.user_info {
+        Some(Box::new(ctx.state.accounts.auth_me(caller).await?))
+    } else {
+        None
+    };
+    Ok(LoginResult::Success {
+        user_info,
+        authenticator,
+        reconnect_token: None,
+    })
+}
+
+/// Waits the configured delay of a failed login.
+async fn failure_delay(ctx: &CallContext) {
+    tokio::time::sleep(ctx.state.accounts.config().login_failure_delay).await;
+}
+
+/// Checks a password. On success the connection is logged in; when a one-time password must follow, the
+/// attempt is parked on the connection instead (replacing any earlier one).
+async fn password_step(ctx: &CallContext, username: &str, password: &str) -> Result<LoginOutcome, Error> {
+    ctx.session.set_pending_otp(None);
     let generation = ctx.state.accounts.roles_generation();
     let outcome = ctx.state.accounts.login_password(username, password).await?;
-    if let LoginOutcome::Success(caller) = &outcome {
-        ctx.session.set_login(Some(Login {
+    match &outcome {
+        LoginOutcome::Success(caller) => complete_login(ctx, caller.clone(), generation, Credential::LoginPassword),
+        LoginOutcome::OtpRequired(caller) => ctx.session.set_pending_otp(Some(PendingOtp {
             caller: caller.clone(),
             roles_generation: generation,
-        }));
+        })),
+        _ => {}
     }
     Ok(outcome)
+}
+
+/// Completes the pending password login with a one-time password: the logged-in caller, or `None` when the
+/// code is wrong (the attempt is over either way).
+async fn otp_step(ctx: &CallContext, otp_token: String) -> Result<Option<Caller>, Error> {
+    let Some(pending) = ctx.session.take_pending_otp() else {
+        return Err(Error::call(errno::EINVAL, "OTP_TOKEN: no authentication in progress"));
+    };
+    if !ctx.state.accounts.verify_otp(pending.caller.user_id, otp_token).await? {
+        failure_delay(ctx).await;
+        return Ok(None);
+    }
+    let caller = pending.caller;
+    complete_login(
+        ctx,
+        caller.clone(),
+        pending.roles_generation,
+        Credential::LoginTwofactor,
+    );
+    Ok(Some(caller))
+}
+
+/// Logs in with a token from `auth.generate_token`.
+async fn token_step(ctx: &CallContext, token: &str) -> Result<LoginOutcome, Error> {
+    ctx.session.set_pending_otp(None);
+    let now = ctx.state.accounts.now_ms();
+    let Some(redeemed) = ctx.state.sessions.redeem_token(token, ctx.session.origin.ip(), now) else {
+        tracing::info!("token login failed");
+        failure_delay(ctx).await;
+        return Ok(LoginOutcome::AuthErr);
+    };
+    let generation = ctx.state.accounts.roles_generation();
+    let outcome = ctx.state.accounts.login_user(redeemed.user_id).await?;
+    match &outcome {
+        LoginOutcome::Success(caller) => {
+            tracing::info!(user_id = caller.user_id, "token login succeeded");
+            let credential = Credential::Token {
+                hash: redeemed.hash,
+                parent: Box::new(redeemed.parent),
+            };
+            complete_login(ctx, caller.clone(), generation, credential);
+        }
+        _ => {
+            tracing::info!(
+                user_id = redeemed.user_id,
+                "token login refused: the user may not log in"
+            );
+            failure_delay(ctx).await;
+        }
+    }
+    Ok(outcome)
+}
+
+/// `auth.login_ex` answer for a first-step outcome.
+async fn answer(ctx: &CallContext, outcome: LoginOutcome, options: &LoginOptions) -> Result<LoginResult, Error> {
+    Ok(match outcome {
+        LoginOutcome::Success(caller) => success(ctx, &caller, options, Authenticator::Level1).await?,
+        LoginOutcome::OtpRequired(caller) => LoginResult::OtpRequired {
+            username: caller.username,
+        },
+        LoginOutcome::AuthErr => LoginResult::AuthErr,
+        LoginOutcome::Denied => LoginResult::Denied,
+        LoginOutcome::Expired => LoginResult::Expired,
+    })
+}
+
+/// `auth.login_ex` / `auth.login_ex_continue` with `OTP_TOKEN`.
+async fn otp_answer(ctx: &CallContext, otp_token: String, options: &LoginOptions) -> Result<LoginResult, Error> {
+    match otp_step(ctx, otp_token).await? {
+        Some(caller) => success(ctx, &caller, options, Authenticator::Level2).await,
+        None => Ok(LoginResult::AuthErr),
+    }
 }
 
 impl Handler for AuthLoginEx {
@@ -31,36 +149,68 @@ impl Handler for AuthLoginEx {
                 username,
                 password,
                 login_options,
-            } => match login_with_password(&ctx, &username, &password).await? {
-                LoginOutcome::Success(caller) => {
-                    let user_info = if login_options.user_info {
-                        Some(Box::new(ctx.state.accounts.auth_me(&caller).await?))
-                    } else {
-                        None
-                    };
-                    Ok(LoginResult::Success {
-                        user_info,
-                        authenticator: Authenticator::Level1,
-                        reconnect_token: None,
-                    })
-                }
-                LoginOutcome::AuthErr => Ok(LoginResult::AuthErr),
-                LoginOutcome::Denied => Ok(LoginResult::Denied),
-            },
+            } => {
+                let outcome = password_step(&ctx, &username, &password).await?;
+                answer(&ctx, outcome, &login_options).await
+            }
+            LoginData::ApiKeyPlain {
+                username,
+                api_key,
+                login_options,
+            } => {
+                ctx.session.set_pending_otp(None);
+                super::api_key::login_ex(&ctx, &username, &api_key, &login_options).await
+            }
+            LoginData::TokenPlain { token, login_options } => {
+                let outcome = token_step(&ctx, &token).await?;
+                answer(&ctx, outcome, &login_options).await
+            }
+            LoginData::OtpToken {
+                otp_token,
+                login_options,
+            } => otp_answer(&ctx, otp_token, &login_options).await,
+        }
+    }
+}
+
+impl Handler for AuthLoginExContinue {
+    async fn handle(ctx: CallContext, args: LoginExContinueArgs) -> Result<LoginResult, Error> {
+        match args.login_data {
+            LoginContinueData::OtpToken {
+                otp_token,
+                login_options,
+            } => otp_answer(&ctx, otp_token, &login_options).await,
         }
     }
 }
 
 impl Handler for AuthLogin {
     async fn handle(ctx: CallContext, args: LoginArgs) -> Result<bool, Error> {
-        let outcome = login_with_password(&ctx, &args.username, &args.password).await?;
+        match password_step(&ctx, &args.username, &args.password).await? {
+            LoginOutcome::Success(_) => Ok(true),
+            LoginOutcome::OtpRequired(_) => match args.otp_token {
+                Some(code) => Ok(otp_step(&ctx, code).await?.is_some()),
+                None => {
+                    ctx.session.set_pending_otp(None);
+                    Ok(false)
+                }
+            },
+            _ => Ok(false),
+        }
+    }
+}
+
+impl Handler for AuthLoginWithToken {
+    async fn handle(ctx: CallContext, args: LoginWithTokenArgs) -> Result<bool, Error> {
+        let outcome = token_step(&ctx, &args.token).await?;
         Ok(matches!(outcome, LoginOutcome::Success(_)))
     }
 }
 
 impl Handler for AuthLogout {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<bool, Error> {
-        ctx.session.set_login(None);
+        ctx.session.set_pending_otp(None);
+        ctx.state.sessions.set_login(&ctx.session, None);
         Ok(true)
     }
 }
@@ -68,13 +218,15 @@ impl Handler for AuthLogout {
 impl Handler for AuthMe {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<AuthMeEntry, Error> {
         let caller = ctx.caller()?;
-        ctx.state.accounts.auth_me(caller).await
+        let mut me = ctx.state.accounts.auth_me(caller).await?;
+        super::api_key::mark_api_key_session(&ctx, &mut me);
+        Ok(me)
     }
 }
 
 impl Handler for AuthMechanismChoices {
     async fn handle(_ctx: CallContext, _args: NoArgs) -> Result<Vec<String>, Error> {
-        Ok(vec!["PASSWORD_PLAIN".to_string()])
+        Ok(MECHANISMS.iter().map(|m| m.to_string()).collect())
     }
 }
 
@@ -82,5 +234,39 @@ impl Handler for AuthSetAttribute {
     async fn handle(ctx: CallContext, args: SetAttributeArgs) -> Result<(), Error> {
         let caller = ctx.caller()?;
         ctx.state.accounts.set_attribute(caller, args.key, args.value).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `mechanism` value of a schema (the `const`s of the discriminator).
+    fn mechanisms_of(schema: &serde_json::Value, out: &mut Vec<String>) {
+        match schema {
+            serde_json::Value::Object(o) => {
+                if let Some(c) = o
+                    .get("properties")
+                    .and_then(|p| p.get("mechanism"))
+                    .and_then(|m| m.get("const"))
+                {
+                    out.push(c.as_str().unwrap_or_default().to_string());
+                }
+                o.values().for_each(|v| mechanisms_of(v, out));
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| mechanisms_of(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn mechanism_choices_list_every_first_step_of_login_data() {
+        let mut found = Vec::new();
+        mechanisms_of(&accountd_api::schema::schema_for::<LoginData>(), &mut found);
+        found.sort();
+        let mut expected: Vec<String> = MECHANISMS.iter().map(|m| m.to_string()).collect();
+        expected.push("OTP_TOKEN".to_string());
+        expected.sort();
+        assert_eq!(found, expected);
     }
 }

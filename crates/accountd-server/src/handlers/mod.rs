@@ -1,7 +1,11 @@
 //! Method implementations: thin adapters from typed arguments to the account services.
 
+mod api_key;
 mod auth;
 mod core;
 mod group;
+mod privilege;
 mod rpc;
+mod sessions;
+mod twofactor;
 mod user;

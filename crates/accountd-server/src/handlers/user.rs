@@ -17,7 +17,7 @@ use crate::dispatch::{CallContext, Handler};
 impl Handler for UserQuery {
     async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<UserEntry>, Error> {
         let caller = ctx.caller()?;
-        Ok(QueryResponse::new(
+        Ok(QueryResponse::from_json(
             ctx.state
                 .accounts
                 .user_query(caller, &args.filters, &args.options)
@@ -29,7 +29,7 @@ impl Handler for UserQuery {
 impl Handler for UserGetInstance {
     async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Presented<UserEntry>, Error> {
         let caller = ctx.caller()?;
-        Ok(Presented::new(
+        Ok(Presented::from_json(
             ctx.state
                 .accounts
                 .user_get_instance(caller, args.id, &args.options)
@@ -50,19 +50,28 @@ impl Handler for UserCreate {
 impl Handler for UserUpdate {
     async fn handle(ctx: CallContext, args: UserUpdateArgs) -> Result<Presented<UserWithPassword>, Error> {
         let caller = ctx.caller()?;
-        Ok(Presented::new(
+        let data = args.user_update;
+        let ends_sessions =
+            data.locked == Some(true) || matches!(data.password, Some(Some(_))) || data.random_password == Some(true);
+        let updated = ctx.state.accounts.user_update(caller, args.id, data).await?;
+        if ends_sessions {
+            // A locked account or a new password ends the user's other sessions.
             ctx.state
-                .accounts
-                .user_update(caller, args.id, args.user_update)
-                .await?,
-        ))
+                .sessions
+                .end_user_sessions(args.id, Some(&ctx.session.session_id));
+        }
+        Ok(Presented::new(updated))
     }
 }
 
 impl Handler for UserDelete {
     async fn handle(ctx: CallContext, args: UserDeleteArgs) -> Result<i64, Error> {
         let caller = ctx.caller()?;
-        ctx.state.accounts.user_delete(caller, args.id, args.options).await
+        let id = ctx.state.accounts.user_delete(caller, args.id, args.options).await?;
+        ctx.state
+            .sessions
+            .end_user_sessions(args.id, Some(&ctx.session.session_id));
+        Ok(id)
     }
 }
 
@@ -102,9 +111,15 @@ impl Handler for UserSetupLocalAdministrator {
 impl Handler for UserSetPassword {
     async fn handle(ctx: CallContext, args: SetPasswordArgs) -> Result<(), Error> {
         let caller = ctx.caller()?;
+        let username = args.set_password_data.username.clone();
         ctx.state
             .accounts
             .user_set_password(caller, args.set_password_data)
-            .await
+            .await?;
+        // A new password ends the user's other sessions.
+        if let Some(id) = ctx.state.accounts.user_id_by_name(&username).await? {
+            ctx.state.sessions.end_user_sessions(id, Some(&ctx.session.session_id));
+        }
+        Ok(())
     }
 }

@@ -240,7 +240,8 @@ fn login_ex_is_a_tagged_union() {
             json!({"mechanism": "FOO", "username": "a", "password": "b"}),
             json!([[
                 "login_data",
-                "Input tag 'FOO' found using 'mechanism' does not match any of the expected tags: 'PASSWORD_PLAIN'",
+                "Input tag 'FOO' found using 'mechanism' does not match any of the expected tags: 'PASSWORD_PLAIN', \
+                 'API_KEY_PLAIN', 'TOKEN_PLAIN', 'OTP_TOKEN'",
                 22
             ]]),
         ),

@@ -19,11 +19,13 @@ use tokio::task::JoinSet;
 use super::envelope::{self, Frame, Request};
 use crate::dispatch::current_login;
 use crate::events;
+use crate::limits::{self, LoginDeadline};
 use crate::session::Session;
 use crate::state::AppState;
 
 /// Close codes TrueNAS uses.
 mod close {
+    pub const NORMAL: u16 = 1000;
     pub const GOING_AWAY: u16 = 1001;
     pub const PROTOCOL_ERROR: u16 = 1002;
     pub const UNSUPPORTED: u16 = 1003;
@@ -46,11 +48,13 @@ pub async fn run_connection(
 ) {
     let conn_id = state.next_connection.fetch_add(1, Ordering::Relaxed);
     let session = Arc::new(Session::new(conn_id, origin));
+    // Listed by `auth.sessions` and reachable by `auth.terminate_session` until the connection ends.
+    let _registration = state.sessions.register(&session);
     tracing::debug!(conn = conn_id, %origin, "connection opened");
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(state.limits.outbound_queue);
 
-    let writer = tokio::spawn(async move {
+    let mut writer = tokio::spawn(async move {
         while let Some(msg) = out_rx.recv().await {
             let result = match msg {
                 Outbound::Text(t) => sink.send(Message::Text(Utf8Bytes::from(t))).await,
@@ -74,6 +78,9 @@ pub async fn run_connection(
     let mut calls = JoinSet::new();
     let mut events_rx: Option<broadcast::Receiver<Arc<ChangeEvent>>> = None;
     let mut too_slow = false;
+    let mut terminated = false;
+    let mut writer_done = false;
+    let mut login_deadline = LoginDeadline::new(state.limits.login_timeout);
     loop {
         if events_rx.is_none() {
             events_rx = session.take_event_receiver();
@@ -86,6 +93,25 @@ pub async fn run_connection(
                 let _ = out_tx
                     .send(Outbound::Close(close::GOING_AWAY, "server shutting down".to_string()))
                     .await;
+                break;
+            }
+            _ = login_deadline.expired(&session) => {
+                tracing::info!(conn = conn_id, "closing: not logged in in time");
+                let (code, reason) = limits::LOGIN_TIMEOUT_CLOSE;
+                let _ = out_tx.send(Outbound::Close(code, reason.to_string())).await;
+                break;
+            }
+            _ = session.terminated() => {
+                // `auth.terminate_session`, or the user was locked, deleted or got a new password.
+                tracing::info!(conn = conn_id, "closing: session terminated");
+                terminated = true;
+                break;
+            }
+            _ = &mut writer, if !writer_done => {
+                // The socket can no longer be written (the peer stopped reading, or left): nothing more can be
+                // said to this peer.
+                tracing::info!(conn = conn_id, "closing: the connection cannot be written to");
+                writer_done = true;
                 break;
             }
             event = next_event(&mut events_rx) => {
@@ -137,6 +163,9 @@ pub async fn run_connection(
             }
             Some(Ok(_)) => continue,
         };
+        // Every message uses the session's credential: a token session keeps its token alive, or is logged out
+        // when the token expired.
+        state.sessions.touch(&session, state.accounts.now_ms());
         let authenticated = session.is_authenticated();
         let limit = if authenticated {
             state.limits.max_message_authenticated
@@ -180,10 +209,12 @@ pub async fn run_connection(
         let (module, session, out_tx, in_flight) = (module.clone(), session.clone(), out_tx.clone(), in_flight.clone());
         calls.spawn(async move {
             let reply = execute(&module, &session, request).await;
-            in_flight.fetch_sub(1, Ordering::SeqCst);
             if let Some(reply) = reply {
                 let _ = out_tx.send(Outbound::Text(reply)).await;
             }
+            // A call counts until its reply is queued: a peer that does not read holds at most
+            // `max_concurrent_calls` replies besides the queue, and further requests wait (unread) in the socket.
+            in_flight.fetch_sub(1, Ordering::SeqCst);
         });
     }
     if too_slow {
@@ -197,8 +228,14 @@ pub async fn run_connection(
             tracing::error!(conn = conn_id, error = %e, "call task failed");
         }
     }
+    if terminated {
+        // After the replies of calls in flight (e.g. the `auth.terminate_session` that ended this very session).
+        let _ = out_tx.send(Outbound::Close(close::NORMAL, String::new())).await;
+    }
     drop(out_tx);
-    let _ = writer.await;
+    if !writer_done {
+        let _ = writer.await;
+    }
     tracing::debug!(conn = conn_id, "connection closed");
 }
 
@@ -250,6 +287,10 @@ fn rewrap(raw: &serde_json::value::RawValue, id: &Value) -> String {
         error: Option<&'a serde_json::value::RawValue>,
     }
     let id_text = id.to_string();
+    // jsonrpsee writes `{"jsonrpc":"2.0","id":null,` first: swap the id in without re-reading a large result.
+    if let Some(rest) = raw.get().strip_prefix(r#"{"jsonrpc":"2.0","id":null,"#) {
+        return format!(r#"{{"jsonrpc":"2.0","id":{id_text},{rest}"#);
+    }
     match serde_json::from_str::<Parts<'_>>(raw.get()) {
         Ok(Parts { result: Some(r), .. }) => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"result":{}}}"#, r.get()),
         Ok(Parts { error: Some(e), .. }) => format!(r#"{{"jsonrpc":"2.0","id":{id_text},"error":{}}}"#, e.get()),
@@ -286,6 +327,36 @@ async fn deliver(state: &AppState, session: &Session, event: &ChangeEvent, out_t
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rewrap_puts_the_request_id_in() {
+        let raw = |t: &str| serde_json::value::RawValue::from_string(t.to_string()).unwrap();
+        let cases = [
+            (
+                r#"{"jsonrpc":"2.0","id":null,"result":{"a":[1,2]}}"#,
+                json_id(7),
+                r#"{"jsonrpc":"2.0","id":7,"result":{"a":[1,2]}}"#,
+            ),
+            (
+                r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32601}}"#,
+                json_id("x"),
+                r#"{"jsonrpc":"2.0","id":"x","error":{"code":-32601}}"#,
+            ),
+            // Another field order still works (by parsing).
+            (
+                r#"{"result":true,"id":null,"jsonrpc":"2.0"}"#,
+                json_id(1),
+                r#"{"jsonrpc":"2.0","id":1,"result":true}"#,
+            ),
+        ];
+        for (response, id, expected) in cases {
+            assert_eq!(rewrap(&raw(response), &id), expected);
+        }
+    }
+
+    fn json_id(v: impl Into<Value>) -> Value {
+        v.into()
+    }
 
     #[test]
     fn read_errors_map_to_close_codes() {

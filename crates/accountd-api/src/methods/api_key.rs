@@ -1,0 +1,66 @@
+//! `api_key.*` methods.
+
+use crate::declare_method;
+use crate::types::api_key::{
+    ApiKeyCreateArgs, ApiKeyDeleteArgs, ApiKeyEntry, ApiKeyUpdateArgs, ApiKeyUpdated, ApiKeyWithKey,
+};
+use crate::types::common::{NoArgs, Presented};
+use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::{Access, Role};
+
+const READ: Access = Access::Roles(&[Role::ApiKeyRead]);
+/// TrueNAS lets READONLY_ADMIN manage its own keys; only FULL_ADMIN and API_KEY_WRITE manage other users' keys.
+const WRITE: Access = Access::Roles(&[Role::ReadonlyAdmin, Role::ApiKeyWrite]);
+
+declare_method! {
+    /// Queries API keys with query-filters and query-options. `keyhash` always shows as `********`.
+    ApiKeyQuery = "api_key.query", READ, QueryArgs => QueryResponse<ApiKeyEntry>,
+    examples: [
+        Admin r#"[[["username", "=", "truenas_admin"]], {"select": ["id", "name", "username", "expires_at", "revoked"]}]"#,
+    ]
+}
+
+declare_method! {
+    /// Returns the API key with id `id`; an unknown id is an ENOENT validation error.
+    ApiKeyGetInstance = "api_key.get_instance", READ, GetInstanceArgs => Presented<ApiKeyEntry>,
+    examples: [
+        Admin r#"[1]"#,
+    ]
+}
+
+declare_method! {
+    /// Creates an API key for `username` (who must hold a role through a privilege) and returns the entry with
+    /// `key` (`<id>-<64 letters and digits>`), the only time the key is shown. Only its salted hash is kept.
+    /// Callers without FULL_ADMIN or API_KEY_WRITE may only create keys for themselves (EACCES).
+    ApiKeyCreate = "api_key.create", WRITE, ApiKeyCreateArgs => ApiKeyWithKey,
+    examples: [
+        Admin r#"[{"name": "backup script", "username": "truenas_admin", "expires_at": {"$date": 1798761600000}}]"#,
+        Admin r#"[{"name": "alice key", "username": "alice"}]"#  => error,
+    ]
+}
+
+declare_method! {
+    /// Renames a key, changes its expiry, or with `reset: true` replaces it with a new key (returned as `key`,
+    /// also clearing a revocation). Callers without FULL_ADMIN or API_KEY_WRITE may only change their own keys.
+    ApiKeyUpdate = "api_key.update", WRITE, ApiKeyUpdateArgs => ApiKeyUpdated,
+    examples: [
+        Admin r#"[1, {"name": "monitoring", "expires_at": null}]"#,
+        Admin r#"[1, {"reset": true}]"#,
+    ]
+}
+
+declare_method! {
+    /// Deletes an API key; sessions can no longer log in with it. Returns true.
+    ApiKeyDelete = "api_key.delete", WRITE, ApiKeyDeleteArgs => bool,
+    examples: [
+        Admin r#"[1]"#,
+    ]
+}
+
+declare_method! {
+    /// The API keys of the logged-in user.
+    ApiKeyMyKeys = "api_key.my_keys", Access::AnyUser, NoArgs => Vec<ApiKeyEntry>,
+    examples: [
+        Admin r#"[]"#,
+    ]
+}

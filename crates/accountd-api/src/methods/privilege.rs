@@ -1,0 +1,60 @@
+//! `privilege.*` methods.
+
+use crate::declare_method;
+use crate::types::common::Presented;
+use crate::types::privilege::{PrivilegeCreateArgs, PrivilegeDeleteArgs, PrivilegeEntry, PrivilegeUpdateArgs};
+use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::{Access, Role};
+
+/// TrueNAS's PRIVILEGE_READ, which READONLY_ADMIN (and so SHARING_ADMIN and FULL_ADMIN) includes.
+const READ: Access = Access::Roles(&[Role::ReadonlyAdmin]);
+/// TrueNAS's PRIVILEGE_WRITE, which only FULL_ADMIN includes.
+const WRITE: Access = Access::Roles(&[Role::FullAdmin]);
+
+declare_method! {
+    /// Queries privileges with query-filters and query-options; `local_groups` shows the bound groups as
+    /// `group.query` does.
+    PrivilegeQuery = "privilege.query", READ, QueryArgs => QueryResponse<PrivilegeEntry>,
+    examples: [
+        Admin r#"[[["builtin_name", "=", "LOCAL_ADMINISTRATOR"]]]"#,
+        Admin r#"[[], {"select": ["id", "name", "roles", "web_shell"]}]"#,
+    ]
+}
+
+declare_method! {
+    /// Returns the privilege with id `id`; an unknown id is an ENOENT validation error.
+    PrivilegeGetInstance = "privilege.get_instance", READ, GetInstanceArgs => Presented<PrivilegeEntry>,
+    examples: [
+        Admin r#"[2]"#,
+    ]
+}
+
+declare_method! {
+    /// Creates a privilege granting `roles` (and web shell access) to the members of the local groups with the
+    /// gids in `local_groups`. Members' sessions get the new roles at their next call. Returns the entry.
+    PrivilegeCreate = "privilege.create", WRITE, PrivilegeCreateArgs => PrivilegeEntry,
+    examples: [
+        Admin r#"[{"name": "Account managers", "local_groups": [3001], "roles": ["ACCOUNT_WRITE"], "web_shell": false}]"#,
+        Admin r#"[{"name": "Bad", "local_groups": [4242], "roles": ["NO_SUCH_ROLE"], "web_shell": false}]"# => error,
+    ]
+}
+
+declare_method! {
+    /// Changes the given fields of a privilege. The name and roles of builtin privileges are read-only; the
+    /// Local Administrator privilege must keep `builtin_administrators` (gid 544) and a member who can log in
+    /// with a password. Returns the entry.
+    PrivilegeUpdate = "privilege.update", WRITE, PrivilegeUpdateArgs => PrivilegeEntry,
+    examples: [
+        Admin r#"[2, {"local_groups": [951, 3001]}]"#,
+        Admin r#"[1, {"roles": ["READONLY_ADMIN"]}]"# => error,
+    ]
+}
+
+declare_method! {
+    /// Deletes a privilege (builtin privileges cannot be deleted: EPERM). Returns true.
+    PrivilegeDelete = "privilege.delete", WRITE, PrivilegeDeleteArgs => bool,
+    examples: [
+        Admin r#"[4]"#,
+        Admin r#"[1]"# => error,
+    ]
+}

@@ -1,0 +1,105 @@
+//! API keys (`api_key.*`): keys that log a connection in as their owner. A key is `<id>-<secret>`; only an
+//! argon2id hash of the secret is stored (see [`secret`]), and it is shown to the caller once, by
+//! `api_key.create` or `api_key.update` with `reset`.
+
+mod login;
+mod secret;
+mod write;
+
+use accountd_api::types::api_key::ApiKeyEntry;
+use accountd_api::types::common::{REDACTED, Timestamp};
+use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_store::api_keys::{self, ApiKeyRow};
+use accountd_store::{Connection, StoreError};
+use serde_json::Value;
+
+use crate::accounts::Accounts;
+use crate::caller::Caller;
+use crate::error::Error;
+use crate::querying;
+
+/// The wire entry of a stored key. `keyhash` is always `********`: the hash never leaves the store.
+pub(crate) fn entry_of(row: &ApiKeyRow, username: Option<String>) -> ApiKeyEntry {
+    ApiKeyEntry {
+        id: row.id,
+        name: row.name.clone(),
+        username,
+        user_identifier: row.user_id,
+        keyhash: REDACTED.to_string(),
+        created_at: Timestamp { ms: row.created_at },
+        expires_at: row.expires_at.map(|ms| Timestamp { ms }),
+        local: true,
+        revoked: row.revoked,
+        revoked_reason: row.revoked_reason.clone(),
+    }
+}
+
+/// Entries of the keys matching an SQL condition.
+fn load(
+    conn: &Connection,
+    where_sql: &str,
+    args: &[&dyn accountd_store::ToSql],
+) -> Result<Vec<ApiKeyEntry>, StoreError> {
+    Ok(api_keys::with_owner(conn, where_sql, args)?
+        .into_iter()
+        .map(|(row, username)| entry_of(&row, username))
+        .collect())
+}
+
+/// The serialized entry of one key, for change events (`None` when it is gone).
+pub(crate) fn entry_value(conn: &Connection, id: i64) -> Option<Value> {
+    let entry = load(conn, "id = ?1", &[&id]).ok()?.pop()?;
+    serde_json::to_value(entry).ok()
+}
+
+impl Accounts {
+    /// `api_key.query`.
+    pub async fn api_key_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
+        let query = querying::parse(filters, options)?;
+        let entries = self.store().read(|conn| load(conn, "1", &[])).await?;
+        let values = entries
+            .iter()
+            .map(|e| serde_json::to_value(e).map_err(Error::internal))
+            .collect::<Result<Vec<_>, _>>()?;
+        querying::run(values, &query)
+    }
+
+    /// `api_key.get_instance`.
+    pub async fn api_key_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
+        let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
+        let mut options = options.clone();
+        options.get = true;
+        match self.api_key_query(&filters, &options).await {
+            Err(Error::Exception(m)) if m == "MatchNotFound()" => Err(not_found(id)),
+            other => other,
+        }
+    }
+
+    /// `api_key.my_keys`: the caller's own keys.
+    pub async fn api_key_my_keys(&self, caller: &Caller) -> Result<Vec<ApiKeyEntry>, Error> {
+        let user_id = caller.user_id;
+        Ok(self
+            .store()
+            .read(move |conn| load(conn, "user_id = ?1", &[&user_id]))
+            .await?)
+    }
+
+    /// One key's entry.
+    pub async fn api_key_entry(&self, id: i64) -> Result<Option<ApiKeyEntry>, Error> {
+        Ok(self
+            .store()
+            .read(move |conn| load(conn, "id = ?1", &[&id]))
+            .await?
+            .pop())
+    }
+}
+
+/// The id part of a key `<id>-<secret>`, if it has one.
+pub fn key_id(key: &str) -> Option<i64> {
+    secret::parse_key(key).map(|(id, _)| id)
+}
+
+/// TrueNAS `InstanceNotFound` of an API key.
+fn not_found(id: i64) -> Error {
+    Error::not_found(format!("ApiKey {id} does not exist"))
+}

@@ -1,0 +1,91 @@
+//! Privileges (`privilege.*`): roles and web shell access granted to the members of local groups. Users' and
+//! groups' `roles` and sessions' roles are derived from these; writes bump the roles generation, so live
+//! sessions see a change at their next call.
+
+mod rules;
+mod write;
+
+use accountd_api::types::privilege::PrivilegeEntry;
+use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_store::privileges::{self, PrivilegeRow};
+use accountd_store::{Connection, StoreError};
+use serde_json::Value;
+
+use crate::accounts::Accounts;
+use crate::entry::Directory;
+use crate::error::Error;
+use crate::querying;
+
+fn entry_of(dir: &Directory, row: &PrivilegeRow) -> PrivilegeEntry {
+    PrivilegeEntry {
+        id: row.id,
+        builtin_name: row.builtin_name.clone(),
+        name: row.name.clone(),
+        local_groups: row
+            .group_ids
+            .iter()
+            .filter_map(|id| dir.group(*id))
+            .map(|g| dir.group_entry(g))
+            .collect(),
+        ds_groups: Vec::new(),
+        allowlist: Vec::new(),
+        roles: row.roles.clone(),
+        web_shell: row.web_shell,
+    }
+}
+
+fn load(conn: &Connection, id: Option<i64>) -> Result<Vec<PrivilegeEntry>, StoreError> {
+    let rows: Vec<PrivilegeRow> = privileges::all(conn)?
+        .into_iter()
+        .filter(|p| id.is_none_or(|id| p.id == id))
+        .collect();
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let dir = Directory::load_all(conn)?;
+    Ok(rows.iter().map(|r| entry_of(&dir, r)).collect())
+}
+
+/// The serialized entry of one privilege, for change events (`None` when it is gone).
+pub(crate) fn entry_value(conn: &Connection, id: i64) -> Option<Value> {
+    let entry = load(conn, Some(id)).ok()?.pop()?;
+    serde_json::to_value(entry).ok()
+}
+
+/// TrueNAS `InstanceNotFound` of a privilege.
+fn not_found(id: i64) -> Error {
+    Error::not_found(format!("Privilege {id} does not exist"))
+}
+
+impl Accounts {
+    /// `privilege.query`.
+    pub async fn privilege_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
+        let query = querying::parse(filters, options)?;
+        let entries = self.store().read(|conn| load(conn, None)).await?;
+        let values = entries
+            .iter()
+            .map(|e| serde_json::to_value(e).map_err(Error::internal))
+            .collect::<Result<Vec<_>, _>>()?;
+        querying::run(values, &query)
+    }
+
+    /// `privilege.get_instance`.
+    pub async fn privilege_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
+        let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
+        let mut options = options.clone();
+        options.get = true;
+        match self.privilege_query(&filters, &options).await {
+            Err(Error::Exception(m)) if m == "MatchNotFound()" => Err(not_found(id)),
+            other => other,
+        }
+    }
+
+    /// One privilege's entry.
+    pub(crate) async fn privilege_entry(&self, id: i64) -> Result<PrivilegeEntry, Error> {
+        self.store()
+            .read(move |conn| load(conn, Some(id)))
+            .await?
+            .pop()
+            .ok_or_else(|| not_found(id))
+    }
+}

@@ -1,0 +1,5 @@
+//! Session credentials that live in memory only: authentication tokens.
+
+pub mod tokens;
+
+pub use tokens::{NewToken, Redeemed, TokenHash, TokenStore};

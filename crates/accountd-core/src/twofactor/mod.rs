@@ -1,0 +1,258 @@
+//! Two-factor authentication: each user's TOTP secret (`user.renew_2fa_secret` and friends), the global
+//! `auth.twofactor` setting, and checking one-time passwords with replay protection.
+
+pub mod totp;
+
+use accountd_api::Role;
+use accountd_api::pytext::repr_str;
+use accountd_api::types::auth::TwoFactorState;
+use accountd_api::types::common::REDACTED;
+use accountd_api::types::twofactor::{
+    TwoFactorAuthEntry, TwoFactorAuthUpdate, TwoFactorServices, TwofactorOptions, UserWithTwofactor,
+};
+use accountd_store::twofactor::{self as store, TwoFactorRow};
+use accountd_store::users::{self, UserRow};
+use accountd_store::{Connection, StoreError, settings};
+use serde_json::Value;
+
+use crate::accounts::Accounts;
+use crate::caller::Caller;
+use crate::error::{Error, errno};
+use crate::users::present_user;
+
+/// Settings key of the global configuration (JSON of [`TwoFactorAuthEntry`]).
+const SETTINGS_KEY: &str = "twofactor";
+
+/// The global configuration; defaults (disabled, window 0, no services) when never set.
+pub(crate) fn global_config(conn: &Connection) -> Result<TwoFactorAuthEntry, StoreError> {
+    let stored = settings::get(conn, SETTINGS_KEY)?;
+    Ok(stored
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(TwoFactorAuthEntry {
+            enabled: false,
+            services: TwoFactorServices::default(),
+            window: 0,
+            id: 1,
+        }))
+}
+
+/// `(digits, interval)` of a row, defaults when there is none.
+fn parameters(row: Option<&TwoFactorRow>) -> (i64, i64) {
+    row.map(|r| (r.otp_digits, r.interval))
+        .unwrap_or((totp::DEFAULT_DIGITS, totp::DEFAULT_INTERVAL))
+}
+
+/// The two-factor state object of a user (as `auth.me` and `user.twofactor_config` show it).
+pub(crate) fn state_of(row: Option<&TwoFactorRow>, username: &str, hostname: &str) -> TwoFactorState {
+    let (otp_digits, interval) = parameters(row);
+    let secret = row.and_then(|r| r.secret.as_deref());
+    TwoFactorState {
+        provisioning_uri: secret.map(|s| totp::provisioning_uri(s, otp_digits, interval, username, hostname)),
+        secret_configured: secret.is_some(),
+        interval,
+        otp_digits,
+    }
+}
+
+fn no_such_user(username: &str) -> Error {
+    Error::call(errno::ENOENT, format!("User {} does not exist", repr_str(username)))
+}
+
+/// The user named `username` and its two-factor row.
+fn load(conn: &Connection, username: &str) -> Result<Option<(UserRow, Option<TwoFactorRow>)>, StoreError> {
+    let Some(row) = users::by_username(conn, username)? else {
+        return Ok(None);
+    };
+    let twofactor = store::get(conn, row.id)?;
+    Ok(Some((row, twofactor)))
+}
+
+impl Accounts {
+    /// `auth.twofactor.config`.
+    pub async fn twofactor_config(&self) -> Result<TwoFactorAuthEntry, Error> {
+        Ok(self.store().read(global_config).await?)
+    }
+
+    /// `auth.twofactor.update`: applies the given keys.
+    pub async fn twofactor_update(&self, update: TwoFactorAuthUpdate) -> Result<TwoFactorAuthEntry, Error> {
+        let entry = self
+            .store()
+            .write(move |tx| {
+                let mut entry = global_config(tx)?;
+                if let Some(enabled) = update.enabled {
+                    entry.enabled = enabled;
+                }
+                if let Some(services) = update.services {
+                    entry.services = services;
+                }
+                if let Some(window) = update.window {
+                    entry.window = window;
+                }
+                let text = serde_json::to_string(&entry).map_err(Error::internal)?;
+                settings::set(tx, SETTINGS_KEY, &text)?;
+                Ok::<_, Error>(entry)
+            })
+            .await?;
+        tracing::info!(
+            enabled = entry.enabled,
+            window = entry.window,
+            "two-factor settings updated"
+        );
+        Ok(entry)
+    }
+
+    /// `user.renew_2fa_secret`: a new random secret; given options change, others keep their stored values.
+    pub async fn renew_2fa_secret(
+        &self,
+        caller: &Caller,
+        username: String,
+        options: TwofactorOptions,
+    ) -> Result<Value, Error> {
+        if caller.username != username && !caller.has(Role::FullAdmin) {
+            return Err(Error::call(
+                errno::EPERM,
+                format!(
+                    "{username}: currently authenticated credential may not renew two-factor authentication \
+                     for this user."
+                ),
+            ));
+        }
+        let secret = totp::generate_secret();
+        let name = username.clone();
+        let user_id = self
+            .write_changes(move |tx, changes| {
+                let (row, twofactor) = load(tx, &name)?.ok_or_else(|| no_such_user(&name))?;
+                let (digits, interval) = parameters(twofactor.as_ref());
+                let digits = options.otp_digits.unwrap_or(digits);
+                let interval = options.interval.unwrap_or(interval);
+                store::set_secret(tx, row.id, Some(&secret), digits, interval)?;
+                changes.user_changed(row.id);
+                Ok(row.id)
+            })
+            .await?;
+        tracing::info!(user_id, "two-factor secret renewed");
+        let entry = self.user_entry(user_id).await?.ok_or_else(|| no_such_user(&username))?;
+        let twofactor_config = self.user_twofactor_state(&username).await?;
+        present_user(
+            &UserWithTwofactor {
+                entry,
+                twofactor_config,
+            },
+            Some(caller),
+        )
+    }
+
+    /// `user.unset_2fa_secret`.
+    pub async fn unset_2fa_secret(&self, username: String) -> Result<(), Error> {
+        let user_id = self
+            .write_changes(move |tx, changes| {
+                let (row, twofactor) = load(tx, &username)?.ok_or_else(|| no_such_user(&username))?;
+                let (digits, interval) = parameters(twofactor.as_ref());
+                store::set_secret(tx, row.id, None, digits, interval)?;
+                changes.user_changed(row.id);
+                Ok(row.id)
+            })
+            .await?;
+        tracing::info!(user_id, "two-factor secret removed");
+        Ok(())
+    }
+
+    /// `user.provisioning_uri`: for one's own account, or with FULL_ADMIN or ACCOUNT_WRITE.
+    pub async fn user_provisioning_uri(&self, caller: &Caller, username: String) -> Result<String, Error> {
+        if caller.username != username && !caller.may_see_secrets() {
+            return Err(Error::call(
+                errno::EPERM,
+                format!(
+                    "{username}: currently authenticated credential may not read the two-factor secret of this user."
+                ),
+            ));
+        }
+        let state = self.user_twofactor_state(&username).await?;
+        state.provisioning_uri.ok_or_else(|| {
+            Error::call(
+                errno::EFAULT,
+                format!(
+                    "{} user does not have two factor authentication configured",
+                    repr_str(&username)
+                ),
+            )
+        })
+    }
+
+    /// `user.twofactor_config`: for one's own account, or with ACCOUNT_READ; the URI (it holds the secret) is
+    /// redacted for other users' callers without FULL_ADMIN or ACCOUNT_WRITE.
+    pub async fn user_twofactor_config(&self, caller: &Caller, username: String) -> Result<TwoFactorState, Error> {
+        let own = caller.username == username;
+        if !own && !caller.has(Role::AccountRead) {
+            return Err(Error::call(
+                errno::EPERM,
+                format!(
+                    "{username}: currently authenticated credential may not read the two-factor configuration \
+                     of this user."
+                ),
+            ));
+        }
+        let mut state = self.user_twofactor_state(&username).await?;
+        if !own && !caller.may_see_secrets() && state.provisioning_uri.is_some() {
+            state.provisioning_uri = Some(REDACTED.to_string());
+        }
+        Ok(state)
+    }
+
+    /// A user's two-factor state, unredacted.
+    async fn user_twofactor_state(&self, username: &str) -> Result<TwoFactorState, Error> {
+        let name = username.to_string();
+        let hostname = self.config().hostname.clone();
+        self.store()
+            .read(move |conn| {
+                let (row, twofactor) = load(conn, &name)?.ok_or_else(|| no_such_user(&name))?;
+                Ok::<_, Error>(state_of(twofactor.as_ref(), &row.username, &hostname))
+            })
+            .await
+    }
+
+    /// True when logging in as `user_id` needs a one-time password: two-factor authentication is enabled and
+    /// the user has a secret.
+    pub async fn otp_required(&self, user_id: i64) -> Result<bool, Error> {
+        Ok(self
+            .store()
+            .read(move |conn| {
+                if !global_config(conn)?.enabled {
+                    return Ok::<_, StoreError>(false);
+                }
+                Ok(store::get(conn, user_id)?.is_some_and(|r| r.secret.is_some()))
+            })
+            .await?)
+    }
+
+    /// Checks a one-time password of `user_id` at the current time, accepting the configured window of steps
+    /// around it. A step is accepted once: a code of the last accepted step or an earlier one is refused.
+    pub async fn verify_otp(&self, user_id: i64, code: String) -> Result<bool, Error> {
+        let now = self.now_ms();
+        let found = self
+            .store()
+            .read(move |conn| Ok::<_, StoreError>((store::get(conn, user_id)?, global_config(conn)?.window)))
+            .await?;
+        let step = match found {
+            (Some(row), window) => row
+                .secret
+                .as_deref()
+                .and_then(|secret| totp::matching_step(secret, row.otp_digits, row.interval, window, &code, now)),
+            (None, _) => None,
+        };
+        let Some(step) = step else {
+            tracing::info!(user_id, "one-time password refused");
+            return Ok(false);
+        };
+        let fresh = self
+            .store()
+            .write(move |tx| store::advance_step(tx, user_id, step))
+            .await?;
+        if fresh {
+            tracing::info!(user_id, "one-time password accepted");
+        } else {
+            tracing::info!(user_id, "one-time password refused: its time step was already used");
+        }
+        Ok(fresh)
+    }
+}

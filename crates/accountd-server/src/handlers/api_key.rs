@@ -1,0 +1,143 @@
+//! `api_key.*`, and the API-key logins (`auth.login_ex` with `API_KEY_PLAIN`, `auth.login_with_api_key`).
+
+use accountd_api::methods::api_key::*;
+use accountd_api::methods::auth::AuthLoginWithApiKey;
+use accountd_api::types::api_key::{
+    ApiKeyCreateArgs, ApiKeyDeleteArgs, ApiKeyEntry, ApiKeyUpdateArgs, ApiKeyUpdated, ApiKeyWithKey,
+};
+use accountd_api::types::auth::{AuthMe as AuthMeEntry, Authenticator, LoginOptions, LoginResult, LoginWithApiKeyArgs};
+use accountd_api::types::common::{NoArgs, Presented};
+use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use accountd_core::Error;
+use accountd_core::api_keys::key_id;
+use accountd_core::auth::LoginOutcome;
+
+use crate::dispatch::{CallContext, Handler};
+use crate::session::Credential;
+
+/// Checks an API key and, on success, logs the connection in. The transport counts as secure only from
+/// loopback (accountd serves no TLS itself; a TLS proxy in front of it connects from loopback).
+async fn login_api_key(ctx: &CallContext, username: &str, key: &str) -> Result<LoginOutcome, Error> {
+    let generation = ctx.state.accounts.roles_generation();
+    let secure = ctx.session.origin.ip().is_loopback();
+    let accounts = &ctx.state.accounts;
+    let outcome = accounts.login_api_key(username, key, secure).await?;
+    if let LoginOutcome::Success(caller) = &outcome {
+        let id = key_id(key).unwrap_or_default();
+        let name = accounts.api_key_entry(id).await?.map(|e| e.name).unwrap_or_default();
+        super::auth::complete_login(ctx, caller.clone(), generation, Credential::ApiKey { id, name });
+    }
+    Ok(outcome)
+}
+
+/// Ends the other sessions logged in with API key `id`: the key was deleted or replaced.
+fn end_key_sessions(ctx: &CallContext, id: i64) {
+    for (session, login) in ctx.state.sessions.logged_in() {
+        let with_key = matches!(login.credential, Credential::ApiKey { id: k, .. } if k == id);
+        if with_key && session.session_id != ctx.session.session_id {
+            ctx.state.sessions.terminate(&session);
+        }
+    }
+}
+
+/// Adds TrueNAS's `API_KEY` account attribute to `auth.me` of a session logged in with an API key.
+pub(crate) fn mark_api_key_session(ctx: &CallContext, me: &mut AuthMeEntry) {
+    let with_key = ctx
+        .session
+        .login()
+        .is_some_and(|l| matches!(l.credential, Credential::ApiKey { .. }));
+    if with_key && !me.account_attributes.iter().any(|a| a == "API_KEY") {
+        me.account_attributes.push("API_KEY".to_string());
+    }
+}
+
+/// `auth.login_ex` with `API_KEY_PLAIN`.
+pub(crate) async fn login_ex(
+    ctx: &CallContext,
+    username: &str,
+    key: &str,
+    options: &LoginOptions,
+) -> Result<LoginResult, Error> {
+    Ok(match login_api_key(ctx, username, key).await? {
+        LoginOutcome::Success(caller) => LoginResult::Success {
+            user_info: if options.user_info {
+                let mut me = ctx.state.accounts.auth_me(&caller).await?;
+                mark_api_key_session(ctx, &mut me);
+                Some(Box::new(me))
+            } else {
+                None
+            },
+            authenticator: Authenticator::Level1,
+            reconnect_token: None,
+        },
+        LoginOutcome::Expired => LoginResult::Expired,
+        LoginOutcome::Denied => LoginResult::Denied,
+        _ => LoginResult::AuthErr,
+    })
+}
+
+impl Handler for AuthLoginWithApiKey {
+    async fn handle(ctx: CallContext, args: LoginWithApiKeyArgs) -> Result<bool, Error> {
+        // TrueNAS finds the owner through the key's id, then logs in as with API_KEY_PLAIN.
+        let Some(owner) = ctx.state.accounts.api_key_owner(&args.api_key).await? else {
+            tokio::time::sleep(ctx.state.accounts.config().login_failure_delay).await;
+            return Ok(false);
+        };
+        let outcome = login_api_key(&ctx, &owner, &args.api_key).await?;
+        Ok(matches!(outcome, LoginOutcome::Success(_)))
+    }
+}
+
+impl Handler for ApiKeyQuery {
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<ApiKeyEntry>, Error> {
+        Ok(QueryResponse::new(
+            ctx.state.accounts.api_key_query(&args.filters, &args.options).await?,
+        ))
+    }
+}
+
+impl Handler for ApiKeyGetInstance {
+    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Presented<ApiKeyEntry>, Error> {
+        Ok(Presented::new(
+            ctx.state.accounts.api_key_get_instance(args.id, &args.options).await?,
+        ))
+    }
+}
+
+impl Handler for ApiKeyCreate {
+    async fn handle(ctx: CallContext, args: ApiKeyCreateArgs) -> Result<ApiKeyWithKey, Error> {
+        let caller = ctx.caller()?;
+        ctx.state.accounts.api_key_create(caller, args.api_key_create).await
+    }
+}
+
+impl Handler for ApiKeyUpdate {
+    async fn handle(ctx: CallContext, args: ApiKeyUpdateArgs) -> Result<ApiKeyUpdated, Error> {
+        let caller = ctx.caller()?;
+        let updated = ctx
+            .state
+            .accounts
+            .api_key_update(caller, args.id, args.api_key_update)
+            .await?;
+        if updated.key.is_some() {
+            end_key_sessions(&ctx, args.id);
+        }
+        Ok(updated)
+    }
+}
+
+impl Handler for ApiKeyDelete {
+    async fn handle(ctx: CallContext, args: ApiKeyDeleteArgs) -> Result<bool, Error> {
+        let caller = ctx.caller()?;
+        let deleted = ctx.state.accounts.api_key_delete(caller, args.id).await?;
+        end_key_sessions(&ctx, args.id);
+        Ok(deleted)
+    }
+}
+
+impl Handler for ApiKeyMyKeys {
+    async fn handle(ctx: CallContext, _args: NoArgs) -> Result<Vec<ApiKeyEntry>, Error> {
+        let caller = ctx.caller()?;
+        ctx.state.accounts.api_key_my_keys(caller).await
+    }
+}

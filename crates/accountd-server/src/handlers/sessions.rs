@@ -1,0 +1,113 @@
+//! Tokens and sessions: `auth.generate_token`, `auth.sessions`, `auth.terminate_session`,
+//! `auth.terminate_other_sessions`.
+
+use accountd_api::Role;
+use accountd_api::methods::auth::{AuthGenerateToken, AuthSessions, AuthTerminateOtherSessions, AuthTerminateSession};
+use accountd_api::types::common::{NoArgs, Timestamp};
+use accountd_api::types::query::{QueryArgs, QueryResponse};
+use accountd_api::types::sessions::{GenerateTokenArgs, SessionEntry, TerminateSessionArgs};
+use accountd_core::error::errno;
+use accountd_core::sessions::NewToken;
+use accountd_core::{Caller, Error};
+
+use crate::dispatch::{CallContext, Handler};
+use crate::session::{Login, Session};
+
+/// Default token lifetime after the last use, seconds.
+const DEFAULT_TTL_SECS: i64 = 600;
+
+/// The session's login (methods that need a login run only on logged-in sessions).
+fn current_login(ctx: &CallContext) -> Result<Login, Error> {
+    ctx.session
+        .login()
+        .ok_or_else(|| Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"))
+}
+
+impl Handler for AuthGenerateToken {
+    async fn handle(ctx: CallContext, args: GenerateTokenArgs) -> Result<String, Error> {
+        let caller = ctx.caller()?;
+        let login = current_login(&ctx)?;
+        let spec = NewToken {
+            user_id: caller.user_id,
+            parent: login.root_credentials(),
+            ttl_secs: args.ttl.unwrap_or(DEFAULT_TTL_SECS),
+            attributes: args.attrs,
+            match_origin: args.match_origin.then(|| ctx.session.origin.ip()),
+            single_use: args.single_use,
+            created_by: ctx.session.session_id.clone(),
+        };
+        let token = ctx
+            .state
+            .sessions
+            .create_token(spec, ctx.state.accounts.now_ms())
+            .ok_or_else(|| Error::internal("token store unavailable"))?;
+        tracing::info!(user_id = caller.user_id, "token generated");
+        Ok(token)
+    }
+}
+
+fn entry(session: &Session, login: &Login, current: &Session) -> SessionEntry {
+    SessionEntry {
+        id: session.session_id.clone(),
+        current: session.session_id == current.session_id,
+        internal: false,
+        origin: session.origin.to_string(),
+        credentials: login.credentials(),
+        created_at: Timestamp { ms: login.login_at_ms },
+    }
+}
+
+/// True when `caller` may end a session of `owner` (their own, or anyone's with FULL_ADMIN).
+fn may_terminate(caller: &Caller, owner: i64) -> bool {
+    owner == caller.user_id || caller.has(Role::FullAdmin)
+}
+
+impl Handler for AuthSessions {
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<SessionEntry>, Error> {
+        let caller = ctx.caller()?;
+        let everyone = caller.has(Role::ReadonlyAdmin);
+        let entries = ctx
+            .state
+            .sessions
+            .logged_in()
+            .iter()
+            .filter(|(_, login)| everyone || login.caller.user_id == caller.user_id)
+            .map(|(session, login)| serde_json::to_value(entry(session, login, &ctx.session)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Error::internal)?;
+        Ok(QueryResponse::new(accountd_core::query_list(
+            entries,
+            &args.filters,
+            &args.options,
+        )?))
+    }
+}
+
+impl Handler for AuthTerminateSession {
+    async fn handle(ctx: CallContext, args: TerminateSessionArgs) -> Result<bool, Error> {
+        let caller = ctx.caller()?;
+        let Some(session) = ctx.state.sessions.find(&args.id) else {
+            return Ok(false);
+        };
+        let Some(login) = session.login() else {
+            return Ok(false);
+        };
+        if !may_terminate(caller, login.caller.user_id) {
+            return Err(Error::call(errno::EACCES, "Not authorized"));
+        }
+        ctx.state.sessions.terminate(&session);
+        Ok(true)
+    }
+}
+
+impl Handler for AuthTerminateOtherSessions {
+    async fn handle(ctx: CallContext, _args: NoArgs) -> Result<bool, Error> {
+        let caller = ctx.caller()?;
+        for (session, login) in ctx.state.sessions.logged_in() {
+            if session.session_id != ctx.session.session_id && may_terminate(caller, login.caller.user_id) {
+                ctx.state.sessions.terminate(&session);
+            }
+        }
+        Ok(true)
+    }
+}

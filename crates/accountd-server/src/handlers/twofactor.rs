@@ -1,0 +1,59 @@
+//! Two-factor methods: `user.renew_2fa_secret`, `user.unset_2fa_secret`, `user.provisioning_uri`,
+//! `user.twofactor_config`, `auth.twofactor.config` and `auth.twofactor.update`.
+
+use accountd_api::methods::auth::{AuthTwofactorConfig, AuthTwofactorUpdate};
+use accountd_api::methods::user::{
+    UserProvisioningUri, UserRenew2faSecret, UserTwofactorConfigGet, UserUnset2faSecret,
+};
+use accountd_api::types::common::{NoArgs, Presented};
+use accountd_api::types::twofactor::{
+    Renew2faSecretArgs, TwoFactorAuthEntry, TwoFactorAuthUpdateArgs, TwofactorUsernameArgs, UserTwofactorConfig,
+    UserWithTwofactor,
+};
+use accountd_core::Error;
+
+use crate::dispatch::{CallContext, Handler};
+
+impl Handler for UserRenew2faSecret {
+    async fn handle(ctx: CallContext, args: Renew2faSecretArgs) -> Result<Presented<UserWithTwofactor>, Error> {
+        let caller = ctx.caller()?;
+        Ok(Presented::new(
+            ctx.state
+                .accounts
+                .renew_2fa_secret(caller, args.username, args.twofactor_options)
+                .await?,
+        ))
+    }
+}
+
+impl Handler for UserUnset2faSecret {
+    async fn handle(ctx: CallContext, args: TwofactorUsernameArgs) -> Result<(), Error> {
+        ctx.state.accounts.unset_2fa_secret(args.username).await
+    }
+}
+
+impl Handler for UserProvisioningUri {
+    async fn handle(ctx: CallContext, args: TwofactorUsernameArgs) -> Result<String, Error> {
+        let caller = ctx.caller()?;
+        ctx.state.accounts.user_provisioning_uri(caller, args.username).await
+    }
+}
+
+impl Handler for UserTwofactorConfigGet {
+    async fn handle(ctx: CallContext, args: TwofactorUsernameArgs) -> Result<UserTwofactorConfig, Error> {
+        let caller = ctx.caller()?;
+        ctx.state.accounts.user_twofactor_config(caller, args.username).await
+    }
+}
+
+impl Handler for AuthTwofactorConfig {
+    async fn handle(ctx: CallContext, _args: NoArgs) -> Result<TwoFactorAuthEntry, Error> {
+        ctx.state.accounts.twofactor_config().await
+    }
+}
+
+impl Handler for AuthTwofactorUpdate {
+    async fn handle(ctx: CallContext, args: TwoFactorAuthUpdateArgs) -> Result<TwoFactorAuthEntry, Error> {
+        ctx.state.accounts.twofactor_update(args.auth_twofactor_update).await
+    }
+}

@@ -1,0 +1,152 @@
+//! The server-wide session registry: every open connection's [`Session`], so that sessions can be listed
+//! (`auth.sessions`) and ended from elsewhere (`auth.terminate_session`, a locked or deleted user, a changed
+//! password), and the in-memory token store.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use accountd_core::sessions::{NewToken, Redeemed, TokenHash, TokenStore};
+
+use crate::session::{Login, Session};
+
+/// Every open connection's session, and the tokens.
+#[derive(Debug, Default)]
+pub struct SessionRegistry {
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    tokens: Mutex<TokenStore>,
+}
+
+/// Keeps a session registered; dropping it (when the connection ends) unregisters the session and destroys
+/// the token it logged in with.
+#[derive(Debug)]
+pub struct Registration {
+    registry: Arc<SessionRegistry>,
+    session: Arc<Session>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.registry.unregister(&self.session);
+    }
+}
+
+impl SessionRegistry {
+    /// An empty registry.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Registers a new connection's session until the returned guard is dropped.
+    pub fn register(self: &Arc<Self>, session: &Arc<Session>) -> Registration {
+        if let Ok(mut s) = self.sessions.lock() {
+            s.insert(session.session_id.clone(), session.clone());
+        }
+        Registration {
+            registry: self.clone(),
+            session: session.clone(),
+        }
+    }
+
+    fn unregister(&self, session: &Session) {
+        if let Ok(mut s) = self.sessions.lock() {
+            s.remove(&session.session_id);
+        }
+        if let Some(login) = session.set_login(None) {
+            self.forget_token_of(&login);
+        }
+    }
+
+    fn tokens(&self) -> Option<MutexGuard<'_, TokenStore>> {
+        self.tokens.lock().ok()
+    }
+
+    fn forget_token_of(&self, login: &Login) {
+        if let (Some(hash), Some(mut tokens)) = (login.token(), self.tokens()) {
+            tokens.destroy(&hash);
+        }
+    }
+
+    /// Logs `session` in (or out with `None`). A token the session was logged in with dies with that login.
+    pub fn set_login(&self, session: &Session, login: Option<Login>) {
+        let keep = login.as_ref().and_then(Login::token);
+        if let Some(previous) = session.set_login(login)
+            && previous.token() != keep
+        {
+            self.forget_token_of(&previous);
+        }
+    }
+
+    /// Logged-in sessions with their logins, in login order.
+    pub fn logged_in(&self) -> Vec<(Arc<Session>, Login)> {
+        let sessions: Vec<Arc<Session>> = self
+            .sessions
+            .lock()
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default();
+        let mut out: Vec<(Arc<Session>, Login)> =
+            sessions.into_iter().filter_map(|s| s.login().map(|l| (s, l))).collect();
+        out.sort_by_key(|(s, l)| (l.login_at_ms, s.id));
+        out
+    }
+
+    /// The open session with this id.
+    pub fn find(&self, session_id: &str) -> Option<Arc<Session>> {
+        self.sessions.lock().ok().and_then(|s| s.get(session_id).cloned())
+    }
+
+    /// Terminates a session: destroys the tokens it created and the one it logged in with, logs it out and
+    /// closes its connection.
+    pub fn terminate(&self, session: &Session) {
+        if let Some(mut tokens) = self.tokens() {
+            tokens.destroy_created_by(&session.session_id);
+        }
+        if let Some(login) = session.login() {
+            self.forget_token_of(&login);
+        }
+        session.terminate();
+        tracing::info!(conn = session.id, "session terminated");
+    }
+
+    /// Ends every session of `user_id` except `keep` (a session id), and destroys the user's tokens except
+    /// those `keep` created: after the user is locked or deleted, or their password changed.
+    pub fn end_user_sessions(&self, user_id: i64, keep: Option<&str>) {
+        if let Some(mut tokens) = self.tokens() {
+            tokens.destroy_for_user(user_id, keep);
+        }
+        for (session, login) in self.logged_in() {
+            if login.caller.user_id == user_id && Some(session.session_id.as_str()) != keep {
+                self.terminate(&session);
+            }
+        }
+    }
+
+    /// Creates a token; returns it (only its hash is kept).
+    pub fn create_token(&self, spec: NewToken, now_ms: i64) -> Option<String> {
+        self.tokens().map(|mut t| t.create(spec, now_ms))
+    }
+
+    /// Accepts a token for a login from `origin` (see [`TokenStore::redeem`]).
+    pub fn redeem_token(&self, token: &str, origin: IpAddr, now_ms: i64) -> Option<Redeemed> {
+        self.tokens().and_then(|mut t| t.redeem(token, origin, now_ms))
+    }
+
+    /// Destroys a token.
+    pub fn destroy_token(&self, hash: &TokenHash) {
+        if let Some(mut t) = self.tokens() {
+            t.destroy(hash);
+        }
+    }
+
+    /// A message arrived on `session`: a session logged in with a token counts it as a use of the token, and is
+    /// logged out when the token has expired or was destroyed (TrueNAS checks its credential on every message).
+    pub fn touch(&self, session: &Session, now_ms: i64) {
+        let Some(login) = session.login() else { return };
+        let Some(hash) = login.token() else { return };
+        let alive = self.tokens().is_some_and(|mut t| t.touch(&hash, now_ms));
+        if !alive {
+            tracing::info!(conn = session.id, "token session expired");
+            session.set_login(None);
+        }
+    }
+}

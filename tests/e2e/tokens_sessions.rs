@@ -1,0 +1,467 @@
+//! Tokens (`auth.generate_token`, `TOKEN_PLAIN`, `auth.login_with_token`) and sessions (`auth.sessions`,
+//! `auth.terminate_session`, `auth.terminate_other_sessions`, sessions ended by locking, deleting or a new
+//! password).
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use accountd_core::ManualClock;
+use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_invalid};
+use serde_json::{Value, json};
+
+/// 2026-01-01T00:00:00Z.
+const T0: i64 = 1_767_225_600_000;
+
+/// Creates `name` (password `pw`) in a new group whose privilege grants `roles`; returns the user's id.
+async fn user_with_roles(server: &TestServer, admin: &mut Client, name: &str, roles: &[&str]) -> i64 {
+    let group = server.grant_privilege(admin, &format!("{name}-privilege"), roles).await;
+    server.create_user(admin, name, &[group]).await["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// A client logged in as `username` with password `pw`.
+async fn logged_in(server: &TestServer, username: &str, pw: &str) -> Client {
+    let mut c = server.client().await;
+    c.login(username, pw).await;
+    c
+}
+
+/// `auth.login_ex` with a token.
+async fn token_login(c: &mut Client, token: &str) -> Value {
+    c.ok("auth.login_ex", json!([{"mechanism": "TOKEN_PLAIN", "token": token}]))
+        .await
+}
+
+fn assert_not_authenticated(e: &Value) {
+    assert_call_error(e, "ENOTAUTHENTICATED", "Not authenticated");
+}
+
+/// This connection's own session entry.
+async fn own_session(c: &mut Client) -> Value {
+    c.ok("auth.sessions", json!([[["current", "=", true]], {"get": true}]))
+        .await
+}
+
+#[tokio::test]
+async fn a_token_logs_another_connection_in_as_its_creator() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let token = admin.ok("auth.generate_token", json!([])).await;
+    let token = token.as_str().expect("a string").to_string();
+    assert_eq!(token.len(), 64);
+    assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()), "{token}");
+    assert_ne!(admin.ok("auth.generate_token", json!([])).await, json!(token));
+
+    let mut c = server.client().await;
+    let r = token_login(&mut c, &token).await;
+    assert_eq!(r["response_type"], "SUCCESS");
+    assert_eq!(r["authenticator"], "LEVEL_1");
+    assert_eq!(r["user_info"]["pw_name"], "truenas_admin");
+    assert_eq!(c.ok("auth.me", json!([])).await, r["user_info"]);
+    // The session shows how it logged in, and on whose behalf.
+    let own = own_session(&mut c).await;
+    let admin_session = own_session(&mut admin).await;
+    assert_eq!(own["credentials"], "TOKEN");
+    assert_eq!(
+        own["credentials_data"],
+        json!({"username": "truenas_admin",
+               "parent": {"credentials": "LOGIN_PASSWORD", "credentials_data": admin_session["credentials_data"]}})
+    );
+    // A token made by a token session still names the original login.
+    let second = c
+        .ok(
+            "auth.generate_token",
+            json!([600, {"purpose": "download"}, true, false]),
+        )
+        .await;
+    let mut d = server.client().await;
+    assert_eq!(
+        d.ok("auth.login_with_token", json!([second])).await,
+        true,
+        "legacy login with a token"
+    );
+    assert_eq!(
+        own_session(&mut d).await["credentials_data"]["parent"]["credentials"],
+        "LOGIN_PASSWORD"
+    );
+
+    // Bad tokens.
+    let mut e = server.client().await;
+    assert_eq!(
+        token_login(&mut e, &"x".repeat(64)).await,
+        json!({"response_type": "AUTH_ERR"})
+    );
+    assert_eq!(token_login(&mut e, "").await, json!({"response_type": "AUTH_ERR"}));
+    assert_eq!(e.ok("auth.login_with_token", json!(["nope"])).await, false);
+    assert_not_authenticated(&e.err("auth.me", json!([])).await);
+    // Token generation needs a login; arguments are checked.
+    assert_not_authenticated(&e.err("auth.generate_token", json!([])).await);
+    let err = admin.err("auth.generate_token", json!(["600"])).await;
+    assert_invalid(&err, "ttl", "Input should be a valid integer");
+    let err = admin.err("auth.generate_token", json!([600, [], true])).await;
+    assert_invalid(&err, "attrs", "Input should be a valid dictionary");
+    let err = admin.err("auth.login_ex", json!([{"mechanism": "TOKEN_PLAIN"}])).await;
+    assert_eq!(err["code"], -32602);
+}
+
+#[tokio::test]
+async fn token_lifetime_counts_from_its_last_use() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    let token = admin.ok("auth.generate_token", json!([10])).await;
+    let token = token.as_str().expect("token");
+
+    clock.advance_ms(9_000);
+    let mut b = server.client().await;
+    assert_eq!(token_login(&mut b, token).await["response_type"], "SUCCESS");
+    // Every message on the token's session is a use.
+    clock.advance_ms(9_000);
+    assert_eq!(b.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+    clock.advance_ms(9_000);
+    let mut c = server.client().await;
+    assert_eq!(token_login(&mut c, token).await["response_type"], "SUCCESS");
+    // 10 s without use: the token and the sessions logged in with it expire.
+    clock.advance_ms(10_000);
+    assert_not_authenticated(&b.err("auth.me", json!([])).await);
+    let mut d = server.client().await;
+    assert_eq!(token_login(&mut d, token).await, json!({"response_type": "AUTH_ERR"}));
+    assert_not_authenticated(&c.err("auth.me", json!([])).await);
+    // The session that created it is a password session: unaffected.
+    assert_eq!(admin.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+
+    // ttl null is 600 s.
+    let token = admin.ok("auth.generate_token", json!([null])).await;
+    let token = token.as_str().expect("token");
+    clock.advance_ms(599_999);
+    assert_eq!(token_login(&mut d, token).await["response_type"], "SUCCESS");
+    d.ok("auth.logout", json!([])).await;
+    let token = admin.ok("auth.generate_token", json!([])).await;
+    clock.advance_ms(600_000);
+    let mut e = server.client().await;
+    assert_eq!(e.ok("auth.login_with_token", json!([token])).await, false);
+}
+
+#[tokio::test]
+async fn single_use_tokens_log_in_once() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let token = admin.ok("auth.generate_token", json!([600, {}, true, true])).await;
+    let token = token.as_str().expect("token");
+    let mut b = server.client().await;
+    assert_eq!(token_login(&mut b, token).await["response_type"], "SUCCESS");
+    let mut c = server.client().await;
+    assert_eq!(token_login(&mut c, token).await, json!({"response_type": "AUTH_ERR"}));
+    assert_eq!(c.ok("auth.login_with_token", json!([token])).await, false);
+    // The session it logged in keeps working.
+    assert_eq!(b.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+}
+
+#[tokio::test]
+async fn match_origin_binds_a_token_to_the_creators_address() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let elsewhere = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let bound = admin.ok("auth.generate_token", json!([600, {}])).await;
+    let bound = bound.as_str().expect("token");
+    let free = admin.ok("auth.generate_token", json!([600, {}, false])).await;
+    let free = free.as_str().expect("token");
+
+    let mut remote = Client::connect_from(&server.url(), elsewhere).await;
+    let own = remote.call("auth.sessions", json!([])).await;
+    assert!(own.is_err(), "not logged in yet");
+    assert_eq!(
+        token_login(&mut remote, bound).await,
+        json!({"response_type": "AUTH_ERR"})
+    );
+    assert_eq!(token_login(&mut remote, free).await["response_type"], "SUCCESS");
+    assert!(
+        own_session(&mut remote).await["origin"]
+            .as_str()
+            .expect("origin")
+            .starts_with("127.0.0.2:")
+    );
+    // The refused attempt did not use the bound token up.
+    let mut local = server.client().await;
+    assert_eq!(token_login(&mut local, bound).await["response_type"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn a_token_dies_with_the_session_logged_in_with_it() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    // Logout.
+    let token = admin.ok("auth.generate_token", json!([])).await;
+    let mut b = server.client().await;
+    assert_eq!(b.ok("auth.login_with_token", json!([token])).await, true);
+    assert_eq!(b.ok("auth.logout", json!([])).await, true);
+    assert_eq!(b.ok("auth.login_with_token", json!([token])).await, false);
+    // Closing the connection.
+    let token = admin.ok("auth.generate_token", json!([])).await;
+    let mut c = server.client().await;
+    assert_eq!(c.ok("auth.login_with_token", json!([token])).await, true);
+    drop(c);
+    let mut d = server.client().await;
+    let mut alive = true;
+    for _ in 0..100 {
+        alive = d.ok("auth.login_with_token", json!([token])).await == true;
+        if !alive {
+            break;
+        }
+        d.ok("auth.logout", json!([])).await;
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(!alive, "the token outlived the connection that used it");
+    // Logging the session in with something else.
+    let token = admin.ok("auth.generate_token", json!([])).await;
+    let mut e = server.client().await;
+    assert_eq!(e.ok("auth.login_with_token", json!([token])).await, true);
+    e.login("truenas_admin", ADMIN_PASSWORD).await;
+    assert_eq!(d.ok("auth.login_with_token", json!([token])).await, false);
+    // But the creator's connection closing normally does not kill its tokens.
+    let mut creator = logged_in(&server, "truenas_admin", ADMIN_PASSWORD).await;
+    let token = creator.ok("auth.generate_token", json!([])).await;
+    drop(creator);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(d.ok("auth.login_with_token", json!([token])).await, true);
+}
+
+#[tokio::test]
+async fn sessions_lists_logged_in_connections() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    user_with_roles(&server, &mut admin, "bob", &["API_KEY_READ"]).await;
+    clock.advance_ms(1_000);
+    let mut alice = logged_in(&server, "alice", "pw").await;
+    clock.advance_ms(1_000);
+    let mut bob = logged_in(&server, "bob", "pw").await;
+    let mut bob2 = logged_in(&server, "bob", "pw").await;
+    let _anonymous = server.client().await;
+
+    let all = admin.ok("auth.sessions", json!([])).await;
+    let all = all.as_array().expect("list");
+    let users: Vec<&str> = all
+        .iter()
+        .map(|s| s["credentials_data"]["username"].as_str().expect("username"))
+        .collect();
+    assert_eq!(
+        users,
+        ["truenas_admin", "alice", "bob", "bob"],
+        "in login order, logged-in only"
+    );
+    let alice_entry = &all[1];
+    let keys: Vec<&str> = alice_entry
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "current",
+            "internal",
+            "origin",
+            "credentials",
+            "credentials_data",
+            "created_at"
+        ]
+    );
+    assert_eq!(alice_entry["id"].as_str().expect("id").len(), 36, "a UUID");
+    assert_eq!(alice_entry["current"], false);
+    assert_eq!(all[0]["current"], true);
+    assert_eq!(alice_entry["internal"], false);
+    assert!(
+        alice_entry["origin"]
+            .as_str()
+            .expect("origin")
+            .starts_with("127.0.0.1:")
+    );
+    assert_eq!(alice_entry["credentials"], "LOGIN_PASSWORD");
+    assert_eq!(
+        alice_entry["credentials_data"],
+        json!({"username": "alice", "login_at": {"$date": T0 + 1_000}})
+    );
+    assert_eq!(alice_entry["created_at"], json!({"$date": T0 + 1_000}));
+
+    // READONLY_ADMIN sees everyone; other users their own sessions.
+    assert_eq!(alice.ok("auth.sessions", json!([[], {"count": true}])).await, 4);
+    let own = bob.ok("auth.sessions", json!([])).await;
+    let own = own.as_array().expect("list");
+    assert_eq!(own.len(), 2);
+    assert!(own.iter().all(|s| s["credentials_data"]["username"] == "bob"));
+    assert_eq!(own.iter().filter(|s| s["current"] == true).count(), 1);
+    // The query language applies.
+    let r = admin
+        .ok(
+            "auth.sessions",
+            json!([[["credentials_data.username", "=", "bob"]], {"select": ["credentials"]}]),
+        )
+        .await;
+    assert_eq!(
+        r,
+        json!([{"credentials": "LOGIN_PASSWORD"}, {"credentials": "LOGIN_PASSWORD"}])
+    );
+    let e = admin.err("auth.sessions", json!([[["id", "=="]], {"nope": 1}])).await;
+    assert_eq!(e["code"], -32602);
+    // Logging out removes the session; so does closing the connection.
+    bob2.ok("auth.logout", json!([])).await;
+    drop(alice);
+    let mut count = 0;
+    for _ in 0..100 {
+        count = admin
+            .ok("auth.sessions", json!([[], {"count": true}]))
+            .await
+            .as_i64()
+            .expect("count");
+        if count == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(count, 2);
+    assert_not_authenticated(&server.client().await.err("auth.sessions", json!([])).await);
+}
+
+#[tokio::test]
+async fn terminate_session_closes_the_connection_and_kills_its_tokens() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "bob", &["API_KEY_READ"]).await;
+    let mut bob1 = logged_in(&server, "bob", "pw").await;
+    let token = bob1.ok("auth.generate_token", json!([])).await;
+    let other_token = admin.ok("auth.generate_token", json!([])).await;
+    let mut bob_by_token = server.client().await;
+    assert_eq!(bob_by_token.ok("auth.login_with_token", json!([token])).await, true);
+    let bob1_id = own_session(&mut bob1).await["id"].clone();
+    let admin_id = own_session(&mut admin).await["id"].clone();
+
+    // Not found (or not logged in): false.
+    assert_eq!(
+        admin
+            .ok(
+                "auth.terminate_session",
+                json!(["0b7c6e2e-4f0d-4d3a-9a51-2f1f3f8a9c10"])
+            )
+            .await,
+        false
+    );
+    // Other users' sessions need FULL_ADMIN.
+    let e = bob1.err("auth.terminate_session", json!([admin_id])).await;
+    assert_call_error(&e, "EACCES", "Not authorized");
+    assert_eq!(admin.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+
+    assert_eq!(admin.ok("auth.terminate_session", json!([bob1_id])).await, true);
+    assert_eq!(bob1.closed().await, Some(1000));
+    assert_eq!(admin.ok("auth.terminate_session", json!([bob1_id])).await, false);
+    // The tokens it created died, and so did the session logged in with one.
+    let mut c = server.client().await;
+    assert_eq!(c.ok("auth.login_with_token", json!([token])).await, false);
+    assert_not_authenticated(&bob_by_token.err("auth.me", json!([])).await);
+    // Other tokens live on.
+    assert_eq!(c.ok("auth.login_with_token", json!([other_token])).await, true);
+
+    // A user may end their own sessions, including the current one (the reply comes first).
+    let mut bob2 = logged_in(&server, "bob", "pw").await;
+    let mut bob3 = logged_in(&server, "bob", "pw").await;
+    let bob3_id = own_session(&mut bob3).await["id"].clone();
+    assert_eq!(bob2.ok("auth.terminate_session", json!([bob3_id])).await, true);
+    assert_eq!(bob3.closed().await, Some(1000));
+    let bob2_id = own_session(&mut bob2).await["id"].clone();
+    assert_eq!(bob2.ok("auth.terminate_session", json!([bob2_id])).await, true);
+    assert_eq!(bob2.closed().await, Some(1000));
+}
+
+#[tokio::test]
+async fn terminate_other_sessions_spares_the_caller() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "bob", &["API_KEY_READ"]).await;
+    let mut admin2 = logged_in(&server, "truenas_admin", ADMIN_PASSWORD).await;
+    let mut bob1 = logged_in(&server, "bob", "pw").await;
+    let mut bob2 = logged_in(&server, "bob", "pw").await;
+    let mut anonymous = server.client().await;
+
+    // A user without FULL_ADMIN ends only their own other sessions.
+    assert_eq!(bob1.ok("auth.terminate_other_sessions", json!([])).await, true);
+    assert_eq!(bob2.closed().await, Some(1000));
+    assert_eq!(admin2.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+    assert_eq!(bob1.ok("auth.me", json!([])).await["pw_name"], "bob");
+
+    // FULL_ADMIN ends everyone else's.
+    assert_eq!(admin.ok("auth.terminate_other_sessions", json!([])).await, true);
+    assert_eq!(admin2.closed().await, Some(1000));
+    assert_eq!(bob1.closed().await, Some(1000));
+    assert_eq!(admin.ok("auth.sessions", json!([[], {"count": true}])).await, 1);
+    // Connections that never logged in are not sessions.
+    assert_eq!(anonymous.ok("core.ping", json!([])).await, "pong");
+}
+
+#[tokio::test]
+async fn locking_deleting_or_a_new_password_ends_the_users_other_sessions() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let bob = user_with_roles(&server, &mut admin, "bob", &["API_KEY_READ"]).await;
+    let carol = user_with_roles(&server, &mut admin, "carol", &["API_KEY_READ"]).await;
+
+    // Locked by an admin: every session of the user ends; other users are untouched.
+    let mut b1 = logged_in(&server, "bob", "pw").await;
+    let mut b2 = logged_in(&server, "bob", "pw").await;
+    let mut c1 = logged_in(&server, "carol", "pw").await;
+    admin.ok("user.update", json!([bob, {"locked": true}])).await;
+    assert_eq!(b1.closed().await, Some(1000));
+    assert_eq!(b2.closed().await, Some(1000));
+    assert_eq!(c1.ok("auth.me", json!([])).await["pw_name"], "carol");
+    admin.ok("user.update", json!([bob, {"locked": false}])).await;
+
+    // The user's own new password: the session that changed it stays, the others end, and so do the tokens
+    // they created.
+    let mut b1 = logged_in(&server, "bob", "pw").await;
+    let mut b2 = logged_in(&server, "bob", "pw").await;
+    let kept = b1.ok("auth.generate_token", json!([])).await;
+    let lost = b2.ok("auth.generate_token", json!([])).await;
+    b1.ok(
+        "user.set_password",
+        json!([{"username": "bob", "old_password": "pw", "new_password": "pw2"}]),
+    )
+    .await;
+    assert_eq!(b2.closed().await, Some(1000));
+    assert_eq!(b1.ok("auth.me", json!([])).await["pw_name"], "bob");
+    let mut t = server.client().await;
+    assert_eq!(t.ok("auth.login_with_token", json!([lost])).await, false);
+    assert_eq!(t.ok("auth.login_with_token", json!([kept])).await, true);
+
+    // A password set by an admin (user.update, user.set_password): all of the user's sessions end.
+    admin.ok("user.update", json!([bob, {"password": "pw3"}])).await;
+    assert_eq!(b1.closed().await, Some(1000));
+    assert_eq!(t.closed().await, Some(1000));
+    let mut b1 = logged_in(&server, "bob", "pw3").await;
+    admin
+        .ok("user.set_password", json!([{"username": "bob", "new_password": "pw4"}]))
+        .await;
+    assert_eq!(b1.closed().await, Some(1000));
+    // Changing other fields does not.
+    let mut b1 = logged_in(&server, "bob", "pw4").await;
+    admin.ok("user.update", json!([bob, {"full_name": "Bob B"}])).await;
+    assert_eq!(b1.ok("auth.me", json!([])).await["pw_gecos"], "Bob B");
+
+    // Deleted.
+    admin.ok("user.delete", json!([bob])).await;
+    assert_eq!(b1.closed().await, Some(1000));
+    assert_eq!(c1.ok("auth.me", json!([])).await["pw_name"], "carol");
+    let _ = carol;
+}
+
+#[tokio::test]
+async fn mechanism_choices_lists_what_login_ex_accepts() {
+    let server = TestServer::start().await;
+    let mut c = server.client().await;
+    assert_eq!(
+        c.ok("auth.mechanism_choices", json!([])).await,
+        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"])
+    );
+}

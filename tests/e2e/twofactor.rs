@@ -1,0 +1,661 @@
+//! Two-factor authentication: per-user secrets (`user.renew_2fa_secret`, `user.unset_2fa_secret`,
+//! `user.provisioning_uri`, `user.twofactor_config`), the global `auth.twofactor` settings, and logins that need
+//! a one-time password (`OTP_REQUIRED`, `auth.login_ex_continue`, legacy `auth.login`). Codes come from Python's
+//! pyotp, an implementation independent of the server's.
+
+use std::sync::Arc;
+
+use accountd_core::ManualClock;
+use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_invalid};
+use serde_json::{Value, json};
+
+/// 2026-01-01T00:00:00Z: a multiple of every interval the tests use.
+const T0: i64 = 1_767_225_600_000;
+
+/// The code pyotp computes for `secret` at `at_ms` (or now).
+fn pyotp_code(secret: &str, digits: i64, interval: i64, at_ms: Option<i64>) -> String {
+    let when = match at_ms {
+        Some(ms) => format!("at({})", ms / 1000),
+        None => "now()".to_string(),
+    };
+    pyotp(&format!(
+        "print(pyotp.TOTP('{secret}', digits={digits}, interval={interval}).{when})"
+    ))
+}
+
+/// Runs a Python snippet with pyotp imported; returns its trimmed output.
+fn pyotp(code: &str) -> String {
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(format!("import pyotp\n{code}"))
+        .output()
+        .expect("python3 runs (pip install pyotp)");
+    assert!(out.status.success(), "pyotp: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
+}
+
+/// The base32 secret inside a provisioning URI.
+fn secret_of(uri: &Value) -> String {
+    let uri = uri.as_str().expect("a provisioning URI");
+    let start = uri.find("secret=").expect("secret=") + "secret=".len();
+    uri[start..].split('&').next().expect("secret").to_string()
+}
+
+/// Creates `name` (password `pw`) in a new group whose privilege grants `roles`; returns the user's id.
+async fn user_with_roles(server: &TestServer, admin: &mut Client, name: &str, roles: &[&str]) -> i64 {
+    let group = server.grant_privilege(admin, &format!("{name}-privilege"), roles).await;
+    server.create_user(admin, name, &[group]).await["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// `auth.login_ex` with a password.
+async fn password(c: &mut Client, username: &str, pw: &str) -> Value {
+    c.ok(
+        "auth.login_ex",
+        json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": pw}]),
+    )
+    .await
+}
+
+/// `auth.login_ex_continue` with a code.
+async fn otp(c: &mut Client, code: &str) -> Value {
+    c.ok(
+        "auth.login_ex_continue",
+        json!([{"mechanism": "OTP_TOKEN", "otp_token": code}]),
+    )
+    .await
+}
+
+/// Enables two-factor authentication with `window`, renews `username`'s secret; returns the secret.
+async fn enable_for(admin: &mut Client, username: &str, window: i64, options: Value) -> String {
+    admin
+        .ok("auth.twofactor.update", json!([{"enabled": true, "window": window}]))
+        .await;
+    let r = admin.ok("user.renew_2fa_secret", json!([username, options])).await;
+    secret_of(&r["twofactor_config"]["provisioning_uri"])
+}
+
+fn assert_no_login_in_progress(e: &Value) {
+    assert_call_error(e, "EINVAL", "OTP_TOKEN: no authentication in progress");
+    assert_eq!(e["data"]["error"], 22);
+}
+
+#[tokio::test]
+async fn renew_gives_a_new_secret_and_keeps_unspecified_options() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+
+    let r = admin.ok("user.renew_2fa_secret", json!(["alice", {}])).await;
+    assert_eq!(r["username"], "alice");
+    assert_eq!(r["twofactor_auth_configured"], true);
+    assert!(
+        r["unixhash"].as_str().expect("hash").starts_with("$argon2id$"),
+        "admin sees secrets"
+    );
+    let config = &r["twofactor_config"];
+    let secret = secret_of(&config["provisioning_uri"]);
+    assert_eq!(secret.len(), 32);
+    assert!(
+        secret
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)),
+        "{secret}"
+    );
+    assert_eq!(
+        *config,
+        json!({"provisioning_uri": format!("otpauth://totp/iXsystems:alice-accountd%40TrueNAS?secret={secret}&issuer=iXsystems"),
+               "secret_configured": true, "interval": 30, "otp_digits": 6})
+    );
+    // pyotp builds the same URI from the secret (as TrueNAS does).
+    let expected = pyotp(&format!(
+        "print(pyotp.TOTP('{secret}').provisioning_uri(name='alice-accountd@TrueNAS', issuer_name='iXsystems'))"
+    ));
+    assert_eq!(config["provisioning_uri"], expected);
+
+    // Only given options change; every renewal draws a new secret.
+    let r = admin
+        .ok("user.renew_2fa_secret", json!(["alice", {"otp_digits": 8}]))
+        .await;
+    let second = secret_of(&r["twofactor_config"]["provisioning_uri"]);
+    assert_ne!(second, secret);
+    assert_eq!(r["twofactor_config"]["otp_digits"], 8);
+    assert_eq!(r["twofactor_config"]["interval"], 30);
+    assert!(
+        r["twofactor_config"]["provisioning_uri"]
+            .as_str()
+            .expect("uri")
+            .ends_with("&issuer=iXsystems&digits=8")
+    );
+    let r = admin
+        .ok("user.renew_2fa_secret", json!(["alice", {"interval": 60}]))
+        .await;
+    assert_eq!(r["twofactor_config"]["otp_digits"], 8);
+    assert_eq!(r["twofactor_config"]["interval"], 60);
+    let third = secret_of(&r["twofactor_config"]["provisioning_uri"]);
+    let expected = pyotp(&format!(
+        "print(pyotp.TOTP('{third}', digits=8, interval=60).provisioning_uri(name='alice-accountd@TrueNAS', issuer_name='iXsystems'))"
+    ));
+    assert_eq!(r["twofactor_config"]["provisioning_uri"], expected);
+
+    // The entry and auth.me follow the state.
+    let entry = admin
+        .ok("user.query", json!([[["username", "=", "alice"]], {"get": true}]))
+        .await;
+    assert_eq!(entry["twofactor_auth_configured"], true);
+    let mut alice = server.client().await;
+    alice.login("alice", "pw").await;
+    let me = alice.ok("auth.me", json!([])).await;
+    assert_eq!(me["two_factor_config"], r["twofactor_config"]);
+    assert!(
+        me["account_attributes"]
+            .as_array()
+            .expect("list")
+            .contains(&json!("2FA"))
+    );
+
+    // Unset: the secret is gone, the parameters stay.
+    assert_eq!(admin.ok("user.unset_2fa_secret", json!(["alice"])).await, Value::Null);
+    assert_eq!(
+        admin.ok("user.twofactor_config", json!(["alice"])).await,
+        json!({"provisioning_uri": null, "secret_configured": false, "interval": 60, "otp_digits": 8})
+    );
+    let entry = admin
+        .ok("user.query", json!([[["username", "=", "alice"]], {"get": true}]))
+        .await;
+    assert_eq!(entry["twofactor_auth_configured"], false);
+    let me = alice.ok("auth.me", json!([])).await;
+    assert_eq!(me["two_factor_config"]["secret_configured"], false);
+    assert!(
+        !me["account_attributes"]
+            .as_array()
+            .expect("list")
+            .contains(&json!("2FA"))
+    );
+    let e = admin.err("user.provisioning_uri", json!(["alice"])).await;
+    assert_call_error(
+        &e,
+        "EFAULT",
+        "'alice' user does not have two factor authentication configured",
+    );
+}
+
+#[tokio::test]
+async fn renew_is_for_oneself_or_full_admin_and_validates_options() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    user_with_roles(&server, &mut admin, "bob", &["ACCOUNT_WRITE"]).await;
+    let mut alice = server.client().await;
+    alice.login("alice", "pw").await;
+
+    // Her own: allowed, with her secrets redacted in the entry but the provisioning URI shown.
+    let r = alice
+        .ok("user.renew_2fa_secret", json!(["alice", {"otp_digits": 7}]))
+        .await;
+    assert_eq!(r["unixhash"], "********");
+    assert_eq!(r["twofactor_config"]["otp_digits"], 7);
+    assert_eq!(secret_of(&r["twofactor_config"]["provisioning_uri"]).len(), 32);
+    // Someone else's: EPERM, even with ACCOUNT_WRITE.
+    let e = alice.err("user.renew_2fa_secret", json!(["bob", {}])).await;
+    assert_call_error(
+        &e,
+        "EPERM",
+        "bob: currently authenticated credential may not renew two-factor authentication for this user.",
+    );
+    let mut bob = server.client().await;
+    bob.login("bob", "pw").await;
+    let e = bob.err("user.renew_2fa_secret", json!(["alice", {}])).await;
+    assert_eq!(e["data"]["errname"], "EPERM");
+    // Unknown users (FULL_ADMIN gets past the permission check).
+    let e = admin.err("user.renew_2fa_secret", json!(["ghost", {}])).await;
+    assert_call_error(&e, "ENOENT", "User 'ghost' does not exist");
+    assert_eq!(e["data"]["error"], 2);
+    let e = admin.err("user.unset_2fa_secret", json!(["ghost"])).await;
+    assert_call_error(&e, "ENOENT", "User 'ghost' does not exist");
+
+    // Options: 6..8 digits, interval >= 5, nothing else; the options object is required.
+    for (options, attribute) in [
+        (json!({"otp_digits": 5}), "twofactor_options.otp_digits"),
+        (json!({"otp_digits": 9}), "twofactor_options.otp_digits"),
+        (json!({"interval": 4}), "twofactor_options.interval"),
+        (json!({"otp_digits": "6"}), "twofactor_options.otp_digits"),
+        (json!({"window": 1}), "twofactor_options.window"),
+    ] {
+        let e = admin.err("user.renew_2fa_secret", json!(["alice", options])).await;
+        assert_eq!(e["code"], -32602, "{options}: {e}");
+        assert_eq!(e["data"]["extra"][0][0], attribute, "{options}: {e}");
+    }
+    let e = admin.err("user.renew_2fa_secret", json!(["alice"])).await;
+    assert_invalid(&e, "twofactor_options", "Field required");
+    let e = admin
+        .err("user.renew_2fa_secret", json!(["alice", {"interval": 4}]))
+        .await;
+    assert_invalid(
+        &e,
+        "twofactor_options.interval",
+        "Input should be greater than or equal to 5",
+    );
+    // Nothing changed by the refused calls.
+    let config = admin.ok("user.twofactor_config", json!(["alice"])).await;
+    assert_eq!(
+        (config["otp_digits"].clone(), config["interval"].clone()),
+        (json!(7), json!(30))
+    );
+
+    // unset needs ACCOUNT_WRITE (READONLY_ADMIN may not; bob may).
+    let e = alice.err("user.unset_2fa_secret", json!(["alice"])).await;
+    assert_call_error(&e, "EACCES", "Not authorized");
+    assert_eq!(bob.ok("user.unset_2fa_secret", json!(["alice"])).await, Value::Null);
+    let config = admin.ok("user.twofactor_config", json!(["alice"])).await;
+    assert_eq!(config["secret_configured"], false);
+}
+
+#[tokio::test]
+async fn provisioning_uri_and_config_show_the_secret_only_to_whom_it_belongs_or_admins() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    user_with_roles(&server, &mut admin, "bob", &["ACCOUNT_WRITE"]).await;
+    user_with_roles(&server, &mut admin, "carol", &["API_KEY_READ"]).await;
+    let alice_uri =
+        admin.ok("user.renew_2fa_secret", json!(["alice", {}])).await["twofactor_config"]["provisioning_uri"].clone();
+    let bob_uri =
+        admin.ok("user.renew_2fa_secret", json!(["bob", {}])).await["twofactor_config"]["provisioning_uri"].clone();
+
+    let mut alice = server.client().await;
+    alice.login("alice", "pw").await;
+    let mut bob = server.client().await;
+    bob.login("bob", "pw").await;
+    let mut carol = server.client().await;
+    carol.login("carol", "pw").await;
+
+    // Own: always.
+    assert_eq!(alice.ok("user.provisioning_uri", json!(["alice"])).await, alice_uri);
+    assert_eq!(
+        alice.ok("user.twofactor_config", json!(["alice"])).await["provisioning_uri"],
+        alice_uri
+    );
+    let own = carol.ok("user.twofactor_config", json!(["carol"])).await;
+    assert_eq!(
+        own,
+        json!({"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6})
+    );
+    // Someone else's URI: FULL_ADMIN or ACCOUNT_WRITE.
+    assert_eq!(admin.ok("user.provisioning_uri", json!(["alice"])).await, alice_uri);
+    assert_eq!(bob.ok("user.provisioning_uri", json!(["alice"])).await, alice_uri);
+    let e = alice.err("user.provisioning_uri", json!(["bob"])).await;
+    assert_call_error(
+        &e,
+        "EPERM",
+        "bob: currently authenticated credential may not read the two-factor secret of this user.",
+    );
+    // Someone else's config: ACCOUNT_READ, with the URI redacted without FULL_ADMIN/ACCOUNT_WRITE.
+    assert_eq!(
+        alice.ok("user.twofactor_config", json!(["bob"])).await,
+        json!({"provisioning_uri": "********", "secret_configured": true, "interval": 30, "otp_digits": 6})
+    );
+    assert_eq!(
+        bob.ok("user.twofactor_config", json!(["alice"])).await["provisioning_uri"],
+        alice_uri
+    );
+    assert_eq!(
+        admin.ok("user.twofactor_config", json!(["bob"])).await["provisioning_uri"],
+        bob_uri
+    );
+    let e = carol.err("user.twofactor_config", json!(["alice"])).await;
+    assert_call_error(
+        &e,
+        "EPERM",
+        "alice: currently authenticated credential may not read the two-factor configuration of this user.",
+    );
+    let e = carol.err("user.provisioning_uri", json!(["alice"])).await;
+    assert_eq!(e["data"]["errname"], "EPERM");
+    // Unknown users.
+    let e = admin.err("user.twofactor_config", json!(["ghost"])).await;
+    assert_call_error(&e, "ENOENT", "User 'ghost' does not exist");
+    let e = admin.err("user.provisioning_uri", json!(["ghost"])).await;
+    assert_call_error(&e, "ENOENT", "User 'ghost' does not exist");
+    // And no login, no access.
+    let mut anonymous = server.client().await;
+    let e = anonymous.err("user.twofactor_config", json!(["alice"])).await;
+    assert_call_error(&e, "ENOTAUTHENTICATED", "Not authenticated");
+}
+
+#[tokio::test]
+async fn global_settings_are_read_by_admins_and_changed_by_full_admin() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    user_with_roles(&server, &mut admin, "bob", &["ACCOUNT_WRITE"]).await;
+    let defaults = json!({"enabled": false, "services": {"ssh": false}, "window": 0, "id": 1});
+    assert_eq!(admin.ok("auth.twofactor.config", json!([])).await, defaults);
+
+    let r = admin.ok("auth.twofactor.update", json!([{"enabled": true}])).await;
+    assert_eq!(
+        r,
+        json!({"enabled": true, "services": {"ssh": false}, "window": 0, "id": 1})
+    );
+    let r = admin
+        .ok(
+            "auth.twofactor.update",
+            json!([{"window": 2, "services": {"ssh": true}}]),
+        )
+        .await;
+    assert_eq!(
+        r,
+        json!({"enabled": true, "services": {"ssh": true}, "window": 2, "id": 1})
+    );
+    // `services` given without `ssh` means ssh false (the services model's default).
+    let r = admin.ok("auth.twofactor.update", json!([{"services": {}}])).await;
+    assert_eq!(r["services"], json!({"ssh": false}));
+
+    let mut alice = server.client().await;
+    alice.login("alice", "pw").await;
+    assert_eq!(alice.ok("auth.twofactor.config", json!([])).await, r);
+    let e = alice.err("auth.twofactor.update", json!([{"enabled": false}])).await;
+    assert_call_error(&e, "EACCES", "Not authorized");
+    let mut bob = server.client().await;
+    bob.login("bob", "pw").await;
+    let e = bob.err("auth.twofactor.config", json!([])).await;
+    assert_call_error(&e, "EACCES", "Not authorized");
+
+    let e = admin.err("auth.twofactor.update", json!([{"window": -1}])).await;
+    assert_invalid(
+        &e,
+        "auth_twofactor_update.window",
+        "Input should be greater than or equal to 0",
+    );
+    let e = admin.err("auth.twofactor.update", json!([{"id": 2}])).await;
+    assert_invalid(&e, "auth_twofactor_update.id", "Extra inputs are not permitted");
+    let e = admin.err("auth.twofactor.update", json!([{"enabled": 1}])).await;
+    assert_invalid(&e, "auth_twofactor_update.enabled", "Input should be a valid boolean");
+    // Survives a restart.
+    let mut server = server;
+    server.restart().await;
+    let mut admin = server.admin().await;
+    assert_eq!(admin.ok("auth.twofactor.config", json!([])).await, r);
+}
+
+#[tokio::test]
+async fn password_then_one_time_password_logs_in_at_level_2() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    let secret = enable_for(&mut admin, "alice", 0, json!({})).await;
+
+    let mut c = server.client().await;
+    let r = password(&mut c, "alice", "pw").await;
+    assert_eq!(r, json!({"response_type": "OTP_REQUIRED", "username": "alice"}));
+    // Not logged in yet.
+    assert_call_error(
+        &c.err("auth.me", json!([])).await,
+        "ENOTAUTHENTICATED",
+        "Not authenticated",
+    );
+    assert_eq!(
+        admin
+            .ok("auth.sessions", json!([[["credentials_data.username", "=", "alice"]]]))
+            .await,
+        json!([])
+    );
+    let code = pyotp_code(&secret, 6, 30, Some(T0));
+    let r = otp(&mut c, &code).await;
+    assert_eq!(r["response_type"], "SUCCESS");
+    assert_eq!(r["authenticator"], "LEVEL_2");
+    assert_eq!(r["reconnect_token"], Value::Null);
+    assert_eq!(r["user_info"]["pw_name"], "alice");
+    assert_eq!(r["user_info"]["two_factor_config"]["secret_configured"], true);
+    assert_eq!(c.ok("auth.me", json!([])).await, r["user_info"]);
+    let sessions = c.ok("auth.sessions", json!([[["current", "=", true]]])).await;
+    assert_eq!(sessions[0]["credentials"], "LOGIN_TWOFACTOR");
+    assert_eq!(
+        sessions[0]["credentials_data"],
+        json!({"username": "alice", "login_at": {"$date": T0}})
+    );
+
+    // The same code (its time step) is accepted once.
+    let mut again = server.client().await;
+    assert_eq!(
+        password(&mut again, "alice", "pw").await["response_type"],
+        "OTP_REQUIRED"
+    );
+    assert_eq!(otp(&mut again, &code).await, json!({"response_type": "AUTH_ERR"}));
+    // The failed attempt is over: another code needs a new password step.
+    assert_no_login_in_progress(
+        &again
+            .err(
+                "auth.login_ex_continue",
+                json!([{"mechanism": "OTP_TOKEN", "otp_token": code}]),
+            )
+            .await,
+    );
+    assert_call_error(
+        &again.err("auth.me", json!([])).await,
+        "ENOTAUTHENTICATED",
+        "Not authenticated",
+    );
+    // The next step's code works, through auth.login_ex with OTP_TOKEN too.
+    clock.advance_ms(30_000);
+    assert_eq!(
+        password(&mut again, "alice", "pw").await["response_type"],
+        "OTP_REQUIRED"
+    );
+    let next = pyotp_code(&secret, 6, 30, Some(T0 + 30_000));
+    let r = again
+        .ok(
+            "auth.login_ex",
+            json!([{"mechanism": "OTP_TOKEN", "otp_token": next, "login_options": {"user_info": false}}]),
+        )
+        .await;
+    assert_eq!(
+        r,
+        json!({"response_type": "SUCCESS", "user_info": null, "authenticator": "LEVEL_2", "reconnect_token": null})
+    );
+
+    // A wrong code: AUTH_ERR, and the attempt is dropped.
+    let mut wrong = server.client().await;
+    assert_eq!(
+        password(&mut wrong, "alice", "pw").await["response_type"],
+        "OTP_REQUIRED"
+    );
+    let bad = if next == "000000" { "111111" } else { "000000" };
+    assert_eq!(otp(&mut wrong, bad).await, json!({"response_type": "AUTH_ERR"}));
+    assert_no_login_in_progress(
+        &wrong
+            .err(
+                "auth.login_ex_continue",
+                json!([{"mechanism": "OTP_TOKEN", "otp_token": next}]),
+            )
+            .await,
+    );
+
+    // OTP_TOKEN with nothing pending, on a fresh and on a logged-in connection.
+    let mut fresh = server.client().await;
+    assert_no_login_in_progress(
+        &fresh
+            .err(
+                "auth.login_ex",
+                json!([{"mechanism": "OTP_TOKEN", "otp_token": "123456"}]),
+            )
+            .await,
+    );
+    assert_no_login_in_progress(
+        &admin
+            .err(
+                "auth.login_ex_continue",
+                json!([{"mechanism": "OTP_TOKEN", "otp_token": "123456"}]),
+            )
+            .await,
+    );
+    // A wrong password never asks for the code.
+    assert_eq!(
+        password(&mut fresh, "alice", "nope").await,
+        json!({"response_type": "AUTH_ERR"})
+    );
+    assert_no_login_in_progress(
+        &fresh
+            .err(
+                "auth.login_ex_continue",
+                json!([{"mechanism": "OTP_TOKEN", "otp_token": next}]),
+            )
+            .await,
+    );
+
+    // A new PASSWORD_PLAIN abandons the pending attempt (and a user without a secret logs straight in).
+    clock.advance_ms(30_000);
+    let third = pyotp_code(&secret, 6, 30, Some(T0 + 60_000));
+    assert_eq!(
+        password(&mut fresh, "alice", "pw").await["response_type"],
+        "OTP_REQUIRED"
+    );
+    let r = password(&mut fresh, "truenas_admin", ADMIN_PASSWORD).await;
+    assert_eq!(r["response_type"], "SUCCESS");
+    assert_eq!(r["authenticator"], "LEVEL_1");
+    assert_eq!(fresh.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+    assert_no_login_in_progress(
+        &fresh
+            .err(
+                "auth.login_ex_continue",
+                json!([{"mechanism": "OTP_TOKEN", "otp_token": third}]),
+            )
+            .await,
+    );
+    assert_eq!(
+        fresh.ok("auth.me", json!([])).await["pw_name"],
+        "truenas_admin",
+        "still the admin"
+    );
+
+    // A pending attempt does not log out the connection's current login; completing it switches user.
+    assert_eq!(
+        password(&mut fresh, "alice", "pw").await["response_type"],
+        "OTP_REQUIRED"
+    );
+    assert_eq!(fresh.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+    assert_eq!(otp(&mut fresh, &third).await["response_type"], "SUCCESS");
+    assert_eq!(fresh.ok("auth.me", json!([])).await["pw_name"], "alice");
+
+    // With two-factor disabled globally the secret is not asked for.
+    admin.ok("auth.twofactor.update", json!([{"enabled": false}])).await;
+    let mut plain = server.client().await;
+    let r = password(&mut plain, "alice", "pw").await;
+    assert_eq!(r["response_type"], "SUCCESS");
+    assert_eq!(r["authenticator"], "LEVEL_1");
+}
+
+#[tokio::test]
+async fn window_widens_the_accepted_steps_and_older_steps_are_replays() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    let secret = enable_for(&mut admin, "alice", 0, json!({"interval": 60})).await;
+    clock.advance_ms(600_000);
+    let now = T0 + 600_000;
+    let at = |offset_steps: i64| pyotp_code(&secret, 6, 60, Some(now + offset_steps * 60_000));
+
+    let mut c = server.client().await;
+    // Window 0: only the current step.
+    for (offset, expected) in [(-1, "AUTH_ERR"), (1, "AUTH_ERR")] {
+        assert_eq!(password(&mut c, "alice", "pw").await["response_type"], "OTP_REQUIRED");
+        assert_eq!(
+            otp(&mut c, &at(offset)).await["response_type"],
+            expected,
+            "offset {offset}"
+        );
+    }
+    // Window 1: one step either side; a step after the last accepted one only.
+    admin.ok("auth.twofactor.update", json!([{"window": 1}])).await;
+    for (offset, expected) in [
+        (-2, "AUTH_ERR"),
+        (2, "AUTH_ERR"),
+        (-1, "SUCCESS"),
+        (-1, "AUTH_ERR"),
+        (1, "SUCCESS"),
+        (0, "AUTH_ERR"),
+    ] {
+        assert_eq!(password(&mut c, "alice", "pw").await["response_type"], "OTP_REQUIRED");
+        assert_eq!(
+            otp(&mut c, &at(offset)).await["response_type"],
+            expected,
+            "offset {offset}"
+        );
+    }
+    // Renewing the secret starts afresh: the current step of the new secret is accepted.
+    let secret =
+        admin.ok("user.renew_2fa_secret", json!(["alice", {}])).await["twofactor_config"]["provisioning_uri"].clone();
+    let secret = secret_of(&secret);
+    assert_eq!(password(&mut c, "alice", "pw").await["response_type"], "OTP_REQUIRED");
+    // (`{}` keeps the stored 60 s interval.)
+    let code = pyotp_code(&secret, 6, 60, Some(now));
+    assert_eq!(otp(&mut c, &code).await["response_type"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn legacy_login_takes_the_code_as_third_argument() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    let secret = enable_for(&mut admin, "alice", 0, json!({"otp_digits": 8})).await;
+    let code = pyotp_code(&secret, 8, 30, Some(T0));
+    assert_eq!(code.len(), 8);
+
+    let mut c = server.client().await;
+    assert_eq!(c.ok("auth.login", json!(["alice", "pw"])).await, false);
+    assert_no_login_in_progress(
+        &c.err(
+            "auth.login_ex_continue",
+            json!([{"mechanism": "OTP_TOKEN", "otp_token": code}]),
+        )
+        .await,
+    );
+    assert_eq!(c.ok("auth.login", json!(["alice", "pw", null])).await, false);
+    assert_eq!(c.ok("auth.login", json!(["alice", "pw", "12345678"])).await, false);
+    assert_eq!(c.ok("auth.login", json!(["alice", "wrong", code])).await, false);
+    assert_call_error(
+        &c.err("auth.me", json!([])).await,
+        "ENOTAUTHENTICATED",
+        "Not authenticated",
+    );
+    assert_eq!(c.ok("auth.login", json!(["alice", "pw", code])).await, true);
+    assert_eq!(c.ok("auth.me", json!([])).await["pw_name"], "alice");
+    // Replayed code.
+    let mut other = server.client().await;
+    assert_eq!(other.ok("auth.login", json!(["alice", "pw", code])).await, false);
+    // Users without a secret ignore the third argument.
+    assert_eq!(
+        other
+            .ok("auth.login", json!(["truenas_admin", ADMIN_PASSWORD, "whatever"]))
+            .await,
+        true
+    );
+}
+
+#[tokio::test]
+async fn pyotp_drives_a_full_login_on_the_real_clock() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    user_with_roles(&server, &mut admin, "bob", &["READONLY_ADMIN"]).await;
+    // Window 1 so that a code computed just before a step boundary still counts just after it.
+    let alice_secret = enable_for(&mut admin, "alice", 1, json!({"otp_digits": 8, "interval": 60})).await;
+    let bob_secret = enable_for(&mut admin, "bob", 1, json!({})).await;
+
+    for (user, secret, digits, interval) in [("alice", &alice_secret, 8, 60), ("bob", &bob_secret, 6, 30)] {
+        let mut c = server.client().await;
+        assert_eq!(
+            password(&mut c, user, "pw").await,
+            json!({"response_type": "OTP_REQUIRED", "username": user})
+        );
+        let code = pyotp_code(secret, digits, interval, None);
+        assert_eq!(code.len(), digits as usize);
+        let r = otp(&mut c, &code).await;
+        assert_eq!(r["response_type"], "SUCCESS", "{user}: {r}");
+        assert_eq!(r["authenticator"], "LEVEL_2");
+        assert_eq!(c.ok("auth.me", json!([])).await["pw_name"], user);
+    }
+}
