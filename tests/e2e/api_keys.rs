@@ -676,3 +676,29 @@ async fn a_key_used_in_the_clear_from_another_host_is_revoked() {
     // Passwords still work from afar.
     remote.login("truenas_admin", accountd_e2e::ADMIN_PASSWORD).await;
 }
+
+#[tokio::test]
+async fn deleting_the_owner_publishes_the_removal_of_its_keys() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let owner = user_with_roles(&server, &mut admin, "keyowner", &["ACCOUNT_READ"]).await;
+    let first = admin
+        .ok("api_key.create", json!([{"name": "one", "username": "keyowner"}]))
+        .await;
+    let second = admin
+        .ok("api_key.create", json!([{"name": "two", "username": "keyowner"}]))
+        .await;
+    let mut watcher = server.admin().await;
+    watcher.ok("core.subscribe", json!(["api_key.query"])).await;
+    admin.ok("user.delete", json!([owner])).await;
+    let mut removed = Vec::new();
+    for _ in 0..2 {
+        let n = watcher.next_notification().await;
+        assert_eq!(n["params"]["msg"], "removed", "{n}");
+        assert_eq!(n["params"]["collection"], "api_key.query", "{n}");
+        removed.push(n["params"]["id"].clone());
+    }
+    removed.sort_by_key(|v| v.as_i64());
+    assert_eq!(removed, vec![first["id"].clone(), second["id"].clone()]);
+    assert_eq!(admin.ok("api_key.query", json!([])).await, json!([]));
+}

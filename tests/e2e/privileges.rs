@@ -518,3 +518,25 @@ async fn changes_are_published_with_the_groups_and_users_they_touch() {
         .expect("user event");
     assert_eq!(u["fields"]["roles"], json!([]));
 }
+
+#[tokio::test]
+async fn deleting_a_bound_group_changes_the_privilege() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let ops = group(&mut admin, "ops").await;
+    let created = admin
+        .ok(
+            "privilege.create",
+            json!([{"name": "Readers", "local_groups": [ops["gid"]], "roles": ["ACCOUNT_READ"], "web_shell": false}]),
+        )
+        .await;
+    let mut watcher = server.admin().await;
+    watcher.ok("core.subscribe", json!(["privilege.query"])).await;
+    admin.ok("group.delete", json!([ops["id"]])).await;
+    let n = watcher.next_notification().await;
+    assert_eq!(n["params"]["msg"], "changed", "{n}");
+    assert_eq!(n["params"]["id"], created["id"], "{n}");
+    assert_eq!(n["params"]["fields"]["local_groups"], json!([]), "{n}");
+    let now = admin.ok("privilege.get_instance", json!([created["id"]])).await;
+    assert_eq!(now["local_groups"], json!([]));
+}

@@ -2,7 +2,7 @@
 
 use accountd_api::types::group::{GroupCreate, GroupDeleteOptions, GroupUpdate};
 use accountd_store::groups::{self, GroupRow};
-use accountd_store::{Transaction, users};
+use accountd_store::{Transaction, api_keys, privileges, users};
 
 use crate::accounts::Accounts;
 use crate::entry::builtin;
@@ -313,6 +313,9 @@ impl Accounts {
                     for g in users::aux_groups(tx, user_id)? {
                         events.group_changed(g);
                     }
+                    for key_id in api_keys::ids_of_user(tx, user_id)? {
+                        events.api_key_removed(key_id);
+                    }
                     users::delete(tx, user_id)?;
                     events.user_removed(user_id);
                 } else if let Some(mut row) = users::get(tx, user_id)? {
@@ -321,6 +324,10 @@ impl Accounts {
                     events.user_changed(user_id);
                     events.group_changed(nogroup.id);
                 }
+            }
+            // The bindings go with the group (ON DELETE CASCADE); the privileges' `local_groups` change.
+            for privilege_id in privileges::ids_bound_to_group(tx, id)? {
+                events.privilege_changed(privilege_id);
             }
             groups::delete(tx, id)?;
             events.group_removed(id);

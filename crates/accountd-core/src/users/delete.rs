@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use accountd_api::types::user::UserDeleteOptions;
-use accountd_store::{Transaction, groups, users};
+use accountd_store::{Transaction, api_keys, groups, privileges, users};
 
 use super::admins::password_admins;
 use crate::accounts::Accounts;
@@ -58,6 +58,9 @@ fn delete_user(
         ));
     }
     let aux = users::aux_groups(tx, id)?;
+    for key_id in api_keys::ids_of_user(tx, id)? {
+        changes.api_key_removed(key_id);
+    }
     users::delete(tx, id)?;
     changes.user_removed(id);
     for g in aux.iter().copied().chain([user.group_id]) {
@@ -69,6 +72,9 @@ fn delete_user(
         && groups::aux_members(tx, group.id)?.is_empty()
         && groups::primary_members(tx, group.id)?.is_empty()
     {
+        for privilege_id in privileges::ids_bound_to_group(tx, group.id)? {
+            changes.privilege_changed(privilege_id);
+        }
         groups::delete(tx, group.id)?;
         changes.group_removed(group.id);
     }
