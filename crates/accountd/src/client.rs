@@ -72,4 +72,27 @@ impl RpcClient {
             other => anyhow::bail!("login as {username} failed: {}", other.unwrap_or("no response type")),
         }
     }
+
+    /// Logs in with an API key: `API_KEY_PLAIN` when the owner's name is given, else the legacy
+    /// `auth.login_with_api_key`, where the key alone names its owner.
+    pub async fn login_api_key(&mut self, username: Option<&str>, key: &str) -> anyhow::Result<()> {
+        match username {
+            Some(username) => {
+                let data = json!({"mechanism": "API_KEY_PLAIN", "username": username, "api_key": key,
+                                  "login_options": {"user_info": false}});
+                let result = self.call_ok("auth.login_ex", json!([data])).await?;
+                match result["response_type"].as_str() {
+                    Some("SUCCESS") => Ok(()),
+                    other => anyhow::bail!(
+                        "login as {username} with an API key failed: {}",
+                        other.unwrap_or("no response type")
+                    ),
+                }
+            }
+            None => match self.call_ok("auth.login_with_api_key", json!([key])).await? {
+                Value::Bool(true) => Ok(()),
+                _ => anyhow::bail!("login with the API key failed"),
+            },
+        }
+    }
 }

@@ -54,12 +54,22 @@ struct CallArgs {
     /// Service URL.
     #[arg(long, env = "ACCOUNTD_URL", default_value = "ws://127.0.0.1:6780/api/current")]
     url: String,
-    /// User to log in as (with --password).
+    /// User to log in as (with --password, or with --api-key).
     #[arg(long, short = 'u', env = "ACCOUNTD_USER")]
     user: Option<String>,
     /// Password of --user.
     #[arg(long, short = 'p', env = "ACCOUNTD_PASSWORD", hide_env_values = true)]
     password: Option<String>,
+    /// API key (`<id>-<secret>`) to log in with instead of a password; with --user it is checked against that
+    /// user (`API_KEY_PLAIN`), without it the key alone identifies its owner.
+    #[arg(
+        long,
+        short = 'k',
+        env = "ACCOUNTD_API_KEY",
+        hide_env_values = true,
+        conflicts_with = "password"
+    )]
+    api_key: Option<String>,
     /// Method name, e.g. `user.query`.
     method: String,
     /// Positional arguments, each one JSON value, e.g. '[["username","=","root"]]' '{"get":true}'.
@@ -182,10 +192,11 @@ async fn call(args: CallArgs) -> anyhow::Result<serde_json::Value> {
         .map(|(i, a)| serde_json::from_str(a).with_context(|| format!("argument {} is not JSON: {a}", i + 1)))
         .collect::<anyhow::Result<Vec<serde_json::Value>>>()?;
     let mut client = accountd::client::RpcClient::connect(&args.url).await?;
-    match (&args.user, &args.password) {
-        (Some(user), Some(password)) => client.login_password(user, password).await?,
-        (None, None) => {}
-        _ => anyhow::bail!("give both --user and --password, or neither"),
+    match (&args.user, &args.password, &args.api_key) {
+        (Some(user), Some(password), None) => client.login_password(user, password).await?,
+        (user, None, Some(key)) => client.login_api_key(user.as_deref(), key).await?,
+        (None, None, None) => {}
+        _ => anyhow::bail!("give --user with --password, or --api-key (with or without --user), or none of them"),
     }
     Ok(client.call(&args.method, serde_json::Value::Array(params)).await??)
 }

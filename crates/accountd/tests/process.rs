@@ -204,6 +204,43 @@ async fn call_subcommand_logs_in_calls_and_reports_errors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("login as truenas_admin failed: AUTH_ERR"));
 
+    // API keys: with the owner's name (API_KEY_PLAIN) and alone (auth.login_with_api_key).
+    let out = run(&[
+        "-u",
+        "truenas_admin",
+        "-p",
+        "pw1",
+        "api_key.create",
+        r#"{"name":"cli","username":"truenas_admin"}"#,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let created: Value = serde_json::from_slice(&out.stdout).expect("pretty JSON");
+    let key = created["key"].as_str().expect("key").to_string();
+    let out = run(&["-u", "truenas_admin", "-k", &key, "auth.me"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let me: Value = serde_json::from_slice(&out.stdout).expect("pretty JSON");
+    assert_eq!(me["pw_name"], "truenas_admin");
+    let out = Command::new(env!("CARGO_BIN_EXE_accountd"))
+        .args(["call", "--url", &service.url, "core.ping"])
+        .env("ACCOUNTD_API_KEY", &key)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).expect("JSON"),
+        json!("pong")
+    );
+    let wrong = format!("{}-{}", created["id"], "x".repeat(64));
+    let out = run(&["-k", &wrong, "core.ping"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("login with the API key failed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["-u", "truenas_admin", "-p", "pw1", "-k", &key, "core.ping"]);
+    assert_eq!(out.status.code(), Some(2), "--password and --api-key conflict");
+
     signal(&service.child, "-TERM");
     assert!(wait_exit(&mut service.child).success());
 }
