@@ -248,7 +248,45 @@ async fn trace_logs_contain_no_secrets() {
         .await
         .expect("create");
     let random = random["password"].as_str().expect("random password").to_string();
-    drop(c);
+    // The other credentials: a TOTP secret, an API key (then a login with it), a token (then a login with it).
+    c.call_ok("user.renew_2fa_secret", json!(["truenas_admin", {}]))
+        .await
+        .expect("renew 2fa");
+    let uri = c
+        .call_ok("user.provisioning_uri", json!(["truenas_admin"]))
+        .await
+        .expect("provisioning uri");
+    let uri = uri.as_str().expect("uri");
+    let totp_secret = uri
+        .split("secret=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .expect("secret in the URI")
+        .to_string();
+    let key = c
+        .call_ok(
+            "api_key.create",
+            json!([{"name": "logged", "username": "truenas_admin"}]),
+        )
+        .await
+        .expect("api key");
+    let key = key["key"].as_str().expect("key").to_string();
+    let token = c.call_ok("auth.generate_token", json!([300])).await.expect("token");
+    let token = token.as_str().expect("token").to_string();
+    let mut by_key = RpcClient::connect(&service.url).await.expect("connect");
+    by_key
+        .login_api_key(Some("truenas_admin"), &key)
+        .await
+        .expect("key login");
+    let mut by_token = RpcClient::connect(&service.url).await.expect("connect");
+    assert_eq!(
+        by_token
+            .call_ok("auth.login_with_token", json!([token]))
+            .await
+            .expect("token login"),
+        json!(true)
+    );
+    drop((c, by_key, by_token));
     Command::new("kill")
         .args(["-TERM", &service.child.id().to_string()])
         .status()
@@ -263,7 +301,14 @@ async fn trace_logs_contain_no_secrets() {
     for secret in secrets
         .iter()
         .copied()
-        .chain([hash.as_str(), nt.as_str(), random.as_str()])
+        .chain([
+            hash.as_str(),
+            nt.as_str(),
+            random.as_str(),
+            totp_secret.as_str(),
+            token.as_str(),
+        ])
+        .chain(key.split_once('-').map(|(_, secret)| secret))
     {
         assert!(!log.contains(secret), "secret {secret} appears in the log");
     }
