@@ -1,6 +1,6 @@
 //! The `api_keys` table: API keys bound to users. Only a salted hash of each key's secret is stored.
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, Row, ToSql};
 
 use crate::error::StoreError;
 
@@ -94,11 +94,11 @@ pub fn with_owner(
 
 /// Ids of one user's keys, ascending (the `api_keys` field of one entry, by index).
 pub fn ids_of_user(conn: &Connection, user_id: i64) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM api_keys WHERE user_id = ?1 ORDER BY id")?;
-    let rows = stmt
-        .query_map([user_id], |r| r.get(0))?
-        .collect::<Result<Vec<i64>, _>>()?;
-    Ok(rows)
+    crate::column::integers(
+        conn,
+        "SELECT id FROM api_keys WHERE user_id = ?1 ORDER BY id",
+        [user_id],
+    )
 }
 
 /// Every `(user_id, key_id)` pair, by key id (for the `api_keys` field of user entries).
@@ -110,40 +110,38 @@ pub fn ids_by_user(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError> {
     Ok(rows)
 }
 
+/// The columns `insert` and `update` write, as `?1..?7` in this order.
+fn column_params(row: &ApiKeyRow) -> [&dyn ToSql; 7] {
+    [
+        &row.name,
+        &row.user_id,
+        &row.key_hash,
+        &row.created_at,
+        &row.expires_at,
+        &row.revoked,
+        &row.revoked_reason,
+    ]
+}
+
 /// Inserts a key (ignoring `row.id`) and returns its id.
 pub fn insert(conn: &Connection, row: &ApiKeyRow) -> Result<i64, StoreError> {
     conn.prepare_cached(
         "INSERT INTO api_keys (name, user_id, key_hash, created_at, expires_at, revoked, revoked_reason) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
-    .execute(params![
-        row.name,
-        row.user_id,
-        row.key_hash,
-        row.created_at,
-        row.expires_at,
-        row.revoked,
-        row.revoked_reason
-    ])?;
+    .execute(&column_params(row)[..])?;
     Ok(conn.last_insert_rowid())
 }
 
 /// Replaces every column of an existing key.
 pub fn update(conn: &Connection, row: &ApiKeyRow) -> Result<(), StoreError> {
+    let mut params: Vec<&dyn ToSql> = column_params(row).to_vec();
+    params.push(&row.id);
     conn.prepare_cached(
-        "UPDATE api_keys SET name = ?2, user_id = ?3, key_hash = ?4, created_at = ?5, expires_at = ?6, \
-         revoked = ?7, revoked_reason = ?8 WHERE id = ?1",
+        "UPDATE api_keys SET name = ?1, user_id = ?2, key_hash = ?3, created_at = ?4, expires_at = ?5, \
+         revoked = ?6, revoked_reason = ?7 WHERE id = ?8",
     )?
-    .execute(params![
-        row.id,
-        row.name,
-        row.user_id,
-        row.key_hash,
-        row.created_at,
-        row.expires_at,
-        row.revoked,
-        row.revoked_reason
-    ])?;
+    .execute(&params[..])?;
     Ok(())
 }
 

@@ -128,27 +128,21 @@ pub fn next_free_gid(conn: &Connection, reserved: &[i64]) -> Result<i64, StoreEr
 
 /// Every used gid, ascending.
 pub fn used_gids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT gid FROM groups ORDER BY gid")?;
-    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
-    Ok(rows)
+    crate::column::integers(conn, "SELECT gid FROM groups ORDER BY gid", [])
 }
 
 /// Auxiliary member user ids of a group.
 pub fn aux_members(conn: &Connection, group_id: i64) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT user_id FROM memberships WHERE group_id = ?1 ORDER BY user_id")?;
-    let rows = stmt
-        .query_map([group_id], |r| r.get(0))?
-        .collect::<Result<Vec<i64>, _>>()?;
-    Ok(rows)
+    crate::column::integers(
+        conn,
+        "SELECT user_id FROM memberships WHERE group_id = ?1 ORDER BY user_id",
+        [group_id],
+    )
 }
 
 /// Ids of users whose primary group this is.
 pub fn primary_members(conn: &Connection, group_id: i64) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM users WHERE group_id = ?1 ORDER BY id")?;
-    let rows = stmt
-        .query_map([group_id], |r| r.get(0))?
-        .collect::<Result<Vec<i64>, _>>()?;
-    Ok(rows)
+    crate::column::integers(conn, "SELECT id FROM users WHERE group_id = ?1 ORDER BY id", [group_id])
 }
 
 /// Every `(group_id, user_id)` primary membership.

@@ -88,10 +88,11 @@ pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
 
 /// Ids of the privileges bound to a group, ascending.
 pub fn ids_bound_to_group(conn: &Connection, group_id: i64) -> Result<Vec<i64>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT privilege_id FROM privilege_groups WHERE group_id = ?1 ORDER BY privilege_id")?;
-    let ids = stmt.query_map([group_id], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
-    Ok(ids)
+    crate::column::integers(
+        conn,
+        "SELECT privilege_id FROM privilege_groups WHERE group_id = ?1 ORDER BY privilege_id",
+        [group_id],
+    )
 }
 
 fn set_groups(conn: &Connection, privilege_id: i64, group_ids: &[i64]) -> Result<(), StoreError> {

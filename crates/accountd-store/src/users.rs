@@ -216,11 +216,11 @@ pub fn delete(conn: &Connection, id: i64) -> Result<(), StoreError> {
 
 /// Auxiliary group ids of one user, ascending.
 pub fn aux_groups(conn: &Connection, user_id: i64) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT group_id FROM memberships WHERE user_id = ?1 ORDER BY group_id")?;
-    let ids = stmt
-        .query_map([user_id], |r| r.get(0))?
-        .collect::<Result<Vec<i64>, _>>()?;
-    Ok(ids)
+    crate::column::integers(
+        conn,
+        "SELECT group_id FROM memberships WHERE user_id = ?1 ORDER BY group_id",
+        [user_id],
+    )
 }
 
 /// Every `(user_id, group_id)` membership, for assembling many entries at once.
@@ -268,9 +268,7 @@ pub fn next_free_uid(conn: &Connection, reserved: &[i64]) -> Result<i64, StoreEr
 
 /// Every used uid, ascending.
 pub fn used_uids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT uid FROM users ORDER BY uid")?;
-    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
-    Ok(rows)
+    crate::column::integers(conn, "SELECT uid FROM users ORDER BY uid", [])
 }
 
 /// `(username, home)` of every user whose home is not `/var/empty`.
@@ -295,9 +293,7 @@ pub fn twofactor(conn: &Connection, user_id: i64) -> Result<Option<(Option<Strin
 
 /// Ids of users with a configured 2FA secret.
 pub fn twofactor_configured_ids(conn: &Connection) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT user_id FROM twofactor WHERE secret IS NOT NULL")?;
-    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<i64>, _>>()?;
-    Ok(rows)
+    crate::column::integers(conn, "SELECT user_id FROM twofactor WHERE secret IS NOT NULL", [])
 }
 
 /// Attributes stored by `auth.set_attribute`.
