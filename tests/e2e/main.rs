@@ -10,6 +10,7 @@ mod limits;
 mod privileges;
 mod query;
 mod rate_limit;
+mod read_cache;
 mod smoke;
 mod tokens_sessions;
 mod transport;

@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::events::{ChangeSet, EventBus};
 use crate::password::PasswordHasher;
+use crate::read_cache::ReadCache;
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
@@ -36,6 +37,8 @@ pub(crate) struct Inner {
     pub(crate) roles_generation: AtomicU64,
     /// Committed changes, for subscribers.
     pub(crate) events: EventBus,
+    /// Assembled user entries for point reads; invalidated after every commit, before the writer is answered.
+    pub(crate) read_cache: ReadCache,
 }
 
 impl Accounts {
@@ -45,11 +48,12 @@ impl Accounts {
             inner: Arc::new(Inner {
                 store,
                 hasher,
-                config,
                 clock,
                 uid_reservations: Mutex::new(HashMap::new()),
                 roles_generation: AtomicU64::new(0),
                 events: EventBus::new(4096),
+                read_cache: ReadCache::new(config.read_cache_entries),
+                config,
             }),
         }
     }
@@ -80,7 +84,10 @@ impl Accounts {
     }
 
     /// Runs `f` in one write transaction, recording what it touches in a [`ChangeSet`]. Right after the commit,
-    /// on the writer thread (so in commit order), roles are marked stale and the change events are published.
+    /// on the writer thread (so in commit order, and before the caller gets the result), the read cache drops
+    /// what may have changed, roles are marked stale and the change events are published.
+    ///
+    /// Every write that can change a user entry must go through here: the read cache relies on it.
     pub(crate) async fn write_changes<T, F>(&self, f: F) -> Result<T, Error>
     where
         T: Send + 'static,
@@ -97,6 +104,11 @@ impl Accounts {
                     Ok::<_, Error>((value, changes))
                 },
                 move |conn, (_, changes): &(T, ChangeSet)| {
+                    // Before anything else: the caller may be answered as soon as the hook returns.
+                    let users_only = changes.only_users_changed();
+                    inner
+                        .read_cache
+                        .after_commit(inner.store.commits(), users_only.as_deref());
                     inner.roles_generation.fetch_add(1, Ordering::SeqCst);
                     // Building an event reads and serializes the entry: only worth it when someone listens (a
                     // receiver created after this point subscribed after the commit, and misses it anyway).

@@ -18,6 +18,8 @@ pub struct Config {
     pub uid_reservation: Duration,
     /// Host name used in provisioning URIs.
     pub hostname: String,
+    /// Most user entries the in-memory read model keeps for point reads (0 turns it off).
+    pub read_cache_entries: usize,
 }
 
 impl Config {
@@ -29,6 +31,7 @@ impl Config {
             login_failure_delay: Duration::from_secs(1),
             uid_reservation: Duration::from_secs(3600),
             hostname: "accountd".to_string(),
+            read_cache_entries: crate::read_cache::DEFAULT_CAPACITY,
         }
     }
 }

@@ -205,10 +205,7 @@ impl Directory {
         let group = self.groups.get(&row.group_id);
         let aux = self.aux_by_user.get(&row.id).cloned().unwrap_or_default();
         let roles = self.roles_of_groups(&self.user_group_ids(row));
-        let password_age = row
-            .last_password_change
-            .filter(|changed| *changed <= now_ms)
-            .map(|changed| (now_ms - changed) / MS_PER_DAY);
+        let password_age = password_age(row.last_password_change, now_ms);
         UserEntry {
             id: row.id,
             uid: row.uid,
@@ -272,6 +269,14 @@ impl Directory {
             immutable: group_is_immutable(row),
         }
     }
+}
+
+/// Whole days since the last password change (`None`: never changed, or changed in the future); the one field
+/// of a user entry that depends on the clock.
+pub fn password_age(last_password_change_ms: Option<i64>, now_ms: i64) -> Option<i64> {
+    last_password_change_ms
+        .filter(|changed| *changed <= now_ms)
+        .map(|changed| (now_ms - changed) / MS_PER_DAY)
 }
 
 /// TrueNAS `group_extend`: a builtin group is immutable unless its gid is one of the builtin groups whose

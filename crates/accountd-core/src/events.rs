@@ -132,6 +132,15 @@ impl ChangeSet {
         self.users.is_empty() && self.groups.is_empty() && self.privileges.is_empty() && self.api_keys.is_empty()
     }
 
+    /// The users changed, when the transaction touched nothing but existing users (their rows, memberships
+    /// or own 2FA state): only their entries can differ. Anything else (nothing recorded, a user added or
+    /// removed, a group, privilege or API key touched) gives `None`: the change's reach is not provable.
+    pub(crate) fn only_users_changed(&self) -> Option<Vec<i64>> {
+        let only_users = self.groups.is_empty() && self.privileges.is_empty() && self.api_keys.is_empty();
+        (only_users && !self.users.is_empty() && self.users.iter().all(|(_, k)| *k == ChangeKind::Changed))
+            .then(|| self.users.iter().map(|(id, _)| *id).collect())
+    }
+
     /// Builds the events from the committed state (runs on the writer thread right after the commit).
     pub(crate) fn events(&self, conn: &Connection, now_ms: i64, home_root: &std::path::Path) -> Vec<ChangeEvent> {
         let mut out = Vec::new();
@@ -242,6 +251,32 @@ mod tests {
                 note(&mut list, 7, *k);
             }
             assert_eq!(list, [(7, expected)], "{sequence:?}");
+        }
+    }
+
+    #[test]
+    fn only_changes_of_existing_users_have_a_provable_reach() {
+        let mut users_only = ChangeSet::default();
+        users_only.user_changed(3);
+        users_only.user_changed(4);
+        assert_eq!(users_only.only_users_changed(), Some(vec![3, 4]));
+        let cases: [fn(&mut ChangeSet); 8] = [
+            |_| {},
+            |c| c.user_added(5),
+            |c| c.user_removed(5),
+            |c| c.group_changed(5),
+            |c| c.group_added(5),
+            |c| c.privilege_changed(5),
+            |c| c.api_key_added(5),
+            |c| c.api_key_removed(5),
+        ];
+        for (i, add) in cases.into_iter().enumerate() {
+            let mut set = ChangeSet::default();
+            if i > 0 {
+                set.user_changed(3);
+            }
+            add(&mut set);
+            assert_eq!(set.only_users_changed(), None, "case {i}");
         }
     }
 }

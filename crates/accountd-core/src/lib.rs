@@ -16,6 +16,7 @@ pub mod home;
 pub mod password;
 pub mod privileges;
 mod querying;
+mod read_cache;
 pub mod sessions;
 pub mod shells;
 pub mod sudo;

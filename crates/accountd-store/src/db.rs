@@ -1,6 +1,7 @@
 //! The store handle: a writer thread and a pool of read-only connections.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -44,6 +45,8 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
     reader_permits: Semaphore,
     path: PathBuf,
+    /// Committed write transactions since the store was opened.
+    commits: AtomicU64,
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -100,6 +103,7 @@ impl Store {
                 reader_permits: Semaphore::new(readers.len()),
                 readers: Mutex::new(readers),
                 path: options.path.clone(),
+                commits: AtomicU64::new(0),
             }),
         })
     }
@@ -107,6 +111,13 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// How many write transactions have committed since the store was opened. It moves right after each
+    /// commit, on the writer thread, before that write's hook runs and before its caller is answered: a cache
+    /// of what it read can tell from it that some write, by whatever path, may have changed the data.
+    pub fn commits(&self) -> u64 {
+        self.inner.commits.load(Ordering::SeqCst)
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer thread; commits when it returns `Ok`, rolls back
@@ -131,9 +142,11 @@ impl Store {
         H: FnOnce(&Connection, &T) + Send + 'static,
     {
         let (reply_tx, reply_rx) = oneshot::channel();
+        let inner = self.inner.clone();
         let job: WriteJob = Box::new(move |conn: &mut Connection| {
             let result = run_in_transaction(conn, f);
             if let Ok(value) = &result {
+                inner.commits.fetch_add(1, Ordering::SeqCst);
                 after(conn, value);
             }
             let _ = reply_tx.send(result);

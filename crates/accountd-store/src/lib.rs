@@ -54,7 +54,9 @@ mod tests {
             .await;
         assert!(r.is_err());
         assert_eq!(store.read(|c| settings::get(c, "x")).await.unwrap(), None);
+        assert_eq!(store.commits(), 0, "a rolled-back write is not a commit");
         store.write(|tx| settings::set(tx, "x", "2")).await.unwrap();
+        assert_eq!(store.commits(), 1);
         assert_eq!(
             store.read(|c| settings::get(c, "x")).await.unwrap().as_deref(),
             Some("2")

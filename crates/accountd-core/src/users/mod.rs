@@ -23,6 +23,7 @@ use crate::caller::Caller;
 use crate::entry::Directory;
 use crate::error::{Error, ValidationErrors};
 use crate::querying;
+use crate::read_cache::UserKey;
 
 pub use present::present_user;
 
@@ -118,6 +119,32 @@ fn load_entries(
     Ok(rows.iter().map(|r| dir.user_entry(r, now_ms, home_root)).collect())
 }
 
+/// The one user these filters can match, when they are exactly one case-sensitive `=` on a unique column
+/// (`id`, `uid` or `username`) with a value of the column's type: such a query is a point read.
+fn point_key(filters: &[accountd_query::Filter]) -> Option<UserKey> {
+    let [
+        accountd_query::Filter::Cond {
+            path,
+            op: accountd_query::Op::Eq,
+            case_insensitive: false,
+            value,
+            date: false,
+        },
+    ] = filters
+    else {
+        return None;
+    };
+    if !path.is_simple() {
+        return None;
+    }
+    match (path.first_segment(), value) {
+        ("id", Value::Number(n)) => n.as_i64().map(UserKey::Id),
+        ("uid", Value::Number(n)) => n.as_i64().map(UserKey::Uid),
+        ("username", Value::String(name)) => Some(UserKey::Username(name.clone())),
+        _ => None,
+    }
+}
+
 /// The result of a query SQLite answered completely (exact filters, final order and page, no `select`): the
 /// entries serialized straight to text, redacted for the caller, without the engine's JSON trees.
 fn typed_result(mut entries: Vec<UserEntry>, caller: &Caller, get: bool) -> Result<Json, Error> {
@@ -164,21 +191,26 @@ impl Accounts {
                 complete,
             } => (order_sql, limit, offset, complete),
         };
-        let now = self.now_ms();
-        let home_root = self.config().home_root.clone();
-        let entries = self
-            .store()
-            .read(move |conn| {
-                load_entries(
-                    conn,
-                    &plan.where_sql,
-                    &params,
-                    (&order_sql, limit, offset),
-                    now,
-                    &home_root,
-                )
-            })
-            .await?;
+        let entries = match point_key(&query.filters) {
+            // At most one user matches: ordering cannot matter, and the page is that user or nothing.
+            Some(key) if offset == 0 && limit != 0 => self.user_point_read(key).await?.into_iter().collect(),
+            _ => {
+                let now = self.now_ms();
+                let home_root = self.config().home_root.clone();
+                self.store()
+                    .read(move |conn| {
+                        load_entries(
+                            conn,
+                            &plan.where_sql,
+                            &params,
+                            (&order_sql, limit, offset),
+                            now,
+                            &home_root,
+                        )
+                    })
+                    .await?
+            }
+        };
         if complete && query.options.select.is_empty() {
             return typed_result(entries, caller, query.options.get);
         }
@@ -191,6 +223,19 @@ impl Accounts {
 
     /// `user.get_instance`.
     pub async fn user_get_instance(&self, caller: &Caller, id: i64, options: &WireOptions) -> Result<Json, Error> {
+        // Without options this is the point read itself: what `user.query` would do, minus parsing and planning.
+        let plain = options.extra.is_empty()
+            && options.order_by.is_empty()
+            && options.select.is_empty()
+            && !options.count
+            && options.offset == 0
+            && options.limit == 0;
+        if plain {
+            return match self.user_point_read(UserKey::Id(id)).await? {
+                Some(entry) => typed_result(vec![entry], caller, true),
+                None => Err(Error::not_found(format!("User {id} does not exist"))),
+            };
+        }
         let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
         let mut options = options.clone();
         options.get = true;
@@ -204,22 +249,69 @@ impl Accounts {
 
     /// One user's entry, unredacted (for internal use and for building results).
     pub async fn user_entry(&self, id: i64) -> Result<Option<UserEntry>, Error> {
+        self.user_point_read(UserKey::Id(id)).await
+    }
+
+    /// The unredacted entry of the user with this key: from the read cache, on the runtime, when it is there;
+    /// otherwise read from the store (on a reader thread) and cached, unless a write committed meanwhile.
+    async fn user_point_read(&self, key: UserKey) -> Result<Option<UserEntry>, Error> {
+        let cache = &self.inner.read_cache;
+        if let Some(cached) = cache.user(&key, self.store().commits()) {
+            let mut entry = UserEntry::clone(&cached);
+            entry.password_age = crate::entry::password_age(entry.last_password_change.map(|t| t.ms), self.now_ms());
+            return Ok(Some(entry));
+        }
+        // Taken before the read: an invalidation between here and the insert makes the insert a no-op.
+        let generation = cache.generation();
         let now = self.now_ms();
         let home_root = self.config().home_root.clone();
-        let mut entries = self
+        let (where_sql, param) = match &key {
+            UserKey::Id(id) => ("id = ?1", accountd_store::rusqlite_types::Value::Integer(*id)),
+            UserKey::Uid(uid) => ("uid = ?1", accountd_store::rusqlite_types::Value::Integer(*uid)),
+            UserKey::Username(name) => (
+                "username = ?1 COLLATE BINARY",
+                accountd_store::rusqlite_types::Value::Text(name.clone()),
+            ),
+        };
+        let entry = self
+            .store()
+            .read(move |conn| load_entries(conn, where_sql, &[param], ("", 1, 0), now, &home_root))
+            .await?
+            .pop();
+        // A managed home's `sshpubkey` is read from its authorized_keys file, which can change without a write.
+        if let Some(entry) = &entry
+            && !crate::entry::home_is_managed(&entry.home, &self.config().home_root)
+        {
+            cache.insert_user(generation, self.store().commits(), entry.clone());
+        }
+        Ok(entry)
+    }
+
+    /// Fills the read cache with the entries of the first users by id, up to its capacity, in one read: run
+    /// once in the background at start-up, so that point reads are answered from memory from the start rather
+    /// than after each user has been read once. Returns how many entries were stored (none if a write
+    /// committed meanwhile; reads then fill the cache themselves).
+    pub async fn warm_read_cache(&self) -> Result<usize, Error> {
+        let cache = &self.inner.read_cache;
+        let capacity = self.config().read_cache_entries;
+        if capacity == 0 {
+            return Ok(0);
+        }
+        let generation = cache.generation();
+        let now = self.now_ms();
+        let home_root = self.config().home_root.clone();
+        let limit = i64::try_from(capacity).unwrap_or(i64::MAX);
+        let entries = self
             .store()
             .read(move |conn| {
-                load_entries(
-                    conn,
-                    "id = ?1",
-                    &[accountd_store::rusqlite_types::Value::Integer(id)],
-                    ("", 1, 0),
-                    now,
-                    &home_root,
-                )
+                let mut rows = users::select_page(conn, "1", &[], "", limit, 0)?;
+                // Not cached (see `user_point_read`): no need to read their authorized_keys files.
+                rows.retain(|r| !crate::entry::home_is_managed(&r.home, &home_root));
+                let dir = Directory::load_for_users(conn, &rows)?;
+                Ok::<_, StoreError>(rows.iter().map(|r| dir.user_entry(r, now, &home_root)).collect())
             })
             .await?;
-        Ok(entries.pop())
+        Ok(cache.insert_users(generation, self.store().commits(), entries))
     }
 
     /// `user.get_next_uid`: reserves the returned uid for the configured time.
@@ -322,5 +414,40 @@ impl Accounts {
             source: "LOCAL".to_string(),
             local: true,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn key_of(filters: Value) -> Option<UserKey> {
+        point_key(&accountd_query::parse_filters(&filters).unwrap())
+    }
+
+    #[test]
+    fn point_reads_are_single_equalities_on_unique_columns() {
+        let cases = [
+            (json!([["id", "=", 5]]), Some(UserKey::Id(5))),
+            (json!([["uid", "=", 3000]]), Some(UserKey::Uid(3000))),
+            (
+                json!([["username", "=", "alice"]]),
+                Some(UserKey::Username("alice".into())),
+            ),
+            (json!([["id", "=", 5.0]]), None),
+            (json!([["id", "=", "5"]]), None),
+            (json!([["id", "!=", 5]]), None),
+            (json!([["id", ">=", 5]]), None),
+            (json!([["username", "C=", "alice"]]), None),
+            (json!([["full_name", "=", "alice"]]), None),
+            (json!([["id", "=", 5], ["uid", "=", 3000]]), None),
+            (json!([["OR", [[["id", "=", 5]], [["id", "=", 6]]]]]), None),
+            (json!([]), None),
+        ];
+        for (filters, expected) in cases {
+            assert_eq!(key_of(filters.clone()), expected, "{filters}");
+        }
     }
 }
