@@ -61,6 +61,7 @@ impl TestServer {
             argon2: Argon2Params { m_kib: 64, t: 1, p: 1 },
             login_failure_delay: Duration::from_millis(1),
             limits: Default::default(),
+            read_cache_entries: accountd_core::DEFAULT_READ_CACHE_ENTRIES,
         };
         // Tests open many unauthenticated connections from 127.0.0.1: the rate limit of unauthenticated calls
         // (tested with TrueNAS's limits in e2e/rate_limit.rs) is lifted, and a refused call answers at once.

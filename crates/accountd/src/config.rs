@@ -27,6 +27,8 @@ pub struct Settings {
     pub login_failure_delay: Duration,
     /// Transport limits (connections, login and write timeouts, message sizes, calls in flight, outbound queue).
     pub limits: accountd_server::Limits,
+    /// Most user entries the in-memory read model keeps for point reads (0 turns it off).
+    pub read_cache_entries: usize,
 }
 
 /// The settings one source (flags/environment, or the file) gives; `None` = not set there.
@@ -61,6 +63,8 @@ pub struct PartialSettings {
     pub rate_limit_sleep_min_ms: Option<u64>,
     /// `rate_limit_sleep_max_ms = 10000`: longest wait before refusing a call over the limit.
     pub rate_limit_sleep_max_ms: Option<u64>,
+    /// `read_cache_entries = 10000`: user entries kept in memory for point reads (0 turns the cache off).
+    pub read_cache_entries: Option<usize>,
 }
 
 impl PartialSettings {
@@ -87,6 +91,7 @@ impl PartialSettings {
             rate_limit_window_ms: self.rate_limit_window_ms.or(lower.rate_limit_window_ms),
             rate_limit_sleep_min_ms: self.rate_limit_sleep_min_ms.or(lower.rate_limit_sleep_min_ms),
             rate_limit_sleep_max_ms: self.rate_limit_sleep_max_ms.or(lower.rate_limit_sleep_max_ms),
+            read_cache_entries: self.read_cache_entries.or(lower.read_cache_entries),
         }
     }
 
@@ -109,6 +114,9 @@ impl PartialSettings {
             },
             login_failure_delay: Duration::from_millis(self.login_failure_delay_ms.unwrap_or(1000)),
             limits,
+            read_cache_entries: self
+                .read_cache_entries
+                .unwrap_or(accountd_core::DEFAULT_READ_CACHE_ENTRIES),
         })
     }
 
@@ -183,6 +191,14 @@ mod tests {
             }
         );
         assert_eq!(s.login_failure_delay, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn read_cache_size_is_configurable() {
+        let s = PartialSettings::default().resolve().unwrap();
+        assert_eq!(s.read_cache_entries, 10_000);
+        let file: PartialSettings = toml::from_str("read_cache_entries = 0").unwrap();
+        assert_eq!(file.resolve().unwrap().read_cache_entries, 0);
     }
 
     #[test]

@@ -85,6 +85,7 @@ pub async fn run_example(method: &str, example: &Example) -> anyhow::Result<Resu
         argon2: Argon2Params { m_kib: 64, t: 1, p: 1 },
         login_failure_delay: Duration::from_millis(1),
         limits: Default::default(),
+        read_cache_entries: accountd_core::DEFAULT_READ_CACHE_ENTRIES,
     };
     std::fs::create_dir_all(settings.home_root.join("tank"))?;
     let running = crate::start_with_clock(&settings, Arc::new(ManualClock::new(EXAMPLE_CLOCK_MS))).await?;

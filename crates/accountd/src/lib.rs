@@ -63,6 +63,7 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
     let mut config = accountd_core::Config::new(&settings.home_root);
     config.argon2 = settings.argon2;
     config.login_failure_delay = settings.login_failure_delay;
+    config.read_cache_entries = settings.read_cache_entries;
     let accounts = Accounts::new(store.clone(), hasher, config, clock);
     let state = AppState::new(accounts, settings.limits.clone()).map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)

@@ -88,7 +88,7 @@ struct ServeArgs {
     #[arg(long, env = "ACCOUNTD_HOME_ROOT")]
     home_root: Option<PathBuf>,
     /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
-    /// max_connections, login_timeout_ms, write_timeout_ms, rate_limit_*).
+    /// max_connections, login_timeout_ms, write_timeout_ms, rate_limit_*, read_cache_entries).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -125,6 +125,10 @@ struct ServeArgs {
     /// Longest wait before refusing a call over the rate limit, in milliseconds [default: 10000].
     #[arg(long, env = "ACCOUNTD_RATE_LIMIT_SLEEP_MAX_MS")]
     rate_limit_sleep_max_ms: Option<u64>,
+    /// User entries kept in memory for point reads (`user.get_instance`); about 3 KB each; 0 turns the cache
+    /// off [default: 10000].
+    #[arg(long, env = "ACCOUNTD_READ_CACHE_ENTRIES")]
+    read_cache_entries: Option<usize>,
 }
 
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
@@ -227,6 +231,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rate_limit_window_ms: args.rate_limit_window_ms,
         rate_limit_sleep_min_ms: args.rate_limit_sleep_min_ms,
         rate_limit_sleep_max_ms: args.rate_limit_sleep_max_ms,
+        read_cache_entries: args.read_cache_entries,
     };
     let from_file = match &args.config {
         Some(path) => PartialSettings::from_file(path)?,

@@ -126,6 +126,7 @@ async fn served_document_and_reference_match_the_generated_ones() {
         argon2: accountd_core::password::Argon2Params { m_kib: 64, t: 1, p: 1 },
         login_failure_delay: std::time::Duration::from_millis(1),
         limits: Default::default(),
+        read_cache_entries: accountd_core::DEFAULT_READ_CACHE_ENTRIES,
     };
     let running = accountd::start(&settings).await.unwrap();
     let mut client = RpcClient::connect(&running.url()).await.unwrap();
