@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use accountd_core::ManualClock;
-use accountd_e2e::{Client, TestServer, assert_call_error, assert_invalid, validation_items};
+use accountd_e2e::{Client, TestServer, assert_call_error, assert_invalid, user_id, validation_items};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -32,14 +32,6 @@ async fn response_type(server: &TestServer, username: &str, key: &Value) -> Stri
     let mut c = server.client().await;
     let r = login_key(&mut c, username, key).await;
     r["response_type"].as_str().expect("response_type").to_string()
-}
-
-async fn user_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("user.query", json!([[["username", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("id")
 }
 
 /// A user `name` (password `pw`) in a new group granting `roles`; returns the user's id.

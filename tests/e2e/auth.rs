@@ -1,17 +1,8 @@
 //! Connection setup, logins (`auth.login_ex`, legacy `auth.login`), `auth.me`, logout, `core.subscribe` /
 //! `core.get_jobs`, and role changes reaching live sessions.
 
-use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error};
+use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, group_id};
 use serde_json::{Value, json};
-
-/// The database id of a group, by name.
-async fn group_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("group.query", json!([[["name", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("group id")
-}
 
 /// Creates a non-SMB user with password `pw` in the given auxiliary groups; returns its entry.
 async fn create_plain_user(admin: &mut Client, username: &str, groups: &[i64]) -> Value {

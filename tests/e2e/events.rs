@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use accountd_e2e::{Client, TestServer, assert_call_error};
+use accountd_e2e::{Client, TestServer, assert_call_error, group_id};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -27,12 +27,6 @@ async fn nothing_pending(c: &mut Client) {
         0,
         "a notification arrived before the ping's reply"
     );
-}
-
-async fn group_id(c: &mut Client, name: &str) -> i64 {
-    c.ok("group.query", json!([[["name", "=", name]], {"get": true}])).await["id"]
-        .as_i64()
-        .expect("id")
 }
 
 #[tokio::test]

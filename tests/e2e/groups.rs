@@ -1,16 +1,7 @@
 //! `group.*`: create, query, get_instance, update, delete, get_next_gid, get_group_obj, with TrueNAS's rules.
 
-use accountd_e2e::{Client, TestServer, assert_call_error, validation_items};
+use accountd_e2e::{Client, TestServer, assert_call_error, group_id, validation_items};
 use serde_json::{Value, json};
-
-/// The database id of a group, by name.
-async fn group_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("group.query", json!([[["name", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("group id")
-}
 
 /// The full validation item list of an error, as JSON.
 fn extra(e: &Value) -> Value {

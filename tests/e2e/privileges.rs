@@ -1,20 +1,12 @@
 //! Privileges: `privilege.*`, how they grant roles to live sessions, the builtin privileges' rules, the rule
 //! that keeps an unlocked FULL_ADMIN user, and their change events.
 
-use accountd_e2e::{Client, TestServer, assert_call_error, assert_invalid, validation_items};
+use accountd_e2e::{Client, TestServer, assert_call_error, assert_invalid, user_id, validation_items};
 use serde_json::{Value, json};
 
 async fn group(admin: &mut Client, name: &str) -> Value {
     let id = admin.ok("group.create", json!([{"name": name}])).await;
     admin.ok("group.get_instance", json!([id])).await
-}
-
-async fn user_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("user.query", json!([[["username", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("id")
 }
 
 async fn logged_in(server: &TestServer, name: &str) -> Client {

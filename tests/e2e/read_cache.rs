@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use accountd_core::ManualClock;
-use accountd_e2e::{Client, TestServer};
+use accountd_e2e::{Client, TestServer, group_id};
 use serde_json::{Value, json};
 
 /// Reads the entry through every point-read path (twice each, so the second read is a cache hit) and checks
@@ -29,14 +29,6 @@ async fn read(c: &mut Client, id: &Value) -> Value {
         assert_eq!(by_name, entry);
     }
     entry
-}
-
-async fn group_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("group.query", json!([[["name", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("group id")
 }
 
 #[tokio::test]

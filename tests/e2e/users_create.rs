@@ -4,17 +4,8 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use accountd_e2e::{Client, TestServer, assert_invalid, validation_items};
+use accountd_e2e::{Client, TestServer, assert_invalid, group_id, validation_items};
 use serde_json::{Value, json};
-
-/// The database id of a group by name.
-async fn group_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("group.query", json!([[["name", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("group id")
-}
 
 /// `user.create` with `group_create` and a password, plus the given extra fields.
 async fn create(admin: &mut Client, username: &str, extra: Value) -> Result<Value, Value> {

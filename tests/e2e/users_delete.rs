@@ -1,15 +1,7 @@
 //! `user.delete`: what it removes (user, primary group, `~/.ssh`) and the accounts it refuses to delete.
 
-use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, validation_items};
+use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, group_id, validation_items};
 use serde_json::{Value, json};
-
-async fn group_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("group.query", json!([[["name", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("group id")
-}
 
 async fn count(admin: &mut Client, method: &str, field: &str, value: &str) -> Value {
     admin.ok(method, json!([[[field, "=", value]], {"count": true}])).await

@@ -1,16 +1,8 @@
 //! The other `user.*` methods: get_instance, get_next_uid, shell_choices, get_user_obj,
 //! has_local_administrator_set_up, setup_local_administrator, set_password; and data surviving a restart.
 
-use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, validation_items};
+use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, group_id, validation_items};
 use serde_json::{Value, json};
-
-async fn group_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("group.query", json!([[["name", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("group id")
-}
 
 async fn user_by_name(admin: &mut Client, name: &str) -> Value {
     admin

@@ -1,18 +1,10 @@
 //! Roles and the `user.*` methods: roles derived from group privileges, secret redaction, what READONLY_ADMIN,
 //! SHARING_ADMIN, ACCOUNT_READ/ACCOUNT_WRITE and unauthenticated or unprivileged callers may do.
 
-use accountd_e2e::{Client, TestServer, assert_call_error};
+use accountd_e2e::{Client, TestServer, assert_call_error, group_id};
 use serde_json::{Value, json};
 
 const REDACTED: &str = "********";
-
-async fn group_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("group.query", json!([[["name", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("group id")
-}
 
 async fn user_by_name(c: &mut Client, name: &str) -> Value {
     c.ok("user.query", json!([[["username", "=", name]], {"get": true}]))

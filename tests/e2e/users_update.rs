@@ -4,16 +4,8 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_invalid, validation_items};
+use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_invalid, group_id, validation_items};
 use serde_json::{Value, json};
-
-async fn group_id(admin: &mut Client, name: &str) -> i64 {
-    admin
-        .ok("group.query", json!([[["name", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("group id")
-}
 
 async fn user_by_name(admin: &mut Client, name: &str) -> Value {
     admin

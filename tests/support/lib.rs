@@ -377,3 +377,18 @@ pub fn assert_call_error(error: &Value, errname: &str, message: &str) {
     assert_eq!(error["data"]["errname"], errname, "{error}");
     assert_eq!(error["data"]["reason"], format!("[{errname}] {message}"), "{error}");
 }
+
+/// The database id of the group with this name (the caller needs ACCOUNT_READ).
+pub async fn group_id(c: &mut Client, name: &str) -> i64 {
+    c.ok("group.query", json!([[["name", "=", name]], {"get": true}])).await["id"]
+        .as_i64()
+        .expect("group id")
+}
+
+/// The database id of the user with this name (the caller needs ACCOUNT_READ).
+pub async fn user_id(c: &mut Client, name: &str) -> i64 {
+    c.ok("user.query", json!([[["username", "=", name]], {"get": true}]))
+        .await["id"]
+        .as_i64()
+        .expect("user id")
+}
