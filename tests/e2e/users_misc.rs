@@ -10,17 +10,6 @@ async fn user_by_name(admin: &mut Client, name: &str) -> Value {
         .await
 }
 
-/// `auth.login_ex` with a password; returns the response type.
-async fn login_type(server: &TestServer, username: &str, password: &str) -> Value {
-    let mut c = server.client().await;
-    c.ok(
-        "auth.login_ex",
-        json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": password}]),
-    )
-    .await["response_type"]
-        .clone()
-}
-
 fn one(attr: &str, message: &str) -> Vec<(Value, String, i64)> {
     vec![(json!(attr), message.to_string(), 22)]
 }
@@ -264,7 +253,7 @@ async fn setup_truenas_admin_once() {
     let mut anon = server.client().await;
     assert_eq!(anon.ok("user.has_local_administrator_set_up", json!([])).await, false);
     // Before the setup, nobody can log in.
-    assert_eq!(login_type(&server, "root", "x").await, "AUTH_ERR");
+    assert_eq!(server.login_type("root", "x").await, "AUTH_ERR");
 
     let bad = anon
         .err("user.setup_local_administrator", json!(["admin", "secret"]))
@@ -323,8 +312,8 @@ async fn setup_truenas_admin_once() {
     let root = admin.ok("user.get_instance", json!([1])).await;
     assert_eq!(root["password_disabled"], true);
     assert_eq!(root["unixhash"], "*");
-    assert_eq!(login_type(&server, "root", "other-password").await, "AUTH_ERR");
-    assert_eq!(login_type(&server, "truenas_admin", "other-password").await, "AUTH_ERR");
+    assert_eq!(server.login_type("root", "other-password").await, "AUTH_ERR");
+    assert_eq!(server.login_type("truenas_admin", "other-password").await, "AUTH_ERR");
 }
 
 #[tokio::test]
@@ -378,8 +367,8 @@ async fn set_password_as_administrator() {
     assert_eq!(after["smbhash"], "8846F7EAEE8FB117AD06BDD830B7586C");
     assert_eq!(after["password_history"], json!([alice["unixhash"]]));
     assert!(after["last_password_change"]["$date"].as_i64() >= alice["last_password_change"]["$date"].as_i64());
-    assert_eq!(login_type(&server, "alice", "password").await, "SUCCESS");
-    assert_eq!(login_type(&server, "alice", "pw").await, "AUTH_ERR");
+    assert_eq!(server.login_type("alice", "password").await, "SUCCESS");
+    assert_eq!(server.login_type("alice", "pw").await, "AUTH_ERR");
     // An administrator may give old_password too; it is not checked.
     admin
         .ok(
@@ -387,7 +376,7 @@ async fn set_password_as_administrator() {
             json!([{"username": "alice", "old_password": "wrong", "new_password": "third"}]),
         )
         .await;
-    assert_eq!(login_type(&server, "alice", "third").await, "SUCCESS");
+    assert_eq!(server.login_type("alice", "third").await, "SUCCESS");
 
     // A non-SMB user keeps "*" as NT hash.
     let bob = admin
@@ -461,7 +450,7 @@ async fn set_password_as_administrator() {
         validation_items(&extra),
         one("set_password_data.bogus", "Extra inputs are not permitted")
     );
-    assert_eq!(login_type(&server, "alice", "third").await, "SUCCESS");
+    assert_eq!(server.login_type("alice", "third").await, "SUCCESS");
 }
 
 #[tokio::test]
@@ -518,7 +507,7 @@ async fn set_password_as_a_user_without_full_admin() {
         validation_items(&wrong_old),
         one("user.set_password.old_password", "ro: failed to validate password.")
     );
-    assert_eq!(login_type(&server, "ro", "pw").await, "SUCCESS");
+    assert_eq!(server.login_type("ro", "pw").await, "SUCCESS");
 
     assert_eq!(
         ro.ok(
@@ -528,8 +517,8 @@ async fn set_password_as_a_user_without_full_admin() {
         .await,
         Value::Null
     );
-    assert_eq!(login_type(&server, "ro", "new-pw").await, "SUCCESS");
-    assert_eq!(login_type(&server, "ro", "pw").await, "AUTH_ERR");
+    assert_eq!(server.login_type("ro", "new-pw").await, "SUCCESS");
+    assert_eq!(server.login_type("ro", "pw").await, "AUTH_ERR");
     // Still logged in, and the old password no longer validates.
     let stale = ro
         .err(
@@ -598,8 +587,8 @@ async fn users_survive_a_restart() {
     let mut bob_before = bob.clone();
     bob_before.as_object_mut().expect("object").remove("password");
     assert_eq!(user_by_name(&mut admin, "bob").await, bob_before);
-    assert_eq!(login_type(&server, "alice", "alice-pw2").await, "SUCCESS");
-    assert_eq!(login_type(&server, "alice", "alice-pw").await, "AUTH_ERR");
+    assert_eq!(server.login_type("alice", "alice-pw2").await, "SUCCESS");
+    assert_eq!(server.login_type("alice", "alice-pw").await, "AUTH_ERR");
     // Reservations do not survive; used uids do.
     assert_eq!(admin.ok("user.get_next_uid", json!([])).await, 3001);
     let carol = server.create_user(&mut admin, "carol", &[]).await;

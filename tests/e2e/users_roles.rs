@@ -17,16 +17,6 @@ async fn logged_in(server: &TestServer, username: &str, password: &str) -> Clien
     c
 }
 
-async fn login_type(server: &TestServer, username: &str, password: &str) -> Value {
-    let mut c = server.client().await;
-    c.ok(
-        "auth.login_ex",
-        json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": password}]),
-    )
-    .await["response_type"]
-        .clone()
-}
-
 /// Replaces the secret fields of an entry as a redacting server would.
 fn redacted(entry: &Value) -> Value {
     let mut e = entry.clone();
@@ -87,7 +77,7 @@ async fn roles_come_from_the_privileges_of_primary_and_auxiliary_groups() {
         .await;
     assert_eq!(primary["groups"], json!([]));
     assert_eq!(primary["roles"], json!(["READONLY_ADMIN"]));
-    assert_eq!(login_type(&server, "primary", "pw").await, "SUCCESS");
+    assert_eq!(server.login_type("primary", "pw").await, "SUCCESS");
 
     // Changing groups changes roles.
     let plain = user_by_name(&mut admin, "plain").await;
@@ -274,8 +264,8 @@ async fn users_without_a_role_are_denied_at_login() {
         .await;
     assert_call_error(&e, "ENOTAUTHENTICATED", "Not authenticated");
     // Wrong or unknown credentials are AUTH_ERR, not DENIED.
-    assert_eq!(login_type(&server, "plain", "wrong").await, "AUTH_ERR");
-    assert_eq!(login_type(&server, "ghost", "pw").await, "AUTH_ERR");
+    assert_eq!(server.login_type("plain", "wrong").await, "AUTH_ERR");
+    assert_eq!(server.login_type("ghost", "pw").await, "AUTH_ERR");
 
     // Once in a privileged group, the same credentials succeed.
     let readonly = group_id(&mut admin, "truenas_readonly_administrators").await;
@@ -285,7 +275,7 @@ async fn users_without_a_role_are_denied_at_login() {
             json!([plain["id"], {"groups": [staff, json!(readonly)]}]),
         )
         .await;
-    assert_eq!(login_type(&server, "plain", "pw").await, "SUCCESS");
+    assert_eq!(server.login_type("plain", "pw").await, "SUCCESS");
 }
 
 #[tokio::test]
@@ -389,7 +379,7 @@ async fn account_read_and_account_write_roles() {
             json!([{"username": "reader", "old_password": "pw", "new_password": "pw2"}]),
         )
         .await;
-    assert_eq!(login_type(&server, "reader", "pw2").await, "SUCCESS");
+    assert_eq!(server.login_type("reader", "pw2").await, "SUCCESS");
 }
 
 /// A deleted user's id is never handed out again, so an open session of a deleted user cannot turn into a

@@ -30,6 +30,17 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// `auth.login_ex` with a password on a new connection; returns the `response_type`.
+    pub async fn login_type(&self, username: &str, password: &str) -> Value {
+        let mut c = self.client().await;
+        c.ok(
+            "auth.login_ex",
+            json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": password}]),
+        )
+        .await["response_type"]
+            .clone()
+    }
+
     /// Starts a server on a fresh database; the home root contains one "pool" directory, `homes/tank`.
     pub async fn start() -> TestServer {
         TestServer::start_with(|_| {}).await
