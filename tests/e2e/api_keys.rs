@@ -34,20 +34,6 @@ async fn response_type(server: &TestServer, username: &str, key: &Value) -> Stri
     r["response_type"].as_str().expect("response_type").to_string()
 }
 
-/// A user `name` (password `pw`) in a new group granting `roles`; returns the user's id.
-async fn user_with_roles(server: &TestServer, admin: &mut Client, name: &str, roles: &[&str]) -> i64 {
-    let group = server.grant_privilege(admin, &format!("{name}-grp"), roles).await;
-    server.create_user(admin, name, &[group]).await["id"]
-        .as_i64()
-        .expect("id")
-}
-
-async fn logged_in(server: &TestServer, name: &str) -> Client {
-    let mut c = server.client().await;
-    c.login(name, "pw").await;
-    c
-}
-
 /// Sends a call on a connection whose session should be gone: the reply is an error, or the server closed
 /// the connection. Returns the error (None when closed).
 async fn call_refused(c: &mut Client, method: &str) -> Option<Value> {
@@ -433,8 +419,8 @@ async fn reset_replaces_the_key_and_clears_a_revocation() {
 async fn keys_stop_working_when_deleted_or_their_owner_is_locked_or_deleted() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let bob = user_with_roles(&server, &mut admin, "bob", &["READONLY_ADMIN"]).await;
-    let mut bob_c = logged_in(&server, "bob").await;
+    let bob = server.user_with_roles(&mut admin, "bob", &["READONLY_ADMIN"]).await;
+    let mut bob_c = server.logged_in("bob", "pw").await;
     let k1 = bob_c
         .ok("api_key.create", json!([{"name": "bob1", "username": "bob"}]))
         .await;
@@ -490,15 +476,17 @@ async fn owner_without_privilege_is_denied() {
 async fn who_may_manage_and_read_keys() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "ro", &["READONLY_ADMIN"]).await;
-    user_with_roles(&server, &mut admin, "keywriter", &["API_KEY_WRITE"]).await;
-    user_with_roles(&server, &mut admin, "acct", &["ACCOUNT_WRITE"]).await;
+    server.user_with_roles(&mut admin, "ro", &["READONLY_ADMIN"]).await;
+    server
+        .user_with_roles(&mut admin, "keywriter", &["API_KEY_WRITE"])
+        .await;
+    server.user_with_roles(&mut admin, "acct", &["ACCOUNT_WRITE"]).await;
     let admins_key = admin
         .ok("api_key.create", json!([{"name": "adm", "username": "truenas_admin"}]))
         .await;
 
     // READONLY_ADMIN manages its own keys only.
-    let mut ro = logged_in(&server, "ro").await;
+    let mut ro = server.logged_in("ro", "pw").await;
     let own = ro.ok("api_key.create", json!([{"name": "ro", "username": "ro"}])).await;
     ro.ok("api_key.update", json!([own["id"], {"name": "ro2"}])).await;
     let message = "ro: authenticated user lacks privileges to create or modify API keys of other users.";
@@ -523,7 +511,7 @@ async fn who_may_manage_and_read_keys() {
     assert_eq!(ro.ok("api_key.delete", json!([own["id"]])).await, json!(true));
 
     // API_KEY_WRITE manages everyone's keys.
-    let mut kw = logged_in(&server, "keywriter").await;
+    let mut kw = server.logged_in("keywriter", "pw").await;
     let for_ro = kw
         .ok("api_key.create", json!([{"name": "for-ro", "username": "ro"}]))
         .await;
@@ -534,7 +522,7 @@ async fn who_may_manage_and_read_keys() {
     assert_eq!(kw.ok("api_key.query", json!([[], {"count": true}])).await, json!(1));
 
     // Without API_KEY_READ or READONLY_ADMIN: no query, no writes; my_keys still answers.
-    let mut acct = logged_in(&server, "acct").await;
+    let mut acct = server.logged_in("acct", "pw").await;
     for (method, params) in [
         ("api_key.query", json!([])),
         ("api_key.get_instance", json!([admins_key["id"]])),
@@ -673,7 +661,7 @@ async fn a_key_used_in_the_clear_from_another_host_is_revoked() {
 async fn deleting_the_owner_publishes_the_removal_of_its_keys() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let owner = user_with_roles(&server, &mut admin, "keyowner", &["ACCOUNT_READ"]).await;
+    let owner = server.user_with_roles(&mut admin, "keyowner", &["ACCOUNT_READ"]).await;
     let first = admin
         .ok("api_key.create", json!([{"name": "one", "username": "keyowner"}]))
         .await;

@@ -1,7 +1,7 @@
 //! Connection setup, logins (`auth.login_ex`, legacy `auth.login`), `auth.me`, logout, `core.subscribe` /
 //! `core.get_jobs`, and role changes reaching live sessions.
 
-use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, group_id};
+use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_not_authenticated, group_id};
 use serde_json::{Value, json};
 
 /// Creates a non-SMB user with password `pw` in the given auxiliary groups; returns its entry.
@@ -13,21 +13,6 @@ async fn create_plain_user(admin: &mut Client, username: &str, groups: &[i64]) -
                     "password": "pw", "smb": false, "groups": groups}]),
         )
         .await
-}
-
-/// `auth.login_ex` with a password; returns the result object.
-async fn login_ex(c: &mut Client, username: &str, password: &str) -> Value {
-    c.ok(
-        "auth.login_ex",
-        json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": password}]),
-    )
-    .await
-}
-
-/// Asserts a -32001 ENOTAUTHENTICATED error.
-fn assert_not_authenticated(e: &Value) {
-    assert_call_error(e, "ENOTAUTHENTICATED", "Not authenticated");
-    assert_eq!(e["data"]["error"], 207);
 }
 
 /// Asserts a -32001 EACCES "Not authorized" error.
@@ -99,7 +84,7 @@ async fn login_ex_success_has_the_truenas_shape() {
     let server = TestServer::start().await;
     let _ = server.admin().await;
     let mut c = server.client().await;
-    let r = login_ex(&mut c, "truenas_admin", ADMIN_PASSWORD).await;
+    let r = c.login_ex("truenas_admin", ADMIN_PASSWORD).await;
     let keys: Vec<&str> = r.as_object().expect("object").keys().map(String::as_str).collect();
     assert_eq!(keys, ["response_type", "user_info", "authenticator", "reconnect_token"]);
     assert_eq!(r["response_type"], "SUCCESS");
@@ -142,24 +127,21 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     let server = TestServer::start().await;
     let _ = server.admin().await;
     let mut c = server.client().await;
-    let wrong_password = login_ex(&mut c, "truenas_admin", "not-the-password").await;
-    let unknown_user = login_ex(&mut c, "nobody-at-all", ADMIN_PASSWORD).await;
-    let empty = login_ex(&mut c, "", "").await;
+    let wrong_password = c.login_ex("truenas_admin", "not-the-password").await;
+    let unknown_user = c.login_ex("nobody-at-all", ADMIN_PASSWORD).await;
+    let empty = c.login_ex("", "").await;
     // Names are case-sensitive.
-    let other_case = login_ex(&mut c, "TRUENAS_ADMIN", ADMIN_PASSWORD).await;
+    let other_case = c.login_ex("TRUENAS_ADMIN", ADMIN_PASSWORD).await;
     for r in [&wrong_password, &unknown_user, &empty, &other_case] {
         assert_eq!(*r, json!({"response_type": "AUTH_ERR"}));
     }
     // Builtin accounts without a usable password cannot log in either (root's password is disabled once
     // truenas_admin is set up; nobody never had one).
     assert_eq!(
-        login_ex(&mut c, "root", ADMIN_PASSWORD).await,
+        c.login_ex("root", ADMIN_PASSWORD).await,
         json!({"response_type": "AUTH_ERR"})
     );
-    assert_eq!(
-        login_ex(&mut c, "nobody", "*").await,
-        json!({"response_type": "AUTH_ERR"})
-    );
+    assert_eq!(c.login_ex("nobody", "*").await, json!({"response_type": "AUTH_ERR"}));
     // Still logged out.
     assert_not_authenticated(&c.err("auth.me", json!([])).await);
     // And the right password still works afterwards on the same connection.
@@ -180,10 +162,7 @@ async fn locked_and_password_disabled_users_cannot_log_in() {
     // Locking the account: new logins fail, and the live session is ended (its connection closed).
     admin.ok("user.update", json!([id, {"locked": true}])).await;
     let mut other = server.client().await;
-    assert_eq!(
-        login_ex(&mut other, "carl", "pw").await,
-        json!({"response_type": "AUTH_ERR"})
-    );
+    assert_eq!(other.login_ex("carl", "pw").await, json!({"response_type": "AUTH_ERR"}));
     assert_eq!(other.ok("auth.login", json!(["carl", "pw"])).await, false);
     assert_eq!(c.closed().await, Some(1000));
 
@@ -194,14 +173,8 @@ async fn locked_and_password_disabled_users_cannot_log_in() {
     // Password login disabled: refused even with the old password.
     admin.ok("user.update", json!([id, {"password_disabled": true}])).await;
     let mut third = server.client().await;
-    assert_eq!(
-        login_ex(&mut third, "carl", "pw").await,
-        json!({"response_type": "AUTH_ERR"})
-    );
-    assert_eq!(
-        login_ex(&mut third, "carl", "*").await,
-        json!({"response_type": "AUTH_ERR"})
-    );
+    assert_eq!(third.login_ex("carl", "pw").await, json!({"response_type": "AUTH_ERR"}));
+    assert_eq!(third.login_ex("carl", "*").await, json!({"response_type": "AUTH_ERR"}));
 }
 
 #[tokio::test]
@@ -210,12 +183,9 @@ async fn users_without_a_privilege_are_denied() {
     let mut admin = server.admin().await;
     create_plain_user(&mut admin, "dora", &[]).await;
     let mut c = server.client().await;
-    assert_eq!(login_ex(&mut c, "dora", "pw").await, json!({"response_type": "DENIED"}));
+    assert_eq!(c.login_ex("dora", "pw").await, json!({"response_type": "DENIED"}));
     // A wrong password is still just AUTH_ERR (DENIED reveals nothing without the password).
-    assert_eq!(
-        login_ex(&mut c, "dora", "wrong").await,
-        json!({"response_type": "AUTH_ERR"})
-    );
+    assert_eq!(c.login_ex("dora", "wrong").await, json!({"response_type": "AUTH_ERR"}));
     assert_eq!(c.ok("auth.login", json!(["dora", "pw"])).await, false);
     assert_not_authenticated(&c.err("auth.me", json!([])).await);
 }
@@ -344,7 +314,7 @@ async fn auth_me_describes_the_session() {
 
     // Logging in again on a connection switches it to the new user; a failed attempt changes nothing.
     assert_eq!(
-        login_ex(&mut admin, "erin", "wrong").await,
+        admin.login_ex("erin", "wrong").await,
         json!({"response_type": "AUTH_ERR"})
     );
     assert_eq!(admin.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");

@@ -62,12 +62,6 @@ impl World {
     }
 }
 
-/// Sends one raw text frame and returns the reply.
-async fn raw(c: &mut Client, text: &str) -> Value {
-    c.send_text(text).await;
-    c.recv_json().await
-}
-
 fn request(method: &str, params: &str) -> String {
     format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{params}}}"#)
 }
@@ -118,10 +112,10 @@ async fn malformed_and_deeply_nested_json_is_refused() {
 
     // Before login (8 KiB limit): nesting far beyond the parser's recursion limit is a parse error.
     let mut anon = w.client().await;
-    assert_eq!(raw(&mut anon, &nested_arrays(4000)).await, parse_error);
+    assert_eq!(anon.raw(&nested_arrays(4000)).await, parse_error);
     let deep = request("user.setup_local_administrator", &nested_arrays(4000));
     assert!(deep.len() <= 8192);
-    assert_eq!(raw(&mut anon, &deep).await, parse_error);
+    assert_eq!(anon.raw(&deep).await, parse_error);
     assert_eq!(anon.ok("core.ping", json!([])).await, "pong");
     // 100k nested arrays: above the size limit, the connection is closed unparsed.
     anon.send_text(&nested_arrays(100_000)).await;
@@ -135,8 +129,8 @@ async fn malformed_and_deeply_nested_json_is_refused() {
         format!("[{}]", nested_objects(9_000)),
     ] {
         assert!(params.len() < 65_000);
-        assert_eq!(raw(&mut admin, &request("user.query", &params)).await, parse_error);
-        assert_eq!(raw(&mut admin, &request("user.create", &params)).await, parse_error);
+        assert_eq!(admin.raw(&request("user.query", &params)).await, parse_error);
+        assert_eq!(admin.raw(&request("user.create", &params)).await, parse_error);
     }
     assert_eq!(admin.ok("core.ping", json!([])).await, "pong");
     // ... and 100k levels close the connection.
@@ -193,7 +187,7 @@ async fn malformed_and_deeply_nested_json_is_refused() {
         "user.create",
         r#"[{"username":"\ud800","full_name":"x","password":"pw"}]"#,
     );
-    assert_eq!(raw(&mut admin, &lone).await, parse_error);
+    assert_eq!(admin.raw(&lone).await, parse_error);
     let mut bytes = request(
         "user.create",
         r#"[{"username":"bob","full_name":"XX","password":"pw"}]"#,
@@ -219,11 +213,11 @@ async fn huge_numbers_and_ids_are_refused() {
     // Request ids out of range.
     for id in ["1e400", "-1e400"] {
         let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"core.ping"}}"#);
-        assert_eq!(raw(&mut c, &text).await, parse_error, "{id}");
+        assert_eq!(c.raw(&text).await, parse_error, "{id}");
     }
     for id in ["18446744073709551616", "-9223372036854775809", "1e300", "1.0"] {
         let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"core.ping"}}"#);
-        assert_eq!(raw(&mut c, &text).await, bad_id, "{id}");
+        assert_eq!(c.raw(&text).await, bad_id, "{id}");
     }
     // Numbers out of range anywhere in the params.
     for params in [
@@ -231,11 +225,7 @@ async fn huge_numbers_and_ids_are_refused() {
         r#"[[["uid","=",1e400]]]"#,
         r#"[{"username":"x","uid":-1e999}]"#,
     ] {
-        assert_eq!(
-            raw(&mut c, &request("user.query", params)).await,
-            parse_error,
-            "{params}"
-        );
+        assert_eq!(c.raw(&request("user.query", params)).await, parse_error, "{params}");
     }
     // Ids that are not 64-bit integers are type errors; integers at the edges of i64 are unknown ids.
     for id in [
@@ -256,28 +246,28 @@ async fn huge_numbers_and_ids_are_refused() {
             validation(&e, "user.get_instance"),
             [("None".to_string(), format!("User {id} does not exist"))]
         );
-        let e = c.err("user.update", json!([id, {"full_name": "x"}])).await;
-        if id >= 100_000_000 {
-            // TrueNAS's ids of directory-service users start there.
-            assert_call_error(
-                &e,
-                "EPERM",
+        // Ids of directory-service accounts (TrueNAS's start at 100,000,000) are refused as such; others are
+        // unknown ids.
+        for (method, params, directory_service) in [
+            (
+                "user.update",
+                json!([id, {"full_name": "x"}]),
                 "Users provided by a directory service must be modified through the identity provider \
                  (LDAP server or domain controller).",
-            );
-        } else {
-            validation(&e, "user.update");
-        }
-        let e = c.err("group.delete", json!([id])).await;
-        if id >= 100_000_000 {
-            assert_call_error(
-                &e,
-                "EPERM",
+            ),
+            (
+                "group.delete",
+                json!([id]),
                 "Groups provided by a directory service must be deleted from the identity provider \
                  (LDAP server or domain controller).",
-            );
-        } else {
-            validation(&e, "group.delete");
+            ),
+        ] {
+            let e = c.err(method, params).await;
+            if id >= 100_000_000 {
+                assert_call_error(&e, "EPERM", directory_service);
+            } else {
+                validation(&e, method);
+            }
         }
     }
     let e = c.err("user.get_instance", json!([u64::MAX])).await;
@@ -359,16 +349,14 @@ async fn huge_strings_are_refused() {
         "String should have at most 1024 characters",
     );
     // A long method name does not exist; a long filter value matches nothing.
-    let r = raw(&mut c, &format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{long}"}}"#)).await;
+    let r = c.raw(&format!(r#"{{"jsonrpc":"2.0","id":1,"method":"{long}"}}"#)).await;
     assert_eq!(r["error"]["code"], -32601);
     assert_eq!(c.ok("user.query", json!([[["username", "=", long]]])).await, json!([]));
     assert_eq!(c.ok("user.query", json!([[["username", "^", long]]])).await, json!([]));
     // An id string of 60 KB is echoed.
-    let r = raw(
-        &mut c,
-        &format!(r#"{{"jsonrpc":"2.0","id":"{long}","method":"core.ping"}}"#),
-    )
-    .await;
+    let r = c
+        .raw(&format!(r#"{{"jsonrpc":"2.0","id":"{long}","method":"core.ping"}}"#))
+        .await;
     assert_eq!(r, json!({"jsonrpc": "2.0", "id": long, "result": "pong"}));
     w.unchanged("huge strings").await;
 }

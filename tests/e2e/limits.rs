@@ -52,22 +52,6 @@ async fn closed_by_server(tcp: &mut TcpStream, within: Duration) -> Instant {
     }
 }
 
-/// The next message is a close frame with this code and reason, and the stream ends after it.
-async fn expect_close(client: &mut Client, code: u16, reason: &str) {
-    loop {
-        match client.recv().await {
-            Some(Message::Close(Some(frame))) => {
-                assert_eq!((u16::from(frame.code), frame.reason.as_str()), (code, reason));
-                break;
-            }
-            Some(Message::Text(t)) => panic!("expected a close frame, got {t}"),
-            Some(_) => continue,
-            None => panic!("the stream ended without a close frame"),
-        }
-    }
-    assert!(client.recv().await.is_none(), "the stream ends after the close frame");
-}
-
 #[tokio::test]
 async fn connections_over_the_cap_are_refused_with_503() {
     let server = TestServer::start_with(|s| s.limits.max_connections = 3).await;
@@ -141,7 +125,7 @@ async fn a_connection_that_does_not_log_in_is_closed_with_1008() {
     // Sends nothing.
     let opened = Instant::now();
     let mut idle = server.client().await;
-    expect_close(&mut idle, 1008, "Authentication timeout").await;
+    idle.expect_close(1008, "Authentication timeout").await;
     let elapsed = opened.elapsed();
     assert!(elapsed >= Duration::from_millis(250), "closed after {elapsed:?}");
     assert!(elapsed < Duration::from_secs(5), "closed after {elapsed:?}");
@@ -183,7 +167,7 @@ async fn a_logged_in_connection_stays_and_is_closed_after_logging_out() {
     assert_eq!(admin.ok("core.ping", json!([])).await, "pong");
     assert_eq!(admin.ok("auth.logout", json!([])).await, true);
     let logged_out = Instant::now();
-    expect_close(&mut admin, 1008, "Authentication timeout").await;
+    admin.expect_close(1008, "Authentication timeout").await;
     let elapsed = logged_out.elapsed();
     // Looked at once per timeout: closed between one and two timeouts after the logout.
     assert!(elapsed >= Duration::from_millis(900), "closed after {elapsed:?}");

@@ -9,12 +9,6 @@ async fn group(admin: &mut Client, name: &str) -> Value {
     admin.ok("group.get_instance", json!([id])).await
 }
 
-async fn logged_in(server: &TestServer, name: &str) -> Client {
-    let mut c = server.client().await;
-    c.login(name, "pw").await;
-    c
-}
-
 #[tokio::test]
 async fn builtin_privileges_show_their_groups() {
     let server = TestServer::start().await;
@@ -140,7 +134,7 @@ async fn privileges_grant_roles_to_live_sessions() {
         json!(["ACCOUNT_READ"])
     );
 
-    let mut d = logged_in(&server, "dave").await;
+    let mut d = server.logged_in("dave", "pw").await;
     assert_eq!(
         d.ok("auth.me", json!([])).await["privilege"]["roles"],
         json!({"$set": ["ACCOUNT_READ"]})
@@ -386,7 +380,7 @@ async fn the_last_unlocked_full_admin_is_kept() {
             json!([{"name": "Superusers", "local_groups": [ops["gid"]], "roles": ["FULL_ADMIN"], "web_shell": false}]),
         )
         .await;
-    let mut f = logged_in(&server, "frank").await;
+    let mut f = server.logged_in("frank", "pw").await;
     // root and truenas_admin (builtin_administrators) get locked: frank, through his own privilege, is the
     // last unlocked FULL_ADMIN user.
     let admin_id = user_id(&mut f, "truenas_admin").await;
@@ -430,10 +424,9 @@ async fn who_may_read_and_write_privileges() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
     for (name, roles) in [("ro", &["READONLY_ADMIN"][..]), ("acct", &["ACCOUNT_WRITE"][..])] {
-        let g = server.grant_privilege(&mut admin, &format!("{name}-grp"), roles).await;
-        server.create_user(&mut admin, name, &[g]).await;
+        server.user_with_roles(&mut admin, name, roles).await;
     }
-    let mut ro = logged_in(&server, "ro").await;
+    let mut ro = server.logged_in("ro", "pw").await;
     assert_eq!(ro.ok("privilege.query", json!([[], {"count": true}])).await, json!(5));
     ro.ok("privilege.get_instance", json!([1])).await;
     ro.ok("core.subscribe", json!(["privilege.query"])).await;
@@ -444,7 +437,7 @@ async fn who_may_read_and_write_privileges() {
     ] {
         assert_call_error(&ro.err(method, params).await, "EACCES", "Not authorized");
     }
-    let mut acct = logged_in(&server, "acct").await;
+    let mut acct = server.logged_in("acct", "pw").await;
     assert_call_error(
         &acct.err("privilege.query", json!([])).await,
         "EACCES",

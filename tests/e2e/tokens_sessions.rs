@@ -6,35 +6,16 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use accountd_core::ManualClock;
-use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_invalid};
+use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_invalid, assert_not_authenticated};
 use serde_json::{Value, json};
 
 /// 2026-01-01T00:00:00Z.
 const T0: i64 = 1_767_225_600_000;
 
-/// Creates `name` (password `pw`) in a new group whose privilege grants `roles`; returns the user's id.
-async fn user_with_roles(server: &TestServer, admin: &mut Client, name: &str, roles: &[&str]) -> i64 {
-    let group = server.grant_privilege(admin, &format!("{name}-privilege"), roles).await;
-    server.create_user(admin, name, &[group]).await["id"]
-        .as_i64()
-        .expect("id")
-}
-
-/// A client logged in as `username` with password `pw`.
-async fn logged_in(server: &TestServer, username: &str, pw: &str) -> Client {
-    let mut c = server.client().await;
-    c.login(username, pw).await;
-    c
-}
-
 /// `auth.login_ex` with a token.
 async fn token_login(c: &mut Client, token: &str) -> Value {
     c.ok("auth.login_ex", json!([{"mechanism": "TOKEN_PLAIN", "token": token}]))
         .await
-}
-
-fn assert_not_authenticated(e: &Value) {
-    assert_call_error(e, "ENOTAUTHENTICATED", "Not authenticated");
 }
 
 /// This connection's own session entry.
@@ -220,7 +201,7 @@ async fn a_token_dies_with_the_session_logged_in_with_it() {
     e.login("truenas_admin", ADMIN_PASSWORD).await;
     assert_eq!(d.ok("auth.login_with_token", json!([token])).await, false);
     // But the creator's connection closing normally does not kill its tokens.
-    let mut creator = logged_in(&server, "truenas_admin", ADMIN_PASSWORD).await;
+    let mut creator = server.logged_in("truenas_admin", ADMIN_PASSWORD).await;
     let token = creator.ok("auth.generate_token", json!([])).await;
     drop(creator);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -232,13 +213,13 @@ async fn sessions_lists_logged_in_connections() {
     let clock = Arc::new(ManualClock::new(T0));
     let server = TestServer::start_with_clock(clock.clone()).await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
-    user_with_roles(&server, &mut admin, "bob", &["API_KEY_READ"]).await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "bob", &["API_KEY_READ"]).await;
     clock.advance_ms(1_000);
-    let mut alice = logged_in(&server, "alice", "pw").await;
+    let mut alice = server.logged_in("alice", "pw").await;
     clock.advance_ms(1_000);
-    let mut bob = logged_in(&server, "bob", "pw").await;
-    let mut bob2 = logged_in(&server, "bob", "pw").await;
+    let mut bob = server.logged_in("bob", "pw").await;
+    let mut bob2 = server.logged_in("bob", "pw").await;
     let _anonymous = server.client().await;
 
     let all = admin.ok("auth.sessions", json!([])).await;
@@ -331,8 +312,8 @@ async fn sessions_lists_logged_in_connections() {
 async fn terminate_session_closes_the_connection_and_kills_its_tokens() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "bob", &["API_KEY_READ"]).await;
-    let mut bob1 = logged_in(&server, "bob", "pw").await;
+    server.user_with_roles(&mut admin, "bob", &["API_KEY_READ"]).await;
+    let mut bob1 = server.logged_in("bob", "pw").await;
     let token = bob1.ok("auth.generate_token", json!([])).await;
     let other_token = admin.ok("auth.generate_token", json!([])).await;
     let mut bob_by_token = server.client().await;
@@ -366,8 +347,8 @@ async fn terminate_session_closes_the_connection_and_kills_its_tokens() {
     assert_eq!(c.ok("auth.login_with_token", json!([other_token])).await, true);
 
     // A user may end their own sessions, including the current one (the reply comes first).
-    let mut bob2 = logged_in(&server, "bob", "pw").await;
-    let mut bob3 = logged_in(&server, "bob", "pw").await;
+    let mut bob2 = server.logged_in("bob", "pw").await;
+    let mut bob3 = server.logged_in("bob", "pw").await;
     let bob3_id = own_session(&mut bob3).await["id"].clone();
     assert_eq!(bob2.ok("auth.terminate_session", json!([bob3_id])).await, true);
     assert_eq!(bob3.closed().await, Some(1000));
@@ -380,10 +361,10 @@ async fn terminate_session_closes_the_connection_and_kills_its_tokens() {
 async fn terminate_other_sessions_spares_the_caller() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "bob", &["API_KEY_READ"]).await;
-    let mut admin2 = logged_in(&server, "truenas_admin", ADMIN_PASSWORD).await;
-    let mut bob1 = logged_in(&server, "bob", "pw").await;
-    let mut bob2 = logged_in(&server, "bob", "pw").await;
+    server.user_with_roles(&mut admin, "bob", &["API_KEY_READ"]).await;
+    let mut admin2 = server.logged_in("truenas_admin", ADMIN_PASSWORD).await;
+    let mut bob1 = server.logged_in("bob", "pw").await;
+    let mut bob2 = server.logged_in("bob", "pw").await;
     let mut anonymous = server.client().await;
 
     // A user without FULL_ADMIN ends only their own other sessions.
@@ -405,13 +386,13 @@ async fn terminate_other_sessions_spares_the_caller() {
 async fn locking_deleting_or_a_new_password_ends_the_users_other_sessions() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let bob = user_with_roles(&server, &mut admin, "bob", &["API_KEY_READ"]).await;
-    let carol = user_with_roles(&server, &mut admin, "carol", &["API_KEY_READ"]).await;
+    let bob = server.user_with_roles(&mut admin, "bob", &["API_KEY_READ"]).await;
+    let carol = server.user_with_roles(&mut admin, "carol", &["API_KEY_READ"]).await;
 
     // Locked by an admin: every session of the user ends; other users are untouched.
-    let mut b1 = logged_in(&server, "bob", "pw").await;
-    let mut b2 = logged_in(&server, "bob", "pw").await;
-    let mut c1 = logged_in(&server, "carol", "pw").await;
+    let mut b1 = server.logged_in("bob", "pw").await;
+    let mut b2 = server.logged_in("bob", "pw").await;
+    let mut c1 = server.logged_in("carol", "pw").await;
     admin.ok("user.update", json!([bob, {"locked": true}])).await;
     assert_eq!(b1.closed().await, Some(1000));
     assert_eq!(b2.closed().await, Some(1000));
@@ -420,8 +401,8 @@ async fn locking_deleting_or_a_new_password_ends_the_users_other_sessions() {
 
     // The user's own new password: the session that changed it stays, the others end, and so do the tokens
     // they created.
-    let mut b1 = logged_in(&server, "bob", "pw").await;
-    let mut b2 = logged_in(&server, "bob", "pw").await;
+    let mut b1 = server.logged_in("bob", "pw").await;
+    let mut b2 = server.logged_in("bob", "pw").await;
     let kept = b1.ok("auth.generate_token", json!([])).await;
     let lost = b2.ok("auth.generate_token", json!([])).await;
     b1.ok(
@@ -439,13 +420,13 @@ async fn locking_deleting_or_a_new_password_ends_the_users_other_sessions() {
     admin.ok("user.update", json!([bob, {"password": "pw3"}])).await;
     assert_eq!(b1.closed().await, Some(1000));
     assert_eq!(t.closed().await, Some(1000));
-    let mut b1 = logged_in(&server, "bob", "pw3").await;
+    let mut b1 = server.logged_in("bob", "pw3").await;
     admin
         .ok("user.set_password", json!([{"username": "bob", "new_password": "pw4"}]))
         .await;
     assert_eq!(b1.closed().await, Some(1000));
     // Changing other fields does not.
-    let mut b1 = logged_in(&server, "bob", "pw4").await;
+    let mut b1 = server.logged_in("bob", "pw4").await;
     admin.ok("user.update", json!([bob, {"full_name": "Bob B"}])).await;
     assert_eq!(b1.ok("auth.me", json!([])).await["pw_gecos"], "Bob B");
 

@@ -54,27 +54,9 @@ async fn http_get(server: &TestServer, path: &str) -> HttpResponse {
     }
 }
 
-/// Sends one raw text frame and returns the next JSON reply.
-async fn raw(client: &mut Client, text: &str) -> Value {
-    client.send_text(text).await;
-    client.recv_json().await
-}
-
 /// The connection still answers calls.
 async fn still_works(client: &mut Client) {
     assert_eq!(client.ok("core.ping", json!([])).await, "pong");
-}
-
-/// The next message is a close frame with this code and reason; the stream ends after it.
-async fn expect_close(client: &mut Client, code: u16, reason: &str) {
-    match client.recv().await {
-        Some(Message::Close(Some(frame))) => {
-            assert_eq!(u16::from(frame.code), code, "close code ({})", frame.reason);
-            assert_eq!(frame.reason.as_str(), reason);
-        }
-        other => panic!("expected a close frame {code}, got {other:?}"),
-    }
-    assert!(client.recv().await.is_none(), "the stream ends after the close frame");
 }
 
 /// The WebSocket handshake to `path` is refused with this HTTP status.
@@ -171,7 +153,7 @@ async fn invalid_json_is_a_parse_error_with_null_id() {
         "",
         "{}}",
     ] {
-        let r = raw(&mut c, text).await;
+        let r = c.raw(text).await;
         assert_eq!(
             r,
             json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Parse error"}}),
@@ -187,7 +169,7 @@ async fn batches_and_non_objects_are_refused_with_minus_32700() {
     let mut c = server.client().await;
     let batch = json!([{"jsonrpc": "2.0", "id": 1, "method": "core.ping", "params": []}]).to_string();
     for text in [batch.as_str(), "[]"] {
-        let r = raw(&mut c, text).await;
+        let r = c.raw(text).await;
         assert_eq!(
             r,
             json!({"jsonrpc": "2.0", "id": null,
@@ -197,7 +179,7 @@ async fn batches_and_non_objects_are_refused_with_minus_32700() {
         still_works(&mut c).await;
     }
     for text in ["3", "\"core.ping\"", "null", "true"] {
-        let r = raw(&mut c, text).await;
+        let r = c.raw(text).await;
         assert_eq!(
             r,
             json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32700, "message": "Invalid Message Format"}}),
@@ -220,7 +202,7 @@ async fn jsonrpc_member_must_be_exactly_2_0() {
         json!({"jsonrpc": null, "id": 7, "method": "core.ping", "params": []}),
     ];
     for req in cases {
-        let r = raw(&mut c, &req.to_string()).await;
+        let r = c.raw(&req.to_string()).await;
         assert_eq!(
             r,
             json!({"jsonrpc": "2.0", "id": 7,
@@ -244,7 +226,7 @@ async fn bad_id_types_are_invalid_requests_with_null_id() {
         json!(false),
     ] {
         let req = json!({"jsonrpc": "2.0", "id": id, "method": "core.ping", "params": []});
-        let r = raw(&mut c, &req.to_string()).await;
+        let r = c.raw(&req.to_string()).await;
         assert_eq!(
             r,
             json!({"jsonrpc": "2.0", "id": null, "error": {"code": -32600,
@@ -267,7 +249,7 @@ async fn method_must_be_a_non_empty_string() {
         json!({"jsonrpc": "2.0", "id": "m", "method": ["core.ping"], "params": []}),
     ];
     for req in cases {
-        let r = raw(&mut c, &req.to_string()).await;
+        let r = c.raw(&req.to_string()).await;
         assert_eq!(
             r,
             json!({"jsonrpc": "2.0", "id": "m", "error": {"code": -32600,
@@ -291,7 +273,7 @@ async fn params_must_be_an_array() {
         json!(true),
     ] {
         let req = json!({"jsonrpc": "2.0", "id": 3, "method": "core.set_options", "params": params});
-        let r = raw(&mut c, &req.to_string()).await;
+        let r = c.raw(&req.to_string()).await;
         assert_eq!(
             r,
             json!({"jsonrpc": "2.0", "id": 3, "error": {"code": -32600,
@@ -306,10 +288,10 @@ async fn params_must_be_an_array() {
 async fn missing_params_mean_no_arguments() {
     let server = TestServer::start().await;
     let mut c = server.client().await;
-    let r = raw(&mut c, r#"{"jsonrpc":"2.0","id":1,"method":"core.ping"}"#).await;
+    let r = c.raw(r#"{"jsonrpc":"2.0","id":1,"method":"core.ping"}"#).await;
     assert_eq!(r, json!({"jsonrpc": "2.0", "id": 1, "result": "pong"}));
     // Optional arguments take their defaults: set_options() changes nothing and reports the defaults.
-    let r = raw(&mut c, r#"{"jsonrpc":"2.0","id":2,"method":"core.set_options"}"#).await;
+    let r = c.raw(r#"{"jsonrpc":"2.0","id":2,"method":"core.set_options"}"#).await;
     assert_eq!(
         r,
         json!({"jsonrpc": "2.0", "id": 2,
@@ -330,7 +312,9 @@ async fn missing_params_mean_no_arguments() {
         .collect();
     assert!(names.contains(&"root") && names.contains(&"truenas_admin"), "{names:?}");
     // A required argument that is missing is a validation error.
-    let r = raw(&mut admin, r#"{"jsonrpc":"2.0","id":"g","method":"user.get_instance"}"#).await;
+    let r = admin
+        .raw(r#"{"jsonrpc":"2.0","id":"g","method":"user.get_instance"}"#)
+        .await;
     assert_eq!(r["id"], "g");
     assert_eq!(r["error"]["code"], -32602);
     assert_eq!(r["error"]["data"]["extra"], json!([["id", "Field required", 22]]));
@@ -409,7 +393,7 @@ async fn unknown_methods_do_not_exist() {
             "user.do_create",
         ] {
             let req = json!({"jsonrpc": "2.0", "id": 41, "method": method, "params": []});
-            let r = raw(c, &req.to_string()).await;
+            let r = c.raw(&req.to_string()).await;
             assert_eq!(
                 r,
                 json!({"jsonrpc": "2.0", "id": 41, "error": {"code": -32601, "message": "Method does not exist"}}),
@@ -461,19 +445,17 @@ async fn binary_frames_close_the_connection_with_1003() {
         br#"{"jsonrpc":"2.0","id":1,"method":"core.ping"}"#.to_vec(),
     ))
     .await;
-    expect_close(&mut c, 1003, "Invalid websocket message type: <WSMsgType.BINARY: 2>").await;
+    c.expect_close(1003, "Invalid websocket message type: <WSMsgType.BINARY: 2>")
+        .await;
     // The server keeps serving other connections.
     still_works(&mut server.client().await).await;
 
     // Also after login.
     let mut admin = admin_of(&server).await;
     admin.send(Message::binary(vec![0u8, 1, 2])).await;
-    expect_close(
-        &mut admin,
-        1003,
-        "Invalid websocket message type: <WSMsgType.BINARY: 2>",
-    )
-    .await;
+    admin
+        .expect_close(1003, "Invalid websocket message type: <WSMsgType.BINARY: 2>")
+        .await;
     still_works(&mut server.client().await).await;
 }
 
@@ -493,16 +475,17 @@ async fn message_size_limit_before_login_is_8192_bytes() {
     let server = TestServer::start().await;
     let mut c = server.client().await;
     // Exactly at the limit: served.
-    let r = raw(&mut c, &padded_ping(1, 8192)).await;
+    let r = c.raw(&padded_ping(1, 8192)).await;
     assert_eq!(r, json!({"jsonrpc": "2.0", "id": 1, "result": "pong"}));
     // One byte more: closed with 1007.
     c.send_text(&padded_ping(2, 8193)).await;
-    expect_close(&mut c, 1007, "Anonymous connection max message length is 8 kB").await;
+    c.expect_close(1007, "Anonymous connection max message length is 8 kB")
+        .await;
     still_works(&mut server.client().await).await;
 
     // The same size is fine once logged in.
     let mut admin = admin_of(&server).await;
-    let r = raw(&mut admin, &padded_ping(3, 8193)).await;
+    let r = admin.raw(&padded_ping(3, 8193)).await;
     assert_eq!(r, json!({"jsonrpc": "2.0", "id": 3, "result": "pong"}));
 }
 
@@ -510,10 +493,10 @@ async fn message_size_limit_before_login_is_8192_bytes() {
 async fn message_size_limit_after_login_is_65536_bytes() {
     let server = TestServer::start().await;
     let mut admin = admin_of(&server).await;
-    let r = raw(&mut admin, &padded_ping(1, 65536)).await;
+    let r = admin.raw(&padded_ping(1, 65536)).await;
     assert_eq!(r, json!({"jsonrpc": "2.0", "id": 1, "result": "pong"}));
     admin.send_text(&padded_ping(2, 65537)).await;
-    expect_close(&mut admin, 1009, "Max message length is 64 kB").await;
+    admin.expect_close(1009, "Max message length is 64 kB").await;
     // The server and the account are unaffected.
     let mut again = admin_of(&server).await;
     still_works(&mut again).await;
@@ -521,7 +504,9 @@ async fn message_size_limit_after_login_is_65536_bytes() {
     // After logging out, the small limit applies again.
     assert_eq!(again.ok("auth.logout", json!([])).await, true);
     again.send_text(&padded_ping(3, 9000)).await;
-    expect_close(&mut again, 1007, "Anonymous connection max message length is 8 kB").await;
+    again
+        .expect_close(1007, "Anonymous connection max message length is 8 kB")
+        .await;
 }
 
 #[tokio::test]
@@ -585,23 +570,19 @@ async fn ids_are_echoed_exactly() {
         "null",
     ] {
         let text = format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"core.ping","params":[]}}"#);
-        let r = raw(&mut c, &text).await;
+        let r = c.raw(&text).await;
         let expected: Value = serde_json::from_str(id).expect("id literal");
         assert_eq!(r, json!({"jsonrpc": "2.0", "id": expected, "result": "pong"}), "{id}");
     }
     // Errors echo the id too.
-    let r = raw(
-        &mut c,
-        r#"{"jsonrpc":"2.0","id":-42,"method":"user.query","params":[]}"#,
-    )
-    .await;
+    let r = c
+        .raw(r#"{"jsonrpc":"2.0","id":-42,"method":"user.query","params":[]}"#)
+        .await;
     assert_eq!(r["id"], -42);
     assert_eq!(r["error"]["data"]["error"], 207);
-    let r = raw(
-        &mut c,
-        r#"{"jsonrpc":"2.0","id":"x-1","method":"nope.nope","params":[]}"#,
-    )
-    .await;
+    let r = c
+        .raw(r#"{"jsonrpc":"2.0","id":"x-1","method":"nope.nope","params":[]}"#)
+        .await;
     assert_eq!(r["id"], "x-1");
     assert_eq!(r["error"]["code"], -32601);
 }
@@ -626,10 +607,11 @@ async fn messages_above_the_protocol_cap_close_with_1009() {
     // Between the limits and the 4 MiB protocol cap the login-dependent codes apply ...
     let mut c = server.client().await;
     c.send_text(&padded_ping(1, 300_000)).await;
-    expect_close(&mut c, 1007, "Anonymous connection max message length is 8 kB").await;
+    c.expect_close(1007, "Anonymous connection max message length is 8 kB")
+        .await;
     let mut admin = admin_of(&server).await;
     admin.send_text(&padded_ping(2, 300_000)).await;
-    expect_close(&mut admin, 1009, "Max message length is 64 kB").await;
+    admin.expect_close(1009, "Max message length is 64 kB").await;
     // ... above it, 1009 whatever the login state. A raw client announces a 5 MiB text frame and sends only
     // its first bytes: the server refuses it from the header alone (sending it all would race the server's
     // close against a connection reset).
@@ -739,6 +721,6 @@ async fn shutdown_closes_connections_with_1001() {
     let mut c = server.client().await;
     still_works(&mut c).await;
     server.restart().await;
-    expect_close(&mut c, 1001, "server shutting down").await;
+    c.expect_close(1001, "server shutting down").await;
     still_works(&mut server.client().await).await;
 }

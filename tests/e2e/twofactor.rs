@@ -41,23 +41,6 @@ fn secret_of(uri: &Value) -> String {
     uri[start..].split('&').next().expect("secret").to_string()
 }
 
-/// Creates `name` (password `pw`) in a new group whose privilege grants `roles`; returns the user's id.
-async fn user_with_roles(server: &TestServer, admin: &mut Client, name: &str, roles: &[&str]) -> i64 {
-    let group = server.grant_privilege(admin, &format!("{name}-privilege"), roles).await;
-    server.create_user(admin, name, &[group]).await["id"]
-        .as_i64()
-        .expect("id")
-}
-
-/// `auth.login_ex` with a password.
-async fn password(c: &mut Client, username: &str, pw: &str) -> Value {
-    c.ok(
-        "auth.login_ex",
-        json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": pw}]),
-    )
-    .await
-}
-
 /// `auth.login_ex_continue` with a code.
 async fn otp(c: &mut Client, code: &str) -> Value {
     c.ok(
@@ -85,7 +68,7 @@ fn assert_no_login_in_progress(e: &Value) {
 async fn renew_gives_a_new_secret_and_keeps_unspecified_options() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
 
     let r = admin.ok("user.renew_2fa_secret", json!(["alice", {}])).await;
     assert_eq!(r["username"], "alice");
@@ -185,8 +168,8 @@ async fn renew_gives_a_new_secret_and_keeps_unspecified_options() {
 async fn renew_is_for_oneself_or_full_admin_and_validates_options() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
-    user_with_roles(&server, &mut admin, "bob", &["ACCOUNT_WRITE"]).await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "bob", &["ACCOUNT_WRITE"]).await;
     let mut alice = server.client().await;
     alice.login("alice", "pw").await;
 
@@ -256,9 +239,9 @@ async fn renew_is_for_oneself_or_full_admin_and_validates_options() {
 async fn provisioning_uri_and_config_show_the_secret_only_to_whom_it_belongs_or_admins() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
-    user_with_roles(&server, &mut admin, "bob", &["ACCOUNT_WRITE"]).await;
-    user_with_roles(&server, &mut admin, "carol", &["API_KEY_READ"]).await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "bob", &["ACCOUNT_WRITE"]).await;
+    server.user_with_roles(&mut admin, "carol", &["API_KEY_READ"]).await;
     let alice_uri =
         admin.ok("user.renew_2fa_secret", json!(["alice", {}])).await["twofactor_config"]["provisioning_uri"].clone();
     let bob_uri =
@@ -327,8 +310,8 @@ async fn provisioning_uri_and_config_show_the_secret_only_to_whom_it_belongs_or_
 async fn global_settings_are_read_by_admins_and_changed_by_full_admin() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
-    user_with_roles(&server, &mut admin, "bob", &["ACCOUNT_WRITE"]).await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "bob", &["ACCOUNT_WRITE"]).await;
     let defaults = json!({"enabled": false, "services": {"ssh": false}, "window": 0, "id": 1});
     assert_eq!(admin.ok("auth.twofactor.config", json!([])).await, defaults);
 
@@ -383,11 +366,11 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
     let clock = Arc::new(ManualClock::new(T0));
     let server = TestServer::start_with_clock(clock.clone()).await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
     let secret = enable_for(&mut admin, "alice", 0, json!({})).await;
 
     let mut c = server.client().await;
-    let r = password(&mut c, "alice", "pw").await;
+    let r = c.login_ex("alice", "pw").await;
     assert_eq!(r, json!({"response_type": "OTP_REQUIRED", "username": "alice"}));
     // Not logged in yet.
     assert_call_error(
@@ -418,10 +401,7 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
 
     // The same code (its time step) is accepted once.
     let mut again = server.client().await;
-    assert_eq!(
-        password(&mut again, "alice", "pw").await["response_type"],
-        "OTP_REQUIRED"
-    );
+    assert_eq!(again.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
     assert_eq!(otp(&mut again, &code).await, json!({"response_type": "AUTH_ERR"}));
     // The failed attempt is over: another code needs a new password step.
     assert_no_login_in_progress(
@@ -439,10 +419,7 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
     );
     // The next step's code works, through auth.login_ex with OTP_TOKEN too.
     clock.advance_ms(30_000);
-    assert_eq!(
-        password(&mut again, "alice", "pw").await["response_type"],
-        "OTP_REQUIRED"
-    );
+    assert_eq!(again.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
     let next = pyotp_code(&secret, 6, 30, Some(T0 + 30_000));
     let r = again
         .ok(
@@ -457,10 +434,7 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
 
     // A wrong code: AUTH_ERR, and the attempt is dropped.
     let mut wrong = server.client().await;
-    assert_eq!(
-        password(&mut wrong, "alice", "pw").await["response_type"],
-        "OTP_REQUIRED"
-    );
+    assert_eq!(wrong.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
     let bad = if next == "000000" { "111111" } else { "000000" };
     assert_eq!(otp(&mut wrong, bad).await, json!({"response_type": "AUTH_ERR"}));
     assert_no_login_in_progress(
@@ -492,7 +466,7 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
     );
     // A wrong password never asks for the code.
     assert_eq!(
-        password(&mut fresh, "alice", "nope").await,
+        fresh.login_ex("alice", "nope").await,
         json!({"response_type": "AUTH_ERR"})
     );
     assert_no_login_in_progress(
@@ -507,11 +481,8 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
     // A new PASSWORD_PLAIN abandons the pending attempt (and a user without a secret logs straight in).
     clock.advance_ms(30_000);
     let third = pyotp_code(&secret, 6, 30, Some(T0 + 60_000));
-    assert_eq!(
-        password(&mut fresh, "alice", "pw").await["response_type"],
-        "OTP_REQUIRED"
-    );
-    let r = password(&mut fresh, "truenas_admin", ADMIN_PASSWORD).await;
+    assert_eq!(fresh.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
+    let r = fresh.login_ex("truenas_admin", ADMIN_PASSWORD).await;
     assert_eq!(r["response_type"], "SUCCESS");
     assert_eq!(r["authenticator"], "LEVEL_1");
     assert_eq!(fresh.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
@@ -530,10 +501,7 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
     );
 
     // A pending attempt does not log out the connection's current login; completing it switches user.
-    assert_eq!(
-        password(&mut fresh, "alice", "pw").await["response_type"],
-        "OTP_REQUIRED"
-    );
+    assert_eq!(fresh.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
     assert_eq!(fresh.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
     assert_eq!(otp(&mut fresh, &third).await["response_type"], "SUCCESS");
     assert_eq!(fresh.ok("auth.me", json!([])).await["pw_name"], "alice");
@@ -541,7 +509,7 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
     // With two-factor disabled globally the secret is not asked for.
     admin.ok("auth.twofactor.update", json!([{"enabled": false}])).await;
     let mut plain = server.client().await;
-    let r = password(&mut plain, "alice", "pw").await;
+    let r = plain.login_ex("alice", "pw").await;
     assert_eq!(r["response_type"], "SUCCESS");
     assert_eq!(r["authenticator"], "LEVEL_1");
 }
@@ -551,7 +519,7 @@ async fn window_widens_the_accepted_steps_and_older_steps_are_replays() {
     let clock = Arc::new(ManualClock::new(T0));
     let server = TestServer::start_with_clock(clock.clone()).await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
     let secret = enable_for(&mut admin, "alice", 0, json!({"interval": 60})).await;
     clock.advance_ms(600_000);
     let now = T0 + 600_000;
@@ -560,7 +528,7 @@ async fn window_widens_the_accepted_steps_and_older_steps_are_replays() {
     let mut c = server.client().await;
     // Window 0: only the current step.
     for (offset, expected) in [(-1, "AUTH_ERR"), (1, "AUTH_ERR")] {
-        assert_eq!(password(&mut c, "alice", "pw").await["response_type"], "OTP_REQUIRED");
+        assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
         assert_eq!(
             otp(&mut c, &at(offset)).await["response_type"],
             expected,
@@ -577,7 +545,7 @@ async fn window_widens_the_accepted_steps_and_older_steps_are_replays() {
         (1, "SUCCESS"),
         (0, "AUTH_ERR"),
     ] {
-        assert_eq!(password(&mut c, "alice", "pw").await["response_type"], "OTP_REQUIRED");
+        assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
         assert_eq!(
             otp(&mut c, &at(offset)).await["response_type"],
             expected,
@@ -588,7 +556,7 @@ async fn window_widens_the_accepted_steps_and_older_steps_are_replays() {
     let secret =
         admin.ok("user.renew_2fa_secret", json!(["alice", {}])).await["twofactor_config"]["provisioning_uri"].clone();
     let secret = secret_of(&secret);
-    assert_eq!(password(&mut c, "alice", "pw").await["response_type"], "OTP_REQUIRED");
+    assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
     // (`{}` keeps the stored 60 s interval.)
     let code = pyotp_code(&secret, 6, 60, Some(now));
     assert_eq!(otp(&mut c, &code).await["response_type"], "SUCCESS");
@@ -599,7 +567,7 @@ async fn legacy_login_takes_the_code_as_third_argument() {
     let clock = Arc::new(ManualClock::new(T0));
     let server = TestServer::start_with_clock(clock.clone()).await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
     let secret = enable_for(&mut admin, "alice", 0, json!({"otp_digits": 8})).await;
     let code = pyotp_code(&secret, 8, 30, Some(T0));
     assert_eq!(code.len(), 8);
@@ -639,8 +607,8 @@ async fn legacy_login_takes_the_code_as_third_argument() {
 async fn pyotp_drives_a_full_login_on_the_real_clock() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    user_with_roles(&server, &mut admin, "alice", &["READONLY_ADMIN"]).await;
-    user_with_roles(&server, &mut admin, "bob", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "bob", &["READONLY_ADMIN"]).await;
     // Window 1 so that a code computed just before a step boundary still counts just after it.
     let alice_secret = enable_for(&mut admin, "alice", 1, json!({"otp_digits": 8, "interval": 60})).await;
     let bob_secret = enable_for(&mut admin, "bob", 1, json!({})).await;
@@ -648,7 +616,7 @@ async fn pyotp_drives_a_full_login_on_the_real_clock() {
     for (user, secret, digits, interval) in [("alice", &alice_secret, 8, 60), ("bob", &bob_secret, 6, 30)] {
         let mut c = server.client().await;
         assert_eq!(
-            password(&mut c, user, "pw").await,
+            c.login_ex(user, "pw").await,
             json!({"response_type": "OTP_REQUIRED", "username": user})
         );
         let code = pyotp_code(secret, digits, interval, None);

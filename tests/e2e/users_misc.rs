@@ -1,14 +1,8 @@
 //! The other `user.*` methods: get_instance, get_next_uid, shell_choices, get_user_obj,
 //! has_local_administrator_set_up, setup_local_administrator, set_password; and data surviving a restart.
 
-use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, group_id, validation_items};
+use accountd_e2e::{ADMIN_PASSWORD, TestServer, assert_call_error, group_id, user_by_name, validation_items};
 use serde_json::{Value, json};
-
-async fn user_by_name(admin: &mut Client, name: &str) -> Value {
-    admin
-        .ok("user.query", json!([[["username", "=", name]], {"get": true}]))
-        .await
-}
 
 fn one(attr: &str, message: &str) -> Vec<(Value, String, i64)> {
     vec![(json!(attr), message.to_string(), 22)]

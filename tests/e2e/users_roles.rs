@@ -1,21 +1,10 @@
 //! Roles and the `user.*` methods: roles derived from group privileges, secret redaction, what READONLY_ADMIN,
 //! SHARING_ADMIN, ACCOUNT_READ/ACCOUNT_WRITE and unauthenticated or unprivileged callers may do.
 
-use accountd_e2e::{Client, TestServer, assert_call_error, group_id};
+use accountd_e2e::{TestServer, assert_call_error, group_id, user_by_name};
 use serde_json::{Value, json};
 
 const REDACTED: &str = "********";
-
-async fn user_by_name(c: &mut Client, name: &str) -> Value {
-    c.ok("user.query", json!([[["username", "=", name]], {"get": true}]))
-        .await
-}
-
-async fn logged_in(server: &TestServer, username: &str, password: &str) -> Client {
-    let mut c = server.client().await;
-    c.login(username, password).await;
-    c
-}
 
 /// Replaces the secret fields of an entry as a redacting server would.
 fn redacted(entry: &Value) -> Value {
@@ -62,7 +51,7 @@ async fn roles_come_from_the_privileges_of_primary_and_auxiliary_groups() {
         assert_eq!(user["roles"], roles, "{name}");
         assert_eq!(user_by_name(&mut admin, name).await["roles"], roles, "{name}");
         if roles != json!([]) {
-            let mut c = logged_in(&server, name, "pw").await;
+            let mut c = server.logged_in(name, "pw").await;
             let me = c.ok("auth.me", json!([])).await;
             assert_eq!(me["privilege"]["roles"], json!({"$set": roles}), "{name}");
         }
@@ -107,7 +96,7 @@ async fn readonly_admin_sees_secrets_redacted() {
     assert_eq!(alice_full["password_history"].as_array().expect("list").len(), 1);
 
     for who in ["ro", "share"] {
-        let mut c = logged_in(&server, who, "pw").await;
+        let mut c = server.logged_in(who, "pw").await;
         let list = c.ok("user.query", json!([[], {"order_by": ["id"]}])).await;
         let expected: Vec<Value> = full_view.as_array().expect("list").iter().map(redacted).collect();
         assert_eq!(list, json!(expected), "{who}");
@@ -160,7 +149,7 @@ async fn readonly_admin_can_read_but_not_write() {
     let ro_user = server.create_user(&mut admin, "ro", &[readonly]).await;
     let alice = server.create_user(&mut admin, "alice", &[]).await;
     let before = admin.ok("user.query", json!([])).await;
-    let mut ro = logged_in(&server, "ro", "pw").await;
+    let mut ro = server.logged_in("ro", "pw").await;
 
     // Reading works.
     assert_eq!(user_by_name(&mut ro, "alice").await["uid"], 3001);
@@ -285,7 +274,7 @@ async fn role_changes_reach_open_sessions() {
     let readonly = group_id(&mut admin, "truenas_readonly_administrators").await;
     let admins = group_id(&mut admin, "builtin_administrators").await;
     let bob = server.create_user(&mut admin, "bob", &[readonly]).await;
-    let mut session = logged_in(&server, "bob", "pw").await;
+    let mut session = server.logged_in("bob", "pw").await;
     let new_user = json!([{"username": "made", "full_name": "m", "group_create": true, "password": "pw"}]);
     assert_call_error(
         &session.err("user.create", new_user.clone()).await,
@@ -325,7 +314,7 @@ async fn account_read_and_account_write_roles() {
     assert_eq!(r["roles"], json!(["ACCOUNT_READ"]));
 
     // ACCOUNT_WRITE: full user management, unredacted secrets, but no password reset for others.
-    let mut writer = logged_in(&server, "writer", "pw").await;
+    let mut writer = server.logged_in("writer", "pw").await;
     let alice = writer
         .ok(
             "user.create",
@@ -355,7 +344,7 @@ async fn account_read_and_account_write_roles() {
     assert_call_error(&own, "EINVAL", "Cannot delete the currently active user");
 
     // ACCOUNT_READ: reads with redacted secrets, no writes.
-    let mut reader = logged_in(&server, "reader", "pw").await;
+    let mut reader = server.logged_in("reader", "pw").await;
     let seen = reader.ok("user.get_instance", json!([w["id"]])).await;
     assert_eq!(seen["unixhash"], REDACTED);
     assert_eq!(seen["smbhash"], REDACTED);
@@ -391,7 +380,7 @@ async fn sessions_of_deleted_users_end_and_ids_are_not_reused() {
     let readonly = group_id(&mut admin, "truenas_readonly_administrators").await;
     let admins = group_id(&mut admin, "builtin_administrators").await;
     let x = server.create_user(&mut admin, "xuser", &[readonly]).await;
-    let mut x_session = logged_in(&server, "xuser", "pw").await;
+    let mut x_session = server.logged_in("xuser", "pw").await;
     x_session.ok("user.query", json!([[], {"count": true}])).await;
 
     admin.ok("user.delete", json!([x["id"]])).await;

@@ -4,14 +4,10 @@
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_invalid, group_id, validation_items};
+use accountd_e2e::{
+    ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_invalid, group_id, user_by_name, validation_items,
+};
 use serde_json::{Value, json};
-
-async fn user_by_name(admin: &mut Client, name: &str) -> Value {
-    admin
-        .ok("user.query", json!([[["username", "=", name]], {"get": true}]))
-        .await
-}
 
 async fn update(admin: &mut Client, id: &Value, data: Value) -> Result<Value, Value> {
     admin.call("user.update", json!([id, data])).await

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use accountd::{Running, Settings};
-use accountd_core::password::Argon2Params;
 use accountd_core::{Clock, ManualClock, SystemClock};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -32,13 +31,23 @@ pub struct TestServer {
 impl TestServer {
     /// `auth.login_ex` with a password on a new connection; returns the `response_type`.
     pub async fn login_type(&self, username: &str, password: &str) -> Value {
+        self.client().await.login_ex(username, password).await["response_type"].clone()
+    }
+
+    /// A new connection logged in as `username` with `password`.
+    pub async fn logged_in(&self, username: &str, password: &str) -> Client {
         let mut c = self.client().await;
-        c.ok(
-            "auth.login_ex",
-            json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": password}]),
-        )
-        .await["response_type"]
-            .clone()
+        c.login(username, password).await;
+        c
+    }
+
+    /// Creates `name` (password `pw`) in a new group `<name>-privilege` whose privilege grants `roles`;
+    /// returns the user's id.
+    pub async fn user_with_roles(&self, admin: &mut Client, name: &str, roles: &[&str]) -> i64 {
+        let group = self.grant_privilege(admin, &format!("{name}-privilege"), roles).await;
+        self.create_user(admin, name, &[group]).await["id"]
+            .as_i64()
+            .expect("id")
     }
 
     /// Starts a server on a fresh database; the home root contains one "pool" directory, `homes/tank`.
@@ -65,15 +74,7 @@ impl TestServer {
 
     async fn start_on(configure: impl FnOnce(&mut Settings), clock: Arc<dyn Clock>) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut settings = Settings {
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            db: dir.path().join("accountd.db"),
-            home_root: dir.path().join("homes"),
-            argon2: Argon2Params { m_kib: 64, t: 1, p: 1 },
-            login_failure_delay: Duration::from_millis(1),
-            limits: Default::default(),
-            read_cache_entries: accountd_core::DEFAULT_READ_CACHE_ENTRIES,
-        };
+        let mut settings = Settings::ephemeral(dir.path());
         // Tests open many unauthenticated connections from 127.0.0.1: the rate limit of unauthenticated calls
         // (tested with TrueNAS's limits in e2e/rate_limit.rs) is lifted, and a refused call answers at once.
         settings.limits.rate_limit.max_calls = u32::MAX;
@@ -95,11 +96,6 @@ impl TestServer {
     /// `ws://127.0.0.1:PORT/api/current`.
     pub fn url(&self) -> String {
         self.running.as_ref().expect("running").url()
-    }
-
-    /// `http://127.0.0.1:PORT`.
-    pub fn http_base(&self) -> String {
-        format!("http://{}", self.running.as_ref().expect("running").server.local_addr)
     }
 
     /// Connections the server has open now (WebSocket and plain HTTP).
@@ -143,37 +139,19 @@ impl TestServer {
         c
     }
 
-    /// Creates a group bound to a new privilege granting `roles` (privileges have no API yet, so the row is
-    /// written straight to the database); returns the group's id.
+    /// Creates a group bound to a new privilege `<group_name> privilege` granting `roles` (through
+    /// `privilege.create`); returns the group's id.
     pub async fn grant_privilege(&self, admin: &mut Client, group_name: &str, roles: &[&str]) -> i64 {
-        let group = admin
-            .ok("group.create", json!([{"name": group_name}]))
-            .await
-            .as_i64()
-            .expect("group id");
-        let roles = serde_json::to_string(roles).expect("json");
-        let name = format!("{group_name} privilege");
-        self.running
-            .as_ref()
-            .expect("running")
-            .store
-            .write(move |tx| -> Result<(), accountd_core::Error> {
-                tx.execute(
-                    "INSERT INTO privileges (name, web_shell, roles) VALUES (?1, 0, ?2)",
-                    [&name, &roles],
-                )
-                .map_err(accountd_core::Error::internal)?;
-                let privilege = tx.last_insert_rowid();
-                tx.execute(
-                    "INSERT INTO privilege_groups (privilege_id, group_id) VALUES (?1, ?2)",
-                    [privilege, group],
-                )
-                .map_err(accountd_core::Error::internal)?;
-                Ok(())
-            })
-            .await
-            .expect("privilege stored");
-        group
+        let group = admin.ok("group.create", json!([{"name": group_name}])).await;
+        let gid = admin.ok("group.get_instance", json!([group])).await["gid"].clone();
+        admin
+            .ok(
+                "privilege.create",
+                json!([{"name": format!("{group_name} privilege"), "local_groups": [gid], "roles": roles,
+                        "web_shell": false}]),
+            )
+            .await;
+        group.as_i64().expect("group id")
     }
 
     /// Creates a user (password `pw`) with a primary group of its own, in the given auxiliary groups, as the
@@ -292,6 +270,28 @@ impl Client {
         }
     }
 
+    /// The next message is a close frame with this code and reason (pings skipped), and the stream ends after
+    /// it.
+    pub async fn expect_close(&mut self, code: u16, reason: &str) {
+        loop {
+            match self.recv().await {
+                Some(Message::Close(Some(frame))) => {
+                    assert_eq!((u16::from(frame.code), frame.reason.as_str()), (code, reason));
+                    break;
+                }
+                Some(Message::Ping(_) | Message::Pong(_)) => continue,
+                other => panic!("expected a close frame {code}, got {other:?}"),
+            }
+        }
+        assert!(self.recv().await.is_none(), "the stream ends after the close frame");
+    }
+
+    /// Sends one raw text frame and returns the next JSON reply.
+    pub async fn raw(&mut self, text: &str) -> Value {
+        self.send_text(text).await;
+        self.recv_json().await
+    }
+
     /// The next JSON text message.
     pub async fn recv_json(&mut self) -> Value {
         loop {
@@ -342,14 +342,18 @@ impl Client {
         }
     }
 
+    /// `auth.login_ex` with a password; returns the result object, whatever its `response_type`.
+    pub async fn login_ex(&mut self, username: &str, password: &str) -> Value {
+        self.ok(
+            "auth.login_ex",
+            json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": password}]),
+        )
+        .await
+    }
+
     /// Logs in with a password; panics unless the answer is SUCCESS.
     pub async fn login(&mut self, username: &str, password: &str) -> Value {
-        let r = self
-            .ok(
-                "auth.login_ex",
-                json!([{"mechanism": "PASSWORD_PLAIN", "username": username, "password": password}]),
-            )
-            .await;
+        let r = self.login_ex(username, password).await;
         assert_eq!(r["response_type"], "SUCCESS", "login of {username}: {r}");
         r
     }
@@ -389,6 +393,12 @@ pub fn assert_call_error(error: &Value, errname: &str, message: &str) {
     assert_eq!(error["data"]["reason"], format!("[{errname}] {message}"), "{error}");
 }
 
+/// Asserts a -32001 ENOTAUTHENTICATED error (errno 207).
+pub fn assert_not_authenticated(error: &Value) {
+    assert_call_error(error, "ENOTAUTHENTICATED", "Not authenticated");
+    assert_eq!(error["data"]["error"], 207, "{error}");
+}
+
 /// The database id of the group with this name (the caller needs ACCOUNT_READ).
 pub async fn group_id(c: &mut Client, name: &str) -> i64 {
     c.ok("group.query", json!([[["name", "=", name]], {"get": true}])).await["id"]
@@ -396,10 +406,13 @@ pub async fn group_id(c: &mut Client, name: &str) -> i64 {
         .expect("group id")
 }
 
+/// The entry of the user with this name (the caller needs ACCOUNT_READ).
+pub async fn user_by_name(c: &mut Client, name: &str) -> Value {
+    c.ok("user.query", json!([[["username", "=", name]], {"get": true}]))
+        .await
+}
+
 /// The database id of the user with this name (the caller needs ACCOUNT_READ).
 pub async fn user_id(c: &mut Client, name: &str) -> i64 {
-    c.ok("user.query", json!([[["username", "=", name]], {"get": true}]))
-        .await["id"]
-        .as_i64()
-        .expect("user id")
+    user_by_name(c, name).await["id"].as_i64().expect("user id")
 }

@@ -45,6 +45,17 @@ pub struct Check {
 }
 
 impl Check {
+    /// A latency target: `measured` at most `limit` times `baseline`.
+    pub fn latency(target: impl Into<String>, measured: Duration, baseline: Duration, limit: f64) -> Check {
+        Check {
+            target: target.into(),
+            measured: format!("{} vs {}", fmt_duration(measured), fmt_duration(baseline)),
+            ratio: ratio(measured, baseline),
+            limit,
+            bound: Bound::AtMost,
+        }
+    }
+
     /// True when the target is met.
     pub fn pass(&self) -> bool {
         match self.bound {

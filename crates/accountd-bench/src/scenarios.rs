@@ -13,10 +13,10 @@ use serde_json::Value;
 use crate::baseline;
 use crate::client::Conn;
 use crate::load::{self, Load, Outcome};
-use crate::report::{Bound, Check, Report, Row, mb, ratio};
+use crate::report::{Bound, Check, Report, Row, mb};
 use crate::seed::{self, Seeded};
 use crate::server::Server;
-use crate::stats::{Summary, fmt_duration, median};
+use crate::stats::{Summary, fmt_duration as ms, median};
 
 /// Every scenario, in the order they run.
 pub const ALL: &[&str] = &["startup", "ping", "get", "query", "list", "create", "login", "idle"];
@@ -56,10 +56,6 @@ pub struct Bench {
     get1: Option<Summary>,
 }
 
-fn ms(d: Duration) -> String {
-    fmt_duration(d)
-}
-
 impl Bench {
     /// Seeds the database and starts the server.
     pub async fn new(settings: Settings) -> anyhow::Result<Bench> {
@@ -73,7 +69,7 @@ impl Bench {
             "users seeded",
             format!("{} in {:.1} s", seeded.users, seeded.took.as_secs_f64()),
         );
-        let server = Server::start(&settings.binary, &db, &home_root, settings.idle_connections + 256)?;
+        let server = start_server(&settings, &db, &home_root)?;
         report.fact("server", format!("{} (pid {})", server.url, server.pid()));
         Ok(Bench {
             settings,
@@ -163,12 +159,7 @@ impl Bench {
             if let Some(s) = self.server.take() {
                 s.stop()?;
             }
-            let s = Server::start(
-                &self.settings.binary,
-                &self.db,
-                &self.home_root,
-                self.settings.idle_connections + 256,
-            )?;
+            let s = start_server(&self.settings, &self.db, &self.home_root)?;
             times.push(s.startup);
             self.server = Some(s);
         }
@@ -236,13 +227,12 @@ impl Bench {
         let get1 = self.measure("user.get_instance", &one).await?.summary;
         let n = self.load(self.settings.connections, "user.get_instance", params);
         let get_n = self.measure("user.get_instance", &n).await?.summary;
-        self.report.check(Check {
-            target: "user.get_instance p50 ≤ 1.5× core.ping p50".into(),
-            measured: format!("{} vs {}", ms(get1.p50), ms(ping1.p50)),
-            ratio: ratio(get1.p50, ping1.p50),
-            limit: 1.5,
-            bound: Bound::AtMost,
-        });
+        self.report.check(Check::latency(
+            "user.get_instance p50 ≤ 1.5× core.ping p50",
+            get1.p50,
+            ping1.p50,
+            1.5,
+        ));
         self.report.check(Check {
             target: format!(
                 "user.get_instance throughput ({} conns) ≥ 50% of core.ping's",
@@ -282,16 +272,15 @@ impl Bench {
         for (label, params) in [("username", by_name), ("uid", by_uid)] {
             let load = self.load(1, "user.query", params);
             let s = self.measure(&format!("user.query {label} ="), &load).await?.summary;
-            self.report.check(Check {
-                target: format!(
+            self.report.check(Check::latency(
+                format!(
                     "user.query on {label} over {} users: p50 ≤ 2× user.get_instance p50",
                     self.seeded.users
                 ),
-                measured: format!("{} vs {}", ms(s.p50), ms(get1.p50)),
-                ratio: ratio(s.p50, get1.p50),
-                limit: 2.0,
-                bound: Bound::AtMost,
-            });
+                s.p50,
+                get1.p50,
+                2.0,
+            ));
         }
         Ok(())
     }
@@ -312,13 +301,12 @@ impl Bench {
             .measure(&format!("user.query listing {listed}"), &load)
             .await?
             .summary;
-        self.report.check(Check {
-            target: format!("listing of {listed} users ≤ 3× in-process read + serialize"),
-            measured: format!("{} vs {}", ms(s.p50), ms(in_process)),
-            ratio: ratio(s.p50, in_process),
-            limit: 3.0,
-            bound: Bound::AtMost,
-        });
+        self.report.check(Check::latency(
+            format!("listing of {listed} users ≤ 3× in-process read + serialize"),
+            s.p50,
+            in_process,
+            3.0,
+        ));
         Ok(())
     }
 
@@ -390,8 +378,7 @@ impl Bench {
             format!("baseline: argon2id verifications in-process ({cores} threads, m=19456 KiB t=2 p=1)"),
             format!("{raw:.1}/s"),
         );
-        let params = seed::ADMIN_PASSWORD;
-        let login_params = crate::client::login_params(seed::ADMIN, params).to_string();
+        let login_params = crate::client::login_params(seed::ADMIN, seed::ADMIN_PASSWORD).to_string();
         let mut storm = self.load(
             self.settings.login_connections,
             "auth.login_ex",
@@ -431,13 +418,12 @@ impl Bench {
             limit: 0.85,
             bound: Bound::AtLeast,
         });
-        self.report.check(Check {
-            target: "core.ping p99 during the login storm ≤ 5× idle p99".into(),
-            measured: format!("{} vs {}", ms(busy.p99), ms(idle.p99)),
-            ratio: ratio(busy.p99, idle.p99),
-            limit: 5.0,
-            bound: Bound::AtMost,
-        });
+        self.report.check(Check::latency(
+            "core.ping p99 during the login storm ≤ 5× idle p99",
+            busy.p99,
+            idle.p99,
+            5.0,
+        ));
         Ok(())
     }
 
@@ -516,6 +502,11 @@ impl Bench {
             .await;
         Ok(())
     }
+}
+
+/// Starts the server on the seeded database, with room for the idle scenario's connections.
+fn start_server(settings: &Settings, db: &std::path::Path, home_root: &std::path::Path) -> anyhow::Result<Server> {
+    Server::start(&settings.binary, db, home_root, settings.idle_connections + 256)
 }
 
 fn uid_of_reply(reply: &str) -> Option<i64> {

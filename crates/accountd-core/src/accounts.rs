@@ -130,12 +130,7 @@ impl Accounts {
                 let Some(row) = accountd_store::users::get(conn, user_id)? else {
                     return Ok(None);
                 };
-                let dir = crate::entry::Directory::load_for_users(conn, std::slice::from_ref(&row))?;
-                let roles = dir
-                    .roles_of_groups(&dir.user_group_ids(&row))
-                    .iter()
-                    .filter_map(|r| Role::parse(r))
-                    .collect();
+                let roles = crate::entry::roles_of_user(conn, &row)?;
                 Ok(Some((roles, !row.locked)))
             })
             .await

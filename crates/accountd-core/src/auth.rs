@@ -40,12 +40,7 @@ impl Accounts {
                 let Some(row) = users::by_username(conn, &lookup)? else {
                     return Ok::<_, StoreError>(None);
                 };
-                let dir = Directory::load_for_users(conn, std::slice::from_ref(&row))?;
-                let roles = dir
-                    .roles_of_groups(&dir.user_group_ids(&row))
-                    .iter()
-                    .filter_map(|r| Role::parse(r))
-                    .collect();
+                let roles = crate::entry::roles_of_user(conn, &row)?;
                 Ok(Some((row, roles)))
             })
             .await?;

@@ -3,6 +3,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
+use accountd_api::Role;
 use accountd_api::types::common::{Timestamp, UsernsIdmap};
 use accountd_api::types::group::GroupEntry;
 use accountd_api::types::user::{SecretList, UserEntry, UserGroupRow};
@@ -134,7 +135,7 @@ impl Directory {
         match users {
             Some(ids) if ids.len() <= FEW => {
                 for &id in ids {
-                    if users::twofactor_configured(conn, id)? {
+                    if accountd_store::twofactor::is_configured(conn, id)? {
                         dir.twofactor.insert(id);
                     }
                     let keys = api_keys::ids_of_user(conn, id)?;
@@ -162,17 +163,7 @@ impl Directory {
 
     /// Roles granted to members of these groups, in privilege order, without duplicates.
     pub fn roles_of_groups(&self, group_ids: &[i64]) -> Vec<String> {
-        let mut roles: Vec<String> = Vec::new();
-        for p in &self.privileges {
-            if p.group_ids.iter().any(|g| group_ids.contains(g)) {
-                for r in &p.roles {
-                    if !roles.contains(r) {
-                        roles.push(r.clone());
-                    }
-                }
-            }
-        }
-        roles
+        roles_granted(&self.privileges, group_ids)
     }
 
     /// Privileges bound to any of these groups.
@@ -271,6 +262,37 @@ impl Directory {
     }
 }
 
+/// Roles `privileges` grant to members of these groups, in privilege order, without duplicates.
+fn roles_granted(privileges: &[PrivilegeRow], group_ids: &[i64]) -> Vec<String> {
+    let mut roles: Vec<String> = Vec::new();
+    for p in privileges {
+        if p.group_ids.iter().any(|g| group_ids.contains(g)) {
+            for r in &p.roles {
+                if !roles.contains(r) {
+                    roles.push(r.clone());
+                }
+            }
+        }
+    }
+    roles
+}
+
+/// The roles a user holds through its primary and auxiliary groups, as its entry lists them: two queries
+/// (its memberships and the privileges), without assembling the rest of a [`Directory`].
+pub fn role_names_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<String>, StoreError> {
+    let mut group_ids = vec![row.group_id];
+    group_ids.extend(users::aux_groups(conn, row.id)?);
+    Ok(roles_granted(&privileges::all(conn)?, &group_ids))
+}
+
+/// [`role_names_of_user`] as the roles a session holds (names the API does not know are left out).
+pub fn roles_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<Role>, StoreError> {
+    Ok(role_names_of_user(conn, row)?
+        .iter()
+        .filter_map(|r| Role::parse(r))
+        .collect())
+}
+
 /// Whole days since the last password change (`None`: never changed, or changed in the future); the one field
 /// of a user entry that depends on the clock.
 pub fn password_age(last_password_change_ms: Option<i64>, now_ms: i64) -> Option<i64> {
@@ -309,5 +331,34 @@ fn sshpubkey_of(row: &UserRow, home_root: &Path) -> Option<String> {
         home::read_authorized_keys(Path::new(&row.home))
     } else {
         row.sshpubkey.clone()
+    }
+}
+
+/// A plain user row for unit tests: no password or secrets, primary group 1, home `/var/empty`, full name
+/// the username. Tests change the fields they care about with struct update syntax.
+#[cfg(test)]
+pub(crate) fn test_user_row(id: i64, username: &str, uid: i64) -> UserRow {
+    UserRow {
+        id,
+        uid,
+        username: username.into(),
+        unixhash: "*".into(),
+        smbhash: "*".into(),
+        home: "/var/empty".into(),
+        shell: "/usr/bin/zsh".into(),
+        full_name: username.into(),
+        builtin: false,
+        smb: false,
+        userns_idmap: None,
+        group_id: 1,
+        password_disabled: true,
+        ssh_password_enabled: false,
+        locked: false,
+        sudo_commands: Vec::new(),
+        sudo_commands_nopasswd: Vec::new(),
+        email: None,
+        sshpubkey: None,
+        last_password_change: None,
+        password_history: Vec::new(),
     }
 }

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use accountd_api::Method;
+use accountd_api::methods::{api_key::ApiKeyQuery, group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery};
 use accountd_store::Connection;
 use accountd_store::{groups, users};
 use serde_json::Value;
@@ -10,14 +12,14 @@ use tokio::sync::broadcast;
 
 use crate::entry::Directory;
 
-/// Collection name of user events.
-pub const USERS: &str = "user.query";
+/// Collection name of user events: the query method's name, from the method table.
+pub const USERS: &str = UserQuery::NAME;
 /// Collection name of group events.
-pub const GROUPS: &str = "group.query";
+pub const GROUPS: &str = GroupQuery::NAME;
 /// Collection name of privilege events.
-pub const PRIVILEGES: &str = "privilege.query";
+pub const PRIVILEGES: &str = PrivilegeQuery::NAME;
 /// Collection name of API key events (entries never carry key hashes).
-pub const API_KEYS: &str = "api_key.query";
+pub const API_KEYS: &str = ApiKeyQuery::NAME;
 
 /// What happened to an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

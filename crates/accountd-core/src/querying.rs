@@ -100,11 +100,37 @@ pub(crate) fn sql_params(plan: &SqlPlan) -> Vec<SqlParam> {
         .collect()
 }
 
+/// TrueNAS's message when `query` with `get` matches nothing.
+const MATCH_NOT_FOUND: &str = "MatchNotFound()";
+
+/// The error of a `query` with `get` that matches nothing (TrueNAS `MatchNotFound`).
+pub(crate) fn match_not_found() -> Error {
+    Error::Exception(MATCH_NOT_FOUND.to_string())
+}
+
+/// Filters and options of `<service>.get_instance(id, options)` as a `<service>.query`: `[["id", "=", id]]`
+/// with `get` set.
+pub(crate) fn instance_query(id: i64, options: &WireOptions) -> (Vec<Vec<Value>>, WireOptions) {
+    let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
+    let mut options = options.clone();
+    options.get = true;
+    (filters, options)
+}
+
+/// The result of an [`instance_query`], with `MatchNotFound` replaced by `not_found` (TrueNAS
+/// `InstanceNotFound`).
+pub(crate) fn or_not_found<T>(result: Result<T, Error>, not_found: impl FnOnce() -> Error) -> Result<T, Error> {
+    match result {
+        Err(Error::Exception(m)) if m == MATCH_NOT_FOUND => Err(not_found()),
+        other => other,
+    }
+}
+
 /// Maps engine errors to TrueNAS errors.
 pub(crate) fn map_error(e: QueryError) -> Error {
     match e {
         QueryError::Invalid { attribute, message } => Error::invalid(attribute, message),
-        QueryError::MatchNotFound => Error::Exception("MatchNotFound()".to_string()),
+        QueryError::MatchNotFound => match_not_found(),
         QueryError::Failed(message) => Error::Exception(message),
     }
 }

@@ -237,35 +237,11 @@ impl ReadCache {
 
 #[cfg(test)]
 mod tests {
-    use accountd_store::users::UserRow;
-
     use super::*;
     use crate::entry::Directory;
 
     fn entry(id: i64, username: &str, uid: i64) -> UserEntry {
-        let row = UserRow {
-            id,
-            uid,
-            username: username.into(),
-            unixhash: "*".into(),
-            smbhash: "*".into(),
-            home: "/var/empty".into(),
-            shell: "/usr/bin/zsh".into(),
-            full_name: username.into(),
-            builtin: false,
-            smb: false,
-            userns_idmap: None,
-            group_id: 1,
-            password_disabled: true,
-            ssh_password_enabled: false,
-            locked: false,
-            sudo_commands: Vec::new(),
-            sudo_commands_nopasswd: Vec::new(),
-            email: None,
-            sshpubkey: None,
-            last_password_change: None,
-            password_history: Vec::new(),
-        };
+        let row = crate::entry::test_user_row(id, username, uid);
         Directory::default().user_entry(&row, 0, std::path::Path::new("/mnt"))
     }
 

@@ -83,12 +83,7 @@ pub fn plan_sql(filters: &[Filter], columns: &[Column]) -> SqlPlan {
 pub fn plan_order(order_by: &[crate::OrderBy], columns: &[Column]) -> Option<String> {
     let mut terms = Vec::with_capacity(order_by.len());
     for o in order_by.iter().rev() {
-        let column = o
-            .path
-            .is_simple()
-            .then(|| columns.iter().find(|c| c.field == o.path.first_segment()))
-            .flatten()
-            .filter(|c| !c.nullable)?;
+        let column = column_of(&o.path, columns).filter(|c| !c.nullable)?;
         let collate = if column.kind == ColumnKind::Text {
             " COLLATE BINARY"
         } else {
@@ -98,6 +93,14 @@ pub fn plan_order(order_by: &[crate::OrderBy], columns: &[Column]) -> Option<Str
         terms.push(format!("({}){collate}{direction}", column.sql));
     }
     Some(terms.join(", "))
+}
+
+/// The column a path names exactly (a single segment equal to a column's field), if any.
+fn column_of<'c>(path: &crate::FieldPath, columns: &'c [Column]) -> Option<&'c Column> {
+    if !path.is_simple() {
+        return None;
+    }
+    columns.iter().find(|c| c.field == path.first_segment())
 }
 
 /// A planned condition; `sql: None` stands for TRUE (nothing pushed).
@@ -142,16 +145,10 @@ fn plan_and(filters: &[Filter], columns: &[Column]) -> Planned {
                 case_insensitive,
                 value,
                 date,
-            } => {
-                let column = path
-                    .is_simple()
-                    .then(|| columns.iter().find(|c| c.field == path.first_segment()))
-                    .flatten();
-                match column {
-                    Some(c) if !case_insensitive && !date => plan_cond(c, *op, value),
-                    _ => Planned::nothing(),
-                }
-            }
+            } => match column_of(path, columns) {
+                Some(c) if !case_insensitive && !date => plan_cond(c, *op, value),
+                _ => Planned::nothing(),
+            },
         };
         exact &= p.exact;
         if let Some(sql) = p.sql {

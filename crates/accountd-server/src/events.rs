@@ -1,6 +1,10 @@
 //! Change events for subscribed connections: who may subscribe to what, and the `collection_update`
 //! notifications (redacted for each subscriber), exactly as TrueNAS sends them.
 
+use accountd_api::Method;
+use accountd_api::methods::{
+    api_key::ApiKeyQuery, core::CoreGetJobs, group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery,
+};
 use accountd_core::Caller;
 use accountd_core::events::{ChangeEvent, USERS};
 use accountd_core::users::present::redact;
@@ -11,11 +15,11 @@ use crate::state::AppState;
 
 /// Event collections; each is named after the query method whose roles it requires.
 pub const COLLECTIONS: &[&str] = &[
-    "user.query",
-    "group.query",
-    "privilege.query",
-    "api_key.query",
-    "core.get_jobs",
+    UserQuery::NAME,
+    GroupQuery::NAME,
+    PrivilegeQuery::NAME,
+    ApiKeyQuery::NAME,
+    CoreGetJobs::NAME,
 ];
 /// Subscribes to every collection the session may read.
 pub const ALL: &str = "*";

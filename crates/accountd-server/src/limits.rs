@@ -8,10 +8,6 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::session::Session;
 
-/// Close code and reason for a connection that did not log in in time (the code TrueNAS closes refused
-/// connections with: policy violation).
-pub const LOGIN_TIMEOUT_CLOSE: (u16, &str) = (1008, "Authentication timeout");
-
 /// The login deadline of one connection: a connection that is not logged in for `timeout` (from the moment it
 /// opened, or from when it logged out) is closed. A logged-in connection is looked at once per `timeout`, so
 /// after a logout it is closed within two `timeout`s.

@@ -10,7 +10,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use accountd_api::Access;
+use accountd_api::methods::core::CoreSetOptions;
+use accountd_api::{Access, Method};
 use accountd_core::Error;
 use accountd_core::error::errno;
 use rand::Rng;
@@ -19,7 +20,7 @@ use crate::session::Session;
 use crate::state::AppState;
 
 /// No-auth methods that are never limited (TrueNAS `rate_limit=False`).
-pub const EXEMPT: &[&str] = &["core.set_options"];
+pub const EXEMPT: &[&str] = &[CoreSetOptions::NAME];
 
 /// Limits of unauthenticated calls (TrueNAS `RateLimitConfig` defaults).
 #[derive(Debug, Clone, PartialEq, Eq)]

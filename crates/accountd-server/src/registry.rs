@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use accountd_core::sessions::{NewToken, Redeemed, TokenHash, TokenStore};
+use accountd_core::sessions::{NewToken, Redeemed, TokenStore};
 
 use crate::session::{Login, Session};
 
@@ -52,9 +52,7 @@ impl SessionRegistry {
         if let Ok(mut s) = self.sessions.lock() {
             s.remove(&session.session_id);
         }
-        if let Some(login) = session.set_login(None) {
-            self.forget_token_of(&login);
-        }
+        self.set_login(session, None);
     }
 
     fn tokens(&self) -> Option<MutexGuard<'_, TokenStore>> {
@@ -101,24 +99,28 @@ impl SessionRegistry {
         if let Some(mut tokens) = self.tokens() {
             tokens.destroy_created_by(&session.session_id);
         }
-        if let Some(login) = session.login() {
+        if let Some(login) = session.terminate() {
             self.forget_token_of(&login);
         }
-        session.terminate();
         tracing::info!(conn = session.id, "session terminated");
+    }
+
+    /// Terminates every logged-in session but `keep` (a session id) whose login `ends` selects.
+    pub fn terminate_others(&self, keep: &str, ends: impl Fn(&Login) -> bool) {
+        for (session, login) in self.logged_in() {
+            if session.session_id != keep && ends(&login) {
+                self.terminate(&session);
+            }
+        }
     }
 
     /// Ends every session of `user_id` except `keep` (a session id), and destroys the user's tokens except
     /// those `keep` created: after the user is locked or deleted, or their password changed.
-    pub fn end_user_sessions(&self, user_id: i64, keep: Option<&str>) {
+    pub fn end_user_sessions(&self, user_id: i64, keep: &str) {
         if let Some(mut tokens) = self.tokens() {
-            tokens.destroy_for_user(user_id, keep);
+            tokens.destroy_for_user(user_id, Some(keep));
         }
-        for (session, login) in self.logged_in() {
-            if login.caller.user_id == user_id && Some(session.session_id.as_str()) != keep {
-                self.terminate(&session);
-            }
-        }
+        self.terminate_others(keep, |login| login.caller.user_id == user_id);
     }
 
     /// Creates a token; returns it (only its hash is kept).
@@ -131,18 +133,10 @@ impl SessionRegistry {
         self.tokens().and_then(|mut t| t.redeem(token, origin, now_ms))
     }
 
-    /// Destroys a token.
-    pub fn destroy_token(&self, hash: &TokenHash) {
-        if let Some(mut t) = self.tokens() {
-            t.destroy(hash);
-        }
-    }
-
     /// A message arrived on `session`: a session logged in with a token counts it as a use of the token, and is
     /// logged out when the token has expired or was destroyed (TrueNAS checks its credential on every message).
     pub fn touch(&self, session: &Session, now_ms: i64) {
-        let Some(login) = session.login() else { return };
-        let Some(hash) = login.token() else { return };
+        let Some(hash) = session.login_token() else { return };
         let alive = self.tokens().is_some_and(|mut t| t.touch(&hash, now_ms));
         if !alive {
             tracing::info!(conn = session.id, "token session expired");

@@ -157,12 +157,12 @@ impl Session {
     }
 
     /// Ends the session: logs it out, drops its subscriptions and pending login, and tells the connection loop
-    /// to close the connection.
-    pub fn terminate(&self) {
+    /// to close the connection. Returns the login it ended.
+    pub fn terminate(&self) -> Option<Login> {
         // The flag first: `set_login` checks it under the login lock, so no login can slip in afterwards.
         self.terminated.send_replace(true);
         self.set_pending_otp(None);
-        self.set_login(None);
+        self.set_login(None)
     }
 
     /// Completes when the session has been terminated.
@@ -174,6 +174,11 @@ impl Session {
     /// True once terminated.
     pub fn is_terminated(&self) -> bool {
         *self.terminated.borrow()
+    }
+
+    /// The token the current login used, if any (read without copying the login: asked on every message).
+    pub fn login_token(&self) -> Option<TokenHash> {
+        self.login.lock().ok().and_then(|l| l.as_ref().and_then(Login::token))
     }
 
     /// The current login, if any.

@@ -86,8 +86,8 @@ impl AppState {
             );
             specs.insert(spec.name, spec);
         }
-        let limits_rate_limit = limits.rate_limit.clone();
         Ok(Arc::new(AppState {
+            rate_limiter: RateLimiter::new(limits.rate_limit.clone()),
             accounts,
             specs,
             validators,
@@ -95,7 +95,6 @@ impl AppState {
             next_connection: AtomicU64::new(1),
             docs,
             sessions: SessionRegistry::new(),
-            rate_limiter: RateLimiter::new(limits_rate_limit),
         }))
     }
 }

@@ -49,11 +49,6 @@ pub fn all(conn: &Connection) -> Result<Vec<PrivilegeRow>, StoreError> {
     Ok(rows)
 }
 
-/// The privilege with this id.
-pub fn get(conn: &Connection, id: i64) -> Result<Option<PrivilegeRow>, StoreError> {
-    Ok(all(conn)?.into_iter().find(|p| p.id == id))
-}
-
 /// Inserts a privilege (ignoring `row.id`) with its group bindings and returns its id.
 pub fn insert(conn: &Connection, row: &PrivilegeRow) -> Result<i64, StoreError> {
     conn.prepare_cached("INSERT INTO privileges (name, builtin_name, web_shell, roles) VALUES (?1, ?2, ?3, ?4)")?
@@ -109,6 +104,10 @@ fn set_groups(conn: &Connection, privilege_id: i64, group_ids: &[i64]) -> Result
 mod tests {
     use super::*;
     use crate::{Store, StoreOptions};
+
+    fn get(conn: &Connection, id: i64) -> Result<Option<PrivilegeRow>, StoreError> {
+        Ok(all(conn)?.into_iter().find(|p| p.id == id))
+    }
 
     #[tokio::test]
     async fn write_roundtrip() {

@@ -47,6 +47,12 @@ pub fn get(conn: &Connection, user_id: i64) -> Result<Option<TwoFactorRow>, Stor
         .optional()?)
 }
 
+/// True when the user has a configured secret (one lookup by primary key).
+pub fn is_configured(conn: &Connection, user_id: i64) -> Result<bool, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT secret IS NOT NULL FROM twofactor WHERE user_id = ?1")?;
+    Ok(stmt.query_row([user_id], |r| r.get(0)).optional()?.unwrap_or(false))
+}
+
 /// Stores a new secret (or clears it with `None`) with its parameters; forgets the last accepted step.
 pub fn set_secret(
     conn: &Connection,

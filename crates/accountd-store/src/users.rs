@@ -1,6 +1,6 @@
 //! The `users` table and memberships.
 
-use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
+use rusqlite::{Connection, Row, ToSql, params};
 use serde_json::Value;
 
 use crate::error::StoreError;
@@ -244,12 +244,6 @@ pub fn memberships_between(conn: &Connection, first: i64, last: i64) -> Result<V
     Ok(rows)
 }
 
-/// True when the user has a configured 2FA secret (one lookup by primary key).
-pub fn twofactor_configured(conn: &Connection, user_id: i64) -> Result<bool, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT secret IS NOT NULL FROM twofactor WHERE user_id = ?1")?;
-    Ok(stmt.query_row([user_id], |r| r.get(0)).optional()?.unwrap_or(false))
-}
-
 /// Replaces the auxiliary groups of a user.
 pub fn set_aux_groups(conn: &Connection, user_id: i64, group_ids: &[i64]) -> Result<(), StoreError> {
     conn.execute("DELETE FROM memberships WHERE user_id = ?1", [user_id])?;
@@ -278,17 +272,6 @@ pub fn homes(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
-}
-
-/// The user's 2FA row: `(secret, otp_digits, interval)`.
-pub fn twofactor(conn: &Connection, user_id: i64) -> Result<Option<(Option<String>, i64, i64)>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT secret, otp_digits, interval FROM twofactor WHERE user_id = ?1",
-            [user_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?)
 }
 
 /// Ids of users with a configured 2FA secret.

@@ -31,6 +31,23 @@ pub struct Settings {
     pub read_cache_entries: usize,
 }
 
+impl Settings {
+    /// Settings for a throwaway in-process server (tests, the example runner): a free loopback port, the
+    /// database `accountd.db` and the home root `homes/` under `dir`, cheap argon2id hashes and a 1 ms
+    /// failure delay; the transport limits and the read cache keep their defaults.
+    pub fn ephemeral(dir: &Path) -> Settings {
+        Settings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            db: dir.join("accountd.db"),
+            home_root: dir.join("homes"),
+            argon2: Argon2Params { m_kib: 64, t: 1, p: 1 },
+            login_failure_delay: Duration::from_millis(1),
+            limits: accountd_server::Limits::default(),
+            read_cache_entries: accountd_core::DEFAULT_READ_CACHE_ENTRIES,
+        }
+    }
+}
+
 /// The settings one source (flags/environment, or the file) gives; `None` = not set there.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

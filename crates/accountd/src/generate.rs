@@ -2,13 +2,11 @@
 //! by running every example against a real server), the HTML reference and the OpenRPC document.
 
 use std::sync::{Arc, LazyLock};
-use std::time::Duration;
 
 use accountd_api::method::{Example, Fixture};
 use accountd_api::reference::ExampleResponses;
 use accountd_api::{MethodSpec, methods};
 use accountd_core::ManualClock;
-use accountd_core::password::Argon2Params;
 use anyhow::Context;
 use regex::Regex;
 use serde_json::{Value, json};
@@ -78,15 +76,7 @@ async fn apply_fixture(url: &str, fixture: Fixture) -> anyhow::Result<()> {
 /// Runs one example on a fresh server in its fixture; returns the server's reply.
 pub async fn run_example(method: &str, example: &Example) -> anyhow::Result<Result<Value, Value>> {
     let dir = tempfile::tempdir()?;
-    let settings = Settings {
-        listen: "127.0.0.1:0".parse()?,
-        db: dir.path().join("accountd.db"),
-        home_root: dir.path().join("homes"),
-        argon2: Argon2Params { m_kib: 64, t: 1, p: 1 },
-        login_failure_delay: Duration::from_millis(1),
-        limits: Default::default(),
-        read_cache_entries: accountd_core::DEFAULT_READ_CACHE_ENTRIES,
-    };
+    let settings = Settings::ephemeral(dir.path());
     std::fs::create_dir_all(settings.home_root.join("tank"))?;
     let running = crate::start_with_clock(&settings, Arc::new(ManualClock::new(EXAMPLE_CLOCK_MS))).await?;
     let url = running.url();

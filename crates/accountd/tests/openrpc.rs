@@ -119,15 +119,7 @@ async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
 #[tokio::test]
 async fn served_document_and_reference_match_the_generated_ones() {
     let dir = tempfile::tempdir().unwrap();
-    let settings = accountd::Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        db: dir.path().join("a.db"),
-        home_root: dir.path().join("homes"),
-        argon2: accountd_core::password::Argon2Params { m_kib: 64, t: 1, p: 1 },
-        login_failure_delay: std::time::Duration::from_millis(1),
-        limits: Default::default(),
-        read_cache_entries: accountd_core::DEFAULT_READ_CACHE_ENTRIES,
-    };
+    let settings = accountd::Settings::ephemeral(dir.path());
     let running = accountd::start(&settings).await.unwrap();
     let mut client = RpcClient::connect(&running.url()).await.unwrap();
     let discovered = client.call_ok("rpc.discover", json!([])).await.unwrap();

@@ -6,8 +6,11 @@ use serde_json::{Map, Value};
 
 use super::common::Timestamp;
 
+/// Seconds a token stays valid after its last use when `auth.generate_token` is given no `ttl` (or null).
+pub const DEFAULT_TOKEN_TTL_SECS: i64 = 600;
+
 fn default_ttl() -> Option<i64> {
-    Some(600)
+    Some(DEFAULT_TOKEN_TTL_SECS)
 }
 
 fn default_true() -> bool {

@@ -9,7 +9,6 @@ use super::secret::parse_key;
 use crate::accounts::Accounts;
 use crate::auth::LoginOutcome;
 use crate::caller::Caller;
-use crate::entry::Directory;
 use crate::error::Error;
 
 /// Why TrueNAS revokes a key used in the clear.
@@ -22,12 +21,7 @@ fn lookup(conn: &Connection, username: &str, key_id: Option<i64>) -> Result<Foun
     let Some(user) = users::by_username(conn, username)? else {
         return Ok((None, None));
     };
-    let dir = Directory::load_for_users(conn, std::slice::from_ref(&user))?;
-    let roles = dir
-        .roles_of_groups(&dir.user_group_ids(&user))
-        .iter()
-        .filter_map(|r| Role::parse(r))
-        .collect();
+    let roles = crate::entry::roles_of_user(conn, &user)?;
     let key = match key_id {
         Some(id) => api_keys::get(conn, id)?.filter(|k| k.user_id == user.id),
         None => None,

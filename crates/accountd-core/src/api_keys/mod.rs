@@ -66,13 +66,8 @@ impl Accounts {
 
     /// `api_key.get_instance`.
     pub async fn api_key_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
-        let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
-        let mut options = options.clone();
-        options.get = true;
-        match self.api_key_query(&filters, &options).await {
-            Err(Error::Exception(m)) if m == "MatchNotFound()" => Err(not_found(id)),
-            other => other,
-        }
+        let (filters, options) = querying::instance_query(id, options);
+        querying::or_not_found(self.api_key_query(&filters, &options).await, || not_found(id))
     }
 
     /// `api_key.my_keys`: the caller's own keys.

@@ -4,26 +4,18 @@
 //! `generate_string(64)`. It is stored as an argon2id PHC string made by the core [`PasswordHasher`]
 //! (salted; cost parameters read back from the hash, so they can be raised later). A fast salted SHA-512 would
 //! be as safe for a secret this long, but reusing the one hashing path keeps the properties logins rely on:
-//! hashing and verification run on blocking threads behind the hasher's semaphore (never on the async runtime),
+//! hashing and verification run on the hasher's own threads, at most one per core (never on the async runtime),
 //! and a key id that does not exist costs a dummy verification, so timing does not tell which ids exist. The
 //! cost is paid once per login, not per call.
 //!
 //! [`PasswordHasher`]: crate::password::PasswordHasher
-
-use rand::Rng;
-use rand::distributions::Alphanumeric;
-use rand::rngs::OsRng;
 
 /// Characters in the secret part of a key.
 pub(crate) const SECRET_LEN: usize = 64;
 
 /// A fresh secret.
 pub(crate) fn new_secret() -> String {
-    OsRng
-        .sample_iter(&Alphanumeric)
-        .take(SECRET_LEN)
-        .map(char::from)
-        .collect()
+    crate::password::random_alphanumeric(SECRET_LEN)
 }
 
 /// Splits a key `<id>-<secret>` into its id and secret; `None` when it has no numeric id.

@@ -9,7 +9,6 @@ use super::secret::new_secret;
 use super::{ApiKeyEntry, not_found};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
-use crate::entry::Directory;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::events::ChangeSet;
 
@@ -57,8 +56,7 @@ fn check_owner_user(conn: &Connection, username: &str, errs: &mut ValidationErro
         errs.add("api_key_create", "User does not exist.");
         return Ok(None);
     };
-    let dir = Directory::load_for_users(conn, std::slice::from_ref(&row))?;
-    if dir.roles_of_groups(&dir.user_group_ids(&row)).is_empty() {
+    if crate::entry::role_names_of_user(conn, &row)?.is_empty() {
         errs.add("api_key_create", "User lacks privilege role membership.");
         return Ok(None);
     }
@@ -138,7 +136,7 @@ impl Accounts {
         let old: ApiKeyEntry = self
             .api_key_entry(id)
             .await?
-            .ok_or_else(|| Error::Exception("MatchNotFound()".to_string()))?;
+            .ok_or_else(crate::querying::match_not_found)?;
         check_owner(caller, old.username.as_deref())?;
         let now = self.now_ms();
         let secret = if data.reset == Some(true) {
@@ -150,7 +148,7 @@ impl Accounts {
         };
         let hash = secret.as_ref().map(|(_, h)| h.clone());
         self.write_changes(move |tx, changes| {
-            let mut row = api_keys::get(tx, id)?.ok_or_else(|| Error::Exception("MatchNotFound()".to_string()))?;
+            let mut row = api_keys::get(tx, id)?.ok_or_else(crate::querying::match_not_found)?;
             if let Some(name) = &data.name {
                 row.name = name.clone();
             }

@@ -78,15 +78,10 @@ impl Accounts {
 
     /// `group.get_instance`.
     pub async fn group_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
-        let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
-        let mut options = options.clone();
-        options.get = true;
-        match self.group_query(&filters, &options).await {
-            Err(Error::Exception(m)) if m == "MatchNotFound()" => {
-                Err(Error::not_found(format!("Group {id} does not exist")))
-            }
-            other => other,
-        }
+        let (filters, options) = querying::instance_query(id, options);
+        querying::or_not_found(self.group_query(&filters, &options).await, || {
+            Error::not_found(format!("Group {id} does not exist"))
+        })
     }
 
     /// `group.get_next_gid`.

@@ -9,4 +9,4 @@ mod smb;
 
 pub use hasher::{Argon2Params, PasswordHasher};
 pub use secret::Secret;
-pub use smb::{RANDOM_PASSWORD_LEN, nt_hash, random_password};
+pub use smb::{RANDOM_PASSWORD_LEN, nt_hash, random_alphanumeric, random_password};

@@ -1,4 +1,4 @@
-//! SMB NT hash and generated passwords.
+//! SMB NT hash and generated passwords (and other random strings).
 
 use md4::{Digest, Md4};
 use rand::Rng;
@@ -16,11 +16,13 @@ pub fn nt_hash(password: &str) -> String {
 
 /// A fresh password of [`RANDOM_PASSWORD_LEN`] characters from `[A-Za-z0-9]`, drawn from the OS CSPRNG.
 pub fn random_password() -> String {
-    OsRng
-        .sample_iter(&Alphanumeric)
-        .take(RANDOM_PASSWORD_LEN)
-        .map(char::from)
-        .collect()
+    random_alphanumeric(RANDOM_PASSWORD_LEN)
+}
+
+/// `len` characters from `[A-Za-z0-9]` drawn from the OS CSPRNG (TrueNAS `generate_string`): generated
+/// passwords, API key secrets, authentication tokens.
+pub fn random_alphanumeric(len: usize) -> String {
+    OsRng.sample_iter(&Alphanumeric).take(len).map(char::from).collect()
 }
 
 #[cfg(test)]

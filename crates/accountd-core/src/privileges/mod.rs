@@ -5,8 +5,11 @@
 mod rules;
 mod write;
 
+use std::collections::{BTreeSet, HashMap};
+
 use accountd_api::types::privilege::PrivilegeEntry;
 use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_store::groups::GroupRow;
 use accountd_store::privileges::{self, PrivilegeRow};
 use accountd_store::{Connection, StoreError};
 use serde_json::Value;
@@ -16,7 +19,7 @@ use crate::entry::Directory;
 use crate::error::Error;
 use crate::querying;
 
-fn entry_of(dir: &Directory, row: &PrivilegeRow) -> PrivilegeEntry {
+fn entry_of(dir: &Directory, groups: &HashMap<i64, GroupRow>, row: &PrivilegeRow) -> PrivilegeEntry {
     PrivilegeEntry {
         id: row.id,
         builtin_name: row.builtin_name.clone(),
@@ -24,7 +27,7 @@ fn entry_of(dir: &Directory, row: &PrivilegeRow) -> PrivilegeEntry {
         local_groups: row
             .group_ids
             .iter()
-            .filter_map(|id| dir.group(*id))
+            .filter_map(|id| groups.get(id))
             .map(|g| dir.group_entry(g))
             .collect(),
         ds_groups: Vec::new(),
@@ -42,8 +45,17 @@ fn load(conn: &Connection, id: Option<i64>) -> Result<Vec<PrivilegeEntry>, Store
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let dir = Directory::load_all(conn)?;
-    Ok(rows.iter().map(|r| entry_of(&dir, r)).collect())
+    // Only the bound groups and their members: not every group and membership of the system.
+    let bound: BTreeSet<i64> = rows.iter().flat_map(|r| r.group_ids.iter().copied()).collect();
+    let mut groups = HashMap::new();
+    for id in bound {
+        if let Some(group) = accountd_store::groups::get(conn, id)? {
+            groups.insert(id, group);
+        }
+    }
+    let group_rows: Vec<GroupRow> = groups.values().cloned().collect();
+    let dir = Directory::load_for_groups(conn, &group_rows)?;
+    Ok(rows.iter().map(|r| entry_of(&dir, &groups, r)).collect())
 }
 
 /// The serialized entry of one privilege, for change events (`None` when it is gone).
@@ -71,13 +83,8 @@ impl Accounts {
 
     /// `privilege.get_instance`.
     pub async fn privilege_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
-        let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
-        let mut options = options.clone();
-        options.get = true;
-        match self.privilege_query(&filters, &options).await {
-            Err(Error::Exception(m)) if m == "MatchNotFound()" => Err(not_found(id)),
-            other => other,
-        }
+        let (filters, options) = querying::instance_query(id, options);
+        querying::or_not_found(self.privilege_query(&filters, &options).await, || not_found(id))
     }
 
     /// One privilege's entry.

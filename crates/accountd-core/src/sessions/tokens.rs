@@ -5,8 +5,6 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use accountd_api::types::sessions::SessionCredentials;
-use rand::Rng;
-use rand::distributions::Alphanumeric;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
@@ -95,11 +93,7 @@ impl TokenStore {
     /// Creates a token and returns it; only its hash is kept.
     pub fn create(&mut self, spec: NewToken, now_ms: i64) -> String {
         self.tokens.retain(|_, t| t.valid(now_ms));
-        let token: String = rand::thread_rng()
-            .sample_iter(&Alphanumeric)
-            .take(TOKEN_LEN)
-            .map(char::from)
-            .collect();
+        let token = crate::password::random_alphanumeric(TOKEN_LEN);
         self.tokens.insert(
             TokenHash::of(&token),
             Stored {

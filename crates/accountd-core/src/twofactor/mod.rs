@@ -220,7 +220,7 @@ impl Accounts {
                 if !global_config(conn)?.enabled {
                     return Ok::<_, StoreError>(false);
                 }
-                Ok(store::get(conn, user_id)?.is_some_and(|r| r.secret.is_some()))
+                store::is_configured(conn, user_id)
             })
             .await?)
     }

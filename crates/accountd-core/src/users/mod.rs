@@ -152,14 +152,17 @@ fn typed_result(mut entries: Vec<UserEntry>, caller: &Caller, get: bool) -> Resu
         entries.iter_mut().for_each(present::redact_entry);
     }
     let text = if get {
-        let first = entries
-            .first()
-            .ok_or_else(|| querying::map_error(accountd_query::QueryError::MatchNotFound))?;
+        let first = entries.first().ok_or_else(querying::match_not_found)?;
         serde_json::value::to_raw_value(first)
     } else {
         serde_json::value::to_raw_value(&entries)
     };
     text.map(Json::Text).map_err(Error::internal)
+}
+
+/// TrueNAS `InstanceNotFound` of a user.
+fn not_found(id: i64) -> Error {
+    Error::not_found(format!("User {id} does not exist"))
 }
 
 impl Accounts {
@@ -233,18 +236,11 @@ impl Accounts {
         if plain {
             return match self.user_point_read(UserKey::Id(id)).await? {
                 Some(entry) => typed_result(vec![entry], caller, true),
-                None => Err(Error::not_found(format!("User {id} does not exist"))),
+                None => Err(not_found(id)),
             };
         }
-        let filters = vec![vec![Value::from("id"), Value::from("="), Value::from(id)]];
-        let mut options = options.clone();
-        options.get = true;
-        match self.user_query(caller, &filters, &options).await {
-            Err(Error::Exception(m)) if m == "MatchNotFound()" => {
-                Err(Error::not_found(format!("User {id} does not exist")))
-            }
-            other => other,
-        }
+        let (filters, options) = querying::instance_query(id, options);
+        querying::or_not_found(self.user_query(caller, &filters, &options).await, || not_found(id))
     }
 
     /// One user's entry, unredacted (for internal use and for building results).

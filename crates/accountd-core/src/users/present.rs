@@ -56,27 +56,14 @@ mod tests {
     #[test]
     fn typed_redaction_matches_json_redaction() {
         let row = UserRow {
-            id: 4,
-            uid: 3000,
-            username: "alice".into(),
             unixhash: "$argon2id$x".into(),
             smbhash: "ABC".into(),
-            home: "/var/empty".into(),
-            shell: "/usr/bin/zsh".into(),
             full_name: "Alice".into(),
-            builtin: false,
             smb: true,
-            userns_idmap: None,
             group_id: 8,
             password_disabled: false,
-            ssh_password_enabled: false,
-            locked: false,
-            sudo_commands: Vec::new(),
-            sudo_commands_nopasswd: Vec::new(),
-            email: None,
-            sshpubkey: None,
-            last_password_change: None,
             password_history: vec!["$argon2id$old".into()],
+            ..crate::entry::test_user_row(4, "alice", 3000)
         };
         let mut entry = Directory::default().user_entry(&row, 0, std::path::Path::new("/mnt"));
         let mut tree = serde_json::to_value(&entry).unwrap();

@@ -5,7 +5,7 @@ use accountd_api::methods::auth::AuthLoginWithApiKey;
 use accountd_api::types::api_key::{
     ApiKeyCreateArgs, ApiKeyDeleteArgs, ApiKeyEntry, ApiKeyUpdateArgs, ApiKeyUpdated, ApiKeyWithKey,
 };
-use accountd_api::types::auth::{AuthMe as AuthMeEntry, Authenticator, LoginOptions, LoginResult, LoginWithApiKeyArgs};
+use accountd_api::types::auth::{AuthMe as AuthMeEntry, LoginWithApiKeyArgs};
 use accountd_api::types::common::{NoArgs, Presented};
 use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use accountd_core::Error;
@@ -17,7 +17,7 @@ use crate::session::Credential;
 
 /// Checks an API key and, on success, logs the connection in. The transport counts as secure only from
 /// loopback (accountd serves no TLS itself; a TLS proxy in front of it connects from loopback).
-async fn login_api_key(ctx: &CallContext, username: &str, key: &str) -> Result<LoginOutcome, Error> {
+pub(crate) async fn login_api_key(ctx: &CallContext, username: &str, key: &str) -> Result<LoginOutcome, Error> {
     let generation = ctx.state.accounts.roles_generation();
     let secure = ctx.session.origin.ip().is_loopback();
     let accounts = &ctx.state.accounts;
@@ -32,12 +32,10 @@ async fn login_api_key(ctx: &CallContext, username: &str, key: &str) -> Result<L
 
 /// Ends the other sessions logged in with API key `id`: the key was deleted or replaced.
 fn end_key_sessions(ctx: &CallContext, id: i64) {
-    for (session, login) in ctx.state.sessions.logged_in() {
-        let with_key = matches!(login.credential, Credential::ApiKey { id: k, .. } if k == id);
-        if with_key && session.session_id != ctx.session.session_id {
-            ctx.state.sessions.terminate(&session);
-        }
-    }
+    ctx.state.sessions.terminate_others(
+        &ctx.session.session_id,
+        |login| matches!(login.credential, Credential::ApiKey { id: k, .. } if k == id),
+    );
 }
 
 /// Adds TrueNAS's `API_KEY` account attribute to `auth.me` of a session logged in with an API key.
@@ -51,36 +49,11 @@ pub(crate) fn mark_api_key_session(ctx: &CallContext, me: &mut AuthMeEntry) {
     }
 }
 
-/// `auth.login_ex` with `API_KEY_PLAIN`.
-pub(crate) async fn login_ex(
-    ctx: &CallContext,
-    username: &str,
-    key: &str,
-    options: &LoginOptions,
-) -> Result<LoginResult, Error> {
-    Ok(match login_api_key(ctx, username, key).await? {
-        LoginOutcome::Success(caller) => LoginResult::Success {
-            user_info: if options.user_info {
-                let mut me = ctx.state.accounts.auth_me(&caller).await?;
-                mark_api_key_session(ctx, &mut me);
-                Some(Box::new(me))
-            } else {
-                None
-            },
-            authenticator: Authenticator::Level1,
-            reconnect_token: None,
-        },
-        LoginOutcome::Expired => LoginResult::Expired,
-        LoginOutcome::Denied => LoginResult::Denied,
-        _ => LoginResult::AuthErr,
-    })
-}
-
 impl Handler for AuthLoginWithApiKey {
     async fn handle(ctx: CallContext, args: LoginWithApiKeyArgs) -> Result<bool, Error> {
         // TrueNAS finds the owner through the key's id, then logs in as with API_KEY_PLAIN.
         let Some(owner) = ctx.state.accounts.api_key_owner(&args.api_key).await? else {
-            tokio::time::sleep(ctx.state.accounts.config().login_failure_delay).await;
+            super::auth::failure_delay(&ctx).await;
             return Ok(false);
         };
         let outcome = login_api_key(&ctx, &owner, &args.api_key).await?;

@@ -29,6 +29,13 @@ pub(crate) fn complete_login(ctx: &CallContext, caller: Caller, roles_generation
     ctx.state.sessions.set_login(&ctx.session, Some(login));
 }
 
+/// `auth.me` of `caller` on this connection.
+async fn auth_me(ctx: &CallContext, caller: &Caller) -> Result<AuthMeEntry, Error> {
+    let mut me = ctx.state.accounts.auth_me(caller).await?;
+    super::api_key::mark_api_key_session(ctx, &mut me);
+    Ok(me)
+}
+
 /// The `SUCCESS` answer, with `auth.me` unless the options say otherwise.
 async fn success(
     ctx: &CallContext,
@@ -37,7 +44,7 @@ async fn success(
     authenticator: Authenticator,
 ) -> Result<LoginResult, Error> {
     let user_info = if options.user_info {
-        Some(Box::new(ctx.state.accounts.auth_me(caller).await?))
+        Some(Box::new(auth_me(ctx, caller).await?))
     } else {
         None
     };
@@ -49,7 +56,7 @@ async fn success(
 }
 
 /// Waits the configured delay of a failed login.
-async fn failure_delay(ctx: &CallContext) {
+pub(crate) async fn failure_delay(ctx: &CallContext) {
     tokio::time::sleep(ctx.state.accounts.config().login_failure_delay).await;
 }
 
@@ -159,7 +166,8 @@ impl Handler for AuthLoginEx {
                 login_options,
             } => {
                 ctx.session.set_pending_otp(None);
-                super::api_key::login_ex(&ctx, &username, &api_key, &login_options).await
+                let outcome = super::api_key::login_api_key(&ctx, &username, &api_key).await?;
+                answer(&ctx, outcome, &login_options).await
             }
             LoginData::TokenPlain { token, login_options } => {
                 let outcome = token_step(&ctx, &token).await?;
@@ -218,9 +226,7 @@ impl Handler for AuthLogout {
 impl Handler for AuthMe {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<AuthMeEntry, Error> {
         let caller = ctx.caller()?;
-        let mut me = ctx.state.accounts.auth_me(caller).await?;
-        super::api_key::mark_api_key_session(&ctx, &mut me);
-        Ok(me)
+        auth_me(&ctx, caller).await
     }
 }
 

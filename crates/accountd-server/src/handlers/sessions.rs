@@ -5,16 +5,13 @@ use accountd_api::Role;
 use accountd_api::methods::auth::{AuthGenerateToken, AuthSessions, AuthTerminateOtherSessions, AuthTerminateSession};
 use accountd_api::types::common::{NoArgs, Timestamp};
 use accountd_api::types::query::{QueryArgs, QueryResponse};
-use accountd_api::types::sessions::{GenerateTokenArgs, SessionEntry, TerminateSessionArgs};
+use accountd_api::types::sessions::{DEFAULT_TOKEN_TTL_SECS, GenerateTokenArgs, SessionEntry, TerminateSessionArgs};
 use accountd_core::error::errno;
 use accountd_core::sessions::NewToken;
 use accountd_core::{Caller, Error};
 
 use crate::dispatch::{CallContext, Handler};
 use crate::session::{Login, Session};
-
-/// Default token lifetime after the last use, seconds.
-const DEFAULT_TTL_SECS: i64 = 600;
 
 /// The session's login (methods that need a login run only on logged-in sessions).
 fn current_login(ctx: &CallContext) -> Result<Login, Error> {
@@ -30,7 +27,7 @@ impl Handler for AuthGenerateToken {
         let spec = NewToken {
             user_id: caller.user_id,
             parent: login.root_credentials(),
-            ttl_secs: args.ttl.unwrap_or(DEFAULT_TTL_SECS),
+            ttl_secs: args.ttl.unwrap_or(DEFAULT_TOKEN_TTL_SECS),
             attributes: args.attrs,
             match_origin: args.match_origin.then(|| ctx.session.origin.ip()),
             single_use: args.single_use,
@@ -103,11 +100,9 @@ impl Handler for AuthTerminateSession {
 impl Handler for AuthTerminateOtherSessions {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<bool, Error> {
         let caller = ctx.caller()?;
-        for (session, login) in ctx.state.sessions.logged_in() {
-            if session.session_id != ctx.session.session_id && may_terminate(caller, login.caller.user_id) {
-                ctx.state.sessions.terminate(&session);
-            }
-        }
+        ctx.state.sessions.terminate_others(&ctx.session.session_id, |login| {
+            may_terminate(caller, login.caller.user_id)
+        });
         Ok(true)
     }
 }

@@ -56,9 +56,7 @@ impl Handler for UserUpdate {
         let updated = ctx.state.accounts.user_update(caller, args.id, data).await?;
         if ends_sessions {
             // A locked account or a new password ends the user's other sessions.
-            ctx.state
-                .sessions
-                .end_user_sessions(args.id, Some(&ctx.session.session_id));
+            ctx.state.sessions.end_user_sessions(args.id, &ctx.session.session_id);
         }
         Ok(Presented::new(updated))
     }
@@ -68,9 +66,7 @@ impl Handler for UserDelete {
     async fn handle(ctx: CallContext, args: UserDeleteArgs) -> Result<i64, Error> {
         let caller = ctx.caller()?;
         let id = ctx.state.accounts.user_delete(caller, args.id, args.options).await?;
-        ctx.state
-            .sessions
-            .end_user_sessions(args.id, Some(&ctx.session.session_id));
+        ctx.state.sessions.end_user_sessions(args.id, &ctx.session.session_id);
         Ok(id)
     }
 }
@@ -118,7 +114,7 @@ impl Handler for UserSetPassword {
             .await?;
         // A new password ends the user's other sessions.
         if let Some(id) = ctx.state.accounts.user_id_by_name(&username).await? {
-            ctx.state.sessions.end_user_sessions(id, Some(&ctx.session.session_id));
+            ctx.state.sessions.end_user_sessions(id, &ctx.session.session_id);
         }
         Ok(())
     }

@@ -19,7 +19,7 @@ use tokio::task::JoinSet;
 use super::envelope::{self, Frame, Request};
 use crate::dispatch::current_login;
 use crate::events;
-use crate::limits::{self, LoginDeadline};
+use crate::limits::LoginDeadline;
 use crate::session::Session;
 use crate::state::AppState;
 
@@ -30,6 +30,8 @@ mod close {
     pub const PROTOCOL_ERROR: u16 = 1002;
     pub const UNSUPPORTED: u16 = 1003;
     pub const INVALID_DATA: u16 = 1007;
+    /// What TrueNAS closes refused connections with (here: not logged in in time).
+    pub const POLICY_VIOLATION: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
 }
 
@@ -97,8 +99,8 @@ pub async fn run_connection(
             }
             _ = login_deadline.expired(&session) => {
                 tracing::info!(conn = conn_id, "closing: not logged in in time");
-                let (code, reason) = limits::LOGIN_TIMEOUT_CLOSE;
-                let _ = out_tx.send(Outbound::Close(code, reason.to_string())).await;
+                let msg = Outbound::Close(close::POLICY_VIOLATION, "Authentication timeout".to_string());
+                let _ = out_tx.send(msg).await;
                 break;
             }
             _ = session.terminated() => {
