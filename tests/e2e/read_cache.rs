@@ -307,3 +307,101 @@ async fn authorized_keys_in_managed_homes_are_read_from_the_file() {
     std::fs::write(pool.join("sam/.ssh/authorized_keys"), format!("{other}\n")).expect("write");
     assert_eq!(read(&mut admin, &id).await["sshpubkey"], other);
 }
+
+/// Changes a user's full name in the database file through a connection of its own, which the server does
+/// not see: a point read that still shows the old name was answered from the read cache.
+fn change_full_name_behind_the_server(server: &TestServer, id: i64, full_name: &str) {
+    let db = accountd_store::Connection::open(server.dir.path().join("accountd.db")).expect("open");
+    db.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("busy timeout");
+    let changed = db
+        .execute("UPDATE users SET full_name = ?1 WHERE id = ?2", (full_name, id))
+        .expect("update");
+    assert_eq!(changed, 1);
+}
+
+#[tokio::test]
+async fn a_write_drops_only_the_cached_entries_it_can_change() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff_id = staff.as_i64().expect("id");
+    let alice = server.create_user(&mut admin, "alice", &[staff_id]).await;
+    let id = alice["id"].as_i64().expect("id");
+    let bob = server.create_user(&mut admin, "bob", &[]).await;
+    let bob_id = bob["id"].clone();
+    let bob_uid = bob["uid"].clone();
+
+    // bob needs a role for an API key.
+    let readonly = group_id(&mut admin, "truenas_readonly_administrators").await;
+    admin.ok("user.update", json!([bob_id, {"groups": [readonly]}])).await;
+
+    // Each write changes neither alice's row nor anything her entry shows: her cached entry stays.
+    let unseen: [(&str, &str, Value); 8] = [
+        (
+            "a user created in her group",
+            "user.create",
+            json!([{"username": "carol", "full_name": "c",
+            "group_create": true, "password_disabled": true, "smb": false, "groups": [staff_id]}]),
+        ),
+        ("bob renamed", "user.update", json!([bob_id, {"full_name": "Bob"}])),
+        (
+            "bob joined her group",
+            "user.update",
+            json!([bob_id, {"groups": [readonly, staff_id]}]),
+        ),
+        (
+            "bob left her group",
+            "user.update",
+            json!([bob_id, {"groups": [readonly]}]),
+        ),
+        (
+            "her group's members set",
+            "group.update",
+            json!([staff_id, {"users": [id, bob_id]}]),
+        ),
+        (
+            "an API key for bob",
+            "api_key.create",
+            json!([{"name": "k", "username": "bob"}]),
+        ),
+        (
+            "a session attribute",
+            "auth.set_attribute",
+            json!(["preferences", {"lang": "en"}]),
+        ),
+        (
+            "bob deleted with his group",
+            "user.delete",
+            json!([bob_id, {"delete_group": true}]),
+        ),
+    ];
+    for (i, (what, method, params)) in unseen.into_iter().enumerate() {
+        let cached = read(&mut admin, &json!(id)).await["full_name"].clone();
+        change_full_name_behind_the_server(&server, id, &format!("behind {i}"));
+        admin.ok(method, params).await;
+        assert_eq!(read(&mut admin, &json!(id)).await["full_name"], cached, "after {what}");
+    }
+    // What the writes did is read at once all the same: carol left the group when its members were set, and
+    // bob is gone by every key.
+    assert_eq!(
+        admin.ok("group.get_instance", json!([staff_id])).await["users"],
+        json!([id])
+    );
+    let carol = admin
+        .ok("user.query", json!([[["username", "=", "carol"]], {"get": true}]))
+        .await;
+    assert_eq!(read(&mut admin, &carol["id"]).await["groups"], json!([]));
+    for (field, value) in [("id", bob_id), ("uid", bob_uid), ("username", json!("bob"))] {
+        assert_eq!(
+            admin.ok("user.query", json!([[[field, "=", value]]])).await,
+            json!([]),
+            "bob by {field}"
+        );
+    }
+
+    // A group's own row changed: what the entries of its members show may differ, so everything is dropped.
+    change_full_name_behind_the_server(&server, id, "seen");
+    admin.ok("group.update", json!([staff_id, {"name": "staff2"}])).await;
+    assert_eq!(read(&mut admin, &json!(id)).await["full_name"], "seen");
+}

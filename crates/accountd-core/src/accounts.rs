@@ -105,10 +105,8 @@ impl Accounts {
                 },
                 move |conn, (_, changes): &(T, ChangeSet)| {
                     // Before anything else: the caller may be answered as soon as the hook returns.
-                    let users_only = changes.only_users_changed();
-                    inner
-                        .read_cache
-                        .after_commit(inner.store.commits(), users_only.as_deref());
+                    let reached = changes.affected_user_entries();
+                    inner.read_cache.after_commit(inner.store.commits(), reached.as_deref());
                     inner.roles_generation.fetch_add(1, Ordering::SeqCst);
                     // Building an event reads and serializes the entry: only worth it when someone listens (a
                     // receiver created after this point subscribed after the commit, and misses it anyway).
@@ -120,6 +118,23 @@ impl Accounts {
             )
             .await?;
         Ok(value)
+    }
+
+    /// Runs `f` in one write transaction that changes nothing a user entry, a role or a change event shows
+    /// (a session's attributes, the 2FA replay state, the global 2FA settings). Right after the commit, on the
+    /// writer thread, the read cache accounts for it without dropping anything.
+    pub(crate) async fn write_outside_entries<T, F>(&self, f: F) -> Result<T, Error>
+    where
+        T: Send + 'static,
+        F: FnOnce(&accountd_store::Transaction<'_>) -> Result<T, Error> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        self.inner
+            .store
+            .write_then(f, move |_, _| {
+                inner.read_cache.after_commit(inner.store.commits(), Some(&[]));
+            })
+            .await
     }
 
     /// The roles a user holds now, and whether the account may log in (exists, not locked).

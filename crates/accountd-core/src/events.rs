@@ -63,6 +63,9 @@ pub struct ChangeSet {
     groups: Vec<(i64, ChangeKind)>,
     privileges: Vec<(i64, ChangeKind)>,
     api_keys: Vec<(i64, ChangeKind)>,
+    /// A group's own row changed: the entries of its primary members embed it, and those members are not
+    /// recorded.
+    group_rows_changed: bool,
 }
 
 fn note(list: &mut Vec<(i64, ChangeKind)>, id: i64, kind: ChangeKind) {
@@ -95,8 +98,15 @@ impl ChangeSet {
     pub fn group_added(&mut self, id: i64) {
         note(&mut self.groups, id, ChangeKind::Added);
     }
-    /// A group changed (its row or its members).
+    /// A group's own row changed (name, sudo commands, SMB, id mapping, or the roles it grants): the entries
+    /// of its members may differ too.
     pub fn group_changed(&mut self, id: i64) {
+        note(&mut self.groups, id, ChangeKind::Changed);
+        self.group_rows_changed = true;
+    }
+    /// A group's member list changed and nothing else of it; every user who joined or left is recorded as a
+    /// user added, changed or removed by the same transaction.
+    pub fn group_members_changed(&mut self, id: i64) {
         note(&mut self.groups, id, ChangeKind::Changed);
     }
     /// A group was deleted.
@@ -134,13 +144,19 @@ impl ChangeSet {
         self.users.is_empty() && self.groups.is_empty() && self.privileges.is_empty() && self.api_keys.is_empty()
     }
 
-    /// The users changed, when the transaction touched nothing but existing users (their rows, memberships
-    /// or own 2FA state): only their entries can differ. Anything else (nothing recorded, a user added or
-    /// removed, a group, privilege or API key touched) gives `None`: the change's reach is not provable.
-    pub(crate) fn only_users_changed(&self) -> Option<Vec<i64>> {
-        let only_users = self.groups.is_empty() && self.privileges.is_empty() && self.api_keys.is_empty();
-        (only_users && !self.users.is_empty() && self.users.iter().all(|(_, k)| *k == ChangeKind::Changed))
-            .then(|| self.users.iter().map(|(id, _)| *id).collect())
+    /// The users whose entries (`user.query`) may differ after this transaction, when the records prove that
+    /// no other entry can: `None` when nothing was recorded (the change's reach is unknown), when a privilege
+    /// changed (roles of any member of its groups), or when a group's own row changed (its primary members
+    /// embed it). Everything else reaches only recorded users:
+    /// - users added, changed (row, memberships, 2FA, API keys) or removed;
+    /// - groups added (only users recorded here can refer to a new group) or whose members changed (the users
+    ///   who joined or left are recorded);
+    /// - groups removed (their members are recorded, as changed or removed, by whoever removes them);
+    /// - API keys (an entry lists its owner's key ids; adding or removing a key records the owner, and a key's
+    ///   other fields are in no user entry).
+    pub(crate) fn affected_user_entries(&self) -> Option<Vec<i64>> {
+        let provable = !self.is_empty() && self.privileges.is_empty() && !self.group_rows_changed;
+        provable.then(|| self.users.iter().map(|(id, _)| *id).collect())
     }
 
     /// Builds the events from the committed state (runs on the writer thread right after the commit).
@@ -257,28 +273,78 @@ mod tests {
     }
 
     #[test]
-    fn only_changes_of_existing_users_have_a_provable_reach() {
-        let mut users_only = ChangeSet::default();
-        users_only.user_changed(3);
-        users_only.user_changed(4);
-        assert_eq!(users_only.only_users_changed(), Some(vec![3, 4]));
-        let cases: [fn(&mut ChangeSet); 8] = [
-            |_| {},
-            |c| c.user_added(5),
-            |c| c.user_removed(5),
-            |c| c.group_changed(5),
-            |c| c.group_added(5),
-            |c| c.privilege_changed(5),
-            |c| c.api_key_added(5),
-            |c| c.api_key_removed(5),
+    fn user_entries_reached_are_known_unless_a_group_row_or_privilege_changed() {
+        type Record = fn(&mut ChangeSet);
+        let known: [(&str, Record, &[i64]); 7] = [
+            (
+                "users changed",
+                |c| {
+                    c.user_changed(3);
+                    c.user_changed(4)
+                },
+                &[3, 4],
+            ),
+            (
+                "a user created with a new primary group",
+                |c| {
+                    c.group_added(8);
+                    c.user_added(5);
+                    c.group_members_changed(8);
+                    c.group_members_changed(2)
+                },
+                &[5],
+            ),
+            (
+                "a user deleted with its group",
+                |c| {
+                    c.user_removed(5);
+                    c.group_members_changed(2);
+                    c.group_removed(8)
+                },
+                &[5],
+            ),
+            (
+                "an API key created",
+                |c| {
+                    c.api_key_added(9);
+                    c.user_changed(3)
+                },
+                &[3],
+            ),
+            ("an API key renamed", |c| c.api_key_changed(9), &[]),
+            ("an empty group created", |c| c.group_added(8), &[]),
+            (
+                "a user moved to another group",
+                |c| {
+                    c.user_changed(3);
+                    c.group_members_changed(2);
+                    c.group_members_changed(8)
+                },
+                &[3],
+            ),
         ];
-        for (i, add) in cases.into_iter().enumerate() {
+        for (what, record, users) in known {
             let mut set = ChangeSet::default();
-            if i > 0 {
-                set.user_changed(3);
-            }
-            add(&mut set);
-            assert_eq!(set.only_users_changed(), None, "case {i}");
+            record(&mut set);
+            assert_eq!(set.affected_user_entries().as_deref(), Some(users), "{what}");
+        }
+        let unknown: [(&str, Record); 5] = [
+            ("nothing recorded", |_| {}),
+            ("a group renamed", |c| c.group_changed(5)),
+            ("a group renamed with members", |c| {
+                c.group_changed(5);
+                c.user_changed(3)
+            }),
+            ("a privilege created", |c| c.privilege_added(5)),
+            ("a privilege's groups changed", |c| {
+                c.privilege_changed(5);
+                c.user_changed(3)
+            }),
+        ];
+        for (what, record) in unknown {
+            let mut set = ChangeSet::default();
+            record(&mut set);
+            assert_eq!(set.affected_user_entries(), None, "{what}");
         }
     }
 }

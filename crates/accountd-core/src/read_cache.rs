@@ -23,23 +23,31 @@
 //!   `sshpubkey` comes from a file in a managed home directory are not cached, because that file can change
 //!   without a write.
 //!
-//! Memory is bounded by a capacity; beyond it the oldest insertions are evicted first.
+//! Memory is bounded by a capacity; beyond it the oldest insertions are evicted first. Entries are kept in
+//! MessagePack's compact form (fields by position, no names: about 200 bytes for a typical user, against
+//! about 1.4 KB for the assembled entry) and decoded on each hit, so that every user of a large directory fits.
 //!
 //! [`Store::commits`]: accountd_store::Store::commits
 
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::hash::BuildHasher;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::watch;
 
 use accountd_api::types::user::UserEntry;
 
-/// Default number of user entries kept.
-pub const DEFAULT_CAPACITY: usize = 10_000;
+/// Default number of user entries kept: every user of directories up to this size.
+pub const DEFAULT_CAPACITY: usize = 200_000;
 
 /// Cached user entries and their generation.
 #[derive(Debug)]
 pub(crate) struct ReadCache {
     capacity: usize,
     state: Mutex<State>,
+    /// Counts the times every entry was dropped, for whoever refills the cache.
+    clears: watch::Sender<u64>,
 }
 
 #[derive(Debug, Default)]
@@ -51,8 +59,12 @@ struct State {
     /// Insertion counter, to tell a live slot from an evicted or replaced one in `order`.
     next_seq: u64,
     users: HashMap<i64, Slot>,
-    by_username: HashMap<String, i64>,
+    /// Hash of the username -> id (the entry's own username is checked on every hit, so a collision is at
+    /// worst a miss).
+    by_username: HashMap<u64, i64>,
     by_uid: HashMap<i64, i64>,
+    /// Hashes usernames for `by_username`, with keys of its own.
+    username_hasher: RandomState,
     /// (id, seq) in insertion order, for eviction; may hold pairs whose slot is gone.
     order: VecDeque<(i64, u64)>,
 }
@@ -60,7 +72,49 @@ struct State {
 #[derive(Debug)]
 struct Slot {
     seq: u64,
-    entry: Arc<UserEntry>,
+    uid: i64,
+    username_hash: u64,
+    /// The entry, MessagePack-encoded.
+    encoded: Box<[u8]>,
+}
+
+/// Entries encoded for the cache, back to back in one buffer. A fill encodes a chunk of users on a reader
+/// thread, among the assembled entries it then frees; the entries get allocations of their own only when they
+/// are stored, all together, so that they do not end up scattered over memory that was freed around them.
+#[derive(Debug, Default)]
+pub(crate) struct EncodedUsers {
+    bytes: Vec<u8>,
+    /// Id, uid, username and end offset in `bytes` of each entry, in order.
+    users: Vec<(i64, i64, String, usize)>,
+}
+
+impl EncodedUsers {
+    /// Encodes and appends an entry; one that cannot be encoded is left out (it is then simply not cached).
+    pub(crate) fn push(&mut self, entry: &UserEntry) {
+        let start = self.bytes.len();
+        match rmp_serde::encode::write(&mut self.bytes, entry) {
+            Ok(()) => self
+                .users
+                .push((entry.id, entry.uid, entry.username.clone(), self.bytes.len())),
+            Err(e) => {
+                self.bytes.truncate(start);
+                tracing::warn!(user_id = entry.id, error = %e, "encoding an entry for the read cache failed");
+            }
+        }
+    }
+
+    /// The entries, each with its own allocation.
+    fn split(self) -> Vec<(i64, i64, String, Box<[u8]>)> {
+        let mut start = 0;
+        self.users
+            .into_iter()
+            .map(|(id, uid, username, end)| {
+                let encoded = Box::from(&self.bytes[start..end]);
+                start = end;
+                (id, uid, username, encoded)
+            })
+            .collect()
+    }
 }
 
 /// A key a point read may look a user up by (all three are unique in the store).
@@ -75,41 +129,47 @@ pub(crate) enum UserKey {
 }
 
 impl State {
+    fn username_hash(&self, username: &str) -> u64 {
+        self.username_hasher.hash_one(username)
+    }
+
     fn remove(&mut self, id: i64) {
         if let Some(slot) = self.users.remove(&id) {
-            if self.by_username.get(&slot.entry.username) == Some(&id) {
-                self.by_username.remove(&slot.entry.username);
+            if self.by_username.get(&slot.username_hash) == Some(&id) {
+                self.by_username.remove(&slot.username_hash);
             }
-            if self.by_uid.get(&slot.entry.uid) == Some(&id) {
-                self.by_uid.remove(&slot.entry.uid);
+            if self.by_uid.get(&slot.uid) == Some(&id) {
+                self.by_uid.remove(&slot.uid);
             }
         }
     }
 
     /// Stores an entry, replacing any of the same user, and evicts the oldest beyond `capacity`.
-    fn insert(&mut self, entry: UserEntry, capacity: usize) {
-        let id = entry.id;
+    fn insert(&mut self, (id, uid, username, encoded): (i64, i64, String, Box<[u8]>), capacity: usize) {
         self.remove(id);
         let seq = self.next_seq;
         self.next_seq += 1;
+        let username_hash = self.username_hash(&username);
         // Another cached user may still carry this username or uid only if the store has changed since that
         // entry was read, which would have bumped the generation; drop it all the same.
         for other in [
-            self.by_username.get(&entry.username).copied(),
-            self.by_uid.get(&entry.uid).copied(),
+            self.by_username.get(&username_hash).copied(),
+            self.by_uid.get(&uid).copied(),
         ]
         .into_iter()
         .flatten()
         {
             self.remove(other);
         }
-        self.by_username.insert(entry.username.clone(), id);
-        self.by_uid.insert(entry.uid, id);
+        self.by_username.insert(username_hash, id);
+        self.by_uid.insert(uid, id);
         self.users.insert(
             id,
             Slot {
                 seq,
-                entry: Arc::new(entry),
+                uid,
+                username_hash,
+                encoded,
             },
         );
         self.order.push_back((id, seq));
@@ -130,20 +190,26 @@ impl State {
         }
     }
 
-    /// Drops everything if the store has committed writes this cache has not accounted for.
-    fn catch_up(&mut self, commits: u64) {
-        if commits != self.commits {
-            self.generation += 1;
-            self.commits = self.commits.max(commits);
-            self.clear();
+    /// Drops everything if the store has committed writes this cache has not accounted for; true if that
+    /// dropped any entry.
+    fn catch_up(&mut self, commits: u64) -> bool {
+        if commits == self.commits {
+            return false;
         }
+        self.generation += 1;
+        self.commits = self.commits.max(commits);
+        self.clear()
     }
 
-    fn clear(&mut self) {
-        self.users.clear();
-        self.by_username.clear();
-        self.by_uid.clear();
-        self.order.clear();
+    /// Drops every entry; true if there was any.
+    fn clear(&mut self) -> bool {
+        let had_entries = !self.users.is_empty();
+        // Dropped, not cleared: a cleared map keeps its full-size table.
+        self.users = HashMap::new();
+        self.by_username = HashMap::new();
+        self.by_uid = HashMap::new();
+        self.order = VecDeque::new();
+        had_entries
     }
 }
 
@@ -153,6 +219,19 @@ impl ReadCache {
         ReadCache {
             capacity,
             state: Mutex::new(State::default()),
+            clears: watch::Sender::new(0),
+        }
+    }
+
+    /// Changes each time every entry is dropped (by a write whose reach is unknown, or one the cache had
+    /// not accounted for), so that a task can fill the cache again.
+    pub(crate) fn clears(&self) -> watch::Receiver<u64> {
+        self.clears.subscribe()
+    }
+
+    fn cleared(&self, dropped: bool) {
+        if dropped {
+            self.clears.send_modify(|n| *n += 1);
         }
     }
 
@@ -168,64 +247,93 @@ impl ReadCache {
     }
 
     /// The cached entry of the user with this key; `commits` is the store's commit count now.
-    pub(crate) fn user(&self, key: &UserKey, commits: u64) -> Option<Arc<UserEntry>> {
+    pub(crate) fn user(&self, key: &UserKey, commits: u64) -> Option<UserEntry> {
         let mut state = self.state();
-        state.catch_up(commits);
+        if state.catch_up(commits) {
+            drop(state);
+            self.cleared(true);
+            return None;
+        }
         let id = match key {
             UserKey::Id(id) => *id,
             UserKey::Uid(uid) => *state.by_uid.get(uid)?,
-            UserKey::Username(name) => *state.by_username.get(name)?,
+            UserKey::Username(name) => *state.by_username.get(&state.username_hash(name))?,
         };
-        let entry = &state.users.get(&id)?.entry;
-        // The indexes only ever point at the entry they were built from; checked anyway.
+        let entry = match rmp_serde::from_slice::<UserEntry>(&state.users.get(&id)?.encoded) {
+            Ok(entry) => entry,
+            Err(e) => {
+                tracing::warn!(user_id = id, error = %e, "a read cache entry did not decode; dropped");
+                state.remove(id);
+                return None;
+            }
+        };
+        // The indexes only ever point at the entry they were built from (a username hash could collide).
         let consistent = match key {
             UserKey::Id(_) => true,
             UserKey::Uid(uid) => entry.uid == *uid,
             UserKey::Username(name) => entry.username == *name,
         };
-        consistent.then(|| entry.clone())
+        consistent.then_some(entry)
     }
 
     /// Stores an entry read while the generation was `generation`; `commits` is the store's commit count now.
     /// Does nothing (and returns false) if anything was invalidated or committed since the generation was
     /// taken, because the entry may predate that write.
-    pub(crate) fn insert_user(&self, generation: u64, commits: u64, entry: UserEntry) -> bool {
-        self.insert_users(generation, commits, vec![entry]) == 1
+    pub(crate) fn insert_user(&self, generation: u64, commits: u64, entry: &UserEntry) -> bool {
+        if self.capacity == 0 {
+            return false;
+        }
+        let mut encoded = EncodedUsers::default();
+        encoded.push(entry);
+        self.insert_users(generation, commits, encoded) == 1
     }
 
-    /// [`ReadCache::insert_user`] for many entries read in one snapshot; returns how many were stored (all or
-    /// none, except that at most the capacity is kept).
-    pub(crate) fn insert_users(&self, generation: u64, commits: u64, entries: Vec<UserEntry>) -> usize {
+    /// [`ReadCache::insert_user`] for many entries read in one snapshot and encoded (off the runtime);
+    /// returns how many were stored (all or none, except that at most the capacity is kept).
+    pub(crate) fn insert_users(&self, generation: u64, commits: u64, encoded: EncodedUsers) -> usize {
         if self.capacity == 0 {
             return 0;
         }
+        let users = encoded.split();
         let mut state = self.state();
-        state.catch_up(commits);
+        if state.catch_up(commits) {
+            drop(state);
+            self.cleared(true);
+            return 0;
+        }
         if state.generation != generation {
             return 0;
         }
-        let stored = entries.len().min(self.capacity);
-        for entry in entries.into_iter().take(self.capacity) {
-            state.insert(entry, self.capacity);
+        let stored = users.len().min(self.capacity);
+        for user in users.into_iter().take(self.capacity) {
+            state.insert(user, self.capacity);
         }
         stored
     }
 
-    /// Accounts for the write that made the store's commit count `commit`: when `users_only` names the users
-    /// it changed (and it touched nothing else) and it is the only commit since the last one accounted for,
-    /// drops those users' entries; otherwise drops everything.
-    pub(crate) fn after_commit(&self, commit: u64, users_only: Option<&[i64]>) {
+    /// The most entries kept.
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// Accounts for the write that made the store's commit count `commit`: when `reached` names the only users
+    /// whose entries it may have changed (see `ChangeSet::affected_user_entries`) and it is the only commit
+    /// since the last one accounted for, drops those users' entries; otherwise drops everything.
+    pub(crate) fn after_commit(&self, commit: u64, reached: Option<&[i64]>) {
         let mut state = self.state();
         state.generation += 1;
-        match users_only {
+        let dropped_all = match reached {
             Some(ids) if state.commits.checked_add(1) == Some(commit) => {
                 for id in ids {
                     state.remove(*id);
                 }
+                false
             }
             _ => state.clear(),
-        }
+        };
         state.commits = state.commits.max(commit);
+        drop(state);
+        self.cleared(dropped_all);
     }
 
     /// Number of cached entries.
@@ -257,7 +365,39 @@ mod tests {
             let s = cache.state();
             (s.generation, s.commits)
         };
-        cache.insert_user(generation, commits, e)
+        cache.insert_user(generation, commits, &e)
+    }
+
+    #[test]
+    fn entries_decode_to_what_was_encoded() {
+        use accountd_api::types::common::{DirectIdmap, Timestamp, UsernsIdmap};
+        use accountd_api::types::user::SecretList;
+        let plain = entry(5, "alice", 3000);
+        let mut full = entry(6, "bob", 3001);
+        full.unixhash = Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into());
+        full.smbhash = None;
+        full.userns_idmap = Some(UsernsIdmap::Direct(DirectIdmap::Direct));
+        full.group.bsdgrp_userns_idmap = Some(UsernsIdmap::Id(4_294_967_294));
+        full.group.bsdgrp_sudo_commands = vec!["/usr/bin/ls".into()];
+        full.groups = vec![1, 40, 900_000];
+        full.sshpubkey = Some("ssh-ed25519 AAAA é".into());
+        full.sudo_commands_nopasswd = vec!["ALL".into()];
+        full.email = Some("bob@example.com".into());
+        full.sid = Some("S-1-5-21-1-2-3-20006".into());
+        full.last_password_change = Some(Timestamp { ms: -5 });
+        full.password_age = Some(3);
+        full.password_history = Some(SecretList::Values(vec!["a".into(), "b".into()]));
+        full.roles = vec!["FULL_ADMIN".into()];
+        full.api_keys = vec![7, 8];
+        let mut redacted = entry(7, "carol", 3002);
+        redacted.password_history = Some(SecretList::Redacted("********".into()));
+        redacted.userns_idmap = Some(UsernsIdmap::Id(1));
+        for e in [plain, full, redacted] {
+            let cache = ReadCache::new(10);
+            assert!(insert(&cache, e.clone()), "{}", e.username);
+            let commits = cache.state().commits;
+            assert_eq!(cache.user(&UserKey::Id(e.id), commits), Some(e.clone()));
+        }
     }
 
     #[test]
@@ -288,11 +428,11 @@ mod tests {
             let cache = ReadCache::new(10);
             let before = cache.generation();
             between(&cache);
-            assert!(!cache.insert_user(before, 1, entry(5, "alice", 3000)), "{what}");
+            assert!(!cache.insert_user(before, 1, &entry(5, "alice", 3000)), "{what}");
             assert_eq!(cache.len(), 0, "{what}");
             // A read that starts afterwards is stored.
             assert!(
-                cache.insert_user(cache.generation(), 1, entry(5, "alice", 3000)),
+                cache.insert_user(cache.generation(), 1, &entry(5, "alice", 3000)),
                 "{what}"
             );
             assert_eq!(cache.len(), 1, "{what}");
@@ -378,9 +518,10 @@ mod tests {
     fn a_batch_is_stored_whole_or_not_at_all() {
         let cache = ReadCache::new(2);
         let batch = || {
-            (1..=3)
-                .map(|id| entry(id, &format!("u{id}"), 3000 + id))
-                .collect::<Vec<_>>()
+            (1..=3).fold(EncodedUsers::default(), |mut batch, id| {
+                batch.push(&entry(id, &format!("u{id}"), 3000 + id));
+                batch
+            })
         };
         let before = cache.generation();
         cache.after_commit(1, None);

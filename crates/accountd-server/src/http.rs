@@ -71,13 +71,7 @@ pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Ser
     let listener = LimitedListener::new(listener, limits, open.clone());
     let module = build_module(state.clone()).map_err(std::io::Error::other)?;
     // The read model for point reads fills in the background; until then reads fill it themselves.
-    let accounts = state.accounts.clone();
-    tokio::spawn(async move {
-        match accounts.warm_read_cache().await {
-            Ok(n) => tracing::debug!(entries = n, "read cache warmed"),
-            Err(e) => tracing::warn!(error = %e, "warming the read cache failed"),
-        }
-    });
+    tokio::spawn(state.accounts.clone().keep_read_cache_warm());
     let (tx, rx) = watch::channel(false);
     let shared = Shared {
         state,

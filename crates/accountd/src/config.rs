@@ -80,7 +80,7 @@ pub struct PartialSettings {
     pub rate_limit_sleep_min_ms: Option<u64>,
     /// `rate_limit_sleep_max_ms = 10000`: longest wait before refusing a call over the limit.
     pub rate_limit_sleep_max_ms: Option<u64>,
-    /// `read_cache_entries = 10000`: user entries kept in memory for point reads (0 turns the cache off).
+    /// `read_cache_entries = 200000`: user entries kept in memory for point reads (0 turns the cache off).
     pub read_cache_entries: Option<usize>,
 }
 
@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn read_cache_size_is_configurable() {
         let s = PartialSettings::default().resolve().unwrap();
-        assert_eq!(s.read_cache_entries, 10_000);
+        assert_eq!(s.read_cache_entries, 200_000);
         let file: PartialSettings = toml::from_str("read_cache_entries = 0").unwrap();
         assert_eq!(file.resolve().unwrap().read_cache_entries, 0);
     }

@@ -273,11 +273,19 @@ impl Accounts {
                 row.userns_idmap = v.and_then(|v| serde_json::to_value(v).ok());
             }
             groups::update(tx, &row)?;
-            events.group_changed(id);
+            if row == old {
+                events.group_members_changed(id);
+            } else {
+                events.group_changed(id);
+            }
             if let Some(members) = &data.users {
                 let primary = groups::primary_members(tx, id)?;
                 let aux: Vec<i64> = members.iter().copied().filter(|u| !primary.contains(u)).collect();
-                for u in groups::aux_members(tx, id)?.iter().chain(&aux) {
+                let before = groups::aux_members(tx, id)?;
+                // Only the users who joined or left change.
+                let left = before.iter().filter(|u| !aux.contains(u));
+                let joined = aux.iter().filter(|u| !before.contains(u));
+                for u in left.chain(joined) {
                     events.user_changed(*u);
                 }
                 groups::set_aux_members(tx, id, &aux)?;
@@ -311,7 +319,7 @@ impl Accounts {
             for user_id in groups::primary_members(tx, id)? {
                 if options.delete_users {
                     for g in users::aux_groups(tx, user_id)? {
-                        events.group_changed(g);
+                        events.group_members_changed(g);
                     }
                     for key_id in api_keys::ids_of_user(tx, user_id)? {
                         events.api_key_removed(key_id);
@@ -322,7 +330,7 @@ impl Accounts {
                     row.group_id = nogroup.id;
                     users::update(tx, &row)?;
                     events.user_changed(user_id);
-                    events.group_changed(nogroup.id);
+                    events.group_members_changed(nogroup.id);
                 }
             }
             // The bindings go with the group (ON DELETE CASCADE); the privileges' `local_groups` change.

@@ -76,8 +76,7 @@ impl Accounts {
     /// `auth.twofactor.update`: applies the given keys.
     pub async fn twofactor_update(&self, update: TwoFactorAuthUpdate) -> Result<TwoFactorAuthEntry, Error> {
         let entry = self
-            .store()
-            .write(move |tx| {
+            .write_outside_entries(move |tx| {
                 let mut entry = global_config(tx)?;
                 if let Some(enabled) = update.enabled {
                     entry.enabled = enabled;
@@ -245,8 +244,7 @@ impl Accounts {
             return Ok(false);
         };
         let fresh = self
-            .store()
-            .write(move |tx| store::advance_step(tx, user_id, step))
+            .write_outside_entries(move |tx| store::advance_step(tx, user_id, step).map_err(Error::from))
             .await?;
         if fresh {
             tracing::info!(user_id, "one-time password accepted");

@@ -197,7 +197,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     users::set_aux_groups(tx, id, &aux)?;
     changes.user_added(id);
     for g in aux.iter().copied().chain([group.id]) {
-        changes.group_changed(g);
+        changes.group_members_changed(g);
     }
 
     // Filesystem last: everything that can fail in the database has succeeded.

@@ -64,7 +64,7 @@ fn delete_user(
     users::delete(tx, id)?;
     changes.user_removed(id);
     for g in aux.iter().copied().chain([user.group_id]) {
-        changes.group_changed(g);
+        changes.group_members_changed(g);
     }
     if options.delete_group
         && let Some(group) = groups::get(tx, user.group_id)?

@@ -5,6 +5,7 @@ mod create;
 mod delete;
 pub mod names;
 mod password;
+mod point_read;
 pub mod present;
 mod update;
 pub(crate) mod validate;
@@ -246,68 +247,6 @@ impl Accounts {
     /// One user's entry, unredacted (for internal use and for building results).
     pub async fn user_entry(&self, id: i64) -> Result<Option<UserEntry>, Error> {
         self.user_point_read(UserKey::Id(id)).await
-    }
-
-    /// The unredacted entry of the user with this key: from the read cache, on the runtime, when it is there;
-    /// otherwise read from the store (on a reader thread) and cached, unless a write committed meanwhile.
-    async fn user_point_read(&self, key: UserKey) -> Result<Option<UserEntry>, Error> {
-        let cache = &self.inner.read_cache;
-        if let Some(cached) = cache.user(&key, self.store().commits()) {
-            let mut entry = UserEntry::clone(&cached);
-            entry.password_age = crate::entry::password_age(entry.last_password_change.map(|t| t.ms), self.now_ms());
-            return Ok(Some(entry));
-        }
-        // Taken before the read: an invalidation between here and the insert makes the insert a no-op.
-        let generation = cache.generation();
-        let now = self.now_ms();
-        let home_root = self.config().home_root.clone();
-        let (where_sql, param) = match &key {
-            UserKey::Id(id) => ("id = ?1", accountd_store::rusqlite_types::Value::Integer(*id)),
-            UserKey::Uid(uid) => ("uid = ?1", accountd_store::rusqlite_types::Value::Integer(*uid)),
-            UserKey::Username(name) => (
-                "username = ?1 COLLATE BINARY",
-                accountd_store::rusqlite_types::Value::Text(name.clone()),
-            ),
-        };
-        let entry = self
-            .store()
-            .read(move |conn| load_entries(conn, where_sql, &[param], ("", 1, 0), now, &home_root))
-            .await?
-            .pop();
-        // A managed home's `sshpubkey` is read from its authorized_keys file, which can change without a write.
-        if let Some(entry) = &entry
-            && !crate::entry::home_is_managed(&entry.home, &self.config().home_root)
-        {
-            cache.insert_user(generation, self.store().commits(), entry.clone());
-        }
-        Ok(entry)
-    }
-
-    /// Fills the read cache with the entries of the first users by id, up to its capacity, in one read: run
-    /// once in the background at start-up, so that point reads are answered from memory from the start rather
-    /// than after each user has been read once. Returns how many entries were stored (none if a write
-    /// committed meanwhile; reads then fill the cache themselves).
-    pub async fn warm_read_cache(&self) -> Result<usize, Error> {
-        let cache = &self.inner.read_cache;
-        let capacity = self.config().read_cache_entries;
-        if capacity == 0 {
-            return Ok(0);
-        }
-        let generation = cache.generation();
-        let now = self.now_ms();
-        let home_root = self.config().home_root.clone();
-        let limit = i64::try_from(capacity).unwrap_or(i64::MAX);
-        let entries = self
-            .store()
-            .read(move |conn| {
-                let mut rows = users::select_page(conn, "1", &[], "", limit, 0)?;
-                // Not cached (see `user_point_read`): no need to read their authorized_keys files.
-                rows.retain(|r| !crate::entry::home_is_managed(&r.home, &home_root));
-                let dir = Directory::load_for_users(conn, &rows)?;
-                Ok::<_, StoreError>(rows.iter().map(|r| dir.user_entry(r, now, &home_root)).collect())
-            })
-            .await?;
-        Ok(cache.insert_users(generation, self.store().commits(), entries))
     }
 
     /// `user.get_next_uid`: reserves the returned uid for the configured time.

@@ -205,6 +205,6 @@ fn create_truenas_admin(
     users::set_aux_groups(tx, user_id, &[admins.id])?;
     changes.user_added(user_id);
     changes.group_added(group_id);
-    changes.group_changed(admins.id);
+    changes.group_members_changed(admins.id);
     Ok(())
 }

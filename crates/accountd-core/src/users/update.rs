@@ -298,13 +298,13 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
     users::update(tx, &row)?;
     changes.user_changed(row.id);
     if row.group_id != old.group_id {
-        changes.group_changed(old.group_id);
-        changes.group_changed(row.group_id);
+        changes.group_members_changed(old.group_id);
+        changes.group_members_changed(row.group_id);
     }
     if let Some(aux) = &d.groups {
         users::set_aux_groups(tx, row.id, aux)?;
         for g in old_aux.iter().chain(aux.iter()) {
-            changes.group_changed(*g);
+            changes.group_members_changed(*g);
         }
     }
 
