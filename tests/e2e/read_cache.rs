@@ -405,3 +405,35 @@ async fn a_write_drops_only_the_cached_entries_it_can_change() {
     admin.ok("group.update", json!([staff_id, {"name": "staff2"}])).await;
     assert_eq!(read(&mut admin, &json!(id)).await["full_name"], "seen");
 }
+
+#[tokio::test]
+async fn the_read_model_is_filled_again_after_a_write_dropped_it() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let mut unread = Vec::new();
+    for i in 0..30 {
+        let user = admin
+            .ok(
+                "user.create",
+                json!([{"username": format!("u{i}"), "full_name": "original", "group_create": true,
+                        "password_disabled": true, "smb": false}]),
+            )
+            .await;
+        unread.push(user["id"].as_i64().expect("id"));
+    }
+    // Drops every entry; the fill runs again shortly after, in the background.
+    admin.ok("group.update", json!([staff, {"name": "staff2"}])).await;
+    // Each user is probed once, by a change the server cannot see: a read that shows the old name was
+    // answered from an entry the fill stored.
+    let mut filled = false;
+    for id in unread {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        change_full_name_behind_the_server(&server, id, "behind");
+        if admin.ok("user.get_instance", json!([id])).await["full_name"] == "original" {
+            filled = true;
+            break;
+        }
+    }
+    assert!(filled, "no entry was filled within 3 s of the write");
+}
