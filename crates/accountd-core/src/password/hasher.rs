@@ -53,9 +53,6 @@ struct Inner {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Scheduling niceness of the hashing threads (0 is normal, 19 the lowest).
-const HASHING_NICE: i32 = 10;
-
 /// Starts `n` threads running jobs from one queue. A fixed set of threads (rather than the runtime's blocking
 /// pool, which grows to hundreds of threads) bounds the memory argon2 keeps: each hash needs `m` KiB (19 MiB by
 /// default), and the allocator keeps that per thread that ever hashed.
@@ -69,9 +66,8 @@ fn start_threads(n: usize) -> Result<mpsc::Sender<Job>, Error> {
             .spawn(move || {
                 REUSE_MEMORY.with(|r| *r.borrow_mut() = true);
                 // Hashing yields the CPU to the async runtime: a login storm keeps every core busy, and calls
-                // must still be answered at once. (On Linux this nice value applies to this thread only; any
-                // process may lower its own priority.)
-                let _ = rustix::process::setpriority_process(None, HASHING_NICE);
+                // must still be answered at once.
+                super::sched::deprioritize_this_thread();
                 loop {
                     let job = match rx.lock() {
                         Ok(rx) => rx.recv(),
