@@ -62,7 +62,7 @@ impl Accounts {
     /// on the reader thread, so the assembled entries of a large directory never all exist at once; a chunk
     /// during which a write committed is not stored (reads then fill those entries themselves). Returns how
     /// many entries were stored.
-    pub async fn warm_read_cache(&self) -> Result<usize, Error> {
+    async fn warm_read_cache(&self) -> Result<usize, Error> {
         let capacity = self.inner.read_cache.capacity();
         let (mut stored, mut after_id) = (0, i64::MIN);
         while stored < capacity {
@@ -73,8 +73,7 @@ impl Accounts {
             let (last_id, chunk) = self
                 .store()
                 .read(move |conn| {
-                    let after = [accountd_store::rusqlite_types::Value::Integer(after_id)];
-                    let mut rows = users::select_page(conn, "id > ?1", &[&after[0]], "", limit as i64, 0)?;
+                    let mut rows = users::select_page(conn, "id > ?1", &[&after_id], "", limit as i64, 0)?;
                     let last_id = rows.last().map(|r| r.id);
                     // Not cached (see `user_point_read`): no need to read their authorized_keys files.
                     rows.retain(|r| !crate::entry::home_is_managed(&r.home, &home_root));
