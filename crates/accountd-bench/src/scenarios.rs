@@ -124,6 +124,10 @@ impl Bench {
     /// Drives a load and records it with the server's CPU and RSS.
     async fn measure(&mut self, name: &str, load: &Load) -> anyhow::Result<Outcome> {
         let url = self.url()?;
+        let waited = self.server()?.wait_until_idle(Duration::from_secs(60)).await?;
+        if waited > Duration::from_millis(500) {
+            println!("  (waited {} for the server to finish background work)", ms(waited));
+        }
         let before = self.server()?.sample()?;
         let out = load::run(&url, load).await?;
         let after = self.server()?.sample()?;

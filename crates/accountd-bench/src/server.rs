@@ -81,6 +81,23 @@ impl Server {
         Ok(Server { child, url, startup })
     }
 
+    /// Waits until the server uses less than 5% of a core over 100 ms, so that background work (the read
+    /// cache fill after start-up, say) does not run during a measurement; gives up after `max`. Returns how long
+    /// it waited.
+    pub async fn wait_until_idle(&self, max: Duration) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let mut before = self.sample()?;
+        while started.elapsed() < max {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let now = self.sample()?;
+            if now.cpu_percent_since(&before) < 5.0 {
+                break;
+            }
+            before = now;
+        }
+        Ok(started.elapsed())
+    }
+
     /// The child's pid.
     pub fn pid(&self) -> u32 {
         self.child.id()
