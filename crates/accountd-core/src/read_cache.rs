@@ -117,6 +117,17 @@ impl EncodedUsers {
     }
 }
 
+/// Entries removed from the cache under its lock, freed after it.
+#[derive(Debug, Default)]
+#[must_use]
+struct Removed(HashMap<i64, Slot>);
+
+impl Removed {
+    fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
 /// A key a point read may look a user up by (all three are unique in the store).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum UserKey {
@@ -190,26 +201,25 @@ impl State {
         }
     }
 
-    /// Drops everything if the store has committed writes this cache has not accounted for; true if that
-    /// dropped any entry.
-    fn catch_up(&mut self, commits: u64) -> bool {
+    /// Removes everything if the store has committed writes this cache has not accounted for; returns what was
+    /// removed (see [`State::clear`]).
+    fn catch_up(&mut self, commits: u64) -> Removed {
         if commits == self.commits {
-            return false;
+            return Removed::default();
         }
         self.generation += 1;
         self.commits = self.commits.max(commits);
         self.clear()
     }
 
-    /// Drops every entry; true if there was any.
-    fn clear(&mut self) -> bool {
-        let had_entries = !self.users.is_empty();
-        // Dropped, not cleared: a cleared map keeps its full-size table.
-        self.users = HashMap::new();
+    /// Removes every entry and returns them, to be freed once the lock is released (freeing a full cache
+    /// takes milliseconds).
+    fn clear(&mut self) -> Removed {
+        // Replaced, not cleared: a cleared map keeps its full-size table.
         self.by_username = HashMap::new();
         self.by_uid = HashMap::new();
         self.order = VecDeque::new();
-        had_entries
+        Removed(std::mem::take(&mut self.users))
     }
 }
 
@@ -229,8 +239,11 @@ impl ReadCache {
         self.clears.subscribe()
     }
 
-    fn cleared(&self, dropped: bool) {
-        if dropped {
+    /// Frees what a clear removed (call it with the lock released) and, if that was anything, tells the task
+    /// that fills the cache.
+    fn cleared(&self, removed: Removed) {
+        if removed.any() {
+            drop(removed);
             self.clears.send_modify(|n| *n += 1);
         }
     }
@@ -249,9 +262,10 @@ impl ReadCache {
     /// The cached entry of the user with this key; `commits` is the store's commit count now.
     pub(crate) fn user(&self, key: &UserKey, commits: u64) -> Option<UserEntry> {
         let mut state = self.state();
-        if state.catch_up(commits) {
+        let removed = state.catch_up(commits);
+        if removed.any() {
             drop(state);
-            self.cleared(true);
+            self.cleared(removed);
             return None;
         }
         let id = match key {
@@ -296,9 +310,10 @@ impl ReadCache {
         }
         let users = encoded.split();
         let mut state = self.state();
-        if state.catch_up(commits) {
+        let removed = state.catch_up(commits);
+        if removed.any() {
             drop(state);
-            self.cleared(true);
+            self.cleared(removed);
             return 0;
         }
         if state.generation != generation {
@@ -322,18 +337,18 @@ impl ReadCache {
     pub(crate) fn after_commit(&self, commit: u64, reached: Option<&[i64]>) {
         let mut state = self.state();
         state.generation += 1;
-        let dropped_all = match reached {
+        let removed = match reached {
             Some(ids) if state.commits.checked_add(1) == Some(commit) => {
                 for id in ids {
                     state.remove(*id);
                 }
-                false
+                Removed::default()
             }
             _ => state.clear(),
         };
         state.commits = state.commits.max(commit);
         drop(state);
-        self.cleared(dropped_all);
+        self.cleared(removed);
     }
 
     /// Number of cached entries.
