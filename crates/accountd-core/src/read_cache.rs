@@ -1,18 +1,19 @@
-//! The in-memory read model for point reads: assembled, unredacted user entries by id, with the usernames and
-//! uids that lead to them, so that a warm `user.get_instance(id)` (and `user.query` on `id`, `uid` or
+//! The in-memory read model for point reads: unredacted user entries by id, with the usernames and uids that
+//! lead to them, so that a warm `user.get_instance(id)` (and `user.query` on `id`, `uid` or
 //! `username` `=`) is answered on the async runtime, without SQLite and without a hop to a reader thread.
 //!
 //! Correctness rests on these rules:
 //!
 //! - **Invalidation after commit, before the reply.** [`Accounts::write_changes`](crate::Accounts) calls
 //!   [`ReadCache::after_commit`] in its after-commit hook, which runs on the writer thread before the write's
-//!   caller is answered. So once a write's reply is sent, no later read finds the old entry. A write that
-//!   touched nothing but existing users (their rows, memberships or own 2FA state) drops those users'
-//!   entries; every other write drops everything.
+//!   caller is answered. So once a write's reply is sent, no later read finds the old entry. A write drops
+//!   the entries of the users its change set names when the change set proves no other entry can differ
+//!   (`ChangeSet::affected_user_entries`), and everything otherwise. Writes that change nothing an entry
+//!   shows go through `Accounts::write_outside_entries`, which accounts for the commit and drops nothing.
 //! - **Every commit counts, whatever its path.** The store counts its commits ([`Store::commits`]), and the
 //!   counter moves before any write is answered. The cache remembers up to which commit it has accounted
-//!   for; a lookup or an insert that sees a commit it has not accounted for (a write that did not go through
-//!   `write_changes`, e.g. a test writing rows directly) drops everything first. So the scoped invalidation
+//!   for; a lookup or an insert that sees a commit it has not accounted for (a write that went through
+//!   neither, e.g. a test writing rows directly) drops everything first. So the scoped invalidation
 //!   above is only ever applied when the write in hand is the only one since the last accounting.
 //! - **A generation against in-flight reads.** A reader takes [`ReadCache::generation`] before it reads
 //!   SQLite, and [`ReadCache::insert_user`] stores the entry only if nothing was invalidated and nothing
@@ -24,8 +25,8 @@
 //!   without a write.
 //!
 //! Memory is bounded by a capacity; beyond it the oldest insertions are evicted first. Entries are kept in
-//! MessagePack's compact form (fields by position, no names: about 200 bytes for a typical user, against
-//! about 1.4 KB for the assembled entry) and decoded on each hit, so that every user of a large directory fits.
+//! MessagePack's compact form (fields by position, no names) and decoded on each hit: about 400 bytes a user
+//! with the indexes, against about 1.4 KB for an assembled entry, so that every user of a large directory fits.
 //!
 //! [`Store::commits`]: accountd_store::Store::commits
 
@@ -48,6 +49,8 @@ pub(crate) struct ReadCache {
     state: Mutex<State>,
     /// Counts the times every entry was dropped, for whoever refills the cache.
     clears: watch::Sender<u64>,
+    /// Hashes usernames for the username index, with keys of its own.
+    username_hasher: RandomState,
 }
 
 #[derive(Debug, Default)]
@@ -63,8 +66,6 @@ struct State {
     /// worst a miss).
     by_username: HashMap<u64, i64>,
     by_uid: HashMap<i64, i64>,
-    /// Hashes usernames for `by_username`, with keys of its own.
-    username_hasher: RandomState,
     /// (id, seq) in insertion order, for eviction; may hold pairs whose slot is gone.
     order: VecDeque<(i64, u64)>,
 }
@@ -72,20 +73,28 @@ struct State {
 #[derive(Debug)]
 struct Slot {
     seq: u64,
-    uid: i64,
-    username_hash: u64,
+    keys: Keys,
     /// The entry, MessagePack-encoded.
     encoded: Box<[u8]>,
 }
 
-/// Entries encoded for the cache, back to back in one buffer. A fill encodes a chunk of users on a reader
-/// thread, among the assembled entries it then frees; the entries get allocations of their own only when they
-/// are stored, all together, so that they do not end up scattered over memory that was freed around them.
-#[derive(Debug, Default)]
+/// Entries encoded for the cache, back to back in one buffer (made by [`ReadCache::encoder`]). A fill encodes
+/// a chunk of users on a reader thread, among the assembled entries it then frees; the entries get allocations
+/// of their own only when they are stored, all together, so that they do not end up scattered over memory that
+/// was freed around them.
+#[derive(Debug)]
 pub(crate) struct EncodedUsers {
+    username_hasher: RandomState,
     bytes: Vec<u8>,
-    /// Id, uid, username and end offset in `bytes` of each entry, in order.
-    users: Vec<(i64, i64, String, usize)>,
+    /// Each entry's id, its keys and where its bytes end, in order.
+    users: Vec<(i64, Keys, usize)>,
+}
+
+/// The keys besides the id that lead to an entry.
+#[derive(Debug, Clone, Copy)]
+struct Keys {
+    uid: i64,
+    username_hash: u64,
 }
 
 impl EncodedUsers {
@@ -93,9 +102,13 @@ impl EncodedUsers {
     pub(crate) fn push(&mut self, entry: &UserEntry) {
         let start = self.bytes.len();
         match rmp_serde::encode::write(&mut self.bytes, entry) {
-            Ok(()) => self
-                .users
-                .push((entry.id, entry.uid, entry.username.clone(), self.bytes.len())),
+            Ok(()) => {
+                let keys = Keys {
+                    uid: entry.uid,
+                    username_hash: self.username_hasher.hash_one(&entry.username),
+                };
+                self.users.push((entry.id, keys, self.bytes.len()));
+            }
             Err(e) => {
                 self.bytes.truncate(start);
                 tracing::warn!(user_id = entry.id, error = %e, "encoding an entry for the read cache failed");
@@ -103,15 +116,15 @@ impl EncodedUsers {
         }
     }
 
-    /// The entries, each with its own allocation.
-    fn split(self) -> Vec<(i64, i64, String, Box<[u8]>)> {
+    /// The entries, each in a slot of its own (its insertion order is set when it is stored).
+    fn into_slots(self) -> Vec<(i64, Slot)> {
         let mut start = 0;
         self.users
             .into_iter()
-            .map(|(id, uid, username, end)| {
+            .map(|(id, keys, end)| {
                 let encoded = Box::from(&self.bytes[start..end]);
                 start = end;
-                (id, uid, username, encoded)
+                (id, Slot { seq: 0, keys, encoded })
             })
             .collect()
     }
@@ -140,27 +153,23 @@ pub(crate) enum UserKey {
 }
 
 impl State {
-    fn username_hash(&self, username: &str) -> u64 {
-        self.username_hasher.hash_one(username)
-    }
-
     fn remove(&mut self, id: i64) {
-        if let Some(slot) = self.users.remove(&id) {
-            if self.by_username.get(&slot.username_hash) == Some(&id) {
-                self.by_username.remove(&slot.username_hash);
+        if let Some(Slot { keys, .. }) = self.users.remove(&id) {
+            if self.by_username.get(&keys.username_hash) == Some(&id) {
+                self.by_username.remove(&keys.username_hash);
             }
-            if self.by_uid.get(&slot.uid) == Some(&id) {
-                self.by_uid.remove(&slot.uid);
+            if self.by_uid.get(&keys.uid) == Some(&id) {
+                self.by_uid.remove(&keys.uid);
             }
         }
     }
 
     /// Stores an entry, replacing any of the same user, and evicts the oldest beyond `capacity`.
-    fn insert(&mut self, (id, uid, username, encoded): (i64, i64, String, Box<[u8]>), capacity: usize) {
+    fn insert(&mut self, id: i64, mut slot: Slot, capacity: usize) {
         self.remove(id);
-        let seq = self.next_seq;
+        slot.seq = self.next_seq;
         self.next_seq += 1;
-        let username_hash = self.username_hash(&username);
+        let Keys { uid, username_hash } = slot.keys;
         // Another cached user may still carry this username or uid only if the store has changed since that
         // entry was read, which would have bumped the generation; drop it all the same.
         for other in [
@@ -174,16 +183,8 @@ impl State {
         }
         self.by_username.insert(username_hash, id);
         self.by_uid.insert(uid, id);
-        self.users.insert(
-            id,
-            Slot {
-                seq,
-                uid,
-                username_hash,
-                encoded,
-            },
-        );
-        self.order.push_back((id, seq));
+        self.order.push_back((id, slot.seq));
+        self.users.insert(id, slot);
         while self.users.len() > capacity {
             let Some((old, old_seq)) = self.order.pop_front() else {
                 break;
@@ -230,6 +231,16 @@ impl ReadCache {
             capacity,
             state: Mutex::new(State::default()),
             clears: watch::Sender::new(0),
+            username_hasher: RandomState::new(),
+        }
+    }
+
+    /// An empty batch of entries to encode (on any thread) and then store with [`ReadCache::insert_users`].
+    pub(crate) fn encoder(&self) -> EncodedUsers {
+        EncodedUsers {
+            username_hasher: self.username_hasher.clone(),
+            bytes: Vec::new(),
+            users: Vec::new(),
         }
     }
 
@@ -248,6 +259,19 @@ impl ReadCache {
         }
     }
 
+    /// The state caught up with the store's commit count `commits` (see [`State::catch_up`]); `None` if that
+    /// dropped every entry, when there is nothing to find and nothing read before may be stored.
+    fn caught_up(&self, commits: u64) -> Option<MutexGuard<'_, State>> {
+        let mut state = self.state();
+        let removed = state.catch_up(commits);
+        if !removed.any() {
+            return Some(state);
+        }
+        drop(state);
+        self.cleared(removed);
+        None
+    }
+
     /// The state; a panic while holding the lock leaves nothing half-done that matters (at worst an entry
     /// is missing from an index), so a poisoned lock is taken over rather than turned into an error.
     fn state(&self) -> MutexGuard<'_, State> {
@@ -261,17 +285,16 @@ impl ReadCache {
 
     /// The cached entry of the user with this key; `commits` is the store's commit count now.
     pub(crate) fn user(&self, key: &UserKey, commits: u64) -> Option<UserEntry> {
-        let mut state = self.state();
-        let removed = state.catch_up(commits);
-        if removed.any() {
-            drop(state);
-            self.cleared(removed);
-            return None;
-        }
+        // Hashed before the lock is taken.
+        let username_hash = match key {
+            UserKey::Username(name) => Some(self.username_hasher.hash_one(name)),
+            _ => None,
+        };
+        let mut state = self.caught_up(commits)?;
         let id = match key {
             UserKey::Id(id) => *id,
             UserKey::Uid(uid) => *state.by_uid.get(uid)?,
-            UserKey::Username(name) => *state.by_username.get(&state.username_hash(name))?,
+            UserKey::Username(_) => *state.by_username.get(&username_hash?)?,
         };
         let entry = match rmp_serde::from_slice::<UserEntry>(&state.users.get(&id)?.encoded) {
             Ok(entry) => entry,
@@ -297,7 +320,7 @@ impl ReadCache {
         if self.capacity == 0 {
             return false;
         }
-        let mut encoded = EncodedUsers::default();
+        let mut encoded = self.encoder();
         encoded.push(entry);
         self.insert_users(generation, commits, encoded) == 1
     }
@@ -308,20 +331,16 @@ impl ReadCache {
         if self.capacity == 0 {
             return 0;
         }
-        let users = encoded.split();
-        let mut state = self.state();
-        let removed = state.catch_up(commits);
-        if removed.any() {
-            drop(state);
-            self.cleared(removed);
+        let slots = encoded.into_slots();
+        let Some(mut state) = self.caught_up(commits) else {
             return 0;
-        }
+        };
         if state.generation != generation {
             return 0;
         }
-        let stored = users.len().min(self.capacity);
-        for user in users.into_iter().take(self.capacity) {
-            state.insert(user, self.capacity);
+        let stored = slots.len().min(self.capacity);
+        for (id, slot) in slots.into_iter().take(self.capacity) {
+            state.insert(id, slot, self.capacity);
         }
         stored
     }
@@ -533,7 +552,7 @@ mod tests {
     fn a_batch_is_stored_whole_or_not_at_all() {
         let cache = ReadCache::new(2);
         let batch = || {
-            (1..=3).fold(EncodedUsers::default(), |mut batch, id| {
+            (1..=3).fold(cache.encoder(), |mut batch, id| {
                 batch.push(&entry(id, &format!("u{id}"), 3000 + id));
                 batch
             })

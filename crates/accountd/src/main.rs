@@ -125,7 +125,7 @@ struct ServeArgs {
     /// Longest wait before refusing a call over the rate limit, in milliseconds [default: 10000].
     #[arg(long, env = "ACCOUNTD_RATE_LIMIT_SLEEP_MAX_MS")]
     rate_limit_sleep_max_ms: Option<u64>,
-    /// User entries kept in memory for point reads (`user.get_instance`); about 500 bytes each; 0 turns the
+    /// User entries kept in memory for point reads (`user.get_instance`); about 400 bytes each; 0 turns the
     /// cache off [default: 200000].
     #[arg(long, env = "ACCOUNTD_READ_CACHE_ENTRIES")]
     read_cache_entries: Option<usize>,

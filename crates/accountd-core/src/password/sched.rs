@@ -1,10 +1,10 @@
 //! Scheduling of the hashing threads: they run at a lower priority than the async runtime, and on Linux with
 //! a short time slice, so that a login storm that keeps every core hashing still lets calls through at once.
 //!
-//! The slice matters on kernels with the EEVDF scheduler (Linux 6.6 and later): a running thread keeps the
-//! CPU until its slice ends even when a higher-priority thread is waiting (about 3 ms by default), and a
-//! core busy hashing then delays a reply by that much. Linux 6.12 and later let a thread ask for a shorter
-//! slice; earlier kernels ignore the request.
+//! The slice matters on kernels with the EEVDF scheduler (Linux 6.6 and later): a thread that takes the CPU
+//! keeps it until its slice ends even when a higher-priority thread becomes runnable (`perf sched` showed
+//! tokio workers waiting up to 5.4 ms behind a hashing thread), so a core busy hashing delays replies. Linux
+//! 6.12 and later let a thread ask for a shorter slice; earlier kernels ignore the request.
 
 /// Scheduling niceness of the hashing threads (0 is normal, 19 the lowest).
 const HASHING_NICE: i32 = 10;
@@ -16,12 +16,15 @@ const HASHING_SLICE_NS: u64 = 100_000;
 /// Lowers the calling thread's priority and shortens its time slice where the system allows; best effort
 /// (a thread that keeps the defaults still hashes correctly).
 pub(super) fn deprioritize_this_thread() {
+    // One call sets both on Linux; elsewhere, or where it is refused, the nice value alone.
+    #[cfg(target_os = "linux")]
+    if set_nice_and_slice() {
+        return;
+    }
     // On Linux this nice value applies to this thread only; any process may lower its own priority.
     if let Err(e) = rustix::process::setpriority_process(None, HASHING_NICE) {
         tracing::debug!(error = %e, "lowering the priority of a hashing thread failed");
     }
-    #[cfg(target_os = "linux")]
-    shorten_slice();
 }
 
 /// `struct sched_attr` as of its first version (48 bytes), which every kernel since 3.14 accepts.
@@ -38,8 +41,9 @@ struct SchedAttr {
     sched_period: u64,
 }
 
+/// Sets the calling thread's nice value and time slice with sched_setattr(2); false if that was refused.
 #[cfg(target_os = "linux")]
-fn shorten_slice() {
+fn set_nice_and_slice() -> bool {
     let attr = SchedAttr {
         size: std::mem::size_of::<SchedAttr>() as u32,
         sched_policy: libc::SCHED_OTHER as u32,
@@ -54,8 +58,9 @@ fn shorten_slice() {
     // properly laid out `struct sched_attr` and writes nothing.
     let result = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &attr as *const SchedAttr, 0u32) };
     if result != 0 {
-        tracing::debug!(error = %std::io::Error::last_os_error(), "shortening the slice of a hashing thread failed");
+        tracing::debug!(error = %std::io::Error::last_os_error(), "sched_setattr on a hashing thread failed");
     }
+    result == 0
 }
 
 #[cfg(all(test, target_os = "linux"))]

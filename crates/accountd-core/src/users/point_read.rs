@@ -11,7 +11,7 @@ use super::load_entries;
 use crate::accounts::Accounts;
 use crate::entry::Directory;
 use crate::error::Error;
-use crate::read_cache::{EncodedUsers, UserKey};
+use crate::read_cache::UserKey;
 
 /// Users read per chunk when the read cache is filled in the background.
 const WARM_CHUNK: usize = 2_000;
@@ -70,6 +70,7 @@ impl Accounts {
             let now = self.now_ms();
             let home_root = self.config().home_root.clone();
             let limit = WARM_CHUNK.min(capacity - stored);
+            let mut chunk = self.inner.read_cache.encoder();
             let (last_id, chunk) = self
                 .store()
                 .read(move |conn| {
@@ -78,7 +79,6 @@ impl Accounts {
                     // Not cached (see `user_point_read`): no need to read their authorized_keys files.
                     rows.retain(|r| !crate::entry::home_is_managed(&r.home, &home_root));
                     let dir = Directory::load_for_users(conn, &rows)?;
-                    let mut chunk = EncodedUsers::default();
                     for row in &rows {
                         chunk.push(&dir.user_entry(row, now, &home_root));
                     }
