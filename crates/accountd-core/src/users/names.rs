@@ -1,6 +1,8 @@
-//! Name rules shared by users and groups (TrueNAS `validate_name`), reported as pydantic value errors.
+//! Name rules shared by users and groups (TrueNAS `validate_name` in `api/base/types/user.py`), reported as
+//! pydantic value errors.
 
-const MAX_LENGTH: usize = 32;
+/// The longest local user name (utmp's `UT_NAMESIZE`); group names have no limit.
+const MAX_USERNAME_LENGTH: usize = 32;
 
 fn valid_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')
@@ -16,12 +18,14 @@ fn valid_chars_list() -> String {
     chars.join(", ")
 }
 
-fn check(name: &str, valid_start: impl Fn(char) -> bool) -> Result<(), String> {
+fn check(name: &str, max_length: Option<usize>, valid_start: impl Fn(char) -> bool) -> Result<(), String> {
     let Some(first) = name.chars().next() else {
         return Err("Value error, Must be at least 1 character in length".to_string());
     };
-    if name.chars().count() > MAX_LENGTH {
-        return Err(format!("Value error, Cannot exceed {MAX_LENGTH} charaters in length"));
+    if let Some(max) = max_length
+        && name.chars().count() > max
+    {
+        return Err(format!("Value error, Cannot exceed {max} charaters in length"));
     }
     if !valid_start(first) {
         return Err(format!("Value error, Cannot start with \"'{first}'\""));
@@ -34,12 +38,13 @@ fn check(name: &str, valid_start: impl Fn(char) -> bool) -> Result<(), String> {
 
 /// A local user name: 1-32 characters from `[A-Za-z0-9_.-]`, starting with a letter or `_`.
 pub fn check_username(name: &str) -> Result<(), String> {
-    check(name, |c| c.is_ascii_alphabetic() || c == '_')
+    check(name, Some(MAX_USERNAME_LENGTH), |c| c.is_ascii_alphabetic() || c == '_')
 }
 
-/// A local group name: like a user name, but may also start with a digit or `.`.
+/// A local group name: like a user name, but of any length and may also start with a digit or `.` (TrueNAS
+/// `GroupName`).
 pub fn check_groupname(name: &str) -> Result<(), String> {
-    check(name, |c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    check(name, None, |c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
 #[cfg(test)]
@@ -70,8 +75,10 @@ mod tests {
     }
 
     #[test]
-    fn groupnames_may_start_with_digits() {
+    fn groupnames_may_start_with_digits_and_be_long() {
         assert!(check_groupname("1group").is_ok());
+        assert!(check_groupname(&"g".repeat(100)).is_ok());
+        assert!(check_groupname("").is_err());
         assert!(check_groupname("-group").is_err());
     }
 }
