@@ -194,7 +194,7 @@ async fn the_last_password_administrator_cannot_be_deleted() {
     assert_call_error(
         &refused,
         "EACCES",
-        "Cannot delete the last local administrator that can log in with a password.",
+        "After deleting this user no local user will have built-in privilege 'Local Administrator'.",
     );
     assert_eq!(refused["data"]["error"], 13);
     assert_eq!(

@@ -412,8 +412,8 @@ async fn password_disabled_rules() {
         update_invalid(&mut admin, &me["id"], json!({"password_disabled": true})).await,
         one(
             "user_update.password_disabled",
-            "After disabling password authentication for this user no local administrator will be able to log \
-             in with a password."
+            "After disabling password for this user no password-enabled local user will have built-in privilege \
+             'Local Administrator'."
         )
     );
     // With a second password administrator it is allowed.

@@ -1,5 +1,6 @@
 //! `group.create`, `group.update`, `group.delete`.
 
+use accountd_api::pytext::repr_str;
 use accountd_api::types::group::{GroupCreate, GroupDeleteOptions, GroupUpdate};
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::{Transaction, api_keys, privileges, users};
@@ -8,7 +9,11 @@ use crate::accounts::Accounts;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::sudo;
+use crate::users::admins::{AFTER_MEMBERS_CHANGE, no_local_administrator_left, password_admins};
 use crate::users::names::check_groupname;
+
+/// TrueNAS's refusal of root as a member of any group but builtin_administrators (no final period).
+const ROOT_NOT_ALLOWED: &str = "Cannot add the root user to this group";
 
 /// The keys a group create or update supplied.
 struct GroupChanges<'a> {
@@ -139,18 +144,15 @@ fn common_validation(
                             "The root user must remain a member of the builtin_administrators group.",
                         );
                     }
-                } else if members.contains(&root.id)
-                    && root.group_id != id
-                    && !groups::aux_members(tx, id)?.contains(&root.id)
-                {
-                    // root belongs to builtin_administrators only (and keeps what it already has).
-                    errs.add(format!("{schema}.users"), "Cannot add the root user to this group.");
+                } else if members.contains(&root.id) {
+                    // root belongs to builtin_administrators only.
+                    errs.add(format!("{schema}.users"), ROOT_NOT_ALLOWED);
                 }
             }
         } else if let Some(root) = users::by_uid(tx, 0)?
             && members.contains(&root.id)
         {
-            errs.add(format!("{schema}.users"), "Cannot add the root user to this group.");
+            errs.add(format!("{schema}.users"), ROOT_NOT_ALLOWED);
         }
     }
     if let Some(cmds) = data.sudo_commands {
@@ -288,7 +290,16 @@ impl Accounts {
                 for u in left.chain(joined) {
                     events.user_changed(*u);
                 }
+                let before = password_admins(tx)?;
                 groups::set_aux_members(tx, id, &aux)?;
+                // The last administrators who can log in with a password stay members (checked on the changed
+                // rows; the error rolls the change back).
+                if !before.is_empty() && password_admins(tx)?.is_empty() {
+                    return Err(Error::invalid(
+                        "group_update.users",
+                        no_local_administrator_left(tx, AFTER_MEMBERS_CHANGE)?,
+                    ));
+                }
             }
             Ok::<_, Error>(())
         })
@@ -311,6 +322,17 @@ impl Accounts {
             if group.builtin {
                 return Err(Error::call(errno::EACCES, "A built-in group cannot be deleted."));
             }
+            // TrueNAS `privilege.before_group_delete`: a group bound to a privilege stays until unbound.
+            if let Some(privilege) = privileges::all(tx)?.into_iter().find(|p| p.group_ids.contains(&id)) {
+                return Err(Error::call(
+                    errno::EACCES,
+                    format!(
+                        "This group is used by privilege {}. Please remove it from that privilege first, then \
+                         delete the group.",
+                        repr_str(&privilege.name)
+                    ),
+                ));
+            }
             let nogroup =
                 groups::by_gid(tx, builtin::NOGROUP_GID)?.ok_or_else(|| Error::internal("nogroup missing"))?;
             for user_id in groups::aux_members(tx, id)? {
@@ -332,10 +354,6 @@ impl Accounts {
                     events.user_changed(user_id);
                     events.group_members_changed(nogroup.id);
                 }
-            }
-            // The bindings go with the group (ON DELETE CASCADE); the privileges' `local_groups` change.
-            for privilege_id in privileges::ids_bound_to_group(tx, id)? {
-                events.privilege_changed(privilege_id);
             }
             groups::delete(tx, id)?;
             events.group_removed(id);

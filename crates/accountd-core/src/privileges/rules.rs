@@ -36,7 +36,15 @@ pub(super) fn validate(
     let mut group_ids = Vec::new();
     for (i, gid) in wanted.local_groups.iter().enumerate() {
         match groups::by_gid(conn, *gid)? {
-            Some(g) => group_ids.push(g.id),
+            Some(g) => {
+                if g.userns_idmap.is_some() {
+                    errs.add(
+                        format!("{schema}.local_groups.{i}"),
+                        "Privileges may not be granted to groups that have a user namespace idmap configured.",
+                    );
+                }
+                group_ids.push(g.id);
+            }
             None => errs.add(
                 format!("{schema}.local_groups.{i}"),
                 format!(
@@ -50,13 +58,13 @@ pub(super) fn validate(
         errs.add(
             format!("{schema}.ds_groups.{i}"),
             format!(
-                "{group}: directory Service group does not exist. If the directory service state is healthy, then \
+                "{group}: directory service group does not exist. If the directory service state is healthy, then \
                  this error may be addressed by removing this entry from the privilege."
             ),
         );
     }
     for (i, role) in wanted.roles.iter().enumerate() {
-        if Role::parse(role).is_none() {
+        if accountd_api::roles::catalogue_role(role).is_none() {
             errs.add(format!("{schema}.roles.{i}"), "Invalid role");
         }
     }

@@ -5,7 +5,7 @@ use std::path::Path;
 use accountd_api::types::user::UserDeleteOptions;
 use accountd_store::{Transaction, api_keys, groups, privileges, users};
 
-use super::admins::password_admins;
+use super::admins::{AFTER_DELETE, no_local_administrator_left, password_admins};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
@@ -54,7 +54,7 @@ fn delete_user(
     if admins.iter().any(|u| u.id == id) && admins.len() == 1 {
         return Err(Error::call(
             errno::EACCES,
-            "Cannot delete the last local administrator that can log in with a password.",
+            no_local_administrator_left(tx, AFTER_DELETE)?,
         ));
     }
     let aux = users::aux_groups(tx, id)?;
@@ -72,11 +72,18 @@ fn delete_user(
         && groups::aux_members(tx, group.id)?.is_empty()
         && groups::primary_members(tx, group.id)?.is_empty()
     {
-        for privilege_id in privileges::ids_bound_to_group(tx, group.id)? {
-            changes.privilege_changed(privilege_id);
+        // As TrueNAS (its `group.delete` refuses, and `user.delete` only logs it): a group bound to a privilege
+        // stays.
+        if privileges::ids_bound_to_group(tx, group.id)?.is_empty() {
+            groups::delete(tx, group.id)?;
+            changes.group_removed(group.id);
+        } else {
+            tracing::warn!(
+                user_id = id,
+                group_id = group.id,
+                "primary group is used by a privilege: kept"
+            );
         }
-        groups::delete(tx, group.id)?;
-        changes.group_removed(group.id);
     }
     if crate::entry::home_is_managed(&user.home, home_root)
         && let Err(e) = home::remove_ssh_dir(Path::new(&user.home))

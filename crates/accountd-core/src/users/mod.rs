@@ -1,6 +1,6 @@
 //! `user.*` services.
 
-mod admins;
+pub(crate) mod admins;
 mod create;
 mod delete;
 pub mod names;

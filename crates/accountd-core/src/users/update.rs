@@ -8,7 +8,9 @@ use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
 use serde_json::Value;
 
-use super::admins::{full_admins, password_admins};
+use super::admins::{
+    AFTER_GROUPS_CHANGE, AFTER_LOCK, AFTER_PASSWORD_DISABLE, full_admins, no_local_administrator_left, password_admins,
+};
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
@@ -89,16 +91,14 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
     let immutable = old.builtin || old.uid == builtin::TRUENAS_ADMIN_ID;
     let mut errs = ValidationErrors::new();
 
-    if d.password_disabled == Some(true) {
-        let remaining = password_admins(tx)?.into_iter().filter(|u| u.id != old.id).count();
-        let is_admin = password_admins(tx)?.iter().any(|u| u.id == old.id);
-        if is_admin && remaining == 0 {
-            errs.add(
-                "user_update.password_disabled",
-                "After disabling password authentication for this user no local administrator will be able to \
-                 log in with a password.",
-            );
-        }
+    let password_admins_before = password_admins(tx)?;
+    let was_password_admin = password_admins_before.iter().any(|u| u.id == old.id);
+    let last_password_admin = was_password_admin && password_admins_before.len() == 1;
+    if d.password_disabled == Some(true) && last_password_admin {
+        errs.add(
+            "user_update.password_disabled",
+            no_local_administrator_left(tx, AFTER_PASSWORD_DISABLE)?,
+        );
     }
 
     let group: GroupRow = match d.group {
@@ -179,6 +179,10 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
         group_ids: group_ids.clone(),
     };
     common_validation(tx, &mut errs, SCHEMA, &supplied, &combined, Some(&old), &p.home_root)?;
+    // TrueNAS validates every supplied home: an unchanged `/var/empty` is no home for SSH password logins either.
+    if supplied.home.is_none() && d.home.as_deref() == Some(home::DEFAULT_HOME) && combined.ssh_password_enabled {
+        errs.add("user_update.home", "SSH password login requires a valid home path.");
+    }
 
     if d.sshpubkey
         .as_ref()
@@ -306,6 +310,22 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
         for g in old_aux.iter().chain(aux.iter()) {
             changes.group_members_changed(*g);
         }
+    }
+
+    // The last administrator who can log in with a password keeps that ability, whichever change (locking,
+    // auxiliary or primary groups) would take it; checked on the changed rows, so the transaction rolls back.
+    if last_password_admin && password_admins(tx)?.is_empty() {
+        let (field, action) = if d.locked == Some(true) {
+            ("locked", AFTER_LOCK)
+        } else if d.groups.is_some() {
+            ("groups", AFTER_GROUPS_CHANGE)
+        } else {
+            ("group", AFTER_GROUPS_CHANGE)
+        };
+        return Err(Error::invalid(
+            format!("{SCHEMA}.{field}"),
+            no_local_administrator_left(tx, action)?,
+        ));
     }
 
     // Filesystem last.

@@ -108,6 +108,12 @@ pub(crate) fn common_validation(
                 "User namespace idmaps may not be configured for privileged accounts.",
             );
         }
+        if old.is_some_and(|o| o.builtin) {
+            errs.add(
+                format!("{schema}.userns_idmap"),
+                "User namespace idmaps may not be configured for builtin accounts.",
+            );
+        }
         if let Some(target) = data.idmap_target
             && let Some(other) = users::select(conn, "userns_idmap IS NOT NULL AND id != ?1", &[&exclude])?
                 .into_iter()
