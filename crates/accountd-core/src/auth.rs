@@ -16,11 +16,11 @@ use crate::error::Error;
 /// The result of checking credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginOutcome {
-    /// Valid credentials of a user whose groups grant at least one role.
+    /// Valid credentials of a user matched by at least one privilege (which may grant no role).
     Success(Caller),
     /// Unknown user, wrong password, locked or password-disabled account (indistinguishable).
     AuthErr,
-    /// Valid credentials, but the user's groups grant no role.
+    /// Valid credentials, but no privilege is bound to any of the user's groups.
     Denied,
     /// A valid but expired credential (an API key past its `expires_at`).
     Expired,
@@ -34,13 +34,13 @@ impl Accounts {
     /// verified), and every failure waits the configured delay before answering.
     pub async fn login_password(&self, username: &str, password: &str) -> Result<LoginOutcome, Error> {
         let lookup = username.to_string();
-        let found: Option<(UserRow, Vec<Role>)> = self
+        let found: Option<(UserRow, Option<Vec<Role>>)> = self
             .store()
             .read(move |conn| {
                 let Some(row) = users::by_username(conn, &lookup)? else {
                     return Ok::<_, StoreError>(None);
                 };
-                let roles = crate::entry::roles_of_user(conn, &row)?;
+                let roles = crate::entry::session_roles(conn, &row)?;
                 Ok(Some((row, roles)))
             })
             .await?;
@@ -51,10 +51,10 @@ impl Accounts {
         let valid = self.inner.hasher.verify(password.to_string(), phc).await;
         match found {
             Some((row, roles)) if valid => {
-                if roles.is_empty() {
+                let Some(roles) = roles else {
                     tracing::info!(user_id = row.id, "login denied: no privilege");
                     return Ok(LoginOutcome::Denied);
-                }
+                };
                 let caller = Caller {
                     user_id: row.id,
                     username: row.username,
@@ -76,18 +76,24 @@ impl Accounts {
     }
 
     /// The caller a login as `user_id` gets now (token logins): the user's current roles; `AuthErr` when the
-    /// user no longer exists or is locked, `Denied` when its groups grant no role.
+    /// user no longer exists or is locked, `Denied` when no privilege matches its groups.
     pub async fn login_user(&self, user_id: i64) -> Result<LoginOutcome, Error> {
         let found = self
             .store()
-            .read(move |conn| Ok::<_, StoreError>(users::get(conn, user_id)?.map(|row| row.username)))
+            .read(move |conn| {
+                let Some(row) = users::get(conn, user_id)? else {
+                    return Ok::<_, StoreError>(None);
+                };
+                let roles = crate::entry::session_roles(conn, &row)?;
+                Ok(Some((row.username, row.locked, roles)))
+            })
             .await?;
-        let (Some(username), Some((roles, true))) = (found, self.roles_of_user(user_id).await?) else {
+        let Some((username, false, roles)) = found else {
             return Ok(LoginOutcome::AuthErr);
         };
-        if roles.is_empty() {
+        let Some(roles) = roles else {
             return Ok(LoginOutcome::Denied);
-        }
+        };
         Ok(LoginOutcome::Success(Caller {
             user_id,
             username,

@@ -285,12 +285,29 @@ pub fn role_names_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<String
     Ok(roles_granted(&privileges::all(conn)?, &group_ids))
 }
 
-/// [`role_names_of_user`] as the roles a session holds (names the API does not know are left out).
+/// [`role_names_of_user`] as the roles a session holds: the roles this service guards methods with that the
+/// granted catalogue roles include (see [`accountd_api::roles::guarded_roles`]).
 pub fn roles_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<Role>, StoreError> {
-    Ok(role_names_of_user(conn, row)?
+    Ok(session_roles(conn, row)?.unwrap_or_default())
+}
+
+/// The roles a session of this user holds, or `None` when no privilege is bound to any of the user's groups
+/// (TrueNAS's `authenticate_user` refuses such a login; a privilege without roles admits the user, who is then
+/// refused each method that needs a role).
+pub fn session_roles(conn: &Connection, row: &UserRow) -> Result<Option<Vec<Role>>, StoreError> {
+    let mut group_ids = vec![row.group_id];
+    group_ids.extend(users::aux_groups(conn, row.id)?);
+    let privileges = privileges::all(conn)?;
+    if !privileges
         .iter()
-        .filter_map(|r| Role::parse(r))
-        .collect())
+        .any(|p| p.group_ids.iter().any(|g| group_ids.contains(g)))
+    {
+        return Ok(None);
+    }
+    Ok(Some(accountd_api::roles::guarded_roles(&roles_granted(
+        &privileges,
+        &group_ids,
+    ))))
 }
 
 /// Whole days since the last password change (`None`: never changed, or changed in the future); the one field

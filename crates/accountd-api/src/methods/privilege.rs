@@ -2,7 +2,9 @@
 
 use crate::declare_method;
 use crate::types::common::Presented;
-use crate::types::privilege::{PrivilegeCreateArgs, PrivilegeDeleteArgs, PrivilegeEntry, PrivilegeUpdateArgs};
+use crate::types::privilege::{
+    PrivilegeCreateArgs, PrivilegeDeleteArgs, PrivilegeEntry, PrivilegeRolesEntry, PrivilegeUpdateArgs,
+};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use crate::{Access, Role};
 
@@ -56,5 +58,17 @@ declare_method! {
     examples: [
         Admin r#"[4]"#,
         Admin r#"[1]"# => error,
+    ]
+}
+
+declare_method! {
+    /// Lists TrueNAS's whole role catalogue, with query-filters and query-options: each role's `name`,
+    /// `title`, the roles it `includes`, `builtin` and `stig`. Privileges may grant any of them, so that
+    /// TrueNAS UIs can build privileges; here only FULL_ADMIN, READONLY_ADMIN, SHARING_ADMIN, ACCOUNT_READ,
+    /// ACCOUNT_WRITE, API_KEY_READ and API_KEY_WRITE (and the roles that include them) guard methods, and the
+    /// others grant nothing. Any logged-in session may list them.
+    PrivilegeRoles = "privilege.roles", Access::AnyUser, QueryArgs => QueryResponse<PrivilegeRolesEntry>,
+    examples: [
+        Admin r#"[[["name", "^", "ACCOUNT_"]]]"#,
     ]
 }

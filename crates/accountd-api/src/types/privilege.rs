@@ -114,3 +114,18 @@ pub struct PrivilegeDeleteArgs {
     /// The privilege's id.
     pub id: i64,
 }
+
+/// One role of the catalogue, as `privilege.roles` lists it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PrivilegeRolesEntry {
+    /// The role's name, e.g. `DATASET_READ`.
+    pub name: String,
+    /// Human-readable title (the name, as on TrueNAS).
+    pub title: String,
+    /// The roles it directly includes.
+    pub includes: Vec<String>,
+    /// TrueNAS marks it as existing for internal access control.
+    pub builtin: bool,
+    /// The STIG under which it is available (`1`: General Purpose OS), or null when no STIG grants it.
+    pub stig: Option<u32>,
+}

@@ -15,13 +15,13 @@ use crate::error::Error;
 pub const INSECURE_TRANSPORT_REASON: &str = "Attempt to use over an insecure transport";
 
 /// The user named `username` with its roles, and the key with `key_id` if it belongs to that user.
-type Found = (Option<(UserRow, Vec<Role>)>, Option<ApiKeyRow>);
+type Found = (Option<(UserRow, Option<Vec<Role>>)>, Option<ApiKeyRow>);
 
 fn lookup(conn: &Connection, username: &str, key_id: Option<i64>) -> Result<Found, StoreError> {
     let Some(user) = users::by_username(conn, username)? else {
         return Ok((None, None));
     };
-    let roles = crate::entry::roles_of_user(conn, &user)?;
+    let roles = crate::entry::session_roles(conn, &user)?;
     let key = match key_id {
         Some(id) => api_keys::get(conn, id)?.filter(|k| k.user_id == user.id),
         None => None,
@@ -69,7 +69,7 @@ impl Accounts {
     async fn judge(
         &self,
         user: UserRow,
-        roles: Vec<Role>,
+        roles: Option<Vec<Role>>,
         row: ApiKeyRow,
         secure_transport: bool,
     ) -> Result<LoginOutcome, Error> {
@@ -94,9 +94,9 @@ impl Accounts {
             .await?;
             return Ok(LoginOutcome::Expired);
         }
-        if roles.is_empty() {
+        let Some(roles) = roles else {
             return Ok(LoginOutcome::Denied);
-        }
+        };
         Ok(LoginOutcome::Success(Caller {
             user_id: user.id,
             username: user.username,
@@ -153,7 +153,7 @@ mod tests {
         let admin = Caller {
             user_id: row.id,
             username: row.username,
-            roles,
+            roles: roles.unwrap(),
         };
         let data = |name: &str, expires_at| ApiKeyCreate {
             name: name.into(),

@@ -1,8 +1,11 @@
 //! `privilege.*`.
 
 use accountd_api::methods::privilege::*;
+use accountd_api::roles::CATALOGUE;
 use accountd_api::types::common::Presented;
-use accountd_api::types::privilege::{PrivilegeCreateArgs, PrivilegeDeleteArgs, PrivilegeEntry, PrivilegeUpdateArgs};
+use accountd_api::types::privilege::{
+    PrivilegeCreateArgs, PrivilegeDeleteArgs, PrivilegeEntry, PrivilegeRolesEntry, PrivilegeUpdateArgs,
+};
 use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use accountd_core::Error;
 
@@ -45,5 +48,28 @@ impl Handler for PrivilegeUpdate {
 impl Handler for PrivilegeDelete {
     async fn handle(ctx: CallContext, args: PrivilegeDeleteArgs) -> Result<bool, Error> {
         ctx.state.accounts.privilege_delete(args.id).await
+    }
+}
+
+impl Handler for PrivilegeRoles {
+    async fn handle(_ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<PrivilegeRolesEntry>, Error> {
+        let entries = CATALOGUE
+            .iter()
+            .map(|role| {
+                serde_json::to_value(PrivilegeRolesEntry {
+                    name: role.name.to_string(),
+                    title: role.name.to_string(),
+                    includes: role.included_names().into_iter().map(str::to_string).collect(),
+                    builtin: role.builtin,
+                    stig: role.stig,
+                })
+                .map_err(Error::internal)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(QueryResponse::new(accountd_core::query_list(
+            entries,
+            &args.filters,
+            &args.options,
+        )?))
     }
 }
