@@ -3,6 +3,7 @@
 mod api_keys;
 mod auth;
 mod concurrency;
+mod conformance;
 mod events;
 mod groups;
 mod hostile;

@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod method;
+pub mod method_meta;
 pub mod methods;
 pub mod openrpc;
 pub mod pytext;

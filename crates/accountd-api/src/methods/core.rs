@@ -3,7 +3,9 @@
 use crate::Access;
 use crate::declare_method;
 use crate::types::common::NoArgs;
-use crate::types::core::{EffectiveOptions, SetOptionsArgs, SubscribeArgs, UnsubscribeArgs};
+use crate::types::core::{
+    EffectiveOptions, GetMethodsArgs, MethodMetadata, SetOptionsArgs, SubscribeArgs, UnsubscribeArgs,
+};
 use crate::types::query::{QueryArgs, QueryResponse};
 
 declare_method! {
@@ -50,5 +52,18 @@ declare_method! {
     CoreGetJobs = "core.get_jobs", Access::AnyUser, QueryArgs => QueryResponse<serde_json::Value>,
     examples: [
         Admin r#"[[["state", "=", "RUNNING"]], {}]"#,
+    ]
+}
+
+declare_method! {
+    /// Describes every method this session may call (as TrueNAS's `core.get_methods`, which the official
+    /// client and `midclt` read): a map from method name to its `description`, `roles`, `accepts` and
+    /// `returns` JSON Schemas, `no_auth_required`, `filterable`, `item_method`, `require_websocket` and the job
+    /// flags. Methods needing a role the session lacks are left out. `service` keeps only one service's
+    /// methods (`user`, `auth.twofactor`, ...); `target` (`WS`, `CLI`, `REST`) is accepted and changes nothing,
+    /// since this service is WebSocket only.
+    CoreGetMethods = "core.get_methods", Access::AnyUser, GetMethodsArgs => std::collections::BTreeMap<String, MethodMetadata>,
+    examples: [
+        Admin r#"["group"]"#,
     ]
 }

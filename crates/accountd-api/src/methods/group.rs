@@ -2,8 +2,12 @@
 
 use crate::declare_method;
 use crate::types::common::{NoArgs, Presented};
-use crate::types::group::{GetGroupObjArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj, GroupUpdateArgs};
+use crate::types::group::{
+    GetGroupObjArgs, GetPasswordEnabledUsersArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj,
+    GroupUpdateArgs, HasPasswordEnabledUserArgs,
+};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::user::UserEntry;
 use crate::{Access, Role};
 
 const READ: Access = Access::Roles(&[Role::AccountRead]);
@@ -64,5 +68,28 @@ declare_method! {
     GroupGetGroupObj = "group.get_group_obj", READ, GetGroupObjArgs => GroupObj,
     examples: [
         Admin r#"[{"groupname": "staff"}]"#,
+    ]
+}
+
+declare_method! {
+    /// True when a local user who can log in with a password (not locked, password not disabled) is a member
+    /// (primary or auxiliary) of a group with one of the `gids`, not counting the users in
+    /// `exclude_user_ids`.
+    GroupHasPasswordEnabledUser = "group.has_password_enabled_user", READ, HasPasswordEnabledUserArgs => bool,
+    examples: [
+        Admin r#"[[544], []]"#,
+    ]
+}
+
+declare_method! {
+    /// The local users who can log in with a password (not locked, password not disabled) and are members
+    /// (primary or auxiliary) of a group with one of the `gids`, leaving out `exclude_user_ids`, as
+    /// `user.query` shows them. `groups` (entries with `id` and `gid`, as `group.query` returns them) maps
+    /// the gids to groups instead of the database. Private on TrueNAS (used by its UI), so only FULL_ADMIN
+    /// may call it.
+    GroupGetPasswordEnabledUsers = "group.get_password_enabled_users", Access::Roles(&[Role::FullAdmin]),
+        GetPasswordEnabledUsersArgs => Vec<Presented<UserEntry>>,
+    examples: [
+        Admin r#"[[544], [1]]"#,
     ]
 }

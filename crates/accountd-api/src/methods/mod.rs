@@ -21,6 +21,7 @@ macro_rules! for_each_method {
             $crate::methods::core::CoreSubscribe,
             $crate::methods::core::CoreUnsubscribe,
             $crate::methods::core::CoreGetJobs,
+            $crate::methods::core::CoreGetMethods,
             $crate::methods::auth::AuthLoginEx,
             $crate::methods::auth::AuthLogin,
             $crate::methods::auth::AuthLogout,
@@ -57,6 +58,8 @@ macro_rules! for_each_method {
             $crate::methods::group::GroupDelete,
             $crate::methods::group::GroupGetNextGid,
             $crate::methods::group::GroupGetGroupObj,
+            $crate::methods::group::GroupHasPasswordEnabledUser,
+            $crate::methods::group::GroupGetPasswordEnabledUsers,
             $crate::methods::auth::AuthLoginWithApiKey,
             $crate::methods::api_key::ApiKeyQuery,
             $crate::methods::api_key::ApiKeyGetInstance,
@@ -69,6 +72,7 @@ macro_rules! for_each_method {
             $crate::methods::privilege::PrivilegeCreate,
             $crate::methods::privilege::PrivilegeUpdate,
             $crate::methods::privilege::PrivilegeDelete,
+            $crate::methods::privilege::PrivilegeRoles,
             $crate::methods::rpc::RpcDiscover
         )
     };

@@ -115,6 +115,10 @@ declare_method! {
     /// `interval` (>= 5 s) change when given, else keep their stored values (6 and 30 by default). Returns the
     /// user entry with `twofactor_config`, whose provisioning URI holds the new secret. Users may renew only
     /// their own secret unless they have FULL_ADMIN (else EPERM).
+    ///
+    /// The `interval` rule is TrueNAS 25.10's (API v25.10: any whole number of seconds >= 5). Newer TrueNAS
+    /// (API v27.0) accepts only 30 or 60; this service keeps the wider rule, so a client written for the newer
+    /// API works unchanged, and an interval other than 30 or 60 set here cannot be set through the newer API.
     UserRenew2faSecret = "user.renew_2fa_secret", Access::AnyUser, Renew2faSecretArgs => Presented<UserWithTwofactor>,
     examples: [
         Admin r#"["alice", {"otp_digits": 8, "interval": 60}]"#,

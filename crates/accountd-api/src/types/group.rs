@@ -172,3 +172,36 @@ pub struct GroupObj {
     /// Always true.
     pub local: bool,
 }
+
+/// A group as `group.get_password_enabled_users` may be given it: only its database id and gid are read.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct GroupIds {
+    /// Database id.
+    pub id: i64,
+    /// gid.
+    pub gid: i64,
+}
+
+/// `group.has_password_enabled_user` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HasPasswordEnabledUserArgs {
+    /// gids of the groups to look in.
+    pub gids: Vec<i64>,
+    /// Database ids of users not to count.
+    #[serde(default)]
+    pub exclude_user_ids: Vec<i64>,
+}
+
+/// `group.get_password_enabled_users` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GetPasswordEnabledUsersArgs {
+    /// gids of the groups to look in.
+    pub gids: Vec<i64>,
+    /// Database ids of users to leave out.
+    pub exclude_user_ids: Vec<i64>,
+    /// The local groups to map the gids with (entries as `group.query` returns them); null reads them.
+    #[serde(default)]
+    pub groups: Option<Vec<GroupIds>>,
+}

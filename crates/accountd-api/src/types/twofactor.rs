@@ -19,7 +19,8 @@ pub struct TwofactorOptions {
     #[serde(default)]
     #[schemars(range(min = 6, max = 8))]
     pub otp_digits: Option<i64>,
-    /// Seconds each one-time password is valid for (the TOTP time step).
+    /// Seconds each one-time password is valid for (the TOTP time step): at least 5, as in TrueNAS 25.10
+    /// (newer TrueNAS allows only 30 or 60).
     #[serde(default)]
     #[schemars(range(min = 5))]
     pub interval: Option<i64>,

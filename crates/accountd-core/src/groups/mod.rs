@@ -1,5 +1,6 @@
 //! `group.*` services.
 
+mod password_users;
 mod write;
 
 use accountd_api::types::group::{GetGroupObjQuery, GroupEntry, GroupObj};

@@ -1,14 +1,23 @@
 //! `core.*`.
 
-use accountd_api::methods::core::{CoreGetJobs, CorePing, CoreSetOptions, CoreSubscribe, CoreUnsubscribe};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use accountd_api::method_meta::{metadata, service_of};
+use accountd_api::methods::core::{
+    CoreGetJobs, CoreGetMethods, CorePing, CoreSetOptions, CoreSubscribe, CoreUnsubscribe,
+};
 use accountd_api::types::common::NoArgs;
-use accountd_api::types::core::{EffectiveOptions, SetOptionsArgs, SubscribeArgs, UnsubscribeArgs};
+use accountd_api::types::core::{
+    EffectiveOptions, GetMethodsArgs, MethodMetadata, SetOptionsArgs, SubscribeArgs, UnsubscribeArgs,
+};
 use accountd_api::types::query::{QueryArgs, QueryResponse};
+use accountd_api::{Access, methods};
 use accountd_core::Error;
 use accountd_core::error::errno;
 use serde_json::Value;
 
-use crate::dispatch::{CallContext, Handler};
+use crate::dispatch::{CallContext, Handler, allows};
 use crate::events;
 
 impl Handler for CorePing {
@@ -62,5 +71,25 @@ impl Handler for CoreGetJobs {
             &args.filters,
             &args.options,
         )?))
+    }
+}
+
+/// Every method's `core.get_methods` metadata with who may call it, derived from the method table once.
+static METHODS: LazyLock<Vec<(&'static str, Access, MethodMetadata)>> = LazyLock::new(|| {
+    let all = methods::all();
+    all.iter()
+        .map(|spec| (spec.name, spec.access, metadata(spec, &all)))
+        .collect()
+});
+
+impl Handler for CoreGetMethods {
+    async fn handle(ctx: CallContext, args: GetMethodsArgs) -> Result<BTreeMap<String, MethodMetadata>, Error> {
+        let caller = ctx.caller()?;
+        Ok(METHODS
+            .iter()
+            .filter(|(name, _, _)| args.service.as_deref().is_none_or(|s| service_of(name) == s))
+            .filter(|(_, access, _)| allows(*access, caller))
+            .map(|(name, _, meta)| (name.to_string(), meta.clone()))
+            .collect())
     }
 }

@@ -3,9 +3,11 @@
 use accountd_api::methods::group::*;
 use accountd_api::types::common::{NoArgs, Presented};
 use accountd_api::types::group::{
-    GetGroupObjArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj, GroupUpdateArgs,
+    GetGroupObjArgs, GetPasswordEnabledUsersArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj,
+    GroupUpdateArgs, HasPasswordEnabledUserArgs,
 };
 use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use accountd_api::types::user::UserEntry;
 use accountd_core::Error;
 
 use crate::dispatch::{CallContext, Handler};
@@ -54,5 +56,26 @@ impl Handler for GroupGetNextGid {
 impl Handler for GroupGetGroupObj {
     async fn handle(ctx: CallContext, args: GetGroupObjArgs) -> Result<GroupObj, Error> {
         ctx.state.accounts.group_get_group_obj(args.get_group_obj).await
+    }
+}
+
+impl Handler for GroupHasPasswordEnabledUser {
+    async fn handle(ctx: CallContext, args: HasPasswordEnabledUserArgs) -> Result<bool, Error> {
+        ctx.state
+            .accounts
+            .group_has_password_enabled_user(args.gids, args.exclude_user_ids)
+            .await
+    }
+}
+
+impl Handler for GroupGetPasswordEnabledUsers {
+    async fn handle(ctx: CallContext, args: GetPasswordEnabledUsersArgs) -> Result<Vec<Presented<UserEntry>>, Error> {
+        let known = args.groups.map(|gs| gs.iter().map(|g| (g.id, g.gid)).collect());
+        let users = ctx
+            .state
+            .accounts
+            .group_get_password_enabled_users(ctx.caller()?, args.gids, args.exclude_user_ids, known)
+            .await?;
+        Ok(users.into_iter().map(Presented::new).collect())
     }
 }
