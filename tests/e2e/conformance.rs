@@ -437,3 +437,18 @@ async fn password_enabled_users_of_groups() {
     );
     assert_eq!(reader.ok("group.has_password_enabled_user", json!([[544]])).await, true);
 }
+
+#[tokio::test]
+async fn get_user_obj_knows_the_container_root() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let expected = json!({"pw_name": "truenas_container_unpriv_root", "pw_gecos": "Unprivileged root user for containers",
+                          "pw_dir": "/var/empty", "pw_shell": "/usr/sbin/nologin", "pw_uid": 2147000001u32,
+                          "pw_gid": 2147000001u32, "grouplist": null, "sid": null, "source": "LOCAL", "local": true});
+    for query in [
+        json!({"username": "truenas_container_unpriv_root"}),
+        json!({"uid": 2147000001u32, "get_groups": true, "sid_info": true}),
+    ] {
+        assert_eq!(admin.ok("user.get_user_obj", json!([query])).await, expected);
+    }
+}

@@ -26,6 +26,11 @@ pub mod builtin {
     pub const TRUENAS_ADMIN_ID: i64 = 950;
     /// Builtin gids whose membership may be changed.
     pub const ALTERABLE_GIDS: [i64; 7] = [14, 445, 544, 545, 568, 951, 952];
+    /// uid (and gid) of TrueNAS's synthetic unprivileged root of containers (the first id of its container
+    /// idmap range), which `user.get_user_obj` knows without an account row.
+    pub const CONTAINER_ROOT_UID: i64 = 2_147_000_001;
+    /// Name of that user.
+    pub const CONTAINER_ROOT_NAME: &str = "truenas_container_unpriv_root";
     /// The privilege granting FULL_ADMIN to local administrators.
     pub const LOCAL_ADMINISTRATOR: &str = "LOCAL_ADMINISTRATOR";
 }

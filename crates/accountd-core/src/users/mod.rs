@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use crate::accounts::Accounts;
 use crate::caller::Caller;
-use crate::entry::Directory;
+use crate::entry::{Directory, builtin};
 use crate::error::{Error, ValidationErrors};
 use crate::querying;
 use crate::read_cache::UserKey;
@@ -308,6 +308,21 @@ impl Accounts {
             );
         }
         errs.check()?;
+        // TrueNAS's synthetic unprivileged root of containers: no account row, always the same answer.
+        if username.as_deref() == Some(builtin::CONTAINER_ROOT_NAME) || query.uid == Some(builtin::CONTAINER_ROOT_UID) {
+            return Ok(UserObj {
+                pw_name: builtin::CONTAINER_ROOT_NAME.to_string(),
+                pw_gecos: "Unprivileged root user for containers".to_string(),
+                pw_dir: crate::home::DEFAULT_HOME.to_string(),
+                pw_shell: crate::shells::NOLOGIN.to_string(),
+                pw_uid: builtin::CONTAINER_ROOT_UID,
+                pw_gid: builtin::CONTAINER_ROOT_UID,
+                grouplist: None,
+                sid: None,
+                source: "LOCAL".to_string(),
+                local: true,
+            });
+        }
         let lookup_name = username.clone();
         let found: Option<(UserRow, Vec<i64>, Option<String>)> = self
             .store()
