@@ -64,6 +64,6 @@ declare_method! {
     /// since this service is WebSocket only.
     CoreGetMethods = "core.get_methods", Access::AnyUser, GetMethodsArgs => std::collections::BTreeMap<String, MethodMetadata>,
     examples: [
-        Admin r#"["group"]"#,
+        Admin r#"["auth.twofactor"]"#,
     ]
 }
