@@ -203,7 +203,18 @@ async fn a_privilege_without_roles_admits_its_members() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
     let mut carol = member_of_privilege(&server, &mut admin, "carol", &[]).await;
-    assert_eq!(carol.ok("auth.me", json!([])).await["pw_name"], "carol");
+    let me = carol.ok("auth.me", json!([])).await;
+    assert_eq!(me["pw_name"], "carol");
+    assert_eq!(me["privilege"]["roles"], json!({"$set": []}));
+    assert_eq!(me["privilege"]["webui_access"], false);
+    // As TrueNAS's `privilege_has_webui_access`: only roles meant for administrators open the web UI.
+    let mut writer = member_of_privilege(&server, &mut admin, "writer", &["ACCOUNT_WRITE"]).await;
+    assert_eq!(
+        writer.ok("auth.me", json!([])).await["privilege"]["webui_access"],
+        false
+    );
+    let mut reader = member_of_privilege(&server, &mut admin, "reader", &["READONLY_ADMIN"]).await;
+    assert_eq!(reader.ok("auth.me", json!([])).await["privilege"]["webui_access"], true);
     assert_eq!(carol.ok("core.ping", json!([])).await, "pong");
     assert_call_error(
         &carol.err("core.subscribe", json!(["user.query"])).await,

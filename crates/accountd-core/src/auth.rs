@@ -121,16 +121,19 @@ impl Accounts {
                 };
                 let dir = Directory::load_for_users(conn, std::slice::from_ref(&row))?;
                 let gid = dir.group(row.group_id).map(|g| g.gid).unwrap_or_default();
-                let web_shell = dir
-                    .privileges_of_groups(&dir.user_group_ids(&row))
+                let group_ids = dir.user_group_ids(&row);
+                let web_shell = dir.privileges_of_groups(&group_ids).iter().any(|p| p.web_shell);
+                // TrueNAS `privilege_has_webui_access`: a granted role meant for administrators (not `builtin`).
+                let webui_access = dir
+                    .roles_of_groups(&group_ids)
                     .iter()
-                    .any(|p| p.web_shell);
+                    .any(|r| accountd_api::roles::catalogue_role(r).is_some_and(|c| !c.builtin));
                 let twofactor = accountd_store::twofactor::get(conn, row.id)?;
                 let attributes = users::attributes(conn, row.id)?;
-                Ok(Some((row, gid, web_shell, twofactor, attributes)))
+                Ok(Some((row, gid, web_shell, webui_access, twofactor, attributes)))
             })
             .await?;
-        let Some((row, gid, web_shell, twofactor, attributes)) = loaded else {
+        let Some((row, gid, web_shell, webui_access, twofactor, attributes)) = loaded else {
             return Err(Error::call(crate::error::errno::ENOENT, "User no longer exists"));
         };
         let two_factor_config = crate::twofactor::state_of(twofactor.as_ref(), &row.username, &self.config().hostname);
@@ -165,7 +168,7 @@ impl Accounts {
             attributes: attributes.into_iter().collect::<BTreeMap<String, Value>>(),
             two_factor_config,
             privilege: SessionPrivilege {
-                webui_access: !roles.is_empty(),
+                webui_access,
                 roles: RoleSet { set: roles },
                 allowlist,
                 web_shell,
