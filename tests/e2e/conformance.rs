@@ -406,7 +406,7 @@ async fn password_enabled_users_of_groups() {
     assert_eq!(admin.ok("group.has_password_enabled_user", json!([[544]])).await, true);
 
     // Primary members count; locked and password-disabled members do not.
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let staff_gid = admin.ok("group.get_instance", json!([staff])).await["gid"].clone();
     let gil = server
         .create_user(&mut admin, "gil", &[staff.as_i64().expect("id")])
@@ -462,4 +462,101 @@ async fn get_user_obj_knows_the_container_root() {
     ] {
         assert_eq!(admin.ok("user.get_user_obj", json!([query])).await, expected);
     }
+}
+
+#[tokio::test]
+async fn builtin_accounts_are_truenas_s() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let news = user_by_name(&mut admin, "news").await;
+    assert_eq!(
+        (
+            &news["uid"],
+            &news["home"],
+            &news["shell"],
+            &news["full_name"],
+            &news["builtin"],
+            &news["immutable"],
+            &news["smb"],
+            &news["group"]["bsdgrp_gid"],
+            &news["unixhash"],
+        ),
+        (
+            &json!(9),
+            &json!("/var/spool/news"),
+            &json!("/usr/sbin/nologin"),
+            &json!("news"),
+            &json!(true),
+            &json!(true),
+            &json!(false),
+            &json!(9),
+            &json!("*")
+        )
+    );
+    assert_eq!(server.login_type("news", "*").await, "AUTH_ERR");
+    let apps = user_by_name(&mut admin, "apps").await;
+    assert_eq!((&apps["uid"], &apps["userns_idmap"]), (&json!(568), &json!("DIRECT")));
+    assert_eq!(apps["full_name"], "Unprivileged Apps User");
+    // Builtin accounts keep their identity (TrueNAS's own checks).
+    let e = admin
+        .err("user.update", json!([apps["id"], {"userns_idmap": null}]))
+        .await;
+    assert_eq!(items(&e)[0].1, "This attribute cannot be changed");
+    let apps_group = group_id(&mut admin, "apps").await;
+    let e = admin
+        .err("group.update", json!([apps_group, {"userns_idmap": null}]))
+        .await;
+    assert_eq!(
+        items(&e)[0].1,
+        "User namespace idmaps may not be configured for builtin accounts."
+    );
+    assert_call_error(
+        &admin.err("user.delete", json!([news["id"]])).await,
+        "EINVAL",
+        "Cannot delete a built-in user",
+    );
+    let operator = group_id(&mut admin, "operator").await;
+    assert_call_error(
+        &admin.err("group.delete", json!([operator])).await,
+        "EACCES",
+        "A built-in group cannot be deleted.",
+    );
+    let e = admin.err("group.create", json!([{"name": "operator"}])).await;
+    has(
+        &e,
+        "group_create.name",
+        "A Group with the name \"operator\" already exists.",
+    );
+    // Only the builtin groups TrueNAS lets change take members.
+    let e = admin
+        .err(
+            "user.create",
+            json!([{"username": "ivan", "full_name": "Ivan", "group_create": true, "password": "pw",
+                    "groups": [operator]}]),
+        )
+        .await;
+    has(
+        &e,
+        "user_create.groups.0",
+        "operator: membership of this builtin group may not be altered.",
+    );
+    let ftp = group_id(&mut admin, "ftp").await;
+    let ivan = admin
+        .ok(
+            "user.create",
+            json!([{"username": "ivan", "full_name": "Ivan", "group_create": true, "password": "pw",
+                    "groups": [ftp, apps_group]}]),
+        )
+        .await;
+    let groups = ivan["groups"].as_array().expect("groups");
+    assert!(
+        groups.contains(&json!(ftp)) && groups.contains(&json!(apps_group)),
+        "{groups:?}"
+    );
+    // The groups /etc/group lists members of have them.
+    let adm = admin
+        .ok("group.query", json!([[["name", "=", "adm"]], {"get": true}]))
+        .await;
+    let netdata = user_by_name(&mut admin, "netdata").await;
+    assert_eq!(adm["users"], json!([netdata["id"]]));
 }

@@ -195,7 +195,7 @@ async fn subscribing_needs_login_and_the_read_role() {
 
     let sharing = group_id(&mut admin, "truenas_sharing_administrators").await;
     // A role that does not include ACCOUNT_READ.
-    let staff = server.grant_privilege(&mut admin, "staff", &["API_KEY_READ"]).await;
+    let staff = server.grant_privilege(&mut admin, "crew", &["API_KEY_READ"]).await;
     server.create_user(&mut admin, "keys", &[staff]).await;
     let mut keys = server.client().await;
     keys.login("keys", "pw").await;

@@ -27,12 +27,12 @@ async fn create_and_read_back() {
     let sid = server_sid(&server, &mut admin).await;
     assert_eq!(admin.ok("group.get_next_gid", json!([])).await, 3000);
 
-    let id = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let id = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let id = id.as_i64().expect("group.create returns the id");
     let staff = admin.ok("group.get_instance", json!([id])).await;
     assert_eq!(
         staff,
-        json!({"id": id, "gid": 3000, "name": "staff", "group": "staff", "builtin": false, "sudo_commands": [],
+        json!({"id": id, "gid": 3000, "name": "crew", "group": "crew", "builtin": false, "sudo_commands": [],
                "sudo_commands_nopasswd": [], "smb": true, "userns_idmap": null, "local": true,
                "sid": format!("{sid}-{}", 200000 + id), "roles": [], "users": [], "immutable": false})
     );
@@ -70,7 +70,7 @@ async fn create_and_read_back() {
         admin
             .ok("group.get_instance", json!([id, {"select": ["name", "gid"]}]))
             .await,
-        json!({"name": "staff", "gid": 3000})
+        json!({"name": "crew", "gid": 3000})
     );
     // Unknown ids.
     let e = admin.err("group.get_instance", json!([9999])).await;
@@ -144,56 +144,54 @@ async fn create_validation() {
 async fn duplicate_names_and_gids_are_eexist() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff", "gid": 3100}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew", "gid": 3100}])).await;
 
-    let e = admin
-        .err("group.create", json!([{"name": "staff", "smb": false}]))
-        .await;
+    let e = admin.err("group.create", json!([{"name": "crew", "smb": false}])).await;
     assert_eq!(
         extra(&e),
         json!([[
             "group_create.name",
-            "A Group with the name \"staff\" already exists.",
+            "A Group with the name \"crew\" already exists.",
             17
         ]])
     );
     assert_eq!(
         e["data"]["reason"],
-        "[EEXIST] group_create.name: A Group with the name \"staff\" already exists.\n"
+        "[EEXIST] group_create.name: A Group with the name \"crew\" already exists.\n"
     );
     // With smb the case-insensitive SMB group map clashes too.
-    let e = admin.err("group.create", json!([{"name": "staff"}])).await;
+    let e = admin.err("group.create", json!([{"name": "crew"}])).await;
     assert_eq!(
         extra(&e),
         json!([
             [
                 "group_create.name",
-                "Group name \"staff\" conflicts with existing groupmap entry. SMB group mapping is not permitted for this group. Note that SMB group names are case-insensitive.",
+                "Group name \"crew\" conflicts with existing groupmap entry. SMB group mapping is not permitted for this group. Note that SMB group names are case-insensitive.",
                 17
             ],
             [
                 "group_create.name",
-                "A Group with the name \"staff\" already exists.",
+                "A Group with the name \"crew\" already exists.",
                 17
             ]
         ])
     );
-    let e = admin.err("group.create", json!([{"name": "STAFF"}])).await;
+    let e = admin.err("group.create", json!([{"name": "CREW"}])).await;
     assert_eq!(
         extra(&e),
         json!([[
             "group_create.name",
-            "Group name \"STAFF\" conflicts with existing groupmap entry. SMB group mapping is not permitted for this group. Note that SMB group names are case-insensitive.",
+            "Group name \"CREW\" conflicts with existing groupmap entry. SMB group mapping is not permitted for this group. Note that SMB group names are case-insensitive.",
             17
         ]])
     );
     // Without smb, names differing in case are distinct groups.
-    admin.ok("group.create", json!([{"name": "STAFF", "smb": false}])).await;
+    admin.ok("group.create", json!([{"name": "CREW", "smb": false}])).await;
 
     let e = admin.err("group.create", json!([{"name": "other", "gid": 3100}])).await;
     assert_eq!(
         extra(&e),
-        json!([["group_create.gid", "Gid 3100 is already used (group staff has it)", 17]])
+        json!([["group_create.gid", "Gid 3100 is already used (group crew has it)", 17]])
     );
     let e = admin.err("group.create", json!([{"name": "other", "gid": 544}])).await;
     assert_eq!(
@@ -208,18 +206,18 @@ async fn duplicate_names_and_gids_are_eexist() {
     // Renaming onto an existing name.
     let other = admin.ok("group.create", json!([{"name": "other", "smb": false}])).await;
     let e = admin
-        .err("group.update", json!([other, {"name": "staff", "smb": false}]))
+        .err("group.update", json!([other, {"name": "crew", "smb": false}]))
         .await;
     assert_eq!(
         extra(&e),
         json!([[
             "group_update.name",
-            "A Group with the name \"staff\" already exists.",
+            "A Group with the name \"crew\" already exists.",
             17
         ]])
     );
     // Keeping one's own name is not a clash.
-    assert_eq!(admin.ok("group.update", json!([staff, {"name": "staff"}])).await, staff);
+    assert_eq!(admin.ok("group.update", json!([staff, {"name": "crew"}])).await, staff);
 }
 
 #[tokio::test]
@@ -294,17 +292,38 @@ async fn builtin_groups() {
             json!([[["builtin", "=", true]], {"select": ["name", "gid", "immutable"], "order_by": ["gid"]}]),
         )
         .await;
+    // TrueNAS 25.10's builtin groups (its /etc/group but `wheel` and `nobody`, whose gids root and nogroup hold);
+    // only those whose membership may change are mutable.
+    let builtin = builtin.as_array().expect("list");
+    assert_eq!(builtin.len(), 90);
+    assert_eq!(builtin[0], json!({"name": "root", "gid": 0, "immutable": true}));
+    assert_eq!(builtin[89], json!({"name": "nogroup", "gid": 65534, "immutable": true}));
+    for expected in [
+        json!({"name": "news", "gid": 9, "immutable": true}),
+        json!({"name": "ftp", "gid": 14, "immutable": false}),
+        json!({"name": "operator", "gid": 37, "immutable": true}),
+        json!({"name": "staff", "gid": 50, "immutable": true}),
+        json!({"name": "builtin_administrators", "gid": 544, "immutable": false}),
+        json!({"name": "builtin_users", "gid": 545, "immutable": false}),
+        json!({"name": "builtin_guests", "gid": 546, "immutable": true}),
+        json!({"name": "apps", "gid": 568, "immutable": false}),
+        json!({"name": "truenas_readonly_administrators", "gid": 951, "immutable": false}),
+        json!({"name": "truenas_sharing_administrators", "gid": 952, "immutable": false}),
+        json!({"name": "docker", "gid": 999, "immutable": true}),
+    ] {
+        assert!(builtin.contains(&expected), "{expected}");
+    }
+    let apps = admin
+        .ok("group.query", json!([[["name", "=", "apps"]], {"get": true}]))
+        .await;
     assert_eq!(
-        builtin,
-        json!([
-            {"name": "root", "gid": 0, "immutable": true},
-            {"name": "builtin_administrators", "gid": 544, "immutable": false},
-            {"name": "builtin_users", "gid": 545, "immutable": false},
-            {"name": "truenas_readonly_administrators", "gid": 951, "immutable": false},
-            {"name": "truenas_sharing_administrators", "gid": 952, "immutable": false},
-            {"name": "nogroup", "gid": 65534, "immutable": true}
-        ])
+        (apps["userns_idmap"].clone(), apps["smb"].clone()),
+        (json!("DIRECT"), json!(false))
     );
+    let guests = admin
+        .ok("group.query", json!([[["name", "=", "builtin_guests"]], {"get": true}]))
+        .await;
+    assert_eq!(guests["smb"], true);
     let roles = admin
         .ok(
             "group.query",
@@ -389,18 +408,25 @@ async fn builtin_groups() {
             json!([admins, {"name": "builtin_administrators", "smb": true}]),
         )
         .await;
+    let me = admin
+        .ok(
+            "user.query",
+            json!([[["username", "=", "truenas_admin"]], {"get": true}]),
+        )
+        .await["id"]
+        .clone();
     let members = admin.ok("group.get_instance", json!([admins])).await["users"].clone();
-    assert_eq!(members, json!([1, 3]), "root and truenas_admin");
+    assert_eq!(members, json!([1, me]), "root and truenas_admin");
     let alice = server.create_user(&mut admin, "alice", &[]).await;
     admin
-        .ok("group.update", json!([admins, {"users": [1, 3, alice["id"]]}]))
+        .ok("group.update", json!([admins, {"users": [1, me, alice["id"]]}]))
         .await;
     assert_eq!(
         admin.ok("group.get_instance", json!([admins])).await["users"],
-        json!([1, 3, alice["id"]])
+        json!([1, me, alice["id"]])
     );
     // root must stay in builtin_administrators, and may not join any other group.
-    let e = admin.err("group.update", json!([admins, {"users": [3]}])).await;
+    let e = admin.err("group.update", json!([admins, {"users": [me]}])).await;
     assert_eq!(
         extra(&e),
         json!([[
@@ -409,7 +435,7 @@ async fn builtin_groups() {
             22
         ]])
     );
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let e = admin.err("group.update", json!([staff, {"users": [1]}])).await;
     assert_eq!(
         extra(&e),
@@ -576,16 +602,16 @@ async fn get_group_obj() {
     let staff = admin
         .ok(
             "group.create",
-            json!([{"name": "staff", "gid": 3500, "users": [alice["id"]]}]),
+            json!([{"name": "crew", "gid": 3500, "users": [alice["id"]]}]),
         )
         .await;
     let sid = admin.ok("group.get_instance", json!([staff])).await["sid"].clone();
     assert!(sid.is_string());
 
-    let by_name = admin.ok("group.get_group_obj", json!([{"groupname": "staff"}])).await;
+    let by_name = admin.ok("group.get_group_obj", json!([{"groupname": "crew"}])).await;
     assert_eq!(
         by_name,
-        json!({"gr_name": "staff", "gr_gid": 3500, "gr_mem": ["alice"], "sid": null, "source": "LOCAL", "local": true})
+        json!({"gr_name": "crew", "gr_gid": 3500, "gr_mem": ["alice"], "sid": null, "source": "LOCAL", "local": true})
     );
     assert_eq!(admin.ok("group.get_group_obj", json!([{"gid": 3500}])).await, by_name);
     let with_sid = admin
@@ -611,7 +637,7 @@ async fn get_group_obj() {
         ]])
     );
     let e = admin
-        .err("group.get_group_obj", json!([{"groupname": "staff", "gid": 3500}]))
+        .err("group.get_group_obj", json!([{"groupname": "crew", "gid": 3500}]))
         .await;
     assert_eq!(
         extra(&e),

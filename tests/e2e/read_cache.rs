@@ -80,7 +80,7 @@ async fn user_updates_are_read_at_once() {
 async fn group_and_membership_changes_are_read_at_once() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let alice = server.create_user(&mut admin, "alice", &[]).await;
     let id = alice["id"].clone();
     let primary = alice["group"]["id"].clone();
@@ -324,7 +324,7 @@ fn change_full_name_behind_the_server(server: &TestServer, id: i64, full_name: &
 async fn a_write_drops_only_the_cached_entries_it_can_change() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let staff_id = staff.as_i64().expect("id");
     let alice = server.create_user(&mut admin, "alice", &[staff_id]).await;
     let id = alice["id"].as_i64().expect("id");
@@ -410,7 +410,7 @@ async fn a_write_drops_only_the_cached_entries_it_can_change() {
 async fn the_read_model_is_filled_again_after_a_write_dropped_it() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let mut unread = Vec::new();
     for i in 0..30 {
         let user = admin

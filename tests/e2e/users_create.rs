@@ -126,7 +126,7 @@ async fn create_returns_the_full_entry_with_defaults() {
 async fn create_needs_exactly_one_of_group_and_group_create() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let msg = "Enter either a group name or create a new group to continue.";
 
     let neither = admin
@@ -176,7 +176,7 @@ async fn create_needs_exactly_one_of_group_and_group_create() {
         )
         .await;
     assert_eq!(bob["group"]["id"], staff);
-    assert_eq!(bob["group"]["bsdgrp_group"], "staff");
+    assert_eq!(bob["group"]["bsdgrp_group"], "crew");
     assert_eq!(
         admin
             .ok("group.query", json!([[["name", "=", "bob"]], {"count": true}]))
@@ -211,7 +211,7 @@ async fn group_create_reuses_an_existing_group_of_the_same_name() {
 async fn smb_false_skips_builtin_users_and_the_nt_hash() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let erin = create(&mut admin, "erin", json!({"smb": false, "groups": [staff]}))
         .await
         .expect("created");
@@ -622,7 +622,7 @@ async fn home_create_makes_the_home_with_mode_owner_and_skeleton() {
     );
 
     // The default mode is 700, and the user's own primary group owns it.
-    let staff = admin.ok("group.create", json!([{"name": "staff", "gid": 4444}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew", "gid": 4444}])).await;
     let liam = admin
         .ok(
             "user.create",

@@ -77,7 +77,12 @@ async fn get_instance_of_builtin_and_missing_users() {
         .iter()
         .map(|u| u["username"].clone())
         .collect();
-    assert_eq!(names, vec![json!("root"), json!("nobody")]);
+    // TrueNAS 25.10's builtin users (its /etc/passwd), by uid.
+    assert_eq!(names.len(), 54);
+    assert_eq!((&names[0], &names[53]), (&json!("root"), &json!("nobody")));
+    for name in ["daemon", "news", "www-data", "sshd", "apps", "webdav", "netdata"] {
+        assert!(names.contains(&json!(name)), "{name}");
+    }
 }
 
 #[tokio::test]
@@ -142,7 +147,7 @@ async fn shell_choices_depend_on_privileged_groups() {
 
     assert_eq!(admin.ok("user.shell_choices", json!([])).await, plain);
     assert_eq!(admin.ok("user.shell_choices", json!([[]])).await, plain);
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     assert_eq!(admin.ok("user.shell_choices", json!([[staff]])).await, plain);
     assert_eq!(admin.ok("user.shell_choices", json!([[9999]])).await, plain);
     for name in [
@@ -168,7 +173,7 @@ async fn shell_choices_depend_on_privileged_groups() {
 async fn get_user_obj_by_name_or_uid() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff", "gid": 4000}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew", "gid": 4000}])).await;
     let alice = server
         .create_user(&mut admin, "alice", &[staff.as_i64().expect("id")])
         .await;
@@ -540,7 +545,7 @@ async fn users_survive_a_restart() {
     let mut admin = server.admin().await;
     let pool = server.pool();
     let readonly = group_id(&mut admin, "truenas_readonly_administrators").await;
-    let staff = admin.ok("group.create", json!([{"name": "staff", "gid": 4000}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew", "gid": 4000}])).await;
     let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIRestart r@host";
     admin
         .ok(

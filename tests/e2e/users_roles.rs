@@ -27,7 +27,7 @@ async fn roles_come_from_the_privileges_of_primary_and_auxiliary_groups() {
     let admins = group_id(&mut admin, "builtin_administrators").await;
     let readonly = group_id(&mut admin, "truenas_readonly_administrators").await;
     let sharing = group_id(&mut admin, "truenas_sharing_administrators").await;
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
 
     let cases: Vec<(&str, Value, Value)> = vec![
         ("full", json!([admins]), json!(["FULL_ADMIN"])),
@@ -228,7 +228,7 @@ async fn unauthenticated_calls_are_refused() {
 async fn users_without_a_role_are_denied_at_login() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let plain = server
         .create_user(&mut admin, "plain", &[staff.as_i64().expect("id")])
         .await;

@@ -133,10 +133,10 @@ async fn primary_group_rules() {
         update_invalid(&mut admin, &id, json!({"group": 9999})).await,
         vec![(json!("user_update.group"), "Group 9999 not found".to_string(), 2)]
     );
-    let staff = admin.ok("group.create", json!([{"name": "staff", "gid": 4000}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew", "gid": 4000}])).await;
     let moved = update(&mut admin, &id, json!({"group": staff})).await.expect("updated");
     assert_eq!(moved["group"]["id"], staff);
-    assert_eq!(moved["group"]["bsdgrp_group"], "staff");
+    assert_eq!(moved["group"]["bsdgrp_group"], "crew");
     assert_eq!(moved["group"]["bsdgrp_gid"], 4000);
     let group = admin.ok("group.get_instance", json!([staff])).await;
     assert_eq!(group["users"], json!([id]));
@@ -479,7 +479,7 @@ async fn locking_rules() {
 async fn immutable_accounts_keep_their_identity() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let pool = server.pool();
     let cannot = "This attribute cannot be changed";
 
@@ -580,7 +580,7 @@ async fn aux_groups_and_shell_follow_the_new_groups() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
     let admins = group_id(&mut admin, "builtin_administrators").await;
-    let staff = admin.ok("group.create", json!([{"name": "staff"}])).await;
+    let staff = admin.ok("group.create", json!([{"name": "crew"}])).await;
     let jim = server.create_user(&mut admin, "jim", &[]).await;
     let id = jim["id"].clone();
 

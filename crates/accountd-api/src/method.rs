@@ -52,8 +52,8 @@ pub trait Method: Send + Sync + 'static {
 pub enum Fixture {
     /// A fresh system: no administrator set up, the connection not logged in.
     Fresh,
-    /// The administrator `truenas_admin` (password `admin-password`) is set up; user `alice` (id 4, uid 3000,
-    /// password `alice-password`, primary group `alice` id 8) and group `staff` (id 9, gid 3001, member alice)
+    /// The administrator `truenas_admin` (id 55, password `admin-password`) is set up; user `alice` (id 56, uid
+    /// 3000, password `alice-password`, primary group `alice` id 92) and group `crew` (id 93, gid 3001, member alice)
     /// exist, as do the API key `fixture key` (id 1) of truenas_admin and the privilege `Auditors` (id 4,
     /// READONLY_ADMIN, bound to no group). The connection is not logged in.
     SetUp,
@@ -67,7 +67,7 @@ impl Fixture {
         match self {
             Fixture::Fresh => "on a fresh system, before login",
             Fixture::SetUp => "with the administrator set up, before login",
-            Fixture::Admin => "logged in as truenas_admin, with user alice (id 4) and group staff (id 9)",
+            Fixture::Admin => "logged in as truenas_admin, with user alice (id 56) and group crew (id 93)",
         }
     }
 }

@@ -291,8 +291,8 @@ impl Bench {
 
     /// A full listing (up to `MAX_LIMIT` = 10,000 users) vs reading and serializing the same users in-process.
     async fn list(&mut self) -> anyhow::Result<()> {
-        // Besides the bench users: root, nobody, the administrator and the idle-connection account.
-        let listed = (self.seeded.users + 4).min(10_000);
+        // Besides the bench users: the 54 builtin users, the administrator and the idle-connection account.
+        let listed = (self.seeded.users + 56).min(10_000);
         let (in_process, bytes) = baseline::listing_in_process(&self.db, 10_000, 5)?;
         self.report.fact(
             format!("baseline: read + assemble + serialize {listed} users in-process"),

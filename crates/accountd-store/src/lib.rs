@@ -36,9 +36,28 @@ mod tests {
         let (_d, store) = open();
         let users = store.read(|c| users::select(c, "1", &[])).await.unwrap();
         let names: Vec<_> = users.iter().map(|u| (u.id, u.uid, u.username.as_str())).collect();
-        assert_eq!(names, [(1, 0, "root"), (2, 65534, "nobody")]);
+        assert_eq!(names.len(), 54);
+        assert_eq!(names[..3], [(1, 0, "root"), (2, 65534, "nobody"), (3, 1, "daemon")]);
+        assert!(users.iter().all(|u| u.builtin && u.unixhash == "*" && !u.smb));
+        let apps = users.iter().find(|u| u.username == "apps").unwrap();
+        assert_eq!(
+            (apps.uid, apps.userns_idmap.clone()),
+            (568, Some(serde_json::json!("DIRECT")))
+        );
         let gids: Vec<_> = store.read(groups::used_gids).await.unwrap();
-        assert_eq!(gids, [0, 544, 545, 951, 952, 65534]);
+        assert_eq!(gids.len(), 90);
+        for gid in [0, 9, 37, 544, 545, 546, 568, 951, 952, 65534] {
+            assert!(gids.contains(&gid), "{gid}");
+        }
+        // Each builtin user is in its primary group by gid, and in the groups /etc/group lists it in.
+        let netdata = users.iter().find(|u| u.username == "netdata").unwrap().clone();
+        let group_id = netdata.group_id;
+        let primary = store.read(move |c| groups::get(c, group_id)).await.unwrap().unwrap();
+        assert_eq!(primary.gid, 997);
+        let id = netdata.id;
+        let aux = store.read(move |c| users::aux_groups(c, id)).await.unwrap();
+        let adm = store.read(|c| groups::by_gid(c, 4)).await.unwrap().unwrap();
+        assert_eq!(aux, [adm.id]);
         let sid = store.read(|c| settings::get(c, "server_sid")).await.unwrap().unwrap();
         assert!(sid.starts_with("S-1-5-21-"));
     }
@@ -131,6 +150,34 @@ mod migration_tests {
             .await
             .unwrap();
         assert_eq!(version as usize, migrations::LATEST);
+    }
+
+    /// A database from before the builtin accounts migration gains the builtin accounts it lacks; a name or id
+    /// a local account already holds stays that account's.
+    #[tokio::test]
+    async fn version_two_database_gains_the_builtin_accounts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrations::migrations().to_version(&mut conn, 2).unwrap();
+            conn.execute_batch(
+                "INSERT INTO groups (id, gid, name) VALUES (10, 3000, 'news'), (11, 37, 'ops');
+                 INSERT INTO users (id, uid, username, full_name, group_id) VALUES (10, 3000, 'news', 'News', 10);",
+            )
+            .unwrap();
+        }
+        let store = Store::open(&StoreOptions::new(&path)).unwrap();
+        let news = store.read(|c| users::by_username(c, "news")).await.unwrap().unwrap();
+        assert_eq!((news.id, news.uid, news.builtin), (10, 3000, false));
+        let ops = store.read(|c| groups::by_gid(c, 37)).await.unwrap().unwrap();
+        assert_eq!((ops.id, ops.name.as_str(), ops.builtin), (11, "ops", false));
+        assert!(store.read(|c| groups::by_name(c, "operator")).await.unwrap().is_none());
+        let daemon = store.read(|c| users::by_username(c, "daemon")).await.unwrap().unwrap();
+        assert!(daemon.builtin && daemon.id > 10);
+        // Every new builtin user has its two-factor row.
+        let id = daemon.id;
+        assert!(store.read(move |c| twofactor::get(c, id)).await.unwrap().is_some());
     }
 
     #[tokio::test]

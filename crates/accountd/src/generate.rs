@@ -47,11 +47,11 @@ async fn apply_fixture(url: &str, fixture: Fixture) -> anyhow::Result<()> {
             json!([{"username": "alice", "full_name": "Alice", "group_create": true, "password": "alice-password"}]),
         )
         .await?;
-    anyhow::ensure!(alice["id"] == 4, "fixture user alice has id {}", alice["id"]);
+    anyhow::ensure!(alice["id"] == 56, "fixture user alice has id {}", alice["id"]);
     let staff = c
-        .call_ok("group.create", json!([{"name": "staff", "users": [4]}]))
+        .call_ok("group.create", json!([{"name": "crew", "users": [56]}]))
         .await?;
-    anyhow::ensure!(staff == 9, "fixture group staff has id {staff}");
+    anyhow::ensure!(staff == 93, "fixture group crew has id {staff}");
     let key = c
         .call_ok(
             "api_key.create",

@@ -25,7 +25,7 @@ declare_method! {
     /// Returns the group with database id `id`; an unknown id is an ENOENT validation error.
     GroupGetInstance = "group.get_instance", READ, GetInstanceArgs => Presented<GroupEntry>,
     examples: [
-        Admin r#"[9]"#,
+        Admin r#"[93]"#,
     ]
 }
 
@@ -33,7 +33,7 @@ declare_method! {
     /// Creates a group and returns its database id.
     GroupCreate = "group.create", WRITE, GroupCreateArgs => i64,
     examples: [
-        Admin r#"[{"name": "developers", "users": [4]}]"#,
+        Admin r#"[{"name": "developers", "users": [56]}]"#,
     ]
 }
 
@@ -42,7 +42,7 @@ declare_method! {
     /// changed; other builtin groups only their members.
     GroupUpdate = "group.update", WRITE, GroupUpdateArgs => i64,
     examples: [
-        Admin r#"[9, {"name": "staff-all", "users": [3, 4]}]"#,
+        Admin r#"[93, {"name": "crew-all", "users": [55, 56]}]"#,
     ]
 }
 
@@ -51,7 +51,7 @@ declare_method! {
     /// `delete_users`). Returns the id.
     GroupDelete = "group.delete", WRITE, GroupDeleteArgs => i64,
     examples: [
-        Admin r#"[9, {"delete_users": false}]"#,
+        Admin r#"[93, {"delete_users": false}]"#,
     ]
 }
 
@@ -67,7 +67,7 @@ declare_method! {
     /// A grp-style object for the group with the given `groupname` or `gid` (exactly one).
     GroupGetGroupObj = "group.get_group_obj", READ, GetGroupObjArgs => GroupObj,
     examples: [
-        Admin r#"[{"groupname": "staff"}]"#,
+        Admin r#"[{"groupname": "crew"}]"#,
     ]
 }
 

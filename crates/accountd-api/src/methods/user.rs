@@ -30,7 +30,7 @@ declare_method! {
     /// Returns the user with database id `id`; an unknown id is an ENOENT validation error.
     UserGetInstance = "user.get_instance", READ, GetInstanceArgs => Presented<UserEntry>,
     examples: [
-        Admin r#"[4]"#,
+        Admin r#"[56]"#,
     ]
 }
 
@@ -39,7 +39,7 @@ declare_method! {
     /// `password_disabled` or `random_password`. Returns the entry with the password set (if any).
     UserCreate = "user.create", WRITE, UserCreateArgs => Presented<UserWithPassword>,
     examples: [
-        Admin r#"[{"username": "bob", "full_name": "Bob", "group_create": true, "password": "bob-password", "email": "bob@example.com", "groups": [9]}]"#,
+        Admin r#"[{"username": "bob", "full_name": "Bob", "group_create": true, "password": "bob-password", "email": "bob@example.com", "groups": [93]}]"#,
     ]
 }
 
@@ -47,7 +47,7 @@ declare_method! {
     /// Changes the given fields of a user. Builtin users cannot change their name, group, home or SMB flag.
     UserUpdate = "user.update", WRITE, UserUpdateArgs => Presented<UserWithPassword>,
     examples: [
-        Admin r#"[4, {"full_name": "Alice Liddell", "email": "alice@example.com", "locked": true}]"#,
+        Admin r#"[56, {"full_name": "Alice Liddell", "email": "alice@example.com", "locked": true}]"#,
     ]
 }
 
@@ -55,7 +55,7 @@ declare_method! {
     /// Deletes a user (and its primary group when unused and `delete_group`). Returns the id.
     UserDelete = "user.delete", WRITE, UserDeleteArgs => i64,
     examples: [
-        Admin r#"[4, {"delete_group": true}]"#,
+        Admin r#"[56, {"delete_group": true}]"#,
     ]
 }
 

@@ -6,13 +6,14 @@ use rusqlite_migration::{M, Migrations};
 use crate::error::StoreError;
 
 /// The newest schema version.
-pub const LATEST: usize = 2;
+pub const LATEST: usize = 3;
 
 /// The migrations, oldest first. Never edit a released one; add a new one (and bump [`LATEST`]).
 pub fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("0001_initial.sql")),
         M::up(include_str!("0002_credentials.sql")),
+        M::up(include_str!("0003_builtin_accounts.sql")),
     ])
 }
 

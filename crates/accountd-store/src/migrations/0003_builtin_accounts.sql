@@ -1,0 +1,183 @@
+-- The builtin accounts of TrueNAS 25.10 (its reference /etc/passwd and /etc/group, created as its sync_builtin
+-- creates them): users without a password ('*') in their primary groups by gid, SMB mapping for the builtin_*
+-- groups, a DIRECT user namespace mapping for `apps` (uid and gid 568), and the members /etc/group lists. A name or
+-- id an existing account already holds stays that account's (gids are unique here: `wheel` and the `nobody` group,
+-- which share gid 0 and 65534 with `root` and `nogroup`, are not created).
+CREATE TEMP TABLE builtin_groups (gid INTEGER NOT NULL, name TEXT NOT NULL, smb INTEGER NOT NULL, idmap TEXT);
+INSERT INTO builtin_groups (gid, name, smb, idmap) VALUES
+    (0, 'root', 0, NULL),
+    (0, 'wheel', 0, NULL),
+    (1, 'daemon', 0, NULL),
+    (2, 'bin', 0, NULL),
+    (3, 'sys', 0, NULL),
+    (4, 'adm', 0, NULL),
+    (5, 'tty', 0, NULL),
+    (6, 'disk', 0, NULL),
+    (7, 'lp', 0, NULL),
+    (8, 'mail', 0, NULL),
+    (9, 'news', 0, NULL),
+    (10, 'uucp', 0, NULL),
+    (12, 'man', 0, NULL),
+    (13, 'proxy', 0, NULL),
+    (14, 'ftp', 0, NULL),
+    (15, 'kmem', 0, NULL),
+    (20, 'dialout', 0, NULL),
+    (21, 'fax', 0, NULL),
+    (22, 'voice', 0, NULL),
+    (24, 'cdrom', 0, NULL),
+    (25, 'floppy', 0, NULL),
+    (26, 'tape', 0, NULL),
+    (27, 'sudo', 0, NULL),
+    (29, 'audio', 0, NULL),
+    (30, 'dip', 0, NULL),
+    (33, 'www-data', 0, NULL),
+    (34, 'backup', 0, NULL),
+    (37, 'operator', 0, NULL),
+    (38, 'list', 0, NULL),
+    (39, 'irc', 0, NULL),
+    (40, 'src', 0, NULL),
+    (41, 'gnats', 0, NULL),
+    (42, 'shadow', 0, NULL),
+    (43, 'utmp', 0, NULL),
+    (44, 'video', 0, NULL),
+    (45, 'sasl', 0, NULL),
+    (46, 'plugdev', 0, NULL),
+    (50, 'staff', 0, NULL),
+    (60, 'games', 0, NULL),
+    (100, 'users', 0, NULL),
+    (65534, 'nogroup', 0, NULL),
+    (65534, 'nobody', 0, NULL),
+    (101, 'systemd-timesync', 0, NULL),
+    (102, 'systemd-journal', 0, NULL),
+    (103, 'systemd-network', 0, NULL),
+    (104, 'systemd-resolve', 0, NULL),
+    (105, 'input', 0, NULL),
+    (106, 'kvm', 0, NULL),
+    (107, 'render', 0, NULL),
+    (108, 'crontab', 0, NULL),
+    (109, 'netdev', 0, NULL),
+    (110, 'ssh', 0, NULL),
+    (111, 'messagebus', 0, NULL),
+    (112, 'avahi', 0, NULL),
+    (113, 'consul', 0, NULL),
+    (114, 'nvpd', 0, NULL),
+    (115, 'nslcd', 0, NULL),
+    (116, 'systemd-coredump', 0, NULL),
+    (117, 'Debian-snmp', 0, NULL),
+    (118, 'ssl-cert', 0, NULL),
+    (119, 'ntp', 0, NULL),
+    (120, 'Debian-exim', 0, NULL),
+    (121, 'tftp', 0, NULL),
+    (123, 'tcpdump', 0, NULL),
+    (124, 'rdma', 0, NULL),
+    (126, 'nut', 0, NULL),
+    (127, 'ladvd', 0, NULL),
+    (128, 'libvirt', 0, NULL),
+    (129, 'nova', 0, NULL),
+    (544, 'builtin_administrators', 1, NULL),
+    (545, 'builtin_users', 1, NULL),
+    (546, 'builtin_guests', 1, NULL),
+    (568, 'apps', 0, '"DIRECT"'),
+    (666, 'webdav', 0, NULL),
+    (951, 'truenas_readonly_administrators', 0, NULL),
+    (952, 'truenas_sharing_administrators', 0, NULL),
+    (999, 'docker', 0, NULL),
+    (986, 'libvirt-qemu', 0, NULL),
+    (130, 'haproxy', 0, NULL),
+    (131, 'uuidd', 0, NULL),
+    (132, 'i2c', 0, NULL),
+    (133, 'sgx', 0, NULL),
+    (134, '_ssh', 0, NULL),
+    (135, 'ntpsec', 0, NULL),
+    (136, 'tss', 0, NULL),
+    (137, 'iperf3', 0, NULL),
+    (138, '_chrony', 0, NULL),
+    (998, 'polkitd', 0, NULL),
+    (997, 'netdata', 0, NULL),
+    (122, 'sssd', 0, NULL),
+    (996, 'incus', 0, NULL),
+    (995, 'incus-admin', 0, NULL);
+INSERT INTO groups (gid, name, builtin, smb, userns_idmap)
+    SELECT b.gid, b.name, 1, b.smb, b.idmap FROM builtin_groups AS b
+    WHERE NOT EXISTS (SELECT 1 FROM groups AS g WHERE g.gid = b.gid OR g.name = b.name)
+    ORDER BY b.rowid;
+CREATE TEMP TABLE builtin_users (
+    uid INTEGER NOT NULL, name TEXT NOT NULL, gid INTEGER NOT NULL, full_name TEXT NOT NULL, home TEXT NOT NULL,
+    shell TEXT NOT NULL, idmap TEXT
+);
+INSERT INTO builtin_users (uid, name, gid, full_name, home, shell, idmap) VALUES
+    (0, 'root', 0, 'root', '/root', '/bin/bash', NULL),
+    (1, 'daemon', 1, 'daemon', '/usr/sbin', '/usr/sbin/nologin', NULL),
+    (2, 'bin', 2, 'bin', '/bin', '/usr/sbin/nologin', NULL),
+    (3, 'sys', 3, 'sys', '/dev', '/usr/sbin/nologin', NULL),
+    (4, 'sync', 65534, 'sync', '/bin', '/bin/sync', NULL),
+    (5, 'games', 60, 'games', '/usr/games', '/usr/sbin/nologin', NULL),
+    (6, 'man', 12, 'man', '/var/cache/man', '/usr/sbin/nologin', NULL),
+    (7, 'lp', 7, 'lp', '/var/spool/lpd', '/usr/sbin/nologin', NULL),
+    (8, 'mail', 8, 'mail', '/var/mail', '/usr/sbin/nologin', NULL),
+    (9, 'news', 9, 'news', '/var/spool/news', '/usr/sbin/nologin', NULL),
+    (10, 'uucp', 10, 'uucp', '/var/spool/uucp', '/usr/sbin/nologin', NULL),
+    (13, 'proxy', 13, 'proxy', '/bin', '/usr/sbin/nologin', NULL),
+    (33, 'www-data', 33, 'www-data', '/var/www', '/usr/sbin/nologin', NULL),
+    (34, 'backup', 34, 'backup', '/var/backups', '/usr/sbin/nologin', NULL),
+    (38, 'list', 38, 'Mailing List Manager', '/var/list', '/usr/sbin/nologin', NULL),
+    (39, 'irc', 39, 'ircd', '/run/ircd', '/usr/sbin/nologin', NULL),
+    (41, 'gnats', 41, 'Gnats Bug-Reporting System (admin)', '/var/lib/gnats', '/usr/sbin/nologin', NULL),
+    (65534, 'nobody', 65534, 'nobody', '/var/empty', '/usr/sbin/nologin', NULL),
+    (100, '_apt', 65534, '', '/var/empty', '/usr/sbin/nologin', NULL),
+    (101, 'systemd-timesync', 101, 'systemd Time Synchronization', '/run/systemd', '/usr/sbin/nologin', NULL),
+    (102, 'systemd-network', 103, 'systemd Network Management', '/run/systemd', '/usr/sbin/nologin', NULL),
+    (103, 'systemd-resolve', 104, 'systemd Resolver', '/run/systemd', '/usr/sbin/nologin', NULL),
+    (104, 'messagebus', 111, 'messagebus user', '/var/empty', '/usr/sbin/nologin', NULL),
+    (105, 'avahi', 112, 'avahi user', '/var/empty', '/usr/sbin/nologin', NULL),
+    (106, '_rpc', 65534, '', '/run/rpcbind', '/usr/sbin/nologin', NULL),
+    (107, 'statd', 65534, '', '/var/lib/nfs', '/usr/sbin/nologin', NULL),
+    (108, 'consul', 113, 'Consul Daemon', '/var/tmp/consul', '/usr/sbin/nologin', NULL),
+    (109, 'nvpd', 114, 'NVIDIA Persistence Daemon', '/var/run/nvpd/', '/usr/sbin/nologin', NULL),
+    (110, 'nslcd', 115, 'Nslcd Daemon', '/var/tmp/nslcd', '/usr/sbin/nologin', NULL),
+    (111, 'sshd', 65534, 'Secure Shell Daemon', '/var/empty', '/usr/sbin/nologin', NULL),
+    (112, 'systemd-coredump', 116, 'systemd Core Dumper', '/run/systemd', '/usr/sbin/nologin', NULL),
+    (113, 'Debian-snmp', 117, '', '/var/lib/snmp', '/bin/false', NULL),
+    (114, 'ntp', 119, '', '/var/empty', '/usr/sbin/nologin', NULL),
+    (115, 'Debian-exim', 120, '', '/var/spool/exim4', '/usr/sbin/nologin', NULL),
+    (116, 'tftp', 121, 'tftp daemon', '/srv/tftp', '/usr/sbin/nologin', NULL),
+    (118, 'tcpdump', 123, '', '/var/empty', '/usr/sbin/nologin', NULL),
+    (120, 'proftpd', 65534, '', '/run/proftpd', '/usr/sbin/nologin', NULL),
+    (121, 'ftp', 65534, '', '/var/empty', '/bin/csh', NULL),
+    (122, 'nut', 126, '', '/var/lib/nut', '/usr/sbin/nologin', NULL),
+    (123, 'dnsmasq', 65534, 'dnsmasq', '/var/lib/misc', '/usr/sbin/nologin', NULL),
+    (124, 'ladvd', 127, 'ladvd user', '/var/empty', '/usr/sbin/nologin', NULL),
+    (125, 'nova', 129, '', '/var/lib/nova', '/bin/bash', NULL),
+    (568, 'apps', 568, 'Unprivileged Apps User', '/var/empty', '/usr/sbin/nologin', '"DIRECT"'),
+    (666, 'webdav', 666, 'WebDAV Anonymous User', '/var/empty', '/usr/sbin/nologin', NULL),
+    (986, 'libvirt-qemu', 106, 'Libvirt Qemu', '/var/lib/libvirt', '/usr/sbin/nologin', NULL),
+    (126, 'haproxy', 130, '', '/var/lib/haproxy', '/usr/sbin/nologin', NULL),
+    (127, 'uuidd', 131, '', '/run/uuidd', '/usr/sbin/nologin', NULL),
+    (128, 'ntpsec', 135, '', '/var/empty', '/usr/sbin/nologin', NULL),
+    (129, 'tss', 136, 'TPM software stack', '/var/lib/tpm', '/bin/false', NULL),
+    (130, 'iperf3', 137, '', '/var/empty', '/usr/sbin/nologin', NULL),
+    (131, '_chrony', 138, 'Chrony daemon', '/var/lib/chrony', '/usr/sbin/nologin', NULL),
+    (998, 'polkitd', 998, 'polkit', '/var/empty', '/usr/sbin/nologin', NULL),
+    (999, 'netdata', 997, '', '/var/lib/netdata', '/bin/sh', NULL),
+    (117, 'sssd', 122, 'SSSD system user', '/var/lib/sss', '/usr/sbin/nologin', NULL);
+INSERT INTO users (uid, username, home, shell, full_name, builtin, smb, userns_idmap, group_id)
+    SELECT b.uid, b.name, b.home, b.shell, b.full_name, 1, 0, b.idmap, g.id
+    FROM builtin_users AS b JOIN groups AS g ON g.gid = b.gid
+    WHERE NOT EXISTS (SELECT 1 FROM users AS u WHERE u.uid = b.uid OR u.username = b.name)
+    ORDER BY b.rowid;
+CREATE TEMP TABLE builtin_members (user_name TEXT NOT NULL, group_name TEXT NOT NULL);
+INSERT INTO builtin_members (user_name, group_name) VALUES
+    ('netdata', 'adm'),
+    ('nut', 'dialout'),
+    ('libvirt-qemu', 'libvirt-qemu');
+INSERT OR IGNORE INTO memberships (user_id, group_id)
+    SELECT u.id, g.id FROM builtin_members AS m
+    JOIN users AS u ON u.username = m.user_name AND u.builtin = 1
+    JOIN groups AS g ON g.name = m.group_name AND g.builtin = 1
+    WHERE u.group_id != g.id;
+INSERT INTO twofactor (user_id)
+    SELECT u.id FROM users AS u
+    WHERE u.builtin = 1 AND NOT EXISTS (SELECT 1 FROM twofactor AS t WHERE t.user_id = u.id);
+DROP TABLE builtin_groups;
+DROP TABLE builtin_users;
+DROP TABLE builtin_members;
