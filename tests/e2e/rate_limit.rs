@@ -160,3 +160,20 @@ async fn limits_and_waits_are_configurable() {
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(150), "refused after {waited:?}");
 }
+
+#[tokio::test]
+async fn a_full_table_forgets_its_oldest_address_instead_of_refusing_everyone() {
+    let server = limited_server().await;
+    server.admin().await;
+    // 100 other addresses (TrueNAS's table size) each call a no-auth method once: the table is full.
+    for i in 1..=100u8 {
+        let mut c = Client::connect_from(&server.url(), IpAddr::V4(Ipv4Addr::new(127, 0, 1, i))).await;
+        assert_eq!(c.ok("core.ping", json!([])).await, "pong");
+    }
+    // A new address still logs in, and is still limited.
+    let mut newcomer = Client::connect_from(&server.url(), IpAddr::V4(Ipv4Addr::new(127, 0, 2, 1))).await;
+    newcomer.login("truenas_admin", ADMIN_PASSWORD).await;
+    let mut again = Client::connect_from(&server.url(), IpAddr::V4(Ipv4Addr::new(127, 0, 2, 1))).await;
+    ok_times(&mut again, "core.ping", json!([]), LIMIT).await;
+    assert_rate_limited(&again.err("core.ping", json!([])).await);
+}

@@ -1,9 +1,10 @@
 //! The rate limit of unauthenticated calls (TrueNAS `RateLimitCache`): a connection that is not logged in may
 //! call each no-auth method at most `max_calls` times per `window` from one IP address. The call over the limit
 //! waits a random `sleep_min..=sleep_max` and fails with CallError "Rate Limit Exceeded" (EBUSY). Logged-in
-//! sessions and `core.set_options` are not limited. At most `max_entries` (method, address) pairs are tracked;
-//! while the table is full every limited call is refused, and the table is emptied every `clear_interval`
-//! (TrueNAS's defence against callers rotating addresses). Time comes from the services' injected clock.
+//! sessions and `core.set_options` are not limited. At most `max_entries` (method, address) pairs are tracked:
+//! a new pair arriving at a full table evicts the pair whose window started first (so callers rotating
+//! addresses cannot make the server refuse everyone), and the table is emptied every `clear_interval` (as
+//! TrueNAS does). Time comes from the services' injected clock.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -33,7 +34,7 @@ pub struct RateLimitConfig {
     pub sleep_min: Duration,
     /// Longest wait before refusing a call over the limit.
     pub sleep_max: Duration,
-    /// (method, address) pairs tracked at most; while full, every limited call is refused.
+    /// (method, address) pairs tracked at most; a new pair evicts the oldest when the table is full.
     pub max_entries: usize,
     /// How often the whole table is emptied.
     pub clear_interval: Duration,
@@ -62,6 +63,20 @@ struct Entry {
 struct Table {
     entries: HashMap<(&'static str, IpAddr), Entry>,
     cleared_at_ms: Option<i64>,
+}
+
+impl Table {
+    /// Drops the pair whose window started first (a linear scan: the table is small).
+    fn evict_oldest(&mut self) {
+        let oldest = self
+            .entries
+            .iter()
+            .min_by_key(|(_, e)| e.window_start_ms)
+            .map(|(k, _)| *k);
+        if let Some(key) = oldest {
+            self.entries.remove(&key);
+        }
+    }
 }
 
 /// Call counts per (method, address).
@@ -97,7 +112,11 @@ impl RateLimiter {
             }
             None => table.cleared_at_ms = Some(now_ms),
         }
-        let entry = table.entries.entry((method, ip)).or_insert(Entry {
+        let key = (method, ip);
+        if !table.entries.contains_key(&key) && table.entries.len() >= self.config.max_entries.max(1) {
+            table.evict_oldest();
+        }
+        let entry = table.entries.entry(key).or_insert(Entry {
             calls: 0,
             window_start_ms: now_ms,
         });
@@ -106,8 +125,7 @@ impl RateLimiter {
             entry.window_start_ms = now_ms;
         }
         entry.calls = entry.calls.saturating_add(1);
-        let over = entry.calls > self.config.max_calls;
-        over || table.entries.len() >= self.config.max_entries
+        entry.calls > self.config.max_calls
     }
 
     /// How long to wait before refusing a call: uniform in `sleep_min..=sleep_max`.
@@ -185,14 +203,34 @@ mod tests {
     }
 
     #[test]
-    fn a_full_table_refuses_everyone_until_it_is_cleared() {
-        let l = limiter(20, 3);
+    fn a_full_table_evicts_its_oldest_pair() {
+        const C: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 3));
+        let l = limiter(2, 2);
+        assert!(!l.exceeded("m", A, 0));
+        assert!(!l.exceeded("m", A, 0));
+        assert!(l.exceeded("m", A, 0));
+        assert!(!l.exceeded("m", B, 1));
+        // The table is full: a new address is still let in, and the oldest pair (A's) is forgotten.
+        assert!(!l.exceeded("m", C, 2));
+        assert!(!l.exceeded("m", C, 2));
+        assert!(l.exceeded("m", C, 2));
+        // B's count survived; A starts again (evicting B, now the oldest).
+        assert!(!l.exceeded("m", B, 3));
+        assert!(l.exceeded("m", B, 3));
+        assert!(!l.exceeded("m", A, 4));
+        assert_eq!(l.table.lock().unwrap().entries.len(), 2);
+    }
+
+    #[test]
+    fn the_table_is_emptied_every_clear_interval() {
+        let l = RateLimiter::new(RateLimitConfig {
+            max_calls: 1,
+            window: Duration::from_secs(3600),
+            ..RateLimitConfig::default()
+        });
         assert!(!l.exceeded("a", A, 0));
-        assert!(!l.exceeded("b", A, 0));
-        assert!(l.exceeded("c", A, 1));
-        assert!(l.exceeded("a", A, 2));
-        assert!(l.exceeded("a", B, 599_999));
-        assert!(!l.exceeded("a", B, 600_000));
+        assert!(l.exceeded("a", A, 599_999));
+        assert!(!l.exceeded("a", A, 600_000));
     }
 
     #[test]
