@@ -54,7 +54,11 @@ async fn closed_by_server(tcp: &mut TcpStream, within: Duration) -> Instant {
 
 #[tokio::test]
 async fn connections_over_the_cap_are_refused_with_503() {
-    let server = TestServer::start_with(|s| s.limits.max_connections = 3).await;
+    let server = TestServer::start_with(|s| {
+        s.limits.max_connections = 3;
+        s.limits.unauthenticated_share_percent = 100;
+    })
+    .await;
     let mut admin = server.admin().await;
     let mut a = server.client().await;
     let mut b = server.client().await;
@@ -93,6 +97,7 @@ async fn connections_over_the_cap_are_refused_with_503() {
 async fn raw_tcp_connections_count_and_must_finish_the_handshake_in_time() {
     let server = TestServer::start_with(|s| {
         s.limits.max_connections = 2;
+        s.limits.unauthenticated_share_percent = 100;
         s.limits.login_timeout = Duration::from_millis(300);
     })
     .await;
@@ -294,4 +299,60 @@ async fn a_client_that_stops_reading_is_dropped_after_the_write_timeout() {
     );
     assert_eq!(reader.ok("core.ping", json!([])).await, "pong");
     assert_eq!(other.ok("core.ping", json!([])).await, "pong");
+}
+
+/// A new connection from `local` gets through within a few seconds (the server frees places asynchronously).
+async fn connects_from_within(server: &TestServer, local: std::net::IpAddr) -> Client {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        match Client::try_connect_from(&server.url(), local).await {
+            Ok(c) => return c,
+            Err(tungstenite::Error::Http(r)) if r.status().as_u16() == 503 => {
+                assert!(Instant::now() < deadline, "still refused after 5 s");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_share_of_the_slots_before_logging_in() {
+    // 10% of 20 slots: two unauthenticated connections per address.
+    let server = TestServer::start_with(|s| s.limits.max_connections = 20).await;
+    let mut admin = server.admin().await;
+    let mut a = server.client().await;
+    let mut b = server.client().await;
+    refused_with_503(&server).await;
+    // A raw TCP connection from the same address is refused as well.
+    let mut tcp = TcpStream::connect(addr(&server)).await.expect("connect");
+    tcp.write_all(b"GET /api/versions HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .expect("request");
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), tcp.read_to_string(&mut answer))
+        .await
+        .expect("answer within 5 s")
+        .expect("read");
+    assert!(answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n"), "{answer}");
+    // Another address has its own share; the held connections and logged-in ones are served.
+    let other_address = std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
+    let mut other = Client::connect_from(&server.url(), other_address).await;
+    for c in [&mut admin, &mut a, &mut b, &mut other] {
+        assert_eq!(c.ok("core.ping", json!([])).await, "pong");
+    }
+    // Logging in frees the place: the address may open another connection.
+    a.login("truenas_admin", accountd_e2e::ADMIN_PASSWORD).await;
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let mut c = connects_from_within(&server, loopback).await;
+    assert_eq!(c.ok("core.ping", json!([])).await, "pong");
+    refused_with_503(&server).await;
+    // So does leaving.
+    drop(b);
+    let mut d = connects_from_within(&server, loopback).await;
+    assert_eq!(d.ok("core.ping", json!([])).await, "pong");
+    // Logging out counts the connection again.
+    assert_eq!(a.ok("auth.logout", json!([])).await, true);
+    assert_eq!(a.ok("core.ping", json!([])).await, "pong");
+    refused_with_503(&server).await;
 }

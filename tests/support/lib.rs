@@ -204,18 +204,24 @@ impl Client {
 
     /// Connects from a given local address (e.g. `127.0.0.2`, another loopback origin).
     pub async fn connect_from(url: &str, local: std::net::IpAddr) -> Client {
+        Client::try_connect_from(url, local).await.expect("handshake")
+    }
+
+    /// [`Client::connect_from`], returning the handshake's error (e.g. an HTTP 503 refusal).
+    pub async fn try_connect_from(
+        url: &str,
+        local: std::net::IpAddr,
+    ) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
         let addr = url.trim_start_matches("ws://").split('/').next().expect("host:port");
         let socket = tokio::net::TcpSocket::new_v4().expect("socket");
         socket.bind(std::net::SocketAddr::new(local, 0)).expect("bind");
         let stream = socket.connect(addr.parse().expect("addr")).await.expect("tcp connects");
-        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
-            .await
-            .expect("handshake");
-        Client {
+        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await?;
+        Ok(Client {
             ws,
             next_id: 0,
             notifications: Default::default(),
-        }
+        })
     }
 
     /// The next notification (a message without an id), including ones that arrived during calls.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, State, WebSocketUpgrade};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use jsonrpsee::RpcModule;
@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 
 use crate::dispatch::build_module;
 use crate::listener::{ConnInfo, LimitedListener, ListenerLimits, OpenConnections};
+use crate::origin::client_origin;
 use crate::state::AppState;
 use crate::ws::run_connection;
 
@@ -67,8 +68,9 @@ pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Ser
         max_connections: state.limits.max_connections,
         handshake_timeout: state.limits.login_timeout,
         write_timeout: state.limits.write_timeout,
+        trusted_proxies: state.limits.trusted_proxies.clone(),
     };
-    let listener = LimitedListener::new(listener, limits, open.clone());
+    let listener = LimitedListener::new(listener, limits, open.clone(), state.address_shares.clone());
     let module = build_module(state.clone()).map_err(std::io::Error::other)?;
     // The read model for point reads fills in the background; until then reads fill it themselves.
     tokio::spawn(state.accounts.clone().keep_read_cache_warm());
@@ -137,27 +139,42 @@ async fn not_found() -> StatusCode {
 async fn websocket_current(
     ws: WebSocketUpgrade,
     ConnectInfo(conn): ConnectInfo<ConnInfo>,
+    headers: HeaderMap,
     State(shared): State<Shared>,
 ) -> Response {
-    upgrade(ws, conn, shared)
+    upgrade(ws, conn, &headers, shared)
 }
 
 async fn websocket_versioned(
     ws: WebSocketUpgrade,
     Path(version): Path<String>,
     ConnectInfo(conn): ConnectInfo<ConnInfo>,
+    headers: HeaderMap,
     State(shared): State<Shared>,
 ) -> Response {
     if !API_VERSIONS.contains(&version.as_str()) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    upgrade(ws, conn, shared)
+    upgrade(ws, conn, &headers, shared)
 }
 
-fn upgrade(ws: WebSocketUpgrade, conn: ConnInfo, shared: Shared) -> Response {
+fn upgrade(ws: WebSocketUpgrade, conn: ConnInfo, headers: &HeaderMap, shared: Shared) -> Response {
+    let limits = &shared.state.limits;
+    let origin = client_origin(conn.peer, conn.tls, headers, &limits.trusted_proxies);
+    // A trusted proxy's connection joins its client's share now that the client is known.
+    let claim = if limits.trusted_proxies.contains(conn.peer.ip()) {
+        match shared.state.address_shares.try_claim(origin.addr.ip()) {
+            Some(claim) => Some(claim),
+            None => {
+                tracing::debug!(origin = %origin.addr, "refusing connection: the address holds its share");
+                return (StatusCode::SERVICE_UNAVAILABLE, "Too many connections").into_response();
+            }
+        }
+    } else {
+        conn.take_unauthenticated_claim()
+    };
     // From here the connection loop's login deadline applies instead of the handshake deadline.
     conn.upgraded();
-    let origin = conn.peer;
     // Messages above the login-dependent limits are refused by the connection loop with TrueNAS's close codes
     // (1007 / 1009); this cap only bounds what the protocol layer buffers. It is aiohttp's default
     // `max_msg_size` (4 MiB), above which TrueNAS's WebSocket layer closes with 1009 whatever the login state,
@@ -168,5 +185,5 @@ fn upgrade(ws: WebSocketUpgrade, conn: ConnInfo, shared: Shared) -> Response {
     ws.max_message_size(cap)
         .max_frame_size(cap)
         .read_buffer_size(READ_BUFFER)
-        .on_upgrade(move |socket| run_connection(socket, origin, shared.state, shared.module, shared.shutdown))
+        .on_upgrade(move |socket| run_connection(socket, origin, claim, shared.state, shared.module, shared.shutdown))
 }

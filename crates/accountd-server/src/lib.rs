@@ -3,6 +3,7 @@
 //! jsonrpsee [`jsonrpsee::RpcModule`] built from the same table.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod address_share;
 mod dispatch;
 mod docs;
 mod errors;
@@ -11,6 +12,7 @@ mod handlers;
 mod http;
 mod limits;
 mod listener;
+mod origin;
 mod rate_limit;
 mod registry;
 mod session;
@@ -19,6 +21,7 @@ pub mod validation;
 mod ws;
 
 pub use http::{ServerHandle, serve};
+pub use origin::TrustedProxies;
 pub use rate_limit::RateLimitConfig;
 pub use state::{AppState, Limits};
 /// The JSON-RPC envelope decoder (public for the fuzz targets).

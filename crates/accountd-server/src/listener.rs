@@ -1,5 +1,5 @@
-//! The TCP side of the connection limits: a listener that caps the number of open connections (refusing the
-//! ones over the cap with HTTP 503), and a stream that drops a connection which does not finish its HTTP
+//! The TCP side of the connection limits: a listener that caps the number of open connections and the share
+//! one address may hold before logging in (refusing the ones over either with HTTP 503), and a stream that drops a connection which does not finish its HTTP
 //! request / WebSocket handshake in time or whose socket accepts no bytes for too long (a peer that stops
 //! reading).
 
@@ -8,6 +8,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -18,6 +19,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::{Instant, Sleep, sleep, sleep_until};
+
+use crate::address_share::{AddressClaim, AddressShares};
+use crate::origin::TrustedProxies;
 
 /// What a refused connection is told (nginx's `limit_conn` answers 503 the same way).
 const REFUSAL: &str = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n\
@@ -45,6 +49,8 @@ impl OpenConnections {
 pub struct Slot {
     open: Arc<OpenConnections>,
     upgraded: AtomicBool,
+    /// The place in the peer's share of unauthenticated connections, until the connection loop takes it.
+    unauthenticated: Mutex<Option<AddressClaim>>,
 }
 
 impl Slot {
@@ -55,6 +61,7 @@ impl Slot {
         Some(Slot {
             open: open.clone(),
             upgraded: AtomicBool::new(false),
+            unauthenticated: Mutex::new(None),
         })
     }
 }
@@ -66,7 +73,7 @@ impl Drop for Slot {
 }
 
 /// Connection limits the listener enforces.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ListenerLimits {
     /// Open connections at most.
     pub max_connections: usize,
@@ -74,6 +81,9 @@ pub struct ListenerLimits {
     pub handshake_timeout: Duration,
     /// Time a write may wait for the peer to accept any byte.
     pub write_timeout: Duration,
+    /// Peers whose connections count in the share of the client they forward (from the handshake on) rather
+    /// than in their own.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A TCP listener that enforces [`ListenerLimits`].
@@ -81,22 +91,29 @@ pub struct LimitedListener {
     inner: TcpListener,
     limits: ListenerLimits,
     open: Arc<OpenConnections>,
+    shares: Arc<AddressShares>,
     refusals: Arc<Semaphore>,
 }
 
 impl LimitedListener {
-    /// Wraps `inner`; `open` counts the connections.
-    pub fn new(inner: TcpListener, limits: ListenerLimits, open: Arc<OpenConnections>) -> Self {
+    /// Wraps `inner`; `open` counts the connections, `shares` the unauthenticated ones per address.
+    pub fn new(
+        inner: TcpListener,
+        limits: ListenerLimits,
+        open: Arc<OpenConnections>,
+        shares: Arc<AddressShares>,
+    ) -> Self {
         LimitedListener {
             inner,
             limits,
             open,
+            shares,
             refusals: Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT)),
         }
     }
 
-    fn refuse(&self, stream: TcpStream, peer: SocketAddr) {
-        tracing::debug!(%peer, max = self.limits.max_connections, "refusing connection: too many connections");
+    fn refuse(&self, stream: TcpStream, peer: SocketAddr, why: &'static str) {
+        tracing::debug!(%peer, max = self.limits.max_connections, "refusing connection: {why}");
         if let Ok(permit) = self.refusals.clone().try_acquire_owned() {
             tokio::spawn(async move {
                 refuse(stream).await;
@@ -134,10 +151,25 @@ impl Listener for LimitedListener {
     async fn accept(&mut self) -> (LimitedStream, SocketAddr) {
         loop {
             let (stream, peer) = Listener::accept(&mut self.inner).await;
-            match Slot::try_new(&self.open, self.limits.max_connections) {
-                Some(slot) => return (LimitedStream::new(stream, Arc::new(slot), self.limits), peer),
-                None => self.refuse(stream, peer),
+            let Some(slot) = Slot::try_new(&self.open, self.limits.max_connections) else {
+                self.refuse(stream, peer, "too many connections");
+                continue;
+            };
+            // A trusted proxy's connections are counted under their client's address once it is known.
+            if !self.limits.trusted_proxies.contains(peer.ip()) {
+                let Some(claim) = self.shares.try_claim(peer.ip().to_canonical()) else {
+                    self.refuse(
+                        stream,
+                        peer,
+                        "the address holds its share of unauthenticated connections",
+                    );
+                    continue;
+                };
+                if let Ok(mut u) = slot.unauthenticated.lock() {
+                    *u = Some(claim);
+                }
             }
+            return (LimitedStream::new(stream, Arc::new(slot), &self.limits), peer);
         }
     }
 
@@ -149,8 +181,10 @@ impl Listener for LimitedListener {
 /// What handlers learn about their connection: the peer and the connection's slot.
 #[derive(Debug, Clone)]
 pub struct ConnInfo {
-    /// The peer's address.
+    /// The TCP peer's address.
     pub peer: SocketAddr,
+    /// The connection is TLS.
+    pub tls: bool,
     slot: Arc<Slot>,
 }
 
@@ -160,12 +194,19 @@ impl ConnInfo {
     pub fn upgraded(&self) {
         self.slot.upgraded.store(true, Ordering::SeqCst);
     }
+
+    /// Takes the connection's place in its peer's share of unauthenticated connections (none for a trusted
+    /// proxy's connections, or when taken already).
+    pub fn take_unauthenticated_claim(&self) -> Option<AddressClaim> {
+        self.slot.unauthenticated.lock().ok().and_then(|mut u| u.take())
+    }
 }
 
 impl Connected<IncomingStream<'_, LimitedListener>> for ConnInfo {
     fn connect_info(stream: IncomingStream<'_, LimitedListener>) -> Self {
         ConnInfo {
             peer: *stream.remote_addr(),
+            tls: false,
             slot: stream.io().slot.clone(),
         }
     }
@@ -188,7 +229,7 @@ pub struct LimitedStream {
 }
 
 impl LimitedStream {
-    fn new(inner: TcpStream, slot: Arc<Slot>, limits: ListenerLimits) -> Self {
+    fn new(inner: TcpStream, slot: Arc<Slot>, limits: &ListenerLimits) -> Self {
         LimitedStream {
             inner,
             slot,

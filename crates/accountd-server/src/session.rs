@@ -11,6 +11,8 @@ use accountd_core::events::ChangeEvent;
 use accountd_core::sessions::TokenHash;
 use tokio::sync::{broadcast, watch};
 
+use crate::origin::ClientOrigin;
+
 /// How a session authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credential {
@@ -118,8 +120,10 @@ pub struct Session {
     pub id: u64,
     /// Session id as `auth.sessions` shows it (a UUID).
     pub session_id: String,
-    /// Peer address.
+    /// The client's address (see [`crate::origin`]).
     pub origin: SocketAddr,
+    /// An API key may be sent over this connection (TLS, or a loopback client).
+    pub secure_transport: bool,
     login: Mutex<Option<Login>>,
     pending_otp: Mutex<Option<PendingOtp>>,
     terminated: watch::Sender<bool>,
@@ -129,12 +133,13 @@ pub struct Session {
 }
 
 impl Session {
-    /// A fresh, logged-out session.
-    pub fn new(id: u64, origin: SocketAddr) -> Self {
+    /// A fresh, logged-out session of a client at `origin`.
+    pub fn new(id: u64, origin: ClientOrigin) -> Self {
         Session {
             id,
             session_id: uuid::Uuid::new_v4().to_string(),
-            origin,
+            origin: origin.addr,
+            secure_transport: origin.secure_transport,
             login: Mutex::new(None),
             pending_otp: Mutex::new(None),
             terminated: watch::Sender::new(false),

@@ -8,7 +8,9 @@ use std::time::Duration;
 use accountd_api::MethodSpec;
 use accountd_core::Accounts;
 
+use crate::address_share::AddressShares;
 use crate::docs::Docs;
+use crate::origin::TrustedProxies;
 use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::registry::SessionRegistry;
 use crate::validation::ParamsValidator;
@@ -19,6 +21,11 @@ pub struct Limits {
     /// Open connections at most (WebSocket and plain HTTP); a connection over the cap is answered HTTP 503
     /// and closed.
     pub max_connections: usize,
+    /// Percentage of `max_connections` (at least one connection) one client address may hold with connections
+    /// that are not logged in; more are answered HTTP 503.
+    pub unauthenticated_share_percent: u8,
+    /// Peers whose forwarding headers (`X-Real-Remote-Addr`, `X-Forwarded-For`) name the real client.
+    pub trusted_proxies: TrustedProxies,
     /// A connection must finish its WebSocket handshake, and then log in, within this time (measured again
     /// from a logout); otherwise it is closed (close code 1008 once it is a WebSocket).
     pub login_timeout: Duration,
@@ -41,6 +48,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 10_000,
+            unauthenticated_share_percent: 10,
+            trusted_proxies: TrustedProxies::default(),
             login_timeout: Duration::from_secs(60),
             write_timeout: Duration::from_secs(30),
             max_message_unauthenticated: 8192,
@@ -49,6 +58,18 @@ impl Default for Limits {
             outbound_queue: 1024,
             rate_limit: RateLimitConfig::default(),
         }
+    }
+}
+
+impl Limits {
+    /// Unauthenticated connections one address may hold: `unauthenticated_share_percent` of
+    /// `max_connections`, at least 1.
+    pub fn max_unauthenticated_per_address(&self) -> usize {
+        (self
+            .max_connections
+            .saturating_mul(usize::from(self.unauthenticated_share_percent))
+            / 100)
+            .max(1)
     }
 }
 
@@ -70,6 +91,8 @@ pub struct AppState {
     pub docs: Docs,
     /// Every open connection's session, and the authentication tokens.
     pub sessions: Arc<SessionRegistry>,
+    /// Unauthenticated connections per client address.
+    pub address_shares: Arc<AddressShares>,
 }
 
 impl AppState {
@@ -88,6 +111,7 @@ impl AppState {
         }
         Ok(Arc::new(AppState {
             rate_limiter: RateLimiter::new(limits.rate_limit.clone()),
+            address_shares: AddressShares::new(limits.max_unauthenticated_per_address()),
             accounts,
             specs,
             validators,

@@ -1,7 +1,7 @@
 //! Settings from flags, environment variables and an optional TOML file (flags win, then the environment,
 //! then the file, then defaults).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -68,6 +68,10 @@ pub struct PartialSettings {
     pub login_failure_delay_ms: Option<u64>,
     /// `max_connections = 10000`.
     pub max_connections: Option<usize>,
+    /// `unauthenticated_share_percent = 10`: share of `max_connections` one address may hold before logging in.
+    pub unauthenticated_share_percent: Option<u8>,
+    /// `trusted_proxy = ["127.0.0.1"]`: peers whose forwarding headers name the real client.
+    pub trusted_proxy: Option<Vec<IpAddr>>,
     /// `login_timeout_ms = 60000`.
     pub login_timeout_ms: Option<u64>,
     /// `write_timeout_ms = 30000`.
@@ -102,6 +106,10 @@ impl PartialSettings {
             argon2_p: self.argon2_p.or(lower.argon2_p),
             login_failure_delay_ms: self.login_failure_delay_ms.or(lower.login_failure_delay_ms),
             max_connections: self.max_connections.or(lower.max_connections),
+            unauthenticated_share_percent: self
+                .unauthenticated_share_percent
+                .or(lower.unauthenticated_share_percent),
+            trusted_proxy: self.trusted_proxy.or(lower.trusted_proxy),
             login_timeout_ms: self.login_timeout_ms.or(lower.login_timeout_ms),
             write_timeout_ms: self.write_timeout_ms.or(lower.write_timeout_ms),
             rate_limit_max_calls: self.rate_limit_max_calls.or(lower.rate_limit_max_calls),
@@ -143,6 +151,16 @@ impl PartialSettings {
         if let Some(n) = self.max_connections {
             anyhow::ensure!(n > 0, "max_connections must be at least 1");
             limits.max_connections = n;
+        }
+        if let Some(p) = self.unauthenticated_share_percent {
+            anyhow::ensure!(
+                (1..=100).contains(&p),
+                "unauthenticated_share_percent must be between 1 and 100"
+            );
+            limits.unauthenticated_share_percent = p;
+        }
+        if let Some(proxies) = &self.trusted_proxy {
+            limits.trusted_proxies = accountd_server::TrustedProxies::new(proxies.iter().copied());
         }
         if let Some(ms) = self.login_timeout_ms {
             anyhow::ensure!(ms > 0, "login_timeout_ms must be at least 1");
@@ -230,7 +248,18 @@ mod tests {
         assert_eq!(s.limits.max_connections, 5);
         assert_eq!(s.limits.login_timeout, Duration::from_millis(200));
         assert_eq!(s.limits.write_timeout, Duration::from_millis(300));
-        for bad in ["max_connections = 0", "login_timeout_ms = 0", "write_timeout_ms = 0"] {
+        assert_eq!(s.limits.max_unauthenticated_per_address(), 1);
+        let s = PartialSettings::default().resolve().unwrap();
+        assert_eq!(s.limits.max_unauthenticated_per_address(), 1000);
+        let file: PartialSettings = toml::from_str("max_connections = 50\nunauthenticated_share_percent = 20").unwrap();
+        assert_eq!(file.resolve().unwrap().limits.max_unauthenticated_per_address(), 10);
+        for bad in [
+            "max_connections = 0",
+            "login_timeout_ms = 0",
+            "write_timeout_ms = 0",
+            "unauthenticated_share_percent = 0",
+            "unauthenticated_share_percent = 101",
+        ] {
             let file: PartialSettings = toml::from_str(bad).unwrap();
             assert!(file.resolve().is_err(), "{bad}");
         }
@@ -251,6 +280,17 @@ mod tests {
         );
         let bad: PartialSettings = toml::from_str("rate_limit_sleep_min_ms = 5\nrate_limit_sleep_max_ms = 1").unwrap();
         assert!(bad.resolve().is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_are_configurable() {
+        let s = PartialSettings::default().resolve().unwrap();
+        assert!(s.limits.trusted_proxies.addresses().is_empty());
+        let file: PartialSettings = toml::from_str("trusted_proxy = [\"127.0.0.1\", \"::1\"]").unwrap();
+        let t = file.resolve().unwrap().limits.trusted_proxies;
+        assert!(t.contains("127.0.0.1".parse().unwrap()) && t.contains("::1".parse().unwrap()));
+        assert!(!t.contains("127.0.0.2".parse().unwrap()));
+        assert!(toml::from_str::<PartialSettings>("trusted_proxy = [\"localhost\"]").is_err());
     }
 
     #[test]

@@ -88,7 +88,8 @@ struct ServeArgs {
     #[arg(long, env = "ACCOUNTD_HOME_ROOT")]
     home_root: Option<PathBuf>,
     /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
-    /// max_connections, login_timeout_ms, write_timeout_ms, rate_limit_*, read_cache_entries).
+    /// max_connections, unauthenticated_share_percent, trusted_proxy, login_timeout_ms, write_timeout_ms,
+    /// rate_limit_*, read_cache_entries).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -106,6 +107,14 @@ struct ServeArgs {
     /// Open connections at most; more are answered HTTP 503 [default: 10000].
     #[arg(long, env = "ACCOUNTD_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// Percentage of --max-connections (at least one) one client address may hold with connections that are
+    /// not logged in; more are answered HTTP 503 [default: 10].
+    #[arg(long, env = "ACCOUNTD_UNAUTHENTICATED_SHARE_PERCENT")]
+    unauthenticated_share_percent: Option<u8>,
+    /// Comma-separated peer addresses (e.g. a TLS proxy on this host, 127.0.0.1) whose X-Real-Remote-Addr or
+    /// X-Forwarded-For header names the real client; never believed from other peers [default: none].
+    #[arg(long, env = "ACCOUNTD_TRUSTED_PROXY", value_delimiter = ',')]
+    trusted_proxy: Option<Vec<std::net::IpAddr>>,
     /// A connection that has not logged in after this many milliseconds is closed [default: 60000].
     #[arg(long, env = "ACCOUNTD_LOGIN_TIMEOUT_MS")]
     login_timeout_ms: Option<u64>,
@@ -225,6 +234,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         argon2_p: args.argon2_p,
         login_failure_delay_ms: args.login_failure_delay_ms,
         max_connections: args.max_connections,
+        unauthenticated_share_percent: args.unauthenticated_share_percent,
+        trusted_proxy: args.trusted_proxy,
         login_timeout_ms: args.login_timeout_ms,
         write_timeout_ms: args.write_timeout_ms,
         rate_limit_max_calls: args.rate_limit_max_calls,

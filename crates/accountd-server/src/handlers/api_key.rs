@@ -15,11 +15,11 @@ use accountd_core::auth::LoginOutcome;
 use crate::dispatch::{CallContext, Handler};
 use crate::session::Credential;
 
-/// Checks an API key and, on success, logs the connection in. The transport counts as secure only from
-/// loopback (accountd serves no TLS itself; a TLS proxy in front of it connects from loopback).
+/// Checks an API key and, on success, logs the connection in. The transport counts as secure over TLS (to
+/// accountd, or to a trusted proxy that says so) or from a loopback client (see [`crate::origin`]).
 pub(crate) async fn login_api_key(ctx: &CallContext, username: &str, key: &str) -> Result<LoginOutcome, Error> {
     let generation = ctx.state.accounts.roles_generation();
-    let secure = ctx.session.origin.ip().is_loopback();
+    let secure = ctx.session.secure_transport;
     let accounts = &ctx.state.accounts;
     let outcome = accounts.login_api_key(username, key, secure).await?;
     if let LoginOutcome::Success(caller) = &outcome {

@@ -1,7 +1,6 @@
 //! One WebSocket connection: reads frames, runs calls concurrently (bounded), writes replies through one
 //! bounded outbound queue.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -17,9 +16,11 @@ use tokio::sync::{broadcast, mpsc, watch};
 use tokio::task::JoinSet;
 
 use super::envelope::{self, Frame, Request};
+use crate::address_share::AddressClaim;
 use crate::dispatch::current_login;
 use crate::events;
 use crate::limits::LoginDeadline;
+use crate::origin::ClientOrigin;
 use crate::session::Session;
 use crate::state::AppState;
 
@@ -43,13 +44,15 @@ enum Outbound {
 /// Serves one upgraded connection until the peer leaves or the server shuts down.
 pub async fn run_connection(
     socket: WebSocket,
-    origin: SocketAddr,
+    origin: ClientOrigin,
+    mut unauthenticated: Option<AddressClaim>,
     state: Arc<AppState>,
     module: Arc<RpcModule<AppState>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let conn_id = state.next_connection.fetch_add(1, Ordering::Relaxed);
     let session = Arc::new(Session::new(conn_id, origin));
+    let origin = origin.addr;
     // Listed by `auth.sessions` and reachable by `auth.terminate_session` until the connection ends.
     let _registration = state.sessions.register(&session);
     tracing::debug!(conn = conn_id, %origin, "connection opened");
@@ -86,6 +89,12 @@ pub async fn run_connection(
     loop {
         if events_rx.is_none() {
             events_rx = session.take_event_receiver();
+        }
+        // The connection counts in its address's share of unauthenticated connections while not logged in.
+        match (session.is_authenticated(), unauthenticated.is_some()) {
+            (true, true) => unauthenticated = None,
+            (false, false) => unauthenticated = Some(state.address_shares.claim(origin.ip())),
+            _ => {}
         }
         let frame = tokio::select! {
             // Shutdown first, then events (so an event committed before a frame arrived is queued before that
