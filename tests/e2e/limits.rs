@@ -28,7 +28,7 @@ async fn refused_with_503(server: &TestServer) {
 }
 
 /// Waits until the server has exactly `n` connections open.
-async fn open_connections_become(server: &TestServer, n: usize) {
+pub(crate) async fn open_connections_become(server: &TestServer, n: usize) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while server.open_connections() != n {
         assert!(
@@ -181,7 +181,7 @@ async fn a_logged_in_connection_stays_and_is_closed_after_logging_out() {
 
 /// The resident set size of this process (the server runs in it), in KiB.
 #[cfg(target_os = "linux")]
-fn rss_kib() -> u64 {
+pub(crate) fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
     status
         .lines()

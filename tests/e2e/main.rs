@@ -8,6 +8,7 @@ mod events;
 mod groups;
 mod hostile;
 mod limits;
+mod outbound_bytes;
 mod privileges;
 mod query;
 mod rate_limit;

@@ -40,6 +40,10 @@ pub struct Limits {
     /// Outbound messages queued per connection. When it is full, replies wait (and the connection stops
     /// reading requests) and an event closes the connection as too slow.
     pub outbound_queue: usize,
+    /// Bytes of text queued per connection at most (a message larger than this is queued alone). When a reply
+    /// does not fit, it waits and the connection stops reading requests; an event that does not fit closes the
+    /// connection as too slow.
+    pub outbound_queue_bytes: usize,
     /// Rate limit of unauthenticated calls to no-auth methods.
     pub rate_limit: RateLimitConfig,
 }
@@ -56,6 +60,7 @@ impl Default for Limits {
             max_message_authenticated: 65536,
             max_concurrent_calls: 20,
             outbound_queue: 1024,
+            outbound_queue_bytes: 8 << 20,
             rate_limit: RateLimitConfig::default(),
         }
     }

@@ -76,6 +76,8 @@ pub struct PartialSettings {
     pub login_timeout_ms: Option<u64>,
     /// `write_timeout_ms = 30000`.
     pub write_timeout_ms: Option<u64>,
+    /// `outbound_queue_bytes = 8388608`: bytes of replies and events queued per connection at most.
+    pub outbound_queue_bytes: Option<usize>,
     /// `rate_limit_max_calls = 20`: unauthenticated calls of one no-auth method per address and window.
     pub rate_limit_max_calls: Option<u32>,
     /// `rate_limit_window_ms = 60000`.
@@ -112,6 +114,7 @@ impl PartialSettings {
             trusted_proxy: self.trusted_proxy.or(lower.trusted_proxy),
             login_timeout_ms: self.login_timeout_ms.or(lower.login_timeout_ms),
             write_timeout_ms: self.write_timeout_ms.or(lower.write_timeout_ms),
+            outbound_queue_bytes: self.outbound_queue_bytes.or(lower.outbound_queue_bytes),
             rate_limit_max_calls: self.rate_limit_max_calls.or(lower.rate_limit_max_calls),
             rate_limit_window_ms: self.rate_limit_window_ms.or(lower.rate_limit_window_ms),
             rate_limit_sleep_min_ms: self.rate_limit_sleep_min_ms.or(lower.rate_limit_sleep_min_ms),
@@ -169,6 +172,10 @@ impl PartialSettings {
         if let Some(ms) = self.write_timeout_ms {
             anyhow::ensure!(ms > 0, "write_timeout_ms must be at least 1");
             limits.write_timeout = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.outbound_queue_bytes {
+            anyhow::ensure!(n > 0, "outbound_queue_bytes must be at least 1");
+            limits.outbound_queue_bytes = n;
         }
         let rate = &mut limits.rate_limit;
         if let Some(n) = self.rate_limit_max_calls {
@@ -242,6 +249,9 @@ mod tests {
         assert_eq!(s.limits.max_connections, 10_000);
         assert_eq!(s.limits.login_timeout, Duration::from_secs(60));
         assert_eq!(s.limits.write_timeout, Duration::from_secs(30));
+        assert_eq!(s.limits.outbound_queue_bytes, 8 << 20);
+        let file: PartialSettings = toml::from_str("outbound_queue_bytes = 65536").unwrap();
+        assert_eq!(file.resolve().unwrap().limits.outbound_queue_bytes, 65536);
         let file: PartialSettings =
             toml::from_str("max_connections = 5\nlogin_timeout_ms = 200\nwrite_timeout_ms = 300").unwrap();
         let s = file.resolve().unwrap();
@@ -257,6 +267,7 @@ mod tests {
             "max_connections = 0",
             "login_timeout_ms = 0",
             "write_timeout_ms = 0",
+            "outbound_queue_bytes = 0",
             "unauthenticated_share_percent = 0",
             "unauthenticated_share_percent = 101",
         ] {

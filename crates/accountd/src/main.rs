@@ -89,7 +89,7 @@ struct ServeArgs {
     home_root: Option<PathBuf>,
     /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
     /// max_connections, unauthenticated_share_percent, trusted_proxy, login_timeout_ms, write_timeout_ms,
-    /// rate_limit_*, read_cache_entries).
+    /// outbound_queue_bytes, rate_limit_*, read_cache_entries).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -122,6 +122,10 @@ struct ServeArgs {
     /// [default: 30000].
     #[arg(long, env = "ACCOUNTD_WRITE_TIMEOUT_MS")]
     write_timeout_ms: Option<u64>,
+    /// Bytes of replies and events queued per connection at most; a client that does not read stops being
+    /// read from (or, for events, is closed) [default: 8388608].
+    #[arg(long, env = "ACCOUNTD_OUTBOUND_QUEUE_BYTES")]
+    outbound_queue_bytes: Option<usize>,
     /// Unauthenticated calls of one no-auth method allowed per address and window [default: 20].
     #[arg(long, env = "ACCOUNTD_RATE_LIMIT_MAX_CALLS")]
     rate_limit_max_calls: Option<u32>,
@@ -238,6 +242,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         trusted_proxy: args.trusted_proxy,
         login_timeout_ms: args.login_timeout_ms,
         write_timeout_ms: args.write_timeout_ms,
+        outbound_queue_bytes: args.outbound_queue_bytes,
         rate_limit_max_calls: args.rate_limit_max_calls,
         rate_limit_window_ms: args.rate_limit_window_ms,
         rate_limit_sleep_min_ms: args.rate_limit_sleep_min_ms,

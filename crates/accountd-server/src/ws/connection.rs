@@ -1,5 +1,5 @@
 //! One WebSocket connection: reads frames, runs calls concurrently (bounded), writes replies through one
-//! bounded outbound queue.
+//! outbound queue bounded in messages and bytes ([`super::outbox`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,10 +12,11 @@ use jsonrpsee::types::{Id, Params};
 use jsonrpsee::{ConnectionId, Extensions, RpcModule};
 use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinSet;
 
 use super::envelope::{self, Frame, Request};
+use super::outbox::{NotQueued, Outbound, Outbox};
 use crate::address_share::AddressClaim;
 use crate::dispatch::current_login;
 use crate::events;
@@ -36,11 +37,6 @@ mod close {
     pub const TOO_BIG: u16 = 1009;
 }
 
-enum Outbound {
-    Text(String),
-    Close(u16, String),
-}
-
 /// Serves one upgraded connection until the peer leaves or the server shuts down.
 pub async fn run_connection(
     socket: WebSocket,
@@ -57,12 +53,14 @@ pub async fn run_connection(
     let _registration = state.sessions.register(&session);
     tracing::debug!(conn = conn_id, %origin, "connection opened");
     let (mut sink, mut stream) = socket.split();
-    let (out_tx, mut out_rx) = mpsc::channel::<Outbound>(state.limits.outbound_queue);
+    let (out_tx, mut out_rx) = Outbox::new(state.limits.outbound_queue, state.limits.outbound_queue_bytes);
+    let shutter = out_tx.shutter();
 
     let mut writer = tokio::spawn(async move {
         while let Some(msg) = out_rx.recv().await {
             let result = match msg {
-                Outbound::Text(t) => sink.send(Message::Text(Utf8Bytes::from(t))).await,
+                // The text's share of the byte budget is freed once the socket (or its buffer) took it.
+                Outbound::Text(t, _budget) => sink.send(Message::Text(Utf8Bytes::from(t))).await,
                 Outbound::Close(code, reason) => {
                     let frame = CloseFrame {
                         code,
@@ -76,6 +74,9 @@ pub async fn run_connection(
                 break;
             }
         }
+        // Replies waiting for room fail now instead of waiting forever.
+        shutter.shut();
+        drop(out_rx);
         let _ = sink.close().await;
     });
 
@@ -102,14 +103,14 @@ pub async fn run_connection(
             biased;
             _ = shutdown.changed() => {
                 let _ = out_tx
-                    .send(Outbound::Close(close::GOING_AWAY, "server shutting down".to_string()))
+                    .send_close(close::GOING_AWAY, "server shutting down".to_string())
                     .await;
                 break;
             }
             _ = login_deadline.expired(&session) => {
                 tracing::info!(conn = conn_id, "closing: not logged in in time");
-                let msg = Outbound::Close(close::POLICY_VIOLATION, "Authentication timeout".to_string());
-                let _ = out_tx.send(msg).await;
+                let reason = "Authentication timeout".to_string();
+                let _ = out_tx.send_close(close::POLICY_VIOLATION, reason).await;
                 break;
             }
             _ = session.terminated() => {
@@ -139,7 +140,7 @@ pub async fn run_connection(
                     Err(RecvError::Lagged(dropped)) => {
                         tracing::info!(conn = conn_id, dropped, "subscriber fell behind; ending its subscriptions");
                         for (_, name) in session.clear_subscriptions() {
-                            let _ = out_tx.try_send(Outbound::Text(events::unsubscribed_notice(&name, dropped)));
+                            let _ = out_tx.try_send_text(events::unsubscribed_notice(&name, dropped));
                         }
                         events_rx = None;
                     }
@@ -151,7 +152,9 @@ pub async fn run_connection(
                 if let Err(e) = done { tracing::error!(conn = conn_id, error = %e, "call task failed"); }
                 continue;
             }
-            frame = stream.next() => frame,
+            // While a reply waits for room in the outbound queue, the peer is not reading: neither is the server.
+            _ = out_tx.unblocked(), if out_tx.is_blocked() => continue,
+            frame = stream.next(), if !out_tx.is_blocked() => frame,
         };
         let text = match frame {
             None | Some(Ok(Message::Close(_))) => break,
@@ -161,7 +164,7 @@ pub async fn run_connection(
                 let max = state.limits.max_message_authenticated;
                 if let Some((code, reason)) = close_for_read_error(&e.to_string(), max) {
                     tracing::info!(conn = conn_id, error = %e, code, "closing: bad frame");
-                    let _ = out_tx.send(Outbound::Close(code, reason)).await;
+                    let _ = out_tx.send_close(code, reason).await;
                 }
                 break;
             }
@@ -169,7 +172,7 @@ pub async fn run_connection(
             Some(Ok(Message::Binary(_))) => {
                 // TrueNAS's reason text (aiohttp's repr of the frame type).
                 let reason = "Invalid websocket message type: <WSMsgType.BINARY: 2>".to_string();
-                let _ = out_tx.send(Outbound::Close(close::UNSUPPORTED, reason)).await;
+                let _ = out_tx.send_close(close::UNSUPPORTED, reason).await;
                 break;
             }
             Some(Ok(_)) => continue,
@@ -194,12 +197,12 @@ pub async fn run_connection(
                 )
             };
             tracing::info!(conn = conn_id, size = text.len(), limit, "closing: oversized message");
-            let _ = out_tx.send(Outbound::Close(code, reason)).await;
+            let _ = out_tx.send_close(code, reason).await;
             break;
         }
         let request = match envelope::parse(text.as_str()) {
             Frame::Reply(r) => {
-                if out_tx.send(Outbound::Text(r)).await.is_err() {
+                if out_tx.send_text(r).await.is_err() {
                     break;
                 }
                 continue;
@@ -210,9 +213,7 @@ pub async fn run_connection(
         if in_flight.load(Ordering::SeqCst) >= max {
             if let Some(id) = &request.id {
                 let msg = format!("Maximum number of concurrent calls ({max}) has exceeded");
-                let _ = out_tx
-                    .send(Outbound::Text(envelope::error_response(id, -32000, &msg)))
-                    .await;
+                let _ = out_tx.send_text(envelope::error_response(id, -32000, &msg)).await;
             }
             continue;
         }
@@ -221,7 +222,7 @@ pub async fn run_connection(
         calls.spawn(async move {
             let reply = execute(&module, &session, request).await;
             if let Some(reply) = reply {
-                let _ = out_tx.send(Outbound::Text(reply)).await;
+                let _ = out_tx.send_text(reply).await;
             }
             // A call counts until its reply is queued: a peer that does not read holds at most
             // `max_concurrent_calls` replies besides the queue, and further requests wait (unread) in the socket.
@@ -232,6 +233,7 @@ pub async fn run_connection(
         // The outbound queue is full: nothing more can be said to this peer; drop the socket so calls waiting to
         // reply fail at once instead of holding memory.
         writer.abort();
+        out_tx.shut();
     }
     // Let in-flight calls finish and deliver their replies, then close.
     while let Some(done) = calls.join_next().await {
@@ -241,7 +243,7 @@ pub async fn run_connection(
     }
     if terminated {
         // After the replies of calls in flight (e.g. the `auth.terminate_session` that ended this very session).
-        let _ = out_tx.send(Outbound::Close(close::NORMAL, String::new())).await;
+        let _ = out_tx.send_close(close::NORMAL, String::new()).await;
     }
     drop(out_tx);
     if !writer_done {
@@ -318,7 +320,7 @@ async fn next_event(rx: &mut Option<broadcast::Receiver<Arc<ChangeEvent>>>) -> R
 
 /// Queues the notification of one event if the session subscribed to its collection and may read it. Returns
 /// false when the outbound queue is full: the peer does not read and must be cut off.
-async fn deliver(state: &AppState, session: &Session, event: &ChangeEvent, out_tx: &mpsc::Sender<Outbound>) -> bool {
+async fn deliver(state: &AppState, session: &Session, event: &ChangeEvent, out_tx: &Outbox) -> bool {
     if !events::subscribed(&session.subscriptions(), event.collection) {
         return true;
     }
@@ -328,10 +330,10 @@ async fn deliver(state: &AppState, session: &Session, event: &ChangeEvent, out_t
     let Some(text) = events::notification(state, &login.caller, event) else {
         return true;
     };
-    match out_tx.try_send(Outbound::Text(text)) {
+    match out_tx.try_send_text(text) {
         Ok(()) => true,
-        Err(mpsc::error::TrySendError::Full(_)) => false,
-        Err(mpsc::error::TrySendError::Closed(_)) => true,
+        Err((NotQueued::Full, _)) => false,
+        Err((NotQueued::Closed, _)) => true,
     }
 }
 

@@ -2,5 +2,6 @@
 
 mod connection;
 pub mod envelope;
+mod outbox;
 
 pub use connection::run_connection;
