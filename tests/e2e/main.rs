@@ -14,6 +14,7 @@ mod query;
 mod rate_limit;
 mod read_cache;
 mod smoke;
+mod tls_proxy;
 mod tokens_sessions;
 mod transport;
 mod twofactor;

@@ -224,6 +224,54 @@ impl Client {
         })
     }
 
+    /// Connects with extra handshake headers (e.g. the forwarding headers a proxy adds), from `local` when
+    /// given, and for a `wss://` URL over TLS trusting only the DER certificate `tls_root`.
+    pub async fn connect_with(
+        url: &str,
+        local: Option<std::net::IpAddr>,
+        headers: &[(&str, &str)],
+        tls_root: Option<&[u8]>,
+    ) -> Client {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = url.into_client_request().expect("request");
+        for (name, value) in headers {
+            let name = tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes()).expect("name");
+            request.headers_mut().append(name, value.parse().expect("header value"));
+        }
+        let host_port = url
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .expect("host:port");
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        if let Some(local) = local {
+            socket.bind(std::net::SocketAddr::new(local, 0)).expect("bind");
+        }
+        let stream = socket
+            .connect(host_port.parse().expect("addr"))
+            .await
+            .expect("tcp connects");
+        let connector = tls_root.map(|der| {
+            let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+            roots.add(der.to_vec().into()).expect("root certificate");
+            let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+            let config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .expect("protocol versions")
+                .with_root_certificates(roots)
+                .with_no_client_auth();
+            tokio_tungstenite::Connector::Rustls(Arc::new(config))
+        });
+        let (ws, _) = tokio_tungstenite::client_async_tls_with_config(request, stream, None, connector)
+            .await
+            .expect("handshake");
+        Client {
+            ws,
+            next_id: 0,
+            notifications: Default::default(),
+        }
+    }
+
     /// The next notification (a message without an id), including ones that arrived during calls.
     pub async fn next_notification(&mut self) -> Value {
         if let Some(n) = self.notifications.pop_front() {

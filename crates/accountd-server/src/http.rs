@@ -62,6 +62,15 @@ impl ServerHandle {
 
 /// Starts serving on `listener` and returns at once. The connection limits of `state.limits` apply.
 pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<ServerHandle> {
+    serve_tls(listener, state, None)
+}
+
+/// [`serve`], with every connection TLS (`wss://`) when `tls` is given.
+pub fn serve_tls(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+) -> std::io::Result<ServerHandle> {
     let local_addr = listener.local_addr()?;
     let open = Arc::new(OpenConnections::default());
     let limits = ListenerLimits {
@@ -70,7 +79,8 @@ pub fn serve(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Ser
         write_timeout: state.limits.write_timeout,
         trusted_proxies: state.limits.trusted_proxies.clone(),
     };
-    let listener = LimitedListener::new(listener, limits, open.clone(), state.address_shares.clone());
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
+    let listener = LimitedListener::new(listener, limits, open.clone(), state.address_shares.clone(), acceptor);
     let module = build_module(state.clone()).map_err(std::io::Error::other)?;
     // The read model for point reads fills in the background; until then reads fill it themselves.
     tokio::spawn(state.accounts.clone().keep_read_cache_warm());

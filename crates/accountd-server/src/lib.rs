@@ -17,12 +17,16 @@ mod rate_limit;
 mod registry;
 mod session;
 mod state;
+mod tls;
 pub mod validation;
 mod ws;
 
-pub use http::{ServerHandle, serve};
+pub use http::{ServerHandle, serve, serve_tls};
 pub use origin::TrustedProxies;
 pub use rate_limit::RateLimitConfig;
 pub use state::{AppState, Limits};
+pub use tls::{TlsError, server_config as tls_server_config};
+/// rustls's server configuration (what [`serve_tls`] takes).
+pub use tokio_rustls::rustls::ServerConfig as TlsServerConfig;
 /// The JSON-RPC envelope decoder (public for the fuzz targets).
 pub use ws::envelope;

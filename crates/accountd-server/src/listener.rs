@@ -22,6 +22,8 @@ use tokio::time::{Instant, Sleep, sleep, sleep_until};
 
 use crate::address_share::{AddressClaim, AddressShares};
 use crate::origin::TrustedProxies;
+use crate::tls::{self, ConnStream};
+use tokio_rustls::TlsAcceptor;
 
 /// What a refused connection is told (nginx's `limit_conn` answers 503 the same way).
 const REFUSAL: &str = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n\
@@ -92,22 +94,26 @@ pub struct LimitedListener {
     limits: ListenerLimits,
     open: Arc<OpenConnections>,
     shares: Arc<AddressShares>,
+    tls: Option<TlsAcceptor>,
     refusals: Arc<Semaphore>,
 }
 
 impl LimitedListener {
-    /// Wraps `inner`; `open` counts the connections, `shares` the unauthenticated ones per address.
+    /// Wraps `inner`; `open` counts the connections, `shares` the unauthenticated ones per address; with
+    /// `tls`, every connection is TLS.
     pub fn new(
         inner: TcpListener,
         limits: ListenerLimits,
         open: Arc<OpenConnections>,
         shares: Arc<AddressShares>,
+        tls: Option<TlsAcceptor>,
     ) -> Self {
         LimitedListener {
             inner,
             limits,
             open,
             shares,
+            tls,
             refusals: Arc::new(Semaphore::new(MAX_REFUSALS_IN_FLIGHT)),
         }
     }
@@ -145,10 +151,10 @@ async fn refuse(mut stream: TcpStream) {
 }
 
 impl Listener for LimitedListener {
-    type Io = LimitedStream;
+    type Io = ConnStream;
     type Addr = SocketAddr;
 
-    async fn accept(&mut self) -> (LimitedStream, SocketAddr) {
+    async fn accept(&mut self) -> (ConnStream, SocketAddr) {
         loop {
             let (stream, peer) = Listener::accept(&mut self.inner).await;
             let Some(slot) = Slot::try_new(&self.open, self.limits.max_connections) else {
@@ -169,7 +175,12 @@ impl Listener for LimitedListener {
                     *u = Some(claim);
                 }
             }
-            return (LimitedStream::new(stream, Arc::new(slot), &self.limits), peer);
+            let stream = LimitedStream::new(stream, Arc::new(slot), &self.limits);
+            let stream = match &self.tls {
+                Some(acceptor) => tls::accept(acceptor, stream),
+                None => tls::plain(stream),
+            };
+            return (stream, peer);
         }
     }
 
@@ -206,8 +217,8 @@ impl Connected<IncomingStream<'_, LimitedListener>> for ConnInfo {
     fn connect_info(stream: IncomingStream<'_, LimitedListener>) -> Self {
         ConnInfo {
             peer: *stream.remote_addr(),
-            tls: false,
-            slot: stream.io().slot.clone(),
+            tls: stream.io().is_tls(),
+            slot: stream.io().slot(),
         }
     }
 }
@@ -229,6 +240,11 @@ pub struct LimitedStream {
 }
 
 impl LimitedStream {
+    /// The connection's place under the cap.
+    pub(crate) fn slot(&self) -> Arc<Slot> {
+        self.slot.clone()
+    }
+
     fn new(inner: TcpStream, slot: Arc<Slot>, limits: &ListenerLimits) -> Self {
         LimitedStream {
             inner,

@@ -29,6 +29,17 @@ pub struct Settings {
     pub limits: accountd_server::Limits,
     /// Most user entries the in-memory read model keeps for point reads (0 turns it off).
     pub read_cache_entries: usize,
+    /// Serve TLS (`wss://`) with this PEM certificate chain and private key.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files of the TLS certificate and its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// Certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// Private key of the leaf certificate.
+    pub key: PathBuf,
 }
 
 impl Settings {
@@ -44,6 +55,7 @@ impl Settings {
             login_failure_delay: Duration::from_millis(1),
             limits: accountd_server::Limits::default(),
             read_cache_entries: accountd_core::DEFAULT_READ_CACHE_ENTRIES,
+            tls: None,
         }
     }
 }
@@ -88,6 +100,10 @@ pub struct PartialSettings {
     pub rate_limit_sleep_max_ms: Option<u64>,
     /// `read_cache_entries = 200000`: user entries kept in memory for point reads (0 turns the cache off).
     pub read_cache_entries: Option<usize>,
+    /// `tls_cert = "/etc/accountd/cert.pem"`: serve TLS with this PEM certificate chain (with `tls_key`).
+    pub tls_cert: Option<PathBuf>,
+    /// `tls_key = "/etc/accountd/key.pem"`: the certificate's PEM private key (with `tls_cert`).
+    pub tls_key: Option<PathBuf>,
 }
 
 impl PartialSettings {
@@ -120,6 +136,8 @@ impl PartialSettings {
             rate_limit_sleep_min_ms: self.rate_limit_sleep_min_ms.or(lower.rate_limit_sleep_min_ms),
             rate_limit_sleep_max_ms: self.rate_limit_sleep_max_ms.or(lower.rate_limit_sleep_max_ms),
             read_cache_entries: self.read_cache_entries.or(lower.read_cache_entries),
+            tls_cert: self.tls_cert.or(lower.tls_cert),
+            tls_key: self.tls_key.or(lower.tls_key),
         }
     }
 
@@ -128,6 +146,11 @@ impl PartialSettings {
         let data = default_data_dir();
         let defaults = Argon2Params::default();
         let limits = self.limits()?;
+        let tls = match (self.tls_cert, self.tls_key) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => anyhow::bail!("tls_cert and tls_key must be given together"),
+        };
         Ok(Settings {
             listen: match self.listen {
                 Some(a) => a,
@@ -145,6 +168,7 @@ impl PartialSettings {
             read_cache_entries: self
                 .read_cache_entries
                 .unwrap_or(accountd_core::DEFAULT_READ_CACHE_ENTRIES),
+            tls,
         })
     }
 
@@ -197,6 +221,11 @@ impl PartialSettings {
         );
         Ok(limits)
     }
+}
+
+/// Trusted proxies from a list of addresses (tests and embedders).
+pub fn trusted(addresses: &[IpAddr]) -> accountd_server::TrustedProxies {
+    accountd_server::TrustedProxies::new(addresses.iter().copied())
 }
 
 /// `$XDG_DATA_HOME/accountd`, else `~/.local/share/accountd`, else `./accountd-data`.
@@ -291,6 +320,18 @@ mod tests {
         );
         let bad: PartialSettings = toml::from_str("rate_limit_sleep_min_ms = 5\nrate_limit_sleep_max_ms = 1").unwrap();
         assert!(bad.resolve().is_err());
+    }
+
+    #[test]
+    fn tls_needs_both_files() {
+        assert_eq!(PartialSettings::default().resolve().unwrap().tls, None);
+        let file: PartialSettings = toml::from_str("tls_cert = \"/c.pem\"\ntls_key = \"/k.pem\"").unwrap();
+        let tls = file.resolve().unwrap().tls.unwrap();
+        assert_eq!((tls.cert, tls.key), (PathBuf::from("/c.pem"), PathBuf::from("/k.pem")));
+        for one in ["tls_cert = \"/c.pem\"", "tls_key = \"/k.pem\""] {
+            let file: PartialSettings = toml::from_str(one).unwrap();
+            assert!(file.resolve().is_err(), "{one}");
+        }
     }
 
     #[test]

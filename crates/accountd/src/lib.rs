@@ -22,12 +22,15 @@ pub struct Running {
     pub server: ServerHandle,
     /// The store (closed on shutdown).
     pub store: Store,
+    /// Connections are TLS (`wss://`).
+    pub tls: bool,
 }
 
 impl Running {
     /// The WebSocket URL of the current API.
     pub fn url(&self) -> String {
-        format!("ws://{}/api/current", self.server.local_addr)
+        let scheme = if self.tls { "wss" } else { "ws" };
+        format!("{scheme}://{}/api/current", self.server.local_addr)
     }
 
     /// Stops accepting connections, lets in-flight calls finish, then closes the database cleanly.
@@ -48,6 +51,10 @@ pub async fn start(settings: &Settings) -> anyhow::Result<Running> {
 
 /// [`start`] with a given clock (tests and the reference generator use a fixed one).
 pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let tls = match &settings.tls {
+        Some(files) => Some(load_tls(files)?),
+        None => None,
+    };
     std::fs::create_dir_all(&settings.home_root)
         .with_context(|| format!("creating home root {}", settings.home_root.display()))?;
     let options = StoreOptions::new(&settings.db);
@@ -69,6 +76,24 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
-    let server = accountd_server::serve(listener, state)?;
-    Ok(Running { server, store })
+    let secure = tls.is_some();
+    let server = accountd_server::serve_tls(listener, state, tls)?;
+    Ok(Running {
+        server,
+        store,
+        tls: secure,
+    })
+}
+
+/// Reads the TLS certificate chain and key.
+fn load_tls(files: &config::TlsFiles) -> anyhow::Result<Arc<accountd_server::TlsServerConfig>> {
+    let read = |path: &std::path::Path| std::fs::read(path).with_context(|| format!("reading {}", path.display()));
+    let (cert, key) = (read(&files.cert)?, read(&files.key)?);
+    accountd_server::tls_server_config(&cert, &key).with_context(|| {
+        format!(
+            "TLS with certificate {} and key {}",
+            files.cert.display(),
+            files.key.display()
+        )
+    })
 }

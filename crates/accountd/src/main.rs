@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the service.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Call a method on a running service and print the result as JSON (like TrueNAS's `midclt call`).
     Call(CallArgs),
     /// Copy the database to FILE with SQLite's online backup (safe while the service runs).
@@ -89,7 +89,7 @@ struct ServeArgs {
     home_root: Option<PathBuf>,
     /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
     /// max_connections, unauthenticated_share_percent, trusted_proxy, login_timeout_ms, write_timeout_ms,
-    /// outbound_queue_bytes, rate_limit_*, read_cache_entries).
+    /// outbound_queue_bytes, rate_limit_*, read_cache_entries, tls_cert, tls_key).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -142,6 +142,12 @@ struct ServeArgs {
     /// cache off [default: 200000].
     #[arg(long, env = "ACCOUNTD_READ_CACHE_ENTRIES")]
     read_cache_entries: Option<usize>,
+    /// Serve TLS (wss://) with this PEM certificate chain (leaf first); needs --tls-key [default: no TLS].
+    #[arg(long, env = "ACCOUNTD_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "ACCOUNTD_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
@@ -156,7 +162,7 @@ const SECRET_SAFE_CAPS: [&str; 4] = [
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args),
+        Command::Serve(args) => serve(*args),
         Command::Call(args) => {
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             match runtime.block_on(call(args)) {
@@ -248,6 +254,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rate_limit_sleep_min_ms: args.rate_limit_sleep_min_ms,
         rate_limit_sleep_max_ms: args.rate_limit_sleep_max_ms,
         read_cache_entries: args.read_cache_entries,
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
     };
     let from_file = match &args.config {
         Some(path) => PartialSettings::from_file(path)?,

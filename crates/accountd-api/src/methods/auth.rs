@@ -24,8 +24,9 @@ declare_method! {
     ///
     /// `API_KEY_PLAIN` logs in with a key from `api_key.create` (`EXPIRED` once the key has expired; revoked
     /// keys and keys of locked users answer `AUTH_ERR`). As in TrueNAS, a key sent in the clear from another
-    /// host (accountd serves no TLS: any non-loopback peer) is revoked on the spot ("Attempt to use over an
-    /// insecure transport") and answers `EXPIRED`; put a TLS proxy on the same host in front of remote clients.
+    /// host (neither over accountd's own TLS, nor through a trusted proxy that says its client used TLS, nor
+    /// from a loopback client) is revoked on the spot ("Attempt to use over an insecure transport") and answers
+    /// `EXPIRED`.
     AuthLoginEx = "auth.login_ex", Access::NoAuth, LoginExArgs => LoginResult,
     examples: [
         SetUp r#"[{"mechanism": "PASSWORD_PLAIN", "username": "truenas_admin", "password": "admin-password", "login_options": {"user_info": false}}]"#,
