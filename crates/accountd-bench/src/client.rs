@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, client_async_with_config, connect_async_with_config};
 
 /// One connection.
 pub struct Conn {
@@ -26,6 +26,22 @@ impl Conn {
         let (ws, _) = connect_async_with_config(url, Some(config), true)
             .await
             .with_context(|| format!("connecting to {url}"))?;
+        Ok(Conn { ws, next_id: 0 })
+    }
+
+    /// Connects to a `ws://` URL from the local address `local` (e.g. 127.0.0.2: another client address).
+    pub async fn connect_from(url: &str, local: std::net::IpAddr) -> anyhow::Result<Conn> {
+        let host_port = url
+            .strip_prefix("ws://")
+            .and_then(|r| r.split('/').next())
+            .with_context(|| format!("not a ws:// URL: {url}"))?;
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(std::net::SocketAddr::new(local, 0))?;
+        let stream = socket.connect(host_port.parse()?).await?;
+        let config = WebSocketConfig::default().read_buffer_size(16 * 1024);
+        let (ws, _) = client_async_with_config(url, MaybeTlsStream::Plain(stream), Some(config))
+            .await
+            .with_context(|| format!("connecting to {url} from {local}"))?;
         Ok(Conn { ws, next_id: 0 })
     }
 

@@ -3,6 +3,7 @@
 
 mod baseline;
 mod client;
+mod fairness;
 mod load;
 mod report;
 mod scenarios;
@@ -35,7 +36,8 @@ struct Cli {
     /// Idle logged-in connections to hold.
     #[arg(long, default_value_t = 10_000)]
     idle_connections: usize,
-    /// Scenarios to run, comma-separated [default: all: startup,ping,get,query,list,create,login,idle].
+    /// Scenarios to run, comma-separated [default: all:
+    /// startup,ping,get,query,list,create,login,fairness,idle].
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The accountd binary [default: `accountd` next to this program, i.e. target/release/accountd].

@@ -19,7 +19,9 @@ use crate::server::Server;
 use crate::stats::{Summary, fmt_duration as ms, median};
 
 /// Every scenario, in the order they run.
-pub const ALL: &[&str] = &["startup", "ping", "get", "query", "list", "create", "login", "idle"];
+pub const ALL: &[&str] = &[
+    "startup", "ping", "get", "query", "list", "create", "login", "fairness", "idle",
+];
 
 /// How a run is set up.
 #[derive(Debug, Clone)]
@@ -105,6 +107,12 @@ impl Bench {
             "list" => self.list().await,
             "create" => self.create().await,
             "login" => self.login().await,
+            "fairness" => {
+                let url = self.url()?;
+                self.server()?.wait_until_idle(Duration::from_secs(60)).await?;
+                let (conns, duration) = (self.settings.login_connections, self.settings.duration);
+                crate::fairness::run(&url, conns, duration, &mut self.report).await
+            }
             "idle" => self.idle().await,
             other => anyhow::bail!("unknown scenario {other}; known: {}", ALL.join(", ")),
         }

@@ -1,7 +1,8 @@
-//! argon2id hashing on a small pool of dedicated threads (one per core), off the async runtime.
+//! argon2id hashing on a small pool of dedicated threads (one per core), off the async runtime, taking work
+//! fairly from each client address ([`super::queue`]).
 
 use std::fmt;
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::Arc;
 
 use std::cell::RefCell;
 
@@ -11,6 +12,7 @@ use rand::RngCore;
 use rand::rngs::OsRng;
 use tokio::sync::oneshot;
 
+use super::queue::{JobQueue, current_origin};
 use crate::error::Error;
 
 /// argon2id cost parameters for new hashes; stored hashes carry their own.
@@ -44,8 +46,8 @@ pub struct PasswordHasher {
 struct Inner {
     params: Argon2Params,
     argon2: Argon2<'static>,
-    /// Work for the hashing threads; dropping it (with the last clone) ends them.
-    jobs: mpsc::Sender<Job>,
+    /// Work for the hashing threads; closed (ending them) when the last clone is dropped.
+    jobs: Arc<JobQueue<Job>>,
     max_parallel: usize,
     /// A hash of a random throwaway password, verified when the real hash is missing.
     dummy: String,
@@ -53,14 +55,19 @@ struct Inner {
 
 type Job = Box<dyn FnOnce() + Send>;
 
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.jobs.close();
+    }
+}
+
 /// Starts `n` threads running jobs from one queue. A fixed set of threads (rather than the runtime's blocking
 /// pool, which grows to hundreds of threads) bounds the memory argon2 keeps: each hash needs `m` KiB (19 MiB by
 /// default), and the allocator keeps that per thread that ever hashed.
-fn start_threads(n: usize) -> Result<mpsc::Sender<Job>, Error> {
-    let (tx, rx) = mpsc::channel::<Job>();
-    let rx = Arc::new(Mutex::new(rx));
+fn start_threads(n: usize) -> Result<Arc<JobQueue<Job>>, Error> {
+    let queue = Arc::new(JobQueue::<Job>::new());
     for i in 0..n {
-        let rx = rx.clone();
+        let jobs = queue.clone();
         std::thread::Builder::new()
             .name(format!("accountd-argon2-{i}"))
             .spawn(move || {
@@ -68,20 +75,16 @@ fn start_threads(n: usize) -> Result<mpsc::Sender<Job>, Error> {
                 // Hashing yields the CPU to the async runtime: a login storm keeps every core busy, and calls
                 // must still be answered at once.
                 super::sched::deprioritize_this_thread();
-                loop {
-                    let job = match rx.lock() {
-                        Ok(rx) => rx.recv(),
-                        Err(_) => break,
-                    };
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => break,
-                    }
+                while let Some(job) = jobs.next() {
+                    job();
                 }
             })
-            .map_err(|e| Error::internal(format!("starting the hashing threads: {e}")))?;
+            .map_err(|e| {
+                queue.close();
+                Error::internal(format!("starting the hashing threads: {e}"))
+            })?;
     }
-    Ok(tx)
+    Ok(queue)
 }
 
 impl fmt::Debug for PasswordHasher {
@@ -114,7 +117,9 @@ impl PasswordHasher {
         })
     }
 
-    /// Runs `f` on a hashing thread and waits for its result without blocking the runtime.
+    /// Runs `f` on a hashing thread and waits for its result without blocking the runtime. The job queues
+    /// behind the other jobs of the client address in scope ([`super::with_origin`]) and takes turns with
+    /// other addresses.
     async fn on_pool<T: Send + 'static>(
         &self,
         f: impl FnOnce(&PasswordHasher) -> T + Send + 'static,
@@ -124,10 +129,9 @@ impl PasswordHasher {
         let job: Job = Box::new(move || {
             let _ = tx.send(f(&this));
         });
-        self.inner
-            .jobs
-            .send(job)
-            .map_err(|_| Error::internal("the hashing threads stopped"))?;
+        if !self.inner.jobs.push(current_origin(), job) {
+            return Err(Error::internal("the hashing threads stopped"));
+        }
         rx.await.map_err(|_| Error::internal("a hashing thread failed"))
     }
 
@@ -337,6 +341,60 @@ mod tests {
         let h = low();
         let shown = format!("{h:?}");
         assert!(!shown.contains("argon2id"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn a_job_of_another_origin_runs_before_the_flooding_origins_next_jobs() {
+        use std::sync::Mutex;
+        use std::time::Duration;
+
+        let h = PasswordHasher::new(LOW, 1).unwrap();
+        // Hold the only thread until every job is queued.
+        let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let gate = tokio::spawn({
+            let h = h.clone();
+            async move {
+                h.on_pool(move |_| {
+                    let _ = started_tx.send(());
+                    let _ = release_rx.recv();
+                })
+                .await
+            }
+        });
+        started_rx.await.unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let flooder: std::net::IpAddr = "192.0.2.1".parse().unwrap();
+        let other: std::net::IpAddr = "192.0.2.2".parse().unwrap();
+        let mut tasks = Vec::new();
+        let submit = |origin, name: String| {
+            let (h, order) = (h.clone(), order.clone());
+            tokio::spawn(super::super::with_origin(origin, async move {
+                h.on_pool(move |this| {
+                    let _ = this.hash_blocking("pw");
+                    order.lock().unwrap().push(name);
+                })
+                .await
+            }))
+        };
+        // The flooder queues 5 jobs, then the other address one.
+        for (i, (origin, name)) in (1..=5)
+            .map(|i| (flooder, format!("a{i}")))
+            .chain([(other, "b1".to_string())])
+            .enumerate()
+        {
+            tasks.push(submit(origin, name));
+            while h.inner.jobs.len() < i + 1 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        release_tx.send(()).unwrap();
+        gate.await.unwrap().unwrap();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        // The other address's job ran second, not after the whole flood.
+        assert_eq!(*order.lock().unwrap(), ["a1", "b1", "a2", "a3", "a4", "a5"]);
     }
 
     #[tokio::test]

@@ -4,10 +4,12 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 mod hasher;
+mod queue;
 mod sched;
 mod secret;
 mod smb;
 
 pub use hasher::{Argon2Params, PasswordHasher};
+pub use queue::with_origin;
 pub use secret::Secret;
 pub use smb::{RANDOM_PASSWORD_LEN, nt_hash, random_alphanumeric, random_password};

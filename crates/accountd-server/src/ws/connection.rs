@@ -277,14 +277,15 @@ async fn execute(module: &RpcModule<AppState>, session: &Arc<Session>, request: 
     let mut extensions = Extensions::new();
     extensions.insert(session.clone());
     let params = Params::new(Some(params.as_str())).into_owned();
-    let response = callback(
+    let call = callback(
         Id::Null,
         params,
         ConnectionId(session.id as usize),
         usize::MAX,
         extensions,
-    )
-    .await;
+    );
+    // Password hashing for this call takes turns with other client addresses' hashing.
+    let response = accountd_core::password::with_origin(session.origin.ip(), call).await;
     let id = id?;
     Some(rewrap(&response.into_json(), &id))
 }
