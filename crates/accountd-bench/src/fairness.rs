@@ -11,6 +11,7 @@ use crate::client::{Conn, login_params};
 use crate::load::{self, Load};
 use crate::report::{Check, Report, Row};
 use crate::seed;
+use crate::server::Server;
 use crate::stats::{Summary, fmt_duration as ms};
 
 /// The second client address (loopback on Linux).
@@ -38,7 +39,13 @@ async fn logins_from_second_address(url: &str, duration: Duration) -> anyhow::Re
 }
 
 /// Measures and reports the scenario: `flood_connections` connections from 127.0.0.1 log in back to back.
-pub async fn run(url: &str, flood_connections: usize, duration: Duration, report: &mut Report) -> anyhow::Result<()> {
+pub async fn run(
+    server: &Server,
+    flood_connections: usize,
+    duration: Duration,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let url = server.url.as_str();
     let idle = logins_from_second_address(url, duration).await?;
     report.fact(
         "auth.login_ex from 127.0.0.2 on an idle server",
@@ -60,21 +67,24 @@ pub async fn run(url: &str, flood_connections: usize, duration: Duration, report
         tokio::time::sleep(Duration::from_millis(300)).await;
         logins_from_second_address(&probe_url, duration.saturating_sub(Duration::from_millis(600))).await
     });
+    let before = server.sample()?;
     let flooded = load::run(url, &flood).await?;
     let busy = probe.await??;
+    let after = server.sample()?;
+    let (cpu, rss) = (after.cpu_percent_since(&before), after.rss);
     report.row(Row {
         name: format!("login flood from 127.0.0.1 ({flood_connections} conns)"),
         connections: flood_connections,
         summary: flooded.summary,
-        cpu: 0.0,
-        rss: 0,
+        cpu,
+        rss,
     });
     report.row(Row {
         name: "auth.login_ex from 127.0.0.2 during the flood".into(),
         connections: 1,
         summary: busy.clone(),
-        cpu: 0.0,
-        rss: 0,
+        cpu,
+        rss,
     });
     report.check(Check::latency(
         "login p50 from a second address during a login flood ≤ 2× idle login p50",

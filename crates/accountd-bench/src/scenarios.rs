@@ -108,10 +108,13 @@ impl Bench {
             "create" => self.create().await,
             "login" => self.login().await,
             "fairness" => {
-                let url = self.url()?;
-                self.server()?.wait_until_idle(Duration::from_secs(60)).await?;
+                let server = self
+                    .server
+                    .as_ref()
+                    .ok_or_else(|| anyhow::anyhow!("server not running"))?;
+                server.wait_until_idle(Duration::from_secs(60)).await?;
                 let (conns, duration) = (self.settings.login_connections, self.settings.duration);
-                crate::fairness::run(&url, conns, duration, &mut self.report).await
+                crate::fairness::run(server, conns, duration, &mut self.report).await
             }
             "idle" => self.idle().await,
             other => anyhow::bail!("unknown scenario {other}; known: {}", ALL.join(", ")),

@@ -49,6 +49,7 @@ impl AddressShares {
     }
 
     /// Unauthenticated connections from `ip` now.
+    #[cfg(test)]
     pub fn held_by(&self, ip: IpAddr) -> usize {
         self.counts
             .lock()
@@ -62,13 +63,6 @@ impl AddressShares {
 pub struct AddressClaim {
     shares: Arc<AddressShares>,
     ip: IpAddr,
-}
-
-impl AddressClaim {
-    /// The address whose share this place belongs to.
-    pub fn ip(&self) -> IpAddr {
-        self.ip
-    }
 }
 
 impl Drop for AddressClaim {
