@@ -10,10 +10,21 @@ use crate::error::ValidationErrors;
 
 /// Checks a sudo command list; items go to `<attr>.<index>` (e.g. `user_create.sudo_commands.0`).
 ///
-/// `ALL` must stand alone. Otherwise each command's first shell word must be an absolute,
+/// No entry may hold a control character or a `,` (either would let one entry smuggle another rule into
+/// the generated sudoers line). `ALL` must stand alone. Otherwise each command's first shell word must be an absolute,
 /// normalized path whose glob matches something, and unless it ends in `/`, one match must be an
 /// executable regular file. Blocking: touches the filesystem.
 pub fn validate_sudo_commands(errs: &mut ValidationErrors, attr: &str, commands: &[String]) {
+    let mut forbidden = false;
+    for (idx, command) in commands.iter().enumerate() {
+        if command.chars().any(|c| c.is_control() || c == ',') {
+            errs.add(format!("{attr}.{idx}"), FORBIDDEN_CHARACTERS);
+            forbidden = true;
+        }
+    }
+    if forbidden {
+        return;
+    }
     if commands.len() != 1
         && let Some(idx) = commands.iter().position(|c| c == "ALL")
     {
@@ -26,6 +37,9 @@ pub fn validate_sudo_commands(errs: &mut ValidationErrors, attr: &str, commands:
         }
     }
 }
+
+/// The message for an entry holding a control character or a comma.
+const FORBIDDEN_CHARACTERS: &str = "Sudo commands may not contain control characters or commas";
 
 fn check_command(command: &str) -> Result<(), String> {
     // An empty or blank command has no executable; TrueNAS crashes here, we refuse it.
@@ -278,6 +292,14 @@ mod tests {
                 one(0, &format!("No paths matching '{}' exist", f.p("bin/*hidden"))),
             ),
             (vec![format!("{run} 'unterminated")], one(0, "No closing quotation")),
+            (vec![format!("{run}\nroot ALL=(ALL) ALL")], one(0, FORBIDDEN_CHARACTERS)),
+            (vec![format!("{run}\r")], one(0, FORBIDDEN_CHARACTERS)),
+            (vec![format!("{run}\t-l")], one(0, FORBIDDEN_CHARACTERS)),
+            (vec![format!("{run}\u{0}")], one(0, FORBIDDEN_CHARACTERS)),
+            (vec![format!("{run}\u{7f}")], one(0, FORBIDDEN_CHARACTERS)),
+            (vec![format!("{run} a, /bin/sh")], one(0, FORBIDDEN_CHARACTERS)),
+            (vec!["ALL,ALL".into()], one(0, FORBIDDEN_CHARACTERS)),
+            (vec!["ALL".into(), format!("{run},{run}")], one(1, FORBIDDEN_CHARACTERS)),
             (vec![format!("'{run}")], one(0, "No closing quotation")),
             (vec![format!("{run}\\")], one(0, "No escaped character")),
             (
