@@ -1,5 +1,6 @@
 //! `group.*` services.
 
+mod idmap;
 mod password_users;
 mod write;
 

@@ -180,11 +180,12 @@ impl Accounts {
                     userns_idmap: data.userns_idmap.is_some(),
                 };
                 common_validation(tx, &mut errs, "group_create", &changes, None)?;
-                errs.check()?;
                 let gid = match data.gid {
                     Some(g) => g,
                     None => groups::next_free_gid(tx, &[])?,
                 };
+                super::idmap::check_unique(tx, &mut errs, "group_create", data.userns_idmap, gid, None)?;
+                errs.check()?;
                 let row = GroupRow {
                     id: 0,
                     gid,
@@ -231,6 +232,14 @@ impl Accounts {
                 userns_idmap: data.userns_idmap.is_some(),
             };
             common_validation(tx, &mut errs, "group_update", &changes, Some(id))?;
+            super::idmap::check_unique(
+                tx,
+                &mut errs,
+                "group_update",
+                data.userns_idmap.flatten(),
+                old.gid,
+                Some(id),
+            )?;
             if immutable {
                 errs.add("group_update.id", "Immutable groups cannot be changed");
             } else if old.builtin {
