@@ -3,6 +3,7 @@
 pub(crate) mod admins;
 mod create;
 mod delete;
+mod email;
 pub mod names;
 mod password;
 mod point_read;
