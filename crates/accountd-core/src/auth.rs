@@ -176,11 +176,4 @@ impl Accounts {
             account_attributes,
         })
     }
-
-    /// `auth.set_attribute`.
-    pub async fn set_attribute(&self, caller: &Caller, key: String, value: Value) -> Result<(), Error> {
-        let id = caller.user_id;
-        self.write_outside_entries(move |tx| users::set_attribute(tx, id, &key, &value).map_err(Error::from))
-            .await
-    }
 }

@@ -4,6 +4,7 @@
 
 mod accounts;
 pub mod api_keys;
+pub mod attributes;
 pub mod auth;
 pub mod caller;
 pub mod clock;

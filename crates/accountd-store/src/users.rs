@@ -301,6 +301,15 @@ pub fn set_attribute(conn: &Connection, user_id: i64, key: &str, value: &Value) 
     Ok(())
 }
 
+/// Bytes the attributes of `user_id` other than `except_key` take (keys and JSON values, UTF-8).
+pub fn attributes_size_except(conn: &Connection, user_id: i64, except_key: &str) -> Result<i64, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT COALESCE(SUM(length(CAST(key AS BLOB)) + length(CAST(value AS BLOB))), 0) \
+         FROM user_attributes WHERE user_id = ?1 AND key != ?2",
+    )?;
+    Ok(stmt.query_row(params![user_id, except_key], |r| r.get(0))?)
+}
+
 /// Users whose primary or auxiliary group is one of `group_ids`.
 pub fn members_of_groups(conn: &Connection, group_ids: &[i64]) -> Result<Vec<UserRow>, StoreError> {
     if group_ids.is_empty() {
