@@ -158,18 +158,74 @@ fn plan_and(filters: &[Filter], columns: &[Column]) -> Planned {
     }
     Planned {
         compound: parts.len() > 1,
-        sql: (!parts.is_empty()).then(|| parts.join(" AND ")),
+        sql: (!parts.is_empty()).then(|| join_nested(parts, " AND ")),
         params,
         exact,
     }
 }
 
+/// Most parts joined in one flat chain; longer lists are nested in parenthesised groups of this size.
+const FLAT_CHAIN: usize = 32;
+
+/// Joins `parts` with `sep` so that the expression's depth grows with the logarithm of their number: SQLite
+/// parses a flat `a OR b OR ...` as a tree as deep as it is long and refuses one over 1000 deep.
+fn join_nested(parts: Vec<String>, sep: &str) -> String {
+    if parts.len() <= FLAT_CHAIN {
+        return parts.join(sep);
+    }
+    let groups = parts.chunks(FLAT_CHAIN).map(|c| format!("({})", c.join(sep))).collect();
+    join_nested(groups, sep)
+}
+
+/// The column and value of a branch that is exactly one case-sensitive `field = value` on a column, with a
+/// value bindable for it (such branches of one OR are planned together as one `IN` list).
+fn single_equality<'c, 'f>(branch: &'f [Filter], columns: &'c [Column]) -> Option<(&'c Column, &'f Value)> {
+    let [
+        Filter::Cond {
+            path,
+            op: Op::Eq,
+            case_insensitive: false,
+            date: false,
+            value,
+        },
+    ] = branch
+    else {
+        return None;
+    };
+    let column = column_of(path, columns)?;
+    matches!(fit(column.kind, value), Fit::Param(_)).then_some((column, value))
+}
+
 fn plan_or(branches: &[Vec<Filter>], columns: &[Column]) -> Planned {
+    let equalities: Vec<Option<(&Column, &Value)>> = branches.iter().map(|b| single_equality(b, columns)).collect();
+    let values_of = |field: &str| -> Vec<Value> {
+        equalities
+            .iter()
+            .flatten()
+            .filter(|(c, _)| c.field == field)
+            .map(|(_, v)| (*v).clone())
+            .collect()
+    };
+    let mut listed: Vec<&str> = Vec::new();
     let mut parts = Vec::new();
     let mut params = Vec::new();
     let mut exact = true;
-    for branch in branches {
-        let p = plan_and(branch, columns);
+    for (branch, equality) in branches.iter().zip(&equalities) {
+        let p = match equality {
+            Some((c, _)) if listed.contains(&c.field) => continue,
+            Some((c, _))
+                if equalities
+                    .iter()
+                    .flatten()
+                    .filter(|(o, _)| o.field == c.field)
+                    .nth(1)
+                    .is_some() =>
+            {
+                listed.push(c.field);
+                plan_membership(c, &format!("({})", c.sql), false, &Value::Array(values_of(c.field)))
+            }
+            _ => plan_and(branch, columns),
+        };
         // A branch that pushes nothing may match any row: so may the whole OR.
         let Some(sql) = p.sql else {
             return Planned::nothing();
@@ -182,7 +238,7 @@ fn plan_or(branches: &[Vec<Filter>], columns: &[Column]) -> Planned {
         return Planned::nothing();
     }
     Planned {
-        sql: Some(parts.join(" OR ")),
+        sql: Some(join_nested(parts, " OR ")),
         params,
         exact,
         compound: false,
@@ -285,6 +341,23 @@ fn plan_cond(c: &Column, op: Op, value: &Value) -> Planned {
     }
 }
 
+/// Lists longer than this are bound as one JSON array read with `json_each`.
+const LONG_LIST: usize = 256;
+
+/// The JSON array of bound values (`json_each` yields them back as INTEGER, REAL and TEXT).
+fn json_array(params: &[SqlValue]) -> String {
+    let items: Vec<Value> = params
+        .iter()
+        .map(|p| match p {
+            SqlValue::Null => Value::Null,
+            SqlValue::Integer(i) => Value::from(*i),
+            SqlValue::Real(f) => Value::from(*f),
+            SqlValue::Text(t) => Value::from(t.as_str()),
+        })
+        .collect();
+    Value::Array(items).to_string()
+}
+
 /// `in` / `nin` with a list value.
 fn plan_membership(c: &Column, lhs: &str, negated: bool, value: &Value) -> Planned {
     let Value::Array(items) = value else {
@@ -305,7 +378,13 @@ fn plan_membership(c: &Column, lhs: &str, negated: bool, value: &Value) -> Plann
     } else {
         ""
     };
-    let list = vec!["?"; params.len()].join(", ");
+    let list = if params.len() > LONG_LIST {
+        // One parameter whatever the length: SQLite binds at most 32766.
+        params = vec![SqlValue::Text(json_array(&params))];
+        "SELECT value FROM json_each(?)".to_owned()
+    } else {
+        vec!["?"; params.len()].join(", ")
+    };
     let sql = if negated {
         // A null field never matches `nin`; a null in the list never equals a present value.
         if params.is_empty() {

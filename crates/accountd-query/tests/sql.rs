@@ -91,6 +91,21 @@ fn pushed_exactly() {
         true,
     );
     check(json!([["uid", "in", []]]), "(0)", vec![], true);
+    // Branches that are each one equality on the same column become one IN list.
+    check(
+        json!([["OR", [[["uid", "=", 1]], [["username", "=", "a"]], [["uid", "=", 2]]]]]),
+        "((u.uid) IN (?, ?) OR ((u.username) = ? COLLATE BINARY))",
+        vec![I(1), I(2), t("a")],
+        true,
+    );
+    // A long list is one JSON parameter.
+    let long: Vec<i64> = (0..300).collect();
+    check(
+        json!([["uid", "in", long]]),
+        "((u.uid) IN (SELECT value FROM json_each(?)))",
+        vec![t(&serde_json::to_string(&long).unwrap_or_default())],
+        true,
+    );
     check(json!([["uid", "in", ["a"]]]), "(0)", vec![], true);
     check(
         json!([["uid", "nin", [1, null]]]),
