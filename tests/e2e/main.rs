@@ -7,6 +7,7 @@ mod conformance;
 mod events;
 mod groups;
 mod hostile;
+mod input_bounds;
 mod limits;
 mod outbound_bytes;
 mod privileges;
