@@ -10,6 +10,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::error::StoreError;
+use crate::{files, secrets};
 
 /// How to open the database.
 #[derive(Debug, Clone)]
@@ -59,11 +60,12 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
 impl Store {
     /// Opens (creating if needed) and migrates the database, then starts the writer thread.
     pub fn open(options: &StoreOptions) -> Result<Store, StoreError> {
-        if let Some(parent) = options.path.parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::Sqlite(format!("{}: {e}", parent.display())))?;
+        if let Some(parent) = options.path.parent() {
+            files::create_private_dir(parent)?;
         }
+        // Created 0600 before SQLite opens it: SQLite gives `-wal` and `-shm` the database file's mode.
+        files::create_private_file(&options.path)?;
+        files::tighten_database(&options.path)?;
         let mut writer = Connection::open(&options.path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         // WAL + synchronous=FULL: a committed transaction survives process crashes and power loss.
@@ -72,6 +74,7 @@ impl Store {
         crate::migrations::migrate(&mut writer)?;
         crate::migrations::seed(&mut writer)?;
         crate::ids::install(&writer)?;
+        let sealer = secrets::open(&mut writer, &options.path)?;
 
         let mut readers = Vec::with_capacity(options.readers);
         for _ in 0..options.readers.max(1) {
@@ -80,6 +83,7 @@ impl Store {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
             )?;
             configure(&conn)?;
+            sealer.install(&conn)?;
             readers.push(conn);
         }
 
@@ -250,6 +254,8 @@ pub fn backup_to(source: &Path, dest: &Path) -> Result<(), StoreError> {
     src.busy_timeout(Duration::from_secs(10))?;
     let tmp = dest.with_extension("partial");
     let _ = std::fs::remove_file(&tmp);
+    // The copy holds the same secrets as the database: 0600 from the start.
+    files::create_private_file(&tmp)?;
     {
         let mut out = Connection::open(&tmp)?;
         let backup = rusqlite::backup::Backup::new(&src, &mut out)?;
@@ -281,8 +287,12 @@ pub fn restore_from(source: &Path, db: &Path) -> Result<(), StoreError> {
         )));
     }
     if db.exists() {
-        backup_to(db, &db.with_extension("before-restore"))?;
+        let before = db.with_extension("before-restore");
+        backup_to(db, &before)?;
+        secrets::copy_key(db, &before)?;
     }
+    // A backup made with its key file brings the key along; one without keeps the current key.
+    secrets::copy_key(source, db)?;
     for suffix in ["-wal", "-shm"] {
         let mut p = db.as_os_str().to_owned();
         p.push(suffix);

@@ -15,6 +15,12 @@ pub enum StoreError {
     /// A stored value could not be decoded.
     #[error("corrupt value in {0}")]
     Corrupt(String),
+    /// The key file that encrypts secrets at rest is missing, unreadable or does not fit the database.
+    #[error("{0}")]
+    SecretsKey(String),
+    /// A database file or directory could not be created or its mode set.
+    #[error("{0}")]
+    Files(String),
 }
 
 impl From<rusqlite::Error> for StoreError {

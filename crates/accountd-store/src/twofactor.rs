@@ -33,7 +33,7 @@ impl std::fmt::Debug for TwoFactorRow {
 pub fn get(conn: &Connection, user_id: i64) -> Result<Option<TwoFactorRow>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT secret, otp_digits, interval, last_step FROM twofactor WHERE user_id = ?1",
+            "SELECT unseal(secret, 'twofactor.secret'), otp_digits, interval, last_step FROM twofactor WHERE user_id = ?1",
             [user_id],
             |r| {
                 Ok(TwoFactorRow {
@@ -62,7 +62,7 @@ pub fn set_secret(
     interval: i64,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "INSERT INTO twofactor (user_id, secret, otp_digits, interval, last_step) VALUES (?1, ?2, ?3, ?4, NULL) \
+        "INSERT INTO twofactor (user_id, secret, otp_digits, interval, last_step) VALUES (?1, seal(?2, 'twofactor.secret'), ?3, ?4, NULL) \
          ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, otp_digits = excluded.otp_digits, \
          interval = excluded.interval, last_step = NULL",
         params![user_id, secret, otp_digits, interval],

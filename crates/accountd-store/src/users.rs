@@ -53,7 +53,7 @@ pub struct UserRow {
     pub password_history: Vec<String>,
 }
 
-const COLUMNS: &str = "id, uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb, userns_idmap, \
+const COLUMNS: &str = "id, uid, username, unixhash, unseal(smbhash, 'users.smbhash'), home, shell, full_name, builtin, smb, userns_idmap, \
     group_id, password_disabled, ssh_password_enabled, locked, sudo_commands, sudo_commands_nopasswd, email, \
     sshpubkey, last_password_change, password_history";
 
@@ -185,7 +185,7 @@ pub fn insert(conn: &Connection, row: &UserRow) -> Result<i64, StoreError> {
         "INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb, userns_idmap, \
          group_id, password_disabled, ssh_password_enabled, locked, sudo_commands, sudo_commands_nopasswd, email, \
          sshpubkey, last_password_change, password_history) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+         VALUES (?1, ?2, ?3, seal(?4, 'users.smbhash'), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
     )?
     .execute(&column_params(row, &encoded)[..])?;
     let id = conn.last_insert_rowid();
@@ -199,7 +199,7 @@ pub fn update(conn: &Connection, row: &UserRow) -> Result<(), StoreError> {
     let mut params: Vec<&dyn ToSql> = column_params(row, &encoded).to_vec();
     params.push(&row.id);
     conn.prepare_cached(
-        "UPDATE users SET uid = ?1, username = ?2, unixhash = ?3, smbhash = ?4, home = ?5, shell = ?6, \
+        "UPDATE users SET uid = ?1, username = ?2, unixhash = ?3, smbhash = seal(?4, 'users.smbhash'), home = ?5, shell = ?6, \
          full_name = ?7, builtin = ?8, smb = ?9, userns_idmap = ?10, group_id = ?11, password_disabled = ?12, \
          ssh_password_enabled = ?13, locked = ?14, sudo_commands = ?15, sudo_commands_nopasswd = ?16, email = ?17, \
          sshpubkey = ?18, last_password_change = ?19, password_history = ?20 WHERE id = ?21",

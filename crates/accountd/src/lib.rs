@@ -55,13 +55,14 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         Some(files) => Some(load_tls(files)?),
         None => None,
     };
-    std::fs::create_dir_all(&settings.home_root)
-        .with_context(|| format!("creating home root {}", settings.home_root.display()))?;
+    // The database first: it creates the data directory 0700 (the home root may lie inside it).
     let options = StoreOptions::new(&settings.db);
     let store = tokio::task::spawn_blocking(move || Store::open(&options))
         .await
         .context("opening the database")?
         .with_context(|| format!("opening database {}", settings.db.display()))?;
+    std::fs::create_dir_all(&settings.home_root)
+        .with_context(|| format!("creating home root {}", settings.home_root.display()))?;
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
     let argon2 = settings.argon2;
     let hasher = tokio::task::spawn_blocking(move || PasswordHasher::new(argon2, cores))

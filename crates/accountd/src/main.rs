@@ -27,11 +27,16 @@ enum Command {
         /// Database file [default: as for serve].
         #[arg(long, env = "ACCOUNTD_DB")]
         db: Option<PathBuf>,
-        /// Where to write the backup.
+        /// Where to write the backup (written 0600).
         #[arg(long)]
         out: PathBuf,
+        /// Also copy the key file that encrypts TOTP secrets and NT hashes, as FILE.key (0600). Without it the
+        /// backup restores only into the installation whose key file it was made with.
+        #[arg(long)]
+        include_key: bool,
     },
     /// Replace the database with a backup (stop the service first); the old one is kept as *.before-restore.
+    /// A key file beside the backup (FILE.key, from `backup --include-key`) replaces the current key file.
     Restore {
         /// Database file [default: as for serve].
         #[arg(long, env = "ACCOUNTD_DB")]
@@ -176,7 +181,7 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Backup { db, out } => {
+        Command::Backup { db, out, include_key } => {
             let db = PartialSettings {
                 db,
                 ..Default::default()
@@ -185,6 +190,15 @@ fn main() -> anyhow::Result<()> {
             .db;
             accountd_store::backup_to(&db, &out).with_context(|| format!("backing up {}", db.display()))?;
             println!("backed up {} to {}", db.display(), out.display());
+            if include_key {
+                let key = accountd_store::secrets::key_path(&out);
+                if !accountd_store::secrets::copy_key(&db, &out)
+                    .with_context(|| format!("copying the key of {}", db.display()))?
+                {
+                    anyhow::bail!("{} has no key file to include", db.display());
+                }
+                println!("copied its key file to {}", key.display());
+            }
             Ok(())
         }
         Command::Restore { db, from } => {
