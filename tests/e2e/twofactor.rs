@@ -627,3 +627,56 @@ async fn pyotp_drives_a_full_login_on_the_real_clock() {
         assert_eq!(c.ok("auth.me", json!([])).await["pw_name"], user);
     }
 }
+
+/// Secrets at rest: in the database file the TOTP secret and the NT hash are sealed (AES-GCM under the key
+/// file beside it, 0600); one-time-password logins and the `smbhash` output work as before, across a restart.
+#[tokio::test]
+async fn secrets_are_sealed_in_the_database_file() {
+    use std::os::unix::fs::PermissionsExt;
+
+    use accountd_store::secrets::{SEALED_PREFIX, key_path};
+
+    let clock = Arc::new(ManualClock::new(T0));
+    let mut server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    let secret = enable_for(&mut admin, "alice", 0, json!({})).await;
+    let entry = admin
+        .ok("user.query", json!([[["username", "=", "alice"]], {"get": true}]))
+        .await;
+    let smbhash = entry["smbhash"].as_str().expect("smbhash").to_string();
+    assert_eq!(smbhash.len(), 32, "{smbhash}");
+    drop(admin);
+    server.restart().await;
+
+    let db = accountd_store::Connection::open(&server.settings.db).expect("open the file");
+    let stored: (String, String) = db
+        .query_row(
+            "SELECT u.smbhash, t.secret FROM users u JOIN twofactor t ON t.user_id = u.id WHERE u.id = ?1",
+            [entry["id"].as_i64().expect("id")],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("raw row");
+    for (raw, plain) in [(&stored.0, &smbhash), (&stored.1, &secret)] {
+        assert!(raw.starts_with(SEALED_PREFIX), "{raw}");
+        assert!(
+            !raw.contains(plain.as_str()) && !raw.contains(&plain.to_lowercase()),
+            "{raw}"
+        );
+    }
+    let key = std::fs::metadata(key_path(&server.settings.db)).expect("key file");
+    assert_eq!(key.permissions().mode() & 0o777, 0o600);
+    assert_eq!(key.len(), 32);
+
+    let mut c = server.client().await;
+    assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
+    let r = otp(&mut c, &pyotp_code(&secret, 6, 30, Some(T0))).await;
+    assert_eq!(r["response_type"], "SUCCESS");
+    let mut admin = server.admin().await;
+    let entry = admin
+        .ok("user.query", json!([[["username", "=", "alice"]], {"get": true}]))
+        .await;
+    assert_eq!(entry["smbhash"], smbhash);
+    let config = admin.ok("user.provisioning_uri", json!(["alice"])).await;
+    assert_eq!(secret_of(&config), secret);
+}
