@@ -350,7 +350,7 @@ pub fn home_is_managed(home: &str, home_root: &Path) -> bool {
 
 fn sshpubkey_of(row: &UserRow, home_root: &Path) -> Option<String> {
     if home_is_managed(&row.home, home_root) {
-        home::read_authorized_keys(Path::new(&row.home))
+        home::read_authorized_keys(home_root, Path::new(&row.home))
     } else {
         row.sshpubkey.clone()
     }

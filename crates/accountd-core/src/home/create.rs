@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 use rustix::fs::{AtFlags, Mode, OFlags};
 use rustix::io::Errno;
 
-use super::fsx::{chmod_fd, chown_fd, open_beneath, open_dir_at};
+use super::fsx::{chmod_fd, chown_fd, open_dir_at, open_under};
 use crate::error::{Error, errno};
 
 /// Creates `<parent>/<username>` (TrueNAS `home_create`) with `mode`, owned by `uid:gid`, then
@@ -94,24 +94,39 @@ fn single_component(name: &str) -> Option<&OsStr> {
     }
 }
 
-/// Opens the directory `path` after checking that it resolves under `home_root` (strictly under,
-/// unless `allow_root`).
+/// Opens the directory `path` under `home_root` (strictly under, unless `allow_root`) without following
+/// any symlink below the home root.
 fn open_inside(home_root: &Path, path: &Path, allow_root: bool) -> Result<OwnedFd, Error> {
     let outside = || Error::call(errno::EINVAL, "The path must reside within a pool mount point");
-    let root = std::fs::canonicalize(home_root)
-        .map_err(|e| Error::internal(format!("home root {}: {e}", home_root.display())))?;
-    let resolved = std::fs::canonicalize(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => Error::call(errno::ENOENT, format!("{}: path does not exist.", path.display())),
-        _ => Error::call(errno::EFAULT, format!("{}: {e}", path.display())),
-    })?;
-    if !resolved.starts_with(&root) || (resolved == root && !allow_root) {
+    if !allow_root && (path == home_root || std::fs::canonicalize(path).ok() == std::fs::canonicalize(home_root).ok()) {
         return Err(outside());
     }
-    open_beneath(&root, &resolved).map_err(|e| match e {
-        Errno::NOTDIR => Error::call(errno::EINVAL, format!("{}: not a directory.", path.display())),
-        _ => outside(),
-    })
+    open_under(home_root, path).map_err(|e| open_error(path, e).unwrap_or_else(outside))
 }
+
+/// The error for a failed [`open_under`]; `None` when the path is not under the home root.
+pub(super) fn open_error(path: &Path, e: Errno) -> Option<Error> {
+    match e {
+        Errno::NOENT => Some(Error::call(
+            errno::ENOENT,
+            format!("{}: path does not exist.", path.display()),
+        )),
+        Errno::NOTDIR => Some(Error::call(
+            errno::EINVAL,
+            format!("{}: not a directory.", path.display()),
+        )),
+        Errno::LOOP => Some(Error::call(
+            errno::EINVAL,
+            format!("{}: {SYMLINK_REFUSED}", path.display()),
+        )),
+        Errno::INVAL | Errno::XDEV => None,
+        e => Some(Error::call(errno::EFAULT, format!("{}: {e}", path.display()))),
+    }
+}
+
+/// Why a home reached through a symbolic link is refused.
+pub const SYMLINK_REFUSED: &str =
+    "a home directory may not be, or lie below, a symbolic link under the home root (it is not followed).";
 
 fn apply(fd: impl AsFd, mode: Option<u32>, owner: Option<(u32, u32)>) -> io::Result<()> {
     if let Some((uid, gid)) = owner {

@@ -6,7 +6,7 @@
 //! home cannot redirect them elsewhere.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
-mod create;
+pub(crate) mod create;
 mod fsx;
 mod ssh;
 mod validate;

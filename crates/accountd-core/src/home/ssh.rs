@@ -11,7 +11,8 @@ use rustix::fs::{AtFlags, Mode, OFlags};
 use rustix::io::Errno;
 
 use super::DEFAULT_HOME;
-use super::fsx::{chmod_fd, chown_fd, open_dir, open_dir_at};
+use super::create::open_error;
+use super::fsx::{chmod_fd, chown_fd, open_dir_at, open_under, remove_tree_at};
 use crate::error::{Error, ValidationErrors, errno};
 
 const SSH_DIR: &str = ".ssh";
@@ -29,24 +30,37 @@ pub fn validate_sshpubkey(errs: &mut ValidationErrors, attr: &str, keys: &str) {
     }
 }
 
-/// The trimmed content of `<home>/.ssh/authorized_keys`; `None` when absent, unreadable, not a
-/// regular file, reached through a symlink, not UTF-8 or larger than 1 MiB.
-pub fn read_authorized_keys(home: &Path) -> Option<String> {
-    let home_fd = open_dir(home).ok()?;
+/// The trimmed content of `<home>/.ssh/authorized_keys` for a `home` under `home_root`; `None` when absent,
+/// unreadable, not a regular file, reached through a symlink (the home itself included), not UTF-8 or
+/// larger than 1 MiB.
+pub fn read_authorized_keys(home_root: &Path, home: &Path) -> Option<String> {
+    let home_fd = open_under(home_root, home).ok()?;
     read_keys_at(&home_fd)
 }
 
 /// Writes `keys` (trimmed, plus a newline) to `<home>/.ssh/authorized_keys`: `.ssh` mode 700 and
 /// the file mode 600, both owned by `uid:gid`; the file is replaced atomically. `None` or blank
-/// removes the file. Does nothing when `home` is not a directory (as TrueNAS) or the content is
-/// unchanged. A symlinked `.ssh` is refused.
-pub fn write_authorized_keys(home: &Path, keys: Option<&str>, uid: u32, gid: u32) -> Result<(), Error> {
+/// removes the file. Does nothing when `home` does not exist or is not a directory (as TrueNAS) or the
+/// content is unchanged. A `home` that is (or lies below) a symlink under `home_root`, and a symlinked
+/// `.ssh`, are refused: nothing is written through a link.
+pub fn write_authorized_keys(
+    home_root: &Path,
+    home: &Path,
+    keys: Option<&str>,
+    uid: u32,
+    gid: u32,
+) -> Result<(), Error> {
     let keys = keys.map(str::trim).unwrap_or_default();
     if keys.contains('\0') {
         return Err(Error::call(errno::EINVAL, NUL_IN_KEYS));
     }
-    let Ok(home_fd) = open_dir(home) else {
-        return Ok(());
+    let home_fd = match open_under(home_root, home) {
+        Ok(fd) => fd,
+        Err(Errno::NOENT | Errno::NOTDIR) => return Ok(()),
+        Err(e) => {
+            return Err(open_error(home, e)
+                .unwrap_or_else(|| Error::call(errno::EINVAL, "The path must reside within a pool mount point")));
+        }
     };
     if keys.is_empty() {
         if let Ok(ssh) = open_dir_at(&home_fd, OsStr::new(SSH_DIR)) {
@@ -77,23 +91,23 @@ pub fn write_authorized_keys(home: &Path, keys: Option<&str>, uid: u32, gid: u32
     replace_file(&ssh, format!("{keys}\n").as_bytes(), uid, gid).map_err(|e| failed(&e))
 }
 
-/// Removes `<home>/.ssh` (user.delete); a symlinked `.ssh` is removed as a link, its target is
-/// left alone. Missing is fine; [`DEFAULT_HOME`] is skipped.
-pub fn remove_ssh_dir(home: &Path) -> Result<(), Error> {
+/// Removes `<home>/.ssh` (user.delete) for a `home` under `home_root`; a symlinked `.ssh` is removed as a
+/// link, its target is left alone, and nothing is removed through a home that is (or lies below) a symlink.
+/// Missing is fine; [`DEFAULT_HOME`] is skipped.
+pub fn remove_ssh_dir(home_root: &Path, home: &Path) -> Result<(), Error> {
     if home == Path::new(DEFAULT_HOME) {
         return Ok(());
     }
-    let ssh = home.join(SSH_DIR);
-    let result = match std::fs::symlink_metadata(&ssh) {
-        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&ssh),
-        Ok(_) => std::fs::remove_file(&ssh),
-        Err(e) => Err(e),
+    let home_fd = match open_under(home_root, home) {
+        Ok(fd) => fd,
+        Err(Errno::NOENT | Errno::NOTDIR) => return Ok(()),
+        Err(e) => {
+            return Err(open_error(home, e)
+                .unwrap_or_else(|| Error::call(errno::EINVAL, "The path must reside within a pool mount point")));
+        }
     };
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::internal(format!("{}: {e}", ssh.display()))),
-    }
+    remove_tree_at(&home_fd, OsStr::new(SSH_DIR), 8)
+        .map_err(|e| Error::internal(format!("{}/{SSH_DIR}: {e}", home.display())))
 }
 
 fn read_keys_at(home_fd: &OwnedFd) -> Option<String> {
@@ -152,6 +166,11 @@ mod tests {
         (dir, home)
     }
 
+    /// The home root the test homes lie in (their temporary directory).
+    fn root(home: &Path) -> &Path {
+        home.parent().unwrap()
+    }
+
     fn mode_of(p: &Path) -> u32 {
         std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
     }
@@ -161,11 +180,11 @@ mod tests {
     #[test]
     fn write_read_remove() {
         let (_dir, home) = home();
-        assert_eq!(read_authorized_keys(&home), None);
-        write_authorized_keys(&home, Some(&format!("  {KEY}\n\n")), 5000, 5001).unwrap();
+        assert_eq!(read_authorized_keys(root(&home), &home), None);
+        write_authorized_keys(root(&home), &home, Some(&format!("  {KEY}\n\n")), 5000, 5001).unwrap();
         let file = home.join(".ssh/authorized_keys");
         assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("{KEY}\n"));
-        assert_eq!(read_authorized_keys(&home).as_deref(), Some(KEY));
+        assert_eq!(read_authorized_keys(root(&home), &home).as_deref(), Some(KEY));
         assert_eq!(mode_of(&home.join(".ssh")), 0o700);
         assert_eq!(mode_of(&file), 0o600);
         if rustix::process::geteuid().is_root() {
@@ -175,14 +194,17 @@ mod tests {
             assert_eq!((meta.uid(), meta.gid()), (5000, 5001));
         }
         // replace, then remove with None and with blank content
-        write_authorized_keys(&home, Some("ssh-rsa AAAA other"), 5000, 5001).unwrap();
-        assert_eq!(read_authorized_keys(&home).as_deref(), Some("ssh-rsa AAAA other"));
-        write_authorized_keys(&home, None, 5000, 5001).unwrap();
+        write_authorized_keys(root(&home), &home, Some("ssh-rsa AAAA other"), 5000, 5001).unwrap();
+        assert_eq!(
+            read_authorized_keys(root(&home), &home).as_deref(),
+            Some("ssh-rsa AAAA other")
+        );
+        write_authorized_keys(root(&home), &home, None, 5000, 5001).unwrap();
         assert!(!file.exists());
         assert!(home.join(".ssh").is_dir());
-        write_authorized_keys(&home, Some(KEY), 5000, 5001).unwrap();
-        write_authorized_keys(&home, Some("  \n"), 5000, 5001).unwrap();
-        assert_eq!(read_authorized_keys(&home), None);
+        write_authorized_keys(root(&home), &home, Some(KEY), 5000, 5001).unwrap();
+        write_authorized_keys(root(&home), &home, Some("  \n"), 5000, 5001).unwrap();
+        assert_eq!(read_authorized_keys(root(&home), &home), None);
         // no temporary files left behind
         assert_eq!(std::fs::read_dir(home.join(".ssh")).unwrap().count(), 0);
     }
@@ -192,14 +214,14 @@ mod tests {
         let (_dir, home) = home();
         std::fs::create_dir(home.join(".ssh")).unwrap();
         std::fs::set_permissions(home.join(".ssh"), std::fs::Permissions::from_mode(0o777)).unwrap();
-        write_authorized_keys(&home, Some(KEY), 0, 0).unwrap();
+        write_authorized_keys(root(&home), &home, Some(KEY), 0, 0).unwrap();
         assert_eq!(mode_of(&home.join(".ssh")), 0o700);
     }
 
     #[test]
     fn nul_refused() {
         let (_dir, home) = home();
-        let err = write_authorized_keys(&home, Some("ssh-rsa A\0B"), 0, 0).unwrap_err();
+        let err = write_authorized_keys(root(&home), &home, Some("ssh-rsa A\0B"), 0, 0).unwrap_err();
         assert!(
             matches!(
                 err,
@@ -221,9 +243,9 @@ mod tests {
     fn missing_home_is_a_no_op() {
         let (dir, _home) = home();
         let missing = dir.path().join("nope");
-        write_authorized_keys(&missing, Some(KEY), 0, 0).unwrap();
+        write_authorized_keys(dir.path(), &missing, Some(KEY), 0, 0).unwrap();
         assert!(!missing.exists());
-        assert_eq!(read_authorized_keys(&missing), None);
+        assert_eq!(read_authorized_keys(dir.path(), &missing), None);
     }
 
     #[test]
@@ -233,18 +255,18 @@ mod tests {
         std::fs::create_dir(&target).unwrap();
         std::fs::write(target.join("authorized_keys"), "secret content").unwrap();
         std::os::unix::fs::symlink(&target, home.join(".ssh")).unwrap();
-        assert_eq!(read_authorized_keys(&home), None);
-        let err = write_authorized_keys(&home, Some(KEY), 0, 0).unwrap_err();
+        assert_eq!(read_authorized_keys(root(&home), &home), None);
+        let err = write_authorized_keys(root(&home), &home, Some(KEY), 0, 0).unwrap_err();
         assert!(
             matches!(&err, Error::Call { message, .. } if message.ends_with(".ssh is not a directory")),
             "{err:?}"
         );
-        write_authorized_keys(&home, None, 0, 0).unwrap();
+        write_authorized_keys(root(&home), &home, None, 0, 0).unwrap();
         assert_eq!(
             std::fs::read_to_string(target.join("authorized_keys")).unwrap(),
             "secret content"
         );
-        remove_ssh_dir(&home).unwrap();
+        remove_ssh_dir(root(&home), &home).unwrap();
         assert!(std::fs::symlink_metadata(home.join(".ssh")).is_err());
         assert!(target.join("authorized_keys").exists());
     }
@@ -256,12 +278,12 @@ mod tests {
         std::fs::write(&victim, "root:secret").unwrap();
         std::fs::create_dir(home.join(".ssh")).unwrap();
         std::os::unix::fs::symlink(&victim, home.join(".ssh/authorized_keys")).unwrap();
-        assert_eq!(read_authorized_keys(&home), None);
-        write_authorized_keys(&home, Some(KEY), 0, 0).unwrap();
+        assert_eq!(read_authorized_keys(root(&home), &home), None);
+        write_authorized_keys(root(&home), &home, Some(KEY), 0, 0).unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "root:secret");
         let file = home.join(".ssh/authorized_keys");
         assert!(std::fs::symlink_metadata(&file).unwrap().is_file());
-        assert_eq!(read_authorized_keys(&home).as_deref(), Some(KEY));
+        assert_eq!(read_authorized_keys(root(&home), &home).as_deref(), Some(KEY));
     }
 
     #[test]
@@ -277,24 +299,68 @@ mod tests {
             0,
         )
         .unwrap();
-        assert_eq!(read_authorized_keys(&home), None);
+        assert_eq!(read_authorized_keys(root(&home), &home), None);
         std::fs::remove_file(&file).unwrap();
         std::fs::write(&file, vec![b'a'; MAX_KEYS_LEN as usize + 1]).unwrap();
-        assert_eq!(read_authorized_keys(&home), None);
+        assert_eq!(read_authorized_keys(root(&home), &home), None);
         std::fs::write(&file, [0xff, 0xfe]).unwrap();
-        assert_eq!(read_authorized_keys(&home), None);
+        assert_eq!(read_authorized_keys(root(&home), &home), None);
         std::fs::write(&file, "").unwrap();
-        assert_eq!(read_authorized_keys(&home).as_deref(), Some(""));
+        assert_eq!(read_authorized_keys(root(&home), &home).as_deref(), Some(""));
     }
 
     #[test]
     fn remove_ssh_dir_cases() {
         let (_dir, home) = home();
-        remove_ssh_dir(&home).unwrap();
-        write_authorized_keys(&home, Some(KEY), 0, 0).unwrap();
-        remove_ssh_dir(&home).unwrap();
+        remove_ssh_dir(root(&home), &home).unwrap();
+        write_authorized_keys(root(&home), &home, Some(KEY), 0, 0).unwrap();
+        remove_ssh_dir(root(&home), &home).unwrap();
         assert!(!home.join(".ssh").exists());
         assert!(home.exists());
-        remove_ssh_dir(Path::new(DEFAULT_HOME)).unwrap();
+        remove_ssh_dir(Path::new("/"), Path::new(DEFAULT_HOME)).unwrap();
+    }
+
+    #[test]
+    fn a_home_replaced_by_a_symlink_to_another_home_is_not_followed() {
+        let (dir, home) = home();
+        let other = dir.path().join("carol");
+        std::fs::create_dir(&other).unwrap();
+        write_authorized_keys(dir.path(), &other, Some("ssh-rsa AAAA carol"), 0, 0).unwrap();
+        std::fs::remove_dir(&home).unwrap();
+        std::os::unix::fs::symlink(&other, &home).unwrap();
+        assert_eq!(read_authorized_keys(dir.path(), &home), None);
+        let err = write_authorized_keys(dir.path(), &home, Some(KEY), 0, 0).unwrap_err();
+        assert!(
+            matches!(&err, Error::Call { code: errno::EINVAL, message } if message.contains("symbolic link")),
+            "{err:?}"
+        );
+        assert!(remove_ssh_dir(dir.path(), &home).is_err());
+        assert!(write_authorized_keys(dir.path(), &home, None, 0, 0).is_err());
+        assert_eq!(
+            read_authorized_keys(dir.path(), &other).as_deref(),
+            Some("ssh-rsa AAAA carol")
+        );
+        // A symlink higher up is refused too.
+        let pool = dir.path().join("pool");
+        std::os::unix::fs::symlink(dir.path(), &pool).unwrap();
+        assert!(write_authorized_keys(dir.path(), &pool.join("carol"), Some(KEY), 0, 0).is_err());
+        assert_eq!(
+            read_authorized_keys(dir.path(), &other).as_deref(),
+            Some("ssh-rsa AAAA carol")
+        );
+    }
+
+    #[test]
+    fn remove_ssh_dir_removes_a_tree_without_following_links() {
+        let (dir, home) = home();
+        let victim = dir.path().join("victim");
+        std::fs::create_dir(&victim).unwrap();
+        std::fs::write(victim.join("keep"), "x").unwrap();
+        std::fs::create_dir_all(home.join(".ssh/sub/deeper")).unwrap();
+        std::fs::write(home.join(".ssh/sub/deeper/f"), "f").unwrap();
+        std::os::unix::fs::symlink(&victim, home.join(".ssh/sub/link")).unwrap();
+        remove_ssh_dir(root(&home), &home).unwrap();
+        assert!(std::fs::symlink_metadata(home.join(".ssh")).is_err());
+        assert!(victim.join("keep").exists());
     }
 }

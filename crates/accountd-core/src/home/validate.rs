@@ -5,6 +5,18 @@ use std::path::Path;
 use super::DEFAULT_HOME;
 use crate::error::{ValidationErrors, errno};
 
+/// Whether `path` (spelled under `home_root`) is a symlink or has one among its components below the root.
+fn below_a_symlink(home_root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(home_root) else {
+        return false;
+    };
+    let mut at = home_root.to_path_buf();
+    rel.components().any(|comp| {
+        at.push(comp);
+        std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink())
+    })
+}
+
 /// Validates a supplied `home` into `<attr_prefix>.home`; returns true when it is a usable home.
 ///
 /// Rules, in TrueNAS order: absolute; not a file; no `:`; [`DEFAULT_HOME`] is accepted (but returns
@@ -12,7 +24,7 @@ use crate::error::{ValidationErrors, errno};
 /// `<home>/<username>`); not another user's home (EEXIST); under `home_root` and not `home_root`
 /// itself; not a direct child of `home_root` (a pool mountpoint) unless `home_create`; after
 /// resolving `..` and symlinks still under `home_root` (this one at attribute `<attr_prefix>`, as
-/// TrueNAS reports it). When it returns false and SSH password login is on, the caller adds
+/// TrueNAS reports it); not a symlink nor below one under `home_root` (accountd never follows one there). When it returns false and SSH password login is on, the caller adds
 /// "SSH password login requires a valid home path." at `<attr_prefix>.home`.
 pub fn validate_home(
     errs: &mut ValidationErrors,
@@ -106,6 +118,10 @@ pub fn validate_home(
     };
     if !resolved.starts_with(&root_resolved) || resolved == root_resolved {
         errs.add(attr_prefix, "The path must reside within a pool mount point");
+        return false;
+    }
+    if below_a_symlink(home_root, p) {
+        errs.add(attr, format!("{home}: {}", super::create::SYMLINK_REFUSED));
         return false;
     }
     if resolved.parent() == Some(root_resolved.as_path()) && !home_create {
@@ -354,9 +370,25 @@ mod tests {
         std::os::unix::fs::symlink(r.root.parent().unwrap().join("outside"), r.root.join("tank/escape")).unwrap();
         assert_eq!(r.check(&r.p("tank/escape"), false, &[]), (false, vec![reside.clone()]));
         assert_eq!(r.check(&r.p("tank/escape"), true, &[]), (false, vec![reside]));
-        // a symlink that stays inside the root is fine
+        // a symlink that stays inside the root is refused too (TrueNAS follows it; accountd never does)
         std::os::unix::fs::symlink(r.root.join("tank/homes/alice"), r.root.join("tank/link")).unwrap();
-        assert_eq!(r.check(&r.p("tank/link"), false, &[]), (true, vec![]));
+        let refused = |home: &str| {
+            (
+                false,
+                vec![(
+                    "user_create.home".to_string(),
+                    format!("{home}: {}", crate::home::create::SYMLINK_REFUSED),
+                    errno::EINVAL,
+                )],
+            )
+        };
+        assert_eq!(r.check(&r.p("tank/link"), false, &[]), refused(&r.p("tank/link")));
+        std::os::unix::fs::symlink(r.root.join("tank/homes"), r.root.join("tank/homes2")).unwrap();
+        assert_eq!(
+            r.check(&r.p("tank/homes2/alice"), false, &[]),
+            refused(&r.p("tank/homes2/alice"))
+        );
+        assert_eq!(r.check(&r.p("tank/homes/alice"), false, &[]), (true, vec![]));
     }
 
     #[test]

@@ -215,7 +215,13 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         )?;
     }
     if managed && let Some(keys) = d.sshpubkey.as_deref() {
-        home::write_authorized_keys(Path::new(&home_path), Some(keys), uid as u32, group.gid as u32)?;
+        home::write_authorized_keys(
+            &p.home_root,
+            Path::new(&home_path),
+            Some(keys),
+            uid as u32,
+            group.gid as u32,
+        )?;
     }
     Ok((id, uid))
 }

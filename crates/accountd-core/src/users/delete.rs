@@ -86,7 +86,7 @@ fn delete_user(
         }
     }
     if crate::entry::home_is_managed(&user.home, home_root)
-        && let Err(e) = home::remove_ssh_dir(Path::new(&user.home))
+        && let Err(e) = home::remove_ssh_dir(home_root, Path::new(&user.home))
     {
         tracing::warn!(user_id = id, error = %e, "removing ~/.ssh failed");
     }

@@ -353,7 +353,13 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
         )?;
     }
     if managed && let Some(keys) = &d.sshpubkey {
-        home::write_authorized_keys(Path::new(&row.home), keys.as_deref(), row.uid as u32, group.gid as u32)?;
+        home::write_authorized_keys(
+            &p.home_root,
+            Path::new(&row.home),
+            keys.as_deref(),
+            row.uid as u32,
+            group.gid as u32,
+        )?;
     }
     Ok(())
 }
