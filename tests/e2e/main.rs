@@ -6,6 +6,7 @@ mod concurrency;
 mod conformance;
 mod events;
 mod groups;
+mod home_symlinks;
 mod hostile;
 mod input_bounds;
 mod limits;
