@@ -16,6 +16,7 @@ use crate::stats::{Summary, median};
 fn read_only(db: &Path) -> anyhow::Result<Connection> {
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.busy_timeout(Duration::from_secs(10))?;
+    accountd_store::secrets::install_existing_key(&conn, db)?;
     Ok(conn)
 }
 

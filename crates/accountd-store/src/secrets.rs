@@ -187,6 +187,15 @@ pub(crate) fn open(conn: &mut Connection, db: &Path) -> Result<Arc<Sealer>, Stor
     Ok(sealer)
 }
 
+/// Registers `seal` and `unseal` on `conn`, a connection a tool opened itself on the database `db`, with the
+/// key file that database already has (none is created): the store's row functions then work on it.
+pub fn install_existing_key(conn: &Connection, db: &Path) -> Result<(), StoreError> {
+    let path = key_path(db);
+    let bytes = std::fs::read(&path)
+        .map_err(|e| StoreError::SecretsKey(format!("reading the key file {}: {e}", path.display())))?;
+    Arc::new(Sealer::from_key(&bytes, &path)?).install(conn)
+}
+
 fn create_key(path: &Path) -> Result<Sealer, StoreError> {
     let key = Aes256Gcm::generate_key(OsRng);
     let write = || -> std::io::Result<()> {
