@@ -280,11 +280,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let running = accountd::start(&settings).await?;
         tracing::info!(db = %settings.db.display(), home_root = %settings.home_root.display(), "started");
+        // Handlers first: a SIGTERM sent as soon as the ready line is read must stop the service cleanly.
+        let stop = stop_signals()?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on {}", running.url())?;
         out.flush()?;
         drop(out);
-        wait_for_signal().await?;
+        stop.wait().await;
         tracing::info!("shutting down");
         running.shutdown().await?;
         tracing::info!("stopped");
@@ -292,13 +294,26 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
+/// SIGTERM and SIGINT, caught from the moment this returns.
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+fn stop_signals() -> anyhow::Result<StopSignals> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
-    let mut int = signal(SignalKind::interrupt()).context("installing SIGINT handler")?;
-    tokio::select! {
-        _ = term.recv() => {},
-        _ = int.recv() => {},
+    Ok(StopSignals {
+        term: signal(SignalKind::terminate()).context("installing SIGTERM handler")?,
+        int: signal(SignalKind::interrupt()).context("installing SIGINT handler")?,
+    })
+}
+
+impl StopSignals {
+    /// Waits for either signal.
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {},
+            _ = self.int.recv() => {},
+        }
     }
-    Ok(())
 }
