@@ -6,7 +6,8 @@
 //! `unseal(value, context)`; the store's statements call them, so sealed values never leave SQLite unsealed
 //! except into the rows the store returns. A sealed value is `$aes256gcm$` followed by the hex of a random
 //! 96-bit nonce and the ciphertext; `context` (the column) is authenticated with it, so a value copied to
-//! another column does not open. Values still in plaintext (databases made before sealing) are sealed at
+//! another column does not open. The placeholders `*` (no NT hash) and the empty string hold no secret and are
+//! stored as they are. Values still in plaintext (databases made before sealing) are sealed at
 //! start. A database holding sealed values whose key file is missing, or a key file that does not open them,
 //! is a start-up error: nothing is read or overwritten.
 
@@ -110,7 +111,7 @@ impl Sealer {
             let context: String = ctx.get(1)?;
             value
                 .map(|v| {
-                    if v.starts_with(SEALED_PREFIX) {
+                    if v.starts_with(SEALED_PREFIX) || is_placeholder(&v) {
                         Ok(v)
                     } else {
                         sealer.seal(&v, &context)
@@ -135,6 +136,12 @@ impl Sealer {
         )?;
         Ok(())
     }
+}
+
+/// The values that stand for "no secret" (`*` for no NT hash, or empty): they are stored as they are, so
+/// reading the many accounts without one costs no decryption.
+fn is_placeholder(value: &str) -> bool {
+    value.is_empty() || value == "*"
 }
 
 /// Whether any secret in the database is sealed.
@@ -246,7 +253,7 @@ fn seal_plaintext(conn: &mut Connection) -> Result<(), StoreError> {
         sealed += tx.execute(
             &format!(
                 "UPDATE {table} SET {column} = seal({column}, '{context}') \
-                 WHERE {column} IS NOT NULL AND substr({column}, 1, ?2) != ?1"
+                 WHERE {column} IS NOT NULL AND {column} NOT IN ('', '*') AND substr({column}, 1, ?2) != ?1"
             ),
             rusqlite::params![SEALED_PREFIX, PREFIX_LEN],
         )?;
@@ -378,6 +385,7 @@ mod tests {
         let other = Sealer::from_key(&[8u8; KEY_BYTES], Path::new("k")).unwrap();
         assert!(other.unseal(&sealed, "twofactor.secret").is_err());
         assert_eq!(s.unseal("plain", "users.smbhash").unwrap(), "plain");
+        assert!(is_placeholder("*") && is_placeholder("") && !is_placeholder("0123"));
         assert!(s.unseal(&format!("{SEALED_PREFIX}zz"), "users.smbhash").is_err());
         assert!(s.unseal(&format!("{SEALED_PREFIX}00"), "users.smbhash").is_err());
         assert!(Sealer::from_key(&[1u8; 16], Path::new("k")).is_err());
