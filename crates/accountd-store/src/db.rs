@@ -279,13 +279,14 @@ pub fn restore_from(source: &Path, db: &Path) -> Result<(), StoreError> {
     let check = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let verdict: String = check.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     let version: i64 = check.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    drop(check);
     if verdict != "ok" || version == 0 {
         return Err(StoreError::Corrupt(format!(
             "{} is not a usable accountd backup ({verdict})",
             source.display()
         )));
     }
+    secrets::check_restore(&check, source, db)?;
+    drop(check);
     if db.exists() {
         let before = db.with_extension("before-restore");
         backup_to(db, &before)?;

@@ -203,6 +203,25 @@ pub fn install_existing_key(conn: &Connection, db: &Path) -> Result<(), StoreErr
     Arc::new(Sealer::from_key(&bytes, &path)?).install(conn)
 }
 
+/// Checks, before a restore, that the backup `backup` (opened as `conn`) can be read with the key it will be
+/// used with: the key file beside it when there is one, else the current one of `db`.
+pub(crate) fn check_restore(conn: &Connection, backup: &Path, db: &Path) -> Result<(), StoreError> {
+    let key_db = if key_path(backup).exists() { backup } else { db };
+    if !key_path(key_db).exists() {
+        if holds_sealed_values(conn)? {
+            return Err(StoreError::SecretsKey(format!(
+                "{} holds encrypted secrets but neither {} nor {} exists: restore it with its key file",
+                backup.display(),
+                key_path(backup).display(),
+                key_path(db).display()
+            )));
+        }
+        return Ok(());
+    }
+    install_existing_key(conn, key_db)?;
+    check_key(conn, backup, &key_path(key_db))
+}
+
 fn create_key(path: &Path) -> Result<Sealer, StoreError> {
     let key = Aes256Gcm::generate_key(OsRng);
     let write = || -> std::io::Result<()> {
@@ -364,6 +383,36 @@ mod tests {
 
     fn sealer() -> Sealer {
         Sealer::from_key(&[7u8; KEY_BYTES], Path::new("k")).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_restore_needs_the_key_its_secrets_were_sealed_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let (db, backup) = (dir.path().join("a.db"), dir.path().join("b.db"));
+        let store = Store::open(&StoreOptions::new(&db)).unwrap();
+        store
+            .write(|tx| twofactor::set_secret(tx, 1, Some("JBSWY3DPEHPK3PXP"), 6, 30))
+            .await
+            .unwrap();
+        store.close();
+        crate::backup_to(&db, &backup).unwrap();
+        // Restored into another installation (another key) without its key file: refused, nothing replaced.
+        let other = dir.path().join("other.db");
+        Store::open(&StoreOptions::new(&other)).unwrap().close();
+        let before = std::fs::read(&other).unwrap();
+        let err = crate::restore_from(&backup, &other).unwrap_err();
+        assert!(err.to_string().contains("does not open the secrets"), "{err}");
+        assert_eq!(std::fs::read(&other).unwrap(), before);
+        // With the key file beside the backup it is restored, key included.
+        assert!(copy_key(&db, &backup).unwrap());
+        crate::restore_from(&backup, &other).unwrap();
+        assert_eq!(
+            std::fs::read(key_path(&other)).unwrap(),
+            std::fs::read(key_path(&db)).unwrap()
+        );
+        let store = Store::open(&StoreOptions::new(&other)).unwrap();
+        let secret = store.read(|c| twofactor::get(c, 1)).await.unwrap().unwrap().secret;
+        assert_eq!(secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
     }
 
     #[test]
