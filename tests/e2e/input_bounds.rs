@@ -245,9 +245,9 @@ async fn attributes_are_bounded_per_value_and_per_user() {
 async fn filters_with_thousands_of_alternatives_are_answered() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let staff = admin.ok("group.create", json!([{"name": "staff", "gid": 6000}])).await;
+    let crew = admin.ok("group.create", json!([{"name": "crew", "gid": 6000}])).await;
     let alice = server
-        .create_user(&mut admin, "alice", &[staff.as_i64().expect("id")])
+        .create_user(&mut admin, "alice", &[crew.as_i64().expect("id")])
         .await;
     let uid = alice["uid"].as_i64().expect("uid");
     for (method, field, hit) in [("user.query", "uid", uid), ("group.query", "gid", 6000)] {
