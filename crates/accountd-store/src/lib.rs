@@ -11,6 +11,7 @@ pub mod files;
 pub mod groups;
 mod ids;
 mod json;
+pub mod lockout;
 pub mod migrations;
 pub mod privileges;
 pub mod secrets;

@@ -322,3 +322,20 @@ pub fn members_of_groups(conn: &Connection, group_ids: &[i64]) -> Result<Vec<Use
         &[],
     )
 }
+
+/// Every user's password hash (`unixhash`), `*` included.
+pub fn password_hashes(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare("SELECT unixhash FROM users")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Replaces the password hash of `id` when it is still `old` (a rehash to new parameters must not undo a
+/// password change made meanwhile); true when it did.
+pub fn replace_password_hash(conn: &Connection, id: i64, old: &str, new: &str) -> Result<bool, StoreError> {
+    let changed = conn.execute(
+        "UPDATE users SET unixhash = ?3 WHERE id = ?1 AND unixhash = ?2",
+        params![id, old, new],
+    )?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,150 @@
+//! The `login_failures` and `login_origins` tables: what the login lockout keeps across restarts.
+
+use rusqlite::{Connection, params};
+
+use crate::error::StoreError;
+
+/// One failure counter of one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureRow {
+    /// The account.
+    pub user_id: i64,
+    /// True for the counter of the account's known origins.
+    pub known: bool,
+    /// Times of the recent failures (ms since the epoch), oldest first.
+    pub failures: Vec<i64>,
+    /// Logins on this counter are refused until then.
+    pub locked_until: Option<i64>,
+}
+
+/// One known origin of one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginRow {
+    /// The account.
+    pub user_id: i64,
+    /// The client address, as text.
+    pub address: String,
+    /// The last successful login from it (ms since the epoch).
+    pub last_success: i64,
+}
+
+/// Every failure counter.
+pub fn failures(conn: &Connection) -> Result<Vec<FailureRow>, StoreError> {
+    let mut stmt = conn.prepare("SELECT user_id, known, failures, locked_until FROM login_failures")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, bool>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (user_id, known, failures, locked_until) = row?;
+        let failures: Vec<i64> = serde_json::from_str(&failures)
+            .map_err(|e| StoreError::Corrupt(format!("login_failures of user {user_id}: {e}")))?;
+        out.push(FailureRow {
+            user_id,
+            known,
+            failures,
+            locked_until,
+        });
+    }
+    Ok(out)
+}
+
+/// Every known origin.
+pub fn origins(conn: &Connection) -> Result<Vec<OriginRow>, StoreError> {
+    let mut stmt = conn.prepare("SELECT user_id, address, last_success FROM login_origins")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(OriginRow {
+            user_id: r.get(0)?,
+            address: r.get(1)?,
+            last_success: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Stores a counter (replacing it); nothing when the user no longer exists.
+pub fn save_failures(conn: &Connection, row: &FailureRow) -> Result<(), StoreError> {
+    let failures = serde_json::to_string(&row.failures).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO login_failures (user_id, known, failures, locked_until) \
+         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?1)",
+    )?
+    .execute(params![row.user_id, row.known, failures, row.locked_until])?;
+    Ok(())
+}
+
+/// Removes a counter.
+pub fn delete_failures(conn: &Connection, user_id: i64, known: bool) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM login_failures WHERE user_id = ?1 AND known = ?2")?
+        .execute(params![user_id, known])?;
+    Ok(())
+}
+
+/// Stores a known origin (replacing it); nothing when the user no longer exists.
+pub fn save_origin(conn: &Connection, row: &OriginRow) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO login_origins (user_id, address, last_success) \
+         SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?1)",
+    )?
+    .execute(params![row.user_id, row.address, row.last_success])?;
+    Ok(())
+}
+
+/// Removes a known origin.
+pub fn delete_origin(conn: &Connection, user_id: i64, address: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM login_origins WHERE user_id = ?1 AND address = ?2")?
+        .execute(params![user_id, address])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Store, StoreOptions};
+
+    #[tokio::test]
+    async fn counters_and_origins_round_trip_and_follow_their_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&StoreOptions::new(dir.path().join("a.db"))).unwrap();
+        let counter = FailureRow {
+            user_id: 1,
+            known: false,
+            failures: vec![5, 7],
+            locked_until: Some(9),
+        };
+        let ghost = FailureRow {
+            user_id: 999,
+            ..counter.clone()
+        };
+        let origin = OriginRow {
+            user_id: 1,
+            address: "10.0.0.1".into(),
+            last_success: 3,
+        };
+        let (c, g, o) = (counter.clone(), ghost, origin.clone());
+        store
+            .write(move |tx| {
+                save_failures(tx, &c)?;
+                save_failures(tx, &g)?;
+                save_origin(tx, &o)
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.read(failures).await.unwrap(), [counter]);
+        assert_eq!(store.read(origins).await.unwrap(), [origin]);
+        store
+            .write(|tx| {
+                delete_failures(tx, 1, false)?;
+                delete_origin(tx, 1, "10.0.0.1")
+            })
+            .await
+            .unwrap();
+        assert!(store.read(failures).await.unwrap().is_empty());
+        assert!(store.read(origins).await.unwrap().is_empty());
+    }
+}
