@@ -413,3 +413,34 @@ async fn role_changes_reach_live_sessions_at_their_next_call() {
     admin.ok("user.delete", json!([frank_id])).await;
     assert_eq!(c.closed().await, Some(1000));
 }
+
+#[tokio::test]
+async fn a_login_rehashes_a_password_made_with_other_argon2_parameters() {
+    let mut server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    let hash_of = |entry: &Value| entry["unixhash"].as_str().expect("hash").to_string();
+    let before = hash_of(&accountd_e2e::user_by_name(&mut admin, "alice").await);
+    assert!(before.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{before}");
+
+    // The service restarts with a higher cost for new hashes.
+    server.settings.argon2 = accountd_core::password::Argon2Params { m_kib: 128, t: 2, p: 1 };
+    server.restart().await;
+    let mut admin = server.admin().await;
+    assert_eq!(server.login_type("alice", "wrong").await, "AUTH_ERR");
+    let entry = accountd_e2e::user_by_name(&mut admin, "alice").await;
+    assert_eq!(hash_of(&entry), before, "a wrong password changes nothing");
+    assert_eq!(server.login_type("alice", "pw").await, "SUCCESS");
+    let after = hash_of(&accountd_e2e::user_by_name(&mut admin, "alice").await);
+    assert!(after.starts_with("$argon2id$v=19$m=128,t=2,p=1$"), "{after}");
+    assert_eq!(
+        server.login_type("alice", "pw").await,
+        "SUCCESS",
+        "the new hash verifies"
+    );
+    assert_eq!(
+        hash_of(&accountd_e2e::user_by_name(&mut admin, "alice").await),
+        after,
+        "a current hash is kept"
+    );
+}

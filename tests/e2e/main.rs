@@ -10,6 +10,7 @@ mod home_symlinks;
 mod hostile;
 mod input_bounds;
 mod limits;
+mod lockout;
 mod outbound_bytes;
 mod privileges;
 mod query;

@@ -50,12 +50,7 @@ async fn a_token_logs_another_connection_in_as_its_creator() {
                "parent": {"credentials": "LOGIN_PASSWORD", "credentials_data": admin_session["credentials_data"]}})
     );
     // A token made by a token session still names the original login.
-    let second = c
-        .ok(
-            "auth.generate_token",
-            json!([600, {"purpose": "download"}, true, false]),
-        )
-        .await;
+    let second = c.ok("auth.generate_token", json!([600, {}, true, false])).await;
     let mut d = server.client().await;
     assert_eq!(
         d.ok("auth.login_with_token", json!([second])).await,
@@ -445,4 +440,195 @@ async fn mechanism_choices_lists_what_login_ex_accepts() {
         c.ok("auth.mechanism_choices", json!([])).await,
         json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"])
     );
+}
+
+/// A token of `c`'s session that any address may use.
+async fn any_origin_token(c: &mut Client) -> String {
+    let token = c.ok("auth.generate_token", json!([600, {}, false])).await;
+    token.as_str().expect("token").to_string()
+}
+
+/// A new connection logged in with an API key.
+async fn key_session(server: &TestServer, username: &str, key: &Value) -> Client {
+    let mut c = server.client().await;
+    let r = c
+        .ok(
+            "auth.login_ex",
+            json!([{"mechanism": "API_KEY_PLAIN", "username": username, "api_key": key}]),
+        )
+        .await;
+    assert_eq!(r["response_type"], "SUCCESS");
+    c
+}
+
+#[tokio::test]
+async fn a_token_with_attributes_never_logs_in() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let token = admin
+        .ok("auth.generate_token", json!([600, {"job": 7}, false, true]))
+        .await;
+    let mut c = server.client().await;
+    assert_eq!(
+        token_login(&mut c, token.as_str().expect("token")).await,
+        json!({"response_type": "AUTH_ERR"})
+    );
+    assert_eq!(c.ok("auth.login_with_token", json!([token])).await, false);
+    assert_not_authenticated(&c.err("auth.me", json!([])).await);
+}
+
+#[tokio::test]
+async fn tokens_of_an_api_key_session_die_with_the_key() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    for end in ["delete", "reset"] {
+        let created = admin
+            .ok(
+                "api_key.create",
+                json!([{"name": format!("k-{end}"), "username": "truenas_admin"}]),
+            )
+            .await;
+        let mut keyed = key_session(&server, "truenas_admin", &created["key"]).await;
+        let token = any_origin_token(&mut keyed).await;
+        let mut t = server.client().await;
+        assert_eq!(token_login(&mut t, &token).await["response_type"], "SUCCESS");
+        // A token made by the token's session, and one not used yet.
+        let grandchild = any_origin_token(&mut t).await;
+        let unused = any_origin_token(&mut keyed).await;
+        let mut g = server.client().await;
+        assert_eq!(token_login(&mut g, &grandchild).await["response_type"], "SUCCESS");
+
+        match end {
+            "delete" => admin.ok("api_key.delete", json!([created["id"]])).await,
+            _ => {
+                admin
+                    .ok("api_key.update", json!([created["id"], {"reset": true}]))
+                    .await
+            }
+        };
+        // The key's session and the sessions of tokens made from it are terminated.
+        for c in [&mut keyed, &mut t, &mut g] {
+            c.closed().await;
+        }
+        for dead in [&token, &grandchild, &unused] {
+            let mut c = server.client().await;
+            assert_eq!(
+                token_login(&mut c, dead).await,
+                json!({"response_type": "AUTH_ERR"}),
+                "{end}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn tokens_end_with_logout_and_with_password_disabled() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+
+    // auth.logout ends the tokens the session made, and those made from them.
+    let mut alice = server.logged_in("alice", "pw").await;
+    let token = any_origin_token(&mut alice).await;
+    let mut t = server.client().await;
+    assert_eq!(token_login(&mut t, &token).await["response_type"], "SUCCESS");
+    let child = any_origin_token(&mut t).await;
+    alice.ok("auth.logout", json!([])).await;
+    assert_not_authenticated(&t.err("auth.me", json!([])).await);
+    for dead in [&token, &child] {
+        let mut c = server.client().await;
+        assert_eq!(token_login(&mut c, dead).await, json!({"response_type": "AUTH_ERR"}));
+    }
+
+    // password_disabled ends the password's sessions and their tokens; an API-key session stays.
+    let key = admin
+        .ok("api_key.create", json!([{"name": "alice-key", "username": "alice"}]))
+        .await["key"]
+        .clone();
+    let mut keyed = key_session(&server, "alice", &key).await;
+    let key_token = any_origin_token(&mut keyed).await;
+    let mut alice = server.logged_in("alice", "pw").await;
+    let token = any_origin_token(&mut alice).await;
+    let alice_id = accountd_e2e::user_id(&mut admin, "alice").await;
+    admin
+        .ok(
+            "user.update",
+            json!([alice_id, {"password_disabled": true, "smb": false}]),
+        )
+        .await;
+    alice.closed().await;
+    let mut c = server.client().await;
+    assert_eq!(token_login(&mut c, &token).await, json!({"response_type": "AUTH_ERR"}));
+    assert_eq!(keyed.ok("auth.me", json!([])).await["pw_name"], "alice");
+    assert_eq!(token_login(&mut c, &key_token).await["response_type"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn terminate_other_sessions_ends_the_tokens_of_closed_sessions_but_not_its_own() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    let (orphan, mine) = {
+        let mut gone = server.logged_in("alice", "pw").await;
+        (any_origin_token(&mut gone).await, any_origin_token(&mut gone).await)
+    };
+    // The connection that made them has closed; this one logs in with one of them.
+    let mut current = server.client().await;
+    assert_eq!(token_login(&mut current, &mine).await["response_type"], "SUCCESS");
+    let made_here = any_origin_token(&mut current).await;
+    current.ok("auth.terminate_other_sessions", json!([])).await;
+    let mut c = server.client().await;
+    assert_eq!(token_login(&mut c, &orphan).await, json!({"response_type": "AUTH_ERR"}));
+    assert_eq!(
+        current.ok("auth.me", json!([])).await["pw_name"],
+        "alice",
+        "its own token stays"
+    );
+    assert_eq!(token_login(&mut c, &made_here).await["response_type"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn an_api_key_session_and_its_tokens_end_at_the_keys_expiry() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    let created = admin
+        .ok(
+            "api_key.create",
+            json!([{"name": "short", "username": "truenas_admin", "expires_at": {"$date": T0 + 3_600_000}}]),
+        )
+        .await;
+    let mut keyed = key_session(&server, "truenas_admin", &created["key"]).await;
+    // A token that would stay valid for two hours unused.
+    let token = keyed.ok("auth.generate_token", json!([7200, {}, false])).await;
+    let mut t = server.client().await;
+    assert_eq!(
+        token_login(&mut t, token.as_str().expect("token")).await["response_type"],
+        "SUCCESS"
+    );
+    clock.advance_ms(3_600_000 - 1);
+    assert_eq!(keyed.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+    assert_eq!(t.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+    clock.advance_ms(1);
+    assert_not_authenticated(&keyed.err("auth.me", json!([])).await);
+    assert_not_authenticated(&t.err("auth.me", json!([])).await);
+
+    // A new expiry applies to the sessions already open.
+    let created = admin
+        .ok(
+            "api_key.create",
+            json!([{"name": "later", "username": "truenas_admin"}]),
+        )
+        .await;
+    let mut keyed = key_session(&server, "truenas_admin", &created["key"]).await;
+    let soon = T0 + 3_600_000 + 60_000;
+    admin
+        .ok(
+            "api_key.update",
+            json!([created["id"], {"expires_at": {"$date": soon}}]),
+        )
+        .await;
+    assert_eq!(keyed.ok("auth.me", json!([])).await["pw_name"], "truenas_admin");
+    clock.advance_ms(60_000);
+    assert_not_authenticated(&keyed.err("auth.me", json!([])).await);
 }

@@ -680,3 +680,140 @@ async fn secrets_are_sealed_in_the_database_file() {
     let config = admin.ok("user.provisioning_uri", json!(["alice"])).await;
     assert_eq!(secret_of(&config), secret);
 }
+
+/// A code for `secret` at `at_ms` that is not the right one (nor the one a step before or after).
+fn wrong_code(secret: &str, at_ms: i64) -> String {
+    let near: Vec<String> = [-30_000, 0, 30_000]
+        .iter()
+        .map(|d| pyotp_code(secret, 6, 30, Some(at_ms + d)))
+        .collect();
+    (0..)
+        .map(|i| format!("{:06}", i * 111_111 % 1_000_000))
+        .find(|c| !near.contains(c))
+        .expect("a wrong code")
+}
+
+#[tokio::test]
+async fn guessing_codes_is_bounded_per_account_whatever_the_connection() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "mallory", &["READONLY_ADMIN"]).await;
+    let secret = enable_for(&mut admin, "alice", 0, json!({})).await;
+    let right = pyotp_code(&secret, 6, 30, Some(T0));
+    let wrong = wrong_code(&secret, T0);
+
+    // A login parked before the guessing starts.
+    let mut parked = server.client().await;
+    assert_eq!(parked.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
+    // Mallory, logged in as herself on two connections, knows alice's password and guesses codes.
+    let mut m1 = server.logged_in("mallory", "pw").await;
+    let mut m2 = server.logged_in("mallory", "pw").await;
+    for i in 0..10 {
+        let c = if i % 2 == 0 { &mut m1 } else { &mut m2 };
+        assert_eq!(
+            c.login_ex("alice", "pw").await["response_type"],
+            "OTP_REQUIRED",
+            "guess {i}"
+        );
+        assert_eq!(otp(c, &wrong).await, json!({"response_type": "AUTH_ERR"}));
+        // A wrong code ends the attempt.
+        assert_no_login_in_progress(
+            &c.err(
+                "auth.login_ex_continue",
+                json!([{"mechanism": "OTP_TOKEN", "otp_token": right}]),
+            )
+            .await,
+        );
+    }
+    // Ten wrong codes locked alice out: her password answers as a wrong one, and the parked attempt fails
+    // even with the right code.
+    assert_eq!(m1.login_ex("alice", "pw").await, json!({"response_type": "AUTH_ERR"}));
+    assert_eq!(otp(&mut parked, &right).await, json!({"response_type": "AUTH_ERR"}));
+    assert_eq!(server.login_type("alice", "pw").await, "AUTH_ERR");
+    clock.advance_ms(15 * 60_000);
+    let mut c = server.client().await;
+    assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
+    let code = pyotp_code(&secret, 6, 30, Some(T0 + 15 * 60_000));
+    assert_eq!(
+        otp(&mut c, &code).await["response_type"],
+        "SUCCESS",
+        "the lock ends by itself"
+    );
+}
+
+#[tokio::test]
+async fn a_pending_login_ends_when_the_password_changes_or_the_user_is_locked_or_deleted() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    let alice = server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    let secret = enable_for(&mut admin, "alice", 0, json!({})).await;
+    let code = pyotp_code(&secret, 6, 30, Some(T0));
+    let changes = [
+        ("user.update", json!([alice, {"password": "new-pw"}]), "new-pw"),
+        (
+            "user.set_password",
+            json!([{"username": "alice", "new_password": "newer-pw"}]),
+            "newer-pw",
+        ),
+        ("user.update", json!([alice, {"locked": true}]), "newer-pw"),
+        ("user.delete", json!([alice]), "newer-pw"),
+    ];
+    let mut password = "pw";
+    for (method, params, next_password) in changes {
+        let mut c = server.client().await;
+        assert_eq!(
+            c.login_ex("alice", password).await["response_type"],
+            "OTP_REQUIRED",
+            "{method}"
+        );
+        admin.ok(method, params.clone()).await;
+        assert_no_login_in_progress(
+            &c.err(
+                "auth.login_ex_continue",
+                json!([{"mechanism": "OTP_TOKEN", "otp_token": code}]),
+            )
+            .await,
+        );
+        password = next_password;
+        if method == "user.update" && params[1]["locked"] == true {
+            admin.ok("user.update", json!([alice, {"locked": false}])).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_pending_login_times_out_even_on_a_logged_in_connection() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    let secret = enable_for(&mut admin, "alice", 0, json!({})).await;
+    server.user_with_roles(&mut admin, "bob", &["READONLY_ADMIN"]).await;
+    let timeout = server.settings.limits.login_timeout.as_millis() as i64;
+
+    assert_eq!(admin.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
+    clock.advance_ms(timeout - 1);
+    let code = pyotp_code(&secret, 6, 30, Some(T0 + timeout - 1));
+    assert_eq!(otp(&mut admin, &code).await["response_type"], "SUCCESS", "in time");
+
+    let mut c = server.logged_in("bob", "pw").await;
+    let start = T0 + timeout - 1;
+    assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
+    clock.advance_ms(timeout);
+    let code = pyotp_code(&secret, 6, 30, Some(start + timeout));
+    assert_eq!(
+        otp(&mut c, &code).await,
+        json!({"response_type": "AUTH_ERR"}),
+        "too late"
+    );
+    assert_no_login_in_progress(
+        &c.err(
+            "auth.login_ex_continue",
+            json!([{"mechanism": "OTP_TOKEN", "otp_token": code}]),
+        )
+        .await,
+    );
+}

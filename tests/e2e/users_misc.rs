@@ -129,6 +129,27 @@ async fn get_next_uid_fills_gaps_and_reserves_what_it_returns() {
 }
 
 #[tokio::test]
+async fn a_session_reserves_at_most_three_uids() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "reader", &["ACCOUNT_READ"]).await;
+    let mut reader = server.logged_in("reader", "pw").await;
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..50 {
+        seen.insert(reader.ok("user.get_next_uid", json!([])).await.as_i64().expect("uid"));
+    }
+    // The reader cycles through four uids (each call gives up its oldest of three reservations)...
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    // ...so at most three are held from others: the next free uid for another session is close.
+    let next = admin.ok("user.get_next_uid", json!([])).await.as_i64().expect("uid");
+    assert!(next <= 3004, "{next}");
+    // Another connection of the same user is another session, with its own three.
+    let mut second = server.logged_in("reader", "pw").await;
+    let theirs = second.ok("user.get_next_uid", json!([])).await.as_i64().expect("uid");
+    assert!(!seen.contains(&theirs) && theirs != next, "{theirs}");
+}
+
+#[tokio::test]
 async fn shell_choices_depend_on_privileged_groups() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;

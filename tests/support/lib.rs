@@ -34,6 +34,15 @@ impl TestServer {
         self.client().await.login_ex(username, password).await["response_type"].clone()
     }
 
+    /// `auth.login_ex` with a password on a new connection from local address `from` (e.g. `127.0.0.2`);
+    /// returns the whole result.
+    pub async fn login_from(&self, from: std::net::IpAddr, username: &str, password: &str) -> Value {
+        Client::connect_from(&self.url(), from)
+            .await
+            .login_ex(username, password)
+            .await
+    }
+
     /// A new connection logged in as `username` with `password`.
     pub async fn logged_in(&self, username: &str, password: &str) -> Client {
         let mut c = self.client().await;

@@ -1,8 +1,7 @@
 //! The account services' shared state: the store, the password hasher, configuration and the clock.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use accountd_api::Role;
 use accountd_store::{Store, StoreError};
@@ -11,8 +10,11 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Error;
 use crate::events::{ChangeSet, EventBus};
+use crate::lockout::Lockout;
 use crate::password::PasswordHasher;
 use crate::read_cache::ReadCache;
+use crate::sessions::{CredentialEffect, CredentialEffects};
+use crate::users::UidReservations;
 
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
@@ -31,14 +33,34 @@ pub(crate) struct Inner {
     pub(crate) hasher: PasswordHasher,
     pub(crate) config: Config,
     pub(crate) clock: Arc<dyn Clock>,
-    /// uid -> reserved until (ms).
-    pub(crate) uid_reservations: Mutex<HashMap<i64, i64>>,
+    /// uids handed out by `user.get_next_uid` and not yet used.
+    pub(crate) uid_reservations: Mutex<UidReservations>,
     /// Bumped after every commit that may change someone's roles.
     pub(crate) roles_generation: AtomicU64,
     /// Committed changes, for subscribers.
     pub(crate) events: EventBus,
     /// Assembled user entries for point reads; invalidated after every commit, before the writer is answered.
     pub(crate) read_cache: ReadCache,
+    /// Where committed credential effects go (the server's session registry).
+    pub(crate) credential_effects: OnceLock<Arc<dyn CredentialEffects>>,
+    /// Failed login counters and known origins.
+    pub(crate) lockout: Lockout,
+    /// Set once the dummy hash of unknown users has the typical stored cost.
+    pub(crate) dummy_cost: tokio::sync::OnceCell<()>,
+}
+
+impl Inner {
+    /// Applies the credential effects of a committed change set (on the writer thread, right after the commit).
+    fn apply_credential_effects(&self, changes: &ChangeSet) {
+        for recorded in changes.credential_effects() {
+            if let CredentialEffect::Deleted { user_id } = recorded.effect {
+                self.lockout.forget(user_id);
+            }
+            if let Some(sink) = self.credential_effects.get() {
+                sink.apply(&recorded.effect, recorded.acting_session.as_deref());
+            }
+        }
+    }
 }
 
 impl Accounts {
@@ -49,13 +71,21 @@ impl Accounts {
                 store,
                 hasher,
                 clock,
-                uid_reservations: Mutex::new(HashMap::new()),
+                uid_reservations: Mutex::new(UidReservations::default()),
                 roles_generation: AtomicU64::new(0),
                 events: EventBus::new(4096),
                 read_cache: ReadCache::new(config.read_cache_entries),
+                credential_effects: OnceLock::new(),
+                lockout: Lockout::new(config.lockout),
+                dummy_cost: tokio::sync::OnceCell::new(),
                 config,
             }),
         }
+    }
+
+    /// Sends the credential effects of every later commit to `sink` (once; later calls are ignored).
+    pub fn set_credential_effects(&self, sink: Arc<dyn CredentialEffects>) {
+        let _ = self.inner.credential_effects.set(sink);
     }
 
     /// The store.
@@ -114,6 +144,7 @@ impl Accounts {
                         let events = changes.events(conn, inner.clock.now_ms(), &inner.config.home_root);
                         inner.events.publish(events);
                     }
+                    inner.apply_credential_effects(changes);
                 },
             )
             .await?;

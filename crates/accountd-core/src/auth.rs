@@ -1,6 +1,7 @@
 //! Logins and the `auth.me` view of a session.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use accountd_api::Role;
 use accountd_api::types::auth::{AllowlistEntry, AuthMe, RoleSet, SessionPrivilege};
@@ -30,9 +31,13 @@ pub enum LoginOutcome {
 }
 
 impl Accounts {
-    /// Checks a username and password. Unknown users cost the same as known ones (a dummy hash is
-    /// verified), and every failure waits the configured delay before answering.
-    pub async fn login_password(&self, username: &str, password: &str) -> Result<LoginOutcome, Error> {
+    /// Checks a username and password from a client at `origin`. Unknown users cost the same as known ones (a
+    /// dummy hash is verified), and every failure waits the configured delay before answering. A failure of an
+    /// existing user counts towards their lockout; while the account is locked out for `origin`, the password is
+    /// still verified (same cost) but the answer is `AuthErr`, as for a wrong password, and nothing is counted.
+    pub async fn login_password(&self, username: &str, password: &str, origin: IpAddr) -> Result<LoginOutcome, Error> {
+        self.prepare_logins().await?;
+        let lockout = self.lockout().await?;
         let lookup = username.to_string();
         let found: Option<(UserRow, Option<Vec<Role>>)> = self
             .store()
@@ -48,9 +53,20 @@ impl Accounts {
             .as_ref()
             .filter(|(row, _)| !row.locked && !row.password_disabled)
             .map(|(row, _)| row.unixhash.clone());
+        let now = self.now_ms();
+        let counter = found.as_ref().map(|(row, _)| lockout.check(row.id, origin, now));
         let valid = self.inner.hasher.verify(password.to_string(), phc).await;
+        let locked_out = counter.is_some_and(|(_, locked)| locked);
         match found {
+            Some((row, _)) if locked_out => {
+                tracing::info!(
+                    user_id = row.id,
+                    "login refused: the account is locked out for this origin"
+                );
+                self.login_failed().await
+            }
             Some((row, roles)) if valid => {
+                self.rehash_if_outdated(&row, password).await;
                 let Some(roles) = roles else {
                     tracing::info!(user_id = row.id, "login denied: no privilege");
                     return Ok(LoginOutcome::Denied);
@@ -59,20 +75,69 @@ impl Accounts {
                     user_id: row.id,
                     username: row.username,
                     roles,
+                    session_id: None,
                 };
                 if self.otp_required(row.id).await? {
                     tracing::info!(user_id = row.id, "password accepted; one-time password required");
                     return Ok(LoginOutcome::OtpRequired(caller));
                 }
                 tracing::info!(user_id = row.id, "login succeeded");
+                if let Some((key, _)) = counter {
+                    lockout.succeed(key, origin, now);
+                    self.save_lockout_later();
+                }
                 Ok(LoginOutcome::Success(caller))
             }
-            _ => {
+            found => {
+                if let (Some((row, _)), Some((key, _))) = (found, counter) {
+                    self.count_login_failure(row.id, key, now);
+                }
                 tracing::info!("login failed");
-                tokio::time::sleep(self.config().login_failure_delay).await;
-                Ok(LoginOutcome::AuthErr)
+                self.login_failed().await
             }
         }
+    }
+
+    /// Completes a password login of `user_id` from `origin` with a one-time password: true when the code is
+    /// right and the account is not locked out for `origin` (then the login counts as a success). A wrong code
+    /// counts as a failure of the account; during a lockout the code is not checked and nothing is counted.
+    /// Does not wait the failure delay (the caller does).
+    pub async fn login_second_factor(&self, user_id: i64, otp_token: String, origin: IpAddr) -> Result<bool, Error> {
+        let lockout = self.lockout().await?;
+        let now = self.now_ms();
+        let (key, locked) = lockout.check(user_id, origin, now);
+        if locked {
+            tracing::info!(
+                user_id,
+                "one-time password refused: the account is locked out for this origin"
+            );
+            return Ok(false);
+        }
+        if !self.verify_otp(user_id, otp_token).await? {
+            self.count_login_failure(user_id, key, now);
+            return Ok(false);
+        }
+        lockout.succeed(key, origin, now);
+        self.save_lockout_later();
+        Ok(true)
+    }
+
+    /// Counts a failed check of an account's password or one-time password.
+    fn count_login_failure(&self, user_id: i64, key: crate::lockout::CounterKey, now: i64) {
+        if self.inner.lockout.fail(key, now) {
+            tracing::warn!(
+                user_id,
+                known_origin = key.known,
+                "account locked out after repeated login failures"
+            );
+        }
+        self.save_lockout_later();
+    }
+
+    /// Waits the failure delay; `AuthErr`.
+    async fn login_failed(&self) -> Result<LoginOutcome, Error> {
+        tokio::time::sleep(self.config().login_failure_delay).await;
+        Ok(LoginOutcome::AuthErr)
     }
 
     /// The caller a login as `user_id` gets now (token logins): the user's current roles; `AuthErr` when the
@@ -98,6 +163,7 @@ impl Accounts {
             user_id,
             username,
             roles,
+            session_id: None,
         }))
     }
 

@@ -1,5 +1,7 @@
 //! Who is calling: the logged-in user of a session and the roles they hold now.
 
+use std::sync::Arc;
+
 use accountd_api::Role;
 use accountd_api::roles::any_grants;
 
@@ -12,6 +14,9 @@ pub struct Caller {
     pub username: String,
     /// Roles granted by the privileges of the user's groups (not expanded).
     pub roles: Vec<Role>,
+    /// The session (connection) the call comes from, as `auth.sessions` names it; `None` outside a session.
+    /// Writes that end someone's sessions spare this one.
+    pub session_id: Option<Arc<str>>,
 }
 
 impl Caller {

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::lockout::LockoutPolicy;
 use crate::password::Argon2Params;
 
 /// Settings of the account services.
@@ -20,6 +21,8 @@ pub struct Config {
     pub hostname: String,
     /// Most user entries the in-memory read model keeps for point reads (0 turns it off).
     pub read_cache_entries: usize,
+    /// Limits of the login lockout per account.
+    pub lockout: LockoutPolicy,
 }
 
 impl Config {
@@ -32,6 +35,7 @@ impl Config {
             uid_reservation: Duration::from_secs(3600),
             hostname: "accountd".to_string(),
             read_cache_entries: crate::read_cache::DEFAULT_CAPACITY,
+            lockout: LockoutPolicy::default(),
         }
     }
 }

@@ -10,7 +10,9 @@ use accountd_store::{groups, users};
 use serde_json::Value;
 use tokio::sync::broadcast;
 
+use crate::caller::Caller;
 use crate::entry::Directory;
+use crate::sessions::effects::{CredentialEffect, RecordedEffect};
 
 /// Collection name of user events: the query method's name, from the method table.
 pub const USERS: &str = UserQuery::NAME;
@@ -66,6 +68,8 @@ pub struct ChangeSet {
     /// A group's own row changed: the entries of its primary members embed it, and those members are not
     /// recorded.
     group_rows_changed: bool,
+    /// What the transaction did to live credentials (applied to sessions after the commit).
+    credential_effects: Vec<RecordedEffect>,
 }
 
 fn note(list: &mut Vec<(i64, ChangeKind)>, id: i64, kind: ChangeKind) {
@@ -137,6 +141,20 @@ impl ChangeSet {
     /// An API key was deleted.
     pub fn api_key_removed(&mut self, id: i64) {
         note(&mut self.api_keys, id, ChangeKind::Removed);
+    }
+
+    /// The transaction invalidated credentials: `effect` is applied to live sessions after the commit, sparing
+    /// the session `caller` called from.
+    pub fn credentials_affected(&mut self, effect: CredentialEffect, caller: Option<&Caller>) {
+        self.credential_effects.push(RecordedEffect {
+            effect,
+            acting_session: caller.and_then(|c| c.session_id.clone()),
+        });
+    }
+
+    /// The credential effects recorded, in order.
+    pub(crate) fn credential_effects(&self) -> &[RecordedEffect] {
+        &self.credential_effects
     }
 
     /// True when nothing was touched.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use accountd_core::sessions::{NewToken, Redeemed, TokenStore};
+use accountd_core::sessions::{CredentialEffect, CredentialEffects, NewToken, Redeemed, TokenRefusal, TokenStore};
 
 use crate::session::{Login, Session};
 
@@ -105,12 +105,34 @@ impl SessionRegistry {
         tracing::info!(conn = session.id, "session terminated");
     }
 
+    /// `auth.logout`: the session is logged out, and the tokens it created and the one it logged in with end.
+    pub fn logout(&self, session: &Session) {
+        session.set_pending_otp(None);
+        if let Some(mut tokens) = self.tokens() {
+            tokens.destroy_created_by(&session.session_id);
+        }
+        self.set_login(session, None);
+        self.logout_sessions_of_dead_tokens();
+    }
+
     /// Terminates every logged-in session but `keep` (a session id) whose login `ends` selects.
     pub fn terminate_others(&self, keep: &str, ends: impl Fn(&Login) -> bool) {
         for (session, login) in self.logged_in() {
             if session.session_id != keep && ends(&login) {
                 self.terminate(&session);
             }
+        }
+    }
+
+    /// `auth.terminate_other_sessions`: terminates every other session whose user `may_end` selects, and
+    /// destroys those users' tokens made by sessions that already closed; the tokens `current` made, and the
+    /// token it logged in with (with those it derives from), stay.
+    pub fn terminate_other_sessions(&self, current: &Session, may_end: impl Fn(i64) -> bool) {
+        self.terminate_others(&current.session_id, |login| may_end(login.caller.user_id));
+        let own = current.login_lifetime().and_then(|l| l.token);
+        if let Some(mut tokens) = self.tokens() {
+            let keep = own.map(|t| tokens.lineage(&t)).unwrap_or_default();
+            tokens.destroy_except(&keep, |t| t.created_by != current.session_id && may_end(t.user_id));
         }
     }
 
@@ -123,24 +145,94 @@ impl SessionRegistry {
         self.terminate_others(keep, |login| login.caller.user_id == user_id);
     }
 
+    /// Drops every pending one-time-password login of `user_id`, on any connection.
+    fn drop_pending_logins_of(&self, user_id: i64) {
+        let sessions: Vec<Arc<Session>> = self
+            .sessions
+            .lock()
+            .map(|s| s.values().cloned().collect())
+            .unwrap_or_default();
+        for session in sessions {
+            session.drop_pending_otp_of(user_id);
+        }
+    }
+
+    /// Logs out the sessions whose token was destroyed (with a token it derived from).
+    fn logout_sessions_of_dead_tokens(&self) {
+        for (session, login) in self.logged_in() {
+            let Some(hash) = login.token() else { continue };
+            if !self.tokens().is_some_and(|t| t.contains(&hash)) {
+                tracing::info!(conn = session.id, "token session ended with its token");
+                session.set_login(None);
+            }
+        }
+    }
+
     /// Creates a token; returns it (only its hash is kept).
     pub fn create_token(&self, spec: NewToken, now_ms: i64) -> Option<String> {
         self.tokens().map(|mut t| t.create(spec, now_ms))
     }
 
     /// Accepts a token for a login from `origin` (see [`TokenStore::redeem`]).
-    pub fn redeem_token(&self, token: &str, origin: IpAddr, now_ms: i64) -> Option<Redeemed> {
-        self.tokens().and_then(|mut t| t.redeem(token, origin, now_ms))
+    pub fn redeem_token(&self, token: &str, origin: IpAddr, now_ms: i64) -> Result<Redeemed, TokenRefusal> {
+        self.tokens()
+            .ok_or(TokenRefusal::Invalid)
+            .and_then(|mut t| t.redeem(token, origin, now_ms))
     }
 
     /// A message arrived on `session`: a session logged in with a token counts it as a use of the token, and is
-    /// logged out when the token has expired or was destroyed (TrueNAS checks its credential on every message).
+    /// logged out when the token has expired or was destroyed (TrueNAS checks its credential on every message);
+    /// a session logged in with an API key is logged out once the key has expired.
     pub fn touch(&self, session: &Session, now_ms: i64) {
-        let Some(hash) = session.login_token() else { return };
+        let Some(lifetime) = session.login_lifetime() else {
+            return;
+        };
+        if lifetime.expires_at_ms.is_some_and(|e| now_ms >= e) {
+            tracing::info!(conn = session.id, "API key session expired");
+            session.set_login(None);
+            return;
+        }
+        let Some(hash) = lifetime.token else { return };
         let alive = self.tokens().is_some_and(|mut t| t.touch(&hash, now_ms));
         if !alive {
             tracing::info!(conn = session.id, "token session expired");
             session.set_login(None);
         }
+    }
+}
+
+impl CredentialEffects for SessionRegistry {
+    fn apply(&self, effect: &CredentialEffect, acting_session: Option<&str>) {
+        let keep = acting_session.unwrap_or_default();
+        match *effect {
+            CredentialEffect::PasswordReplaced { user_id }
+            | CredentialEffect::Locked { user_id }
+            | CredentialEffect::Deleted { user_id } => {
+                self.drop_pending_logins_of(user_id);
+                self.end_user_sessions(user_id, keep);
+            }
+            CredentialEffect::PasswordDisabled { user_id } => {
+                self.drop_pending_logins_of(user_id);
+                if let Some(mut tokens) = self.tokens() {
+                    tokens.destroy_where(|t| t.user_id == user_id && t.derives_from_password() && t.created_by != keep);
+                }
+                self.terminate_others(keep, |l| l.caller.user_id == user_id && l.derives_from_password());
+            }
+            CredentialEffect::ApiKeyRevoked { key_id } => {
+                if let Some(mut tokens) = self.tokens() {
+                    tokens.destroy_where(|t| t.api_key() == Some(key_id));
+                }
+                self.terminate_others(keep, |l| l.api_key() == Some(key_id));
+            }
+            CredentialEffect::ApiKeyExpiryChanged { key_id, expires_at_ms } => {
+                if let Some(mut tokens) = self.tokens() {
+                    tokens.set_key_expiry(key_id, expires_at_ms);
+                }
+                for (session, _) in self.logged_in() {
+                    session.set_api_key_expiry(key_id, expires_at_ms);
+                }
+            }
+        }
+        self.logout_sessions_of_dead_tokens();
     }
 }

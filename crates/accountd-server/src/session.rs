@@ -1,6 +1,7 @@
 //! Per-connection session state: who is logged in and the connection's options.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use accountd_api::types::common::Timestamp;
@@ -26,6 +27,8 @@ pub enum Credential {
         id: i64,
         /// Key name.
         name: String,
+        /// When the key expires (ms since the epoch): the session ends then.
+        expires_at_ms: Option<i64>,
     },
     /// A token from `auth.generate_token` (`TOKEN`).
     Token {
@@ -62,7 +65,7 @@ impl Login {
         let (kind, data) = match &self.credential {
             Credential::LoginPassword => ("LOGIN_PASSWORD", user(login_at, None)),
             Credential::LoginTwofactor => ("LOGIN_TWOFACTOR", user(login_at, None)),
-            Credential::ApiKey { id, name } => (
+            Credential::ApiKey { id, name, .. } => (
                 "API_KEY",
                 user(
                     login_at,
@@ -102,6 +105,46 @@ impl Login {
             _ => None,
         }
     }
+
+    /// The API key this session logged in with, or whose token it logged in with.
+    pub fn api_key(&self) -> Option<i64> {
+        match &self.credential {
+            Credential::ApiKey { id, .. } => Some(*id),
+            Credential::Token { parent, .. } => parent.credentials_data.api_key.as_ref().map(|k| k.id),
+            _ => None,
+        }
+    }
+
+    /// True when this session logged in with a password, or with a token made from a password login.
+    pub fn derives_from_password(&self) -> bool {
+        match &self.credential {
+            Credential::LoginPassword | Credential::LoginTwofactor => true,
+            Credential::ApiKey { .. } => false,
+            Credential::Token { parent, .. } => {
+                matches!(parent.credentials.as_str(), "LOGIN_PASSWORD" | "LOGIN_TWOFACTOR")
+            }
+        }
+    }
+
+    /// What bounds this login's life: the token it uses, and when its API key expires.
+    fn lifetime(&self) -> LoginLifetime {
+        LoginLifetime {
+            token: self.token(),
+            expires_at_ms: match &self.credential {
+                Credential::ApiKey { expires_at_ms, .. } => *expires_at_ms,
+                _ => None,
+            },
+        }
+    }
+}
+
+/// What a message on a logged-in session checks: the token it uses and its API key's expiry.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginLifetime {
+    /// The token the login uses.
+    pub token: Option<TokenHash>,
+    /// When the login's API key expires (ms since the epoch).
+    pub expires_at_ms: Option<i64>,
 }
 
 /// A password login waiting for the user's one-time password.
@@ -111,6 +154,18 @@ pub struct PendingOtp {
     pub caller: Caller,
     /// The roles generation `caller.roles` was read at.
     pub roles_generation: u64,
+    /// The attempt is over at this time (ms since the epoch): the login timeout after the password step.
+    pub expires_at_ms: i64,
+}
+
+/// A running credential check of a connection (see [`Session::begin_credential_check`]).
+#[derive(Debug)]
+pub struct CredentialCheck<'a>(&'a AtomicBool);
+
+impl Drop for CredentialCheck<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 /// State of one WebSocket connection.
@@ -126,6 +181,8 @@ pub struct Session {
     pub secure_transport: bool,
     login: Mutex<Option<Login>>,
     pending_otp: Mutex<Option<PendingOtp>>,
+    /// A password or one-time-password check is running on this connection.
+    checking_credential: AtomicBool,
     terminated: watch::Sender<bool>,
     options: Mutex<EffectiveOptions>,
     subscriptions: Mutex<Vec<(String, String)>>,
@@ -142,6 +199,7 @@ impl Session {
             secure_transport: origin.secure_transport,
             login: Mutex::new(None),
             pending_otp: Mutex::new(None),
+            checking_credential: AtomicBool::new(false),
             terminated: watch::Sender::new(false),
             options: Mutex::new(EffectiveOptions::default()),
             subscriptions: Mutex::new(Vec::new()),
@@ -154,6 +212,25 @@ impl Session {
         if let Ok(mut p) = self.pending_otp.lock() {
             *p = pending;
         }
+    }
+
+    /// Drops the pending login if it is one of `user_id` (their password changed, they were locked or deleted).
+    pub fn drop_pending_otp_of(&self, user_id: i64) {
+        if let Ok(mut p) = self.pending_otp.lock()
+            && p.as_ref().is_some_and(|p| p.caller.user_id == user_id)
+        {
+            *p = None;
+        }
+    }
+
+    /// Starts a password check on this connection, unless one is running: at most one runs per connection
+    /// (with its failure delay), so one connection cannot try passwords in parallel. The check lasts as long
+    /// as the returned guard.
+    pub fn begin_credential_check(&self) -> Option<CredentialCheck<'_>> {
+        self.checking_credential
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| CredentialCheck(&self.checking_credential))
     }
 
     /// Takes the pending login, if any.
@@ -181,9 +258,23 @@ impl Session {
         *self.terminated.borrow()
     }
 
-    /// The token the current login used, if any (read without copying the login: asked on every message).
-    pub fn login_token(&self) -> Option<TokenHash> {
-        self.login.lock().ok().and_then(|l| l.as_ref().and_then(Login::token))
+    /// What bounds the current login's life, if logged in (read without copying the login: asked on every
+    /// message).
+    pub fn login_lifetime(&self) -> Option<LoginLifetime> {
+        self.login.lock().ok().and_then(|l| l.as_ref().map(Login::lifetime))
+    }
+
+    /// Changes the current login's API-key expiry when it logged in with key `key_id`.
+    pub fn set_api_key_expiry(&self, key_id: i64, expires: Option<i64>) {
+        if let Ok(mut l) = self.login.lock()
+            && let Some(Login {
+                credential: Credential::ApiKey { id, expires_at_ms, .. },
+                ..
+            }) = l.as_mut()
+            && *id == key_id
+        {
+            *expires_at_ms = expires;
+        }
     }
 
     /// The current login, if any.

@@ -114,6 +114,10 @@ impl AppState {
             );
             specs.insert(spec.name, spec);
         }
+        let sessions = SessionRegistry::new();
+        // Writes that end credentials (a new password, a locked user, a revoked key) end the sessions, pending
+        // logins and tokens that depended on them, right after their commit.
+        accounts.set_credential_effects(sessions.clone());
         Ok(Arc::new(AppState {
             rate_limiter: RateLimiter::new(limits.rate_limit.clone()),
             address_shares: AddressShares::new(limits.max_unauthenticated_per_address()),
@@ -123,7 +127,7 @@ impl AppState {
             limits,
             next_connection: AtomicU64::new(1),
             docs,
-            sessions: SessionRegistry::new(),
+            sessions,
         }))
     }
 }

@@ -24,6 +24,8 @@ pub struct Running {
     pub store: Store,
     /// Connections are TLS (`wss://`).
     pub tls: bool,
+    /// The services (their pending login state is written at shutdown).
+    pub accounts: Accounts,
 }
 
 impl Running {
@@ -36,6 +38,7 @@ impl Running {
     /// Stops accepting connections, lets in-flight calls finish, then closes the database cleanly.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.server.shutdown().await.context("server stopped with an error")?;
+        self.accounts.flush_login_state().await;
         let store = self.store;
         tokio::task::spawn_blocking(move || store.close())
             .await
@@ -73,7 +76,8 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
     config.login_failure_delay = settings.login_failure_delay;
     config.read_cache_entries = settings.read_cache_entries;
     let accounts = Accounts::new(store.clone(), hasher, config, clock);
-    let state = AppState::new(accounts, settings.limits.clone()).map_err(anyhow::Error::msg)?;
+    accounts.prepare_logins().await.context("loading the login state")?;
+    let state = AppState::new(accounts.clone(), settings.limits.clone()).map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
@@ -83,6 +87,7 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         server,
         store,
         tls: secure,
+        accounts,
     })
 }
 

@@ -10,6 +10,7 @@ use crate::accounts::Accounts;
 use crate::auth::LoginOutcome;
 use crate::caller::Caller;
 use crate::error::Error;
+use crate::sessions::CredentialEffect;
 
 /// Why TrueNAS revokes a key used in the clear.
 pub const INSECURE_TRANSPORT_REASON: &str = "Attempt to use over an insecure transport";
@@ -88,6 +89,7 @@ impl Accounts {
                     row.revoked_reason = Some(INSECURE_TRANSPORT_REASON.to_string());
                     api_keys::update(tx, &row)?;
                     changes.api_key_changed(id);
+                    changes.credentials_affected(CredentialEffect::ApiKeyRevoked { key_id: id }, None);
                 }
                 Ok(())
             })
@@ -101,6 +103,7 @@ impl Accounts {
             user_id: user.id,
             username: user.username,
             roles,
+            session_id: None,
         }))
     }
 
@@ -154,6 +157,7 @@ mod tests {
             user_id: row.id,
             username: row.username,
             roles: roles.unwrap(),
+            session_id: None,
         };
         let data = |name: &str, expires_at| ApiKeyCreate {
             name: name.into(),

@@ -11,6 +11,7 @@ use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::events::ChangeSet;
+use crate::sessions::CredentialEffect;
 
 /// TrueNAS `api_key_privilege_check`: without FULL_ADMIN or API_KEY_WRITE a caller manages only its own keys.
 fn check_owner(caller: &Caller, owner: Option<&str>) -> Result<(), Error> {
@@ -147,6 +148,7 @@ impl Accounts {
             None
         };
         let hash = secret.as_ref().map(|(_, h)| h.clone());
+        let caller = caller.clone();
         self.write_changes(move |tx, changes| {
             let mut row = api_keys::get(tx, id)?.ok_or_else(crate::querying::match_not_found)?;
             if let Some(name) = &data.name {
@@ -159,11 +161,20 @@ impl Accounts {
             let mut errs = ValidationErrors::new();
             check_key(tx, "api_key_update", &row.name, expires_at, Some(id), now, &mut errs)?;
             errs.check()?;
-            row.expires_at = expires_at.map(whole_seconds);
+            let expires_at = expires_at.map(whole_seconds);
+            if expires_at != row.expires_at {
+                let effect = CredentialEffect::ApiKeyExpiryChanged {
+                    key_id: id,
+                    expires_at_ms: expires_at,
+                };
+                changes.credentials_affected(effect, Some(&caller));
+            }
+            row.expires_at = expires_at;
             if let Some(hash) = hash {
                 row.key_hash = hash;
                 row.revoked = false;
                 row.revoked_reason = None;
+                changes.credentials_affected(CredentialEffect::ApiKeyRevoked { key_id: id }, Some(&caller));
             }
             api_keys::update(tx, &row)?;
             changes.api_key_changed(id);
@@ -182,10 +193,12 @@ impl Accounts {
     pub async fn api_key_delete(&self, caller: &Caller, id: i64) -> Result<bool, Error> {
         let old = self.api_key_entry(id).await?.ok_or_else(|| not_found(id))?;
         check_owner(caller, old.username.as_deref())?;
+        let caller = caller.clone();
         self.write_changes(move |tx, changes| {
             let row = api_keys::get(tx, id)?.ok_or_else(|| not_found(id))?;
             api_keys::delete(tx, id)?;
             changes.api_key_removed(id);
+            changes.credentials_affected(CredentialEffect::ApiKeyRevoked { key_id: id }, Some(&caller));
             changes.user_changed(row.user_id);
             Ok(())
         })
@@ -204,6 +217,7 @@ mod tests {
             user_id: 5,
             username: name.to_string(),
             roles: roles.to_vec(),
+            session_id: None,
         }
     }
 

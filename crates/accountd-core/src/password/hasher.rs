@@ -2,7 +2,7 @@
 //! fairly from each client address ([`super::queue`]).
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use std::cell::RefCell;
 
@@ -16,7 +16,7 @@ use super::queue::{JobQueue, current_origin};
 use crate::error::Error;
 
 /// argon2id cost parameters for new hashes; stored hashes carry their own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Argon2Params {
     /// Memory in KiB.
     pub m_kib: u32,
@@ -49,8 +49,9 @@ struct Inner {
     /// Work for the hashing threads; closed (ending them) when the last clone is dropped.
     jobs: Arc<JobQueue<Job>>,
     max_parallel: usize,
-    /// A hash of a random throwaway password, verified when the real hash is missing.
-    dummy: String,
+    /// A hash of a random throwaway password, verified when the real hash is missing (made with the typical
+    /// cost of the stored hashes: see [`PasswordHasher::set_dummy_cost`]).
+    dummy: RwLock<String>,
 }
 
 type Job = Box<dyn FnOnce() + Send>;
@@ -112,7 +113,7 @@ impl PasswordHasher {
                 argon2,
                 jobs: start_threads(max_parallel)?,
                 max_parallel,
-                dummy,
+                dummy: RwLock::new(dummy),
             }),
         })
     }
@@ -154,6 +155,25 @@ impl PasswordHasher {
             .unwrap_or(false)
     }
 
+    /// Makes the dummy hash (verified for unknown users) with `params`, on a hashing thread, so that an unknown
+    /// user costs what a typical stored hash costs.
+    pub async fn set_dummy_cost(&self, params: Argon2Params) -> Result<(), Error> {
+        let argon_params = Params::new(params.m_kib, params.t, params.p, None)
+            .map_err(|e| Error::internal(format!("invalid argon2 parameters: {e}")))?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
+        let dummy = self
+            .on_pool(move |_| hash_with(&argon2, &super::random_password()))
+            .await??;
+        *self.inner.dummy.write().map_err(Error::internal)? = dummy;
+        Ok(())
+    }
+
+    /// The parameters of the dummy hash.
+    pub fn dummy_params(&self) -> Option<Argon2Params> {
+        let dummy = self.inner.dummy.read().ok()?;
+        super::cost::argon2id_params(&dummy)
+    }
+
     /// [`hash`](Self::hash) for callers already on a blocking thread (runs on the calling thread).
     pub fn hash_blocking(&self, password: &str) -> Result<String, Error> {
         hash_with(&self.inner.argon2, password)
@@ -164,7 +184,9 @@ impl PasswordHasher {
         match phc.and_then(parse_argon2) {
             Some(hash) => verify_with(password.as_bytes(), &hash),
             None => {
-                if let Some(dummy) = parse_argon2(&self.inner.dummy) {
+                if let Ok(dummy) = self.inner.dummy.read()
+                    && let Some(dummy) = parse_argon2(&dummy)
+                {
                     let _ = verify_with(password.as_bytes(), &dummy);
                 }
                 false

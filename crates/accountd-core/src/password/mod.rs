@@ -3,6 +3,7 @@
 //! Cleartext passwords never reach a log line or a `Debug` output: hold them in [`Secret`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod cost;
 mod hasher;
 mod queue;
 mod sched;

@@ -1,5 +1,8 @@
-//! Session credentials that live in memory only: authentication tokens.
+//! Session credentials that live in memory only (authentication tokens), and the effects of writes on live
+//! credentials.
 
+pub mod effects;
 pub mod tokens;
 
-pub use tokens::{NewToken, Redeemed, TokenHash, TokenStore};
+pub use effects::{CredentialEffect, CredentialEffects, RecordedEffect};
+pub use tokens::{NewToken, Redeemed, TokenHash, TokenRefusal, TokenStore};

@@ -12,6 +12,7 @@ use crate::entry::builtin;
 use crate::error::{Error, errno};
 use crate::events::ChangeSet;
 use crate::home;
+use crate::sessions::CredentialEffect;
 
 impl Accounts {
     /// `user.delete`: returns the id.
@@ -23,10 +24,14 @@ impl Accounts {
                  (LDAP server or domain controller).",
             ));
         }
-        let caller_id = caller.user_id;
+        let caller = caller.clone();
         let home_root = self.config().home_root.clone();
-        self.write_changes(move |tx, changes| delete_user(tx, id, caller_id, options, &home_root, changes))
-            .await?;
+        self.write_changes(move |tx, changes| {
+            delete_user(tx, id, caller.user_id, options, &home_root, changes)?;
+            changes.credentials_affected(CredentialEffect::Deleted { user_id: id }, Some(&caller));
+            Ok(())
+        })
+        .await?;
         tracing::info!(user_id = id, "user deleted");
         Ok(id)
     }

@@ -8,6 +8,7 @@ pub mod names;
 mod password;
 mod point_read;
 pub mod present;
+mod uid_reservations;
 mod update;
 pub(crate) mod validate;
 
@@ -26,6 +27,8 @@ use crate::entry::{Directory, builtin};
 use crate::error::{Error, ValidationErrors};
 use crate::querying;
 use crate::read_cache::UserKey;
+pub use uid_reservations::PER_SESSION as UID_RESERVATIONS_PER_SESSION;
+pub(crate) use uid_reservations::UidReservations;
 
 pub use present::present_user;
 
@@ -250,16 +253,15 @@ impl Accounts {
         self.user_point_read(UserKey::Id(id)).await
     }
 
-    /// `user.get_next_uid`: reserves the returned uid for the configured time.
-    pub async fn user_get_next_uid(&self) -> Result<i64, Error> {
+    /// `user.get_next_uid`: reserves the returned uid for the configured time, for the caller's session (which
+    /// holds at most a few: see [`UID_RESERVATIONS_PER_SESSION`]).
+    pub async fn user_get_next_uid(&self, caller: &Caller) -> Result<i64, Error> {
         let used = self.store().read(users::used_uids).await?;
         let now = self.now_ms();
         let mut reservations = self.inner.uid_reservations.lock().map_err(Error::internal)?;
-        reservations.retain(|_, until| *until > now);
-        let reserved: Vec<i64> = reservations.keys().copied().collect();
-        let uid = validate::next_free_id(&used, &reserved);
-        let ttl = self.config().uid_reservation.as_millis() as i64;
-        reservations.insert(uid, now + ttl);
+        let uid = validate::next_free_id(&used, &reservations.live(now));
+        let until = now.saturating_add(self.config().uid_reservation.as_millis() as i64);
+        reservations.reserve(uid, until, caller.session_id.clone(), now);
         Ok(uid)
     }
 
@@ -269,18 +271,13 @@ impl Accounts {
         self.inner
             .uid_reservations
             .lock()
-            .map(|r| {
-                r.iter()
-                    .filter(|(_, until)| **until > now)
-                    .map(|(uid, _)| *uid)
-                    .collect()
-            })
+            .map(|r| r.live(now))
             .unwrap_or_default()
     }
 
     pub(crate) fn release_uid(&self, uid: i64) {
         if let Ok(mut r) = self.inner.uid_reservations.lock() {
-            r.remove(&uid);
+            r.release(uid);
         }
     }
 

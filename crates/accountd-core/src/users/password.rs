@@ -14,6 +14,7 @@ use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::events::ChangeSet;
 use crate::password::nt_hash;
+use crate::sessions::CredentialEffect;
 
 const ATTR: &str = "user.set_password";
 
@@ -84,6 +85,7 @@ impl Accounts {
         let smbhash = nt_hash(&data.new_password);
         let now = self.now_ms();
         let id = entry.id;
+        let caller = caller.clone();
         self.write_changes(move |tx, changes| {
             let mut row = users::get(tx, id)?.ok_or_else(|| Error::internal("user vanished"))?;
             if row.unixhash != "*" {
@@ -99,6 +101,7 @@ impl Accounts {
             row.last_password_change = Some(now);
             users::update(tx, &row)?;
             changes.user_changed(id);
+            changes.credentials_affected(CredentialEffect::PasswordReplaced { user_id: id }, Some(&caller));
             Ok::<_, Error>(())
         })
         .await?;

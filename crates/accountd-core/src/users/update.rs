@@ -19,6 +19,7 @@ use crate::error::{Error, ValidationErrors, errno};
 use crate::events::ChangeSet;
 use crate::home;
 use crate::password::{nt_hash, random_password};
+use crate::sessions::CredentialEffect;
 use crate::users::present_user;
 
 const SCHEMA: &str = "user_update";
@@ -31,6 +32,7 @@ struct Prepared {
     new_password: Option<(String, String, String)>,
     now_ms: i64,
     home_root: std::path::PathBuf,
+    caller: Caller,
 }
 
 impl Accounts {
@@ -67,6 +69,7 @@ impl Accounts {
             new_password,
             now_ms: self.now_ms(),
             home_root: self.config().home_root.clone(),
+            caller: caller.clone(),
         };
         self.write_changes(move |tx, changes| apply_update(tx, prepared, changes))
             .await?;
@@ -82,6 +85,21 @@ impl Accounts {
             },
             Some(caller),
         )
+    }
+}
+
+/// What the update does to the user's live credentials.
+fn record_credential_effects(p: &Prepared, changes: &mut ChangeSet) {
+    let user_id = p.id;
+    let caller = Some(&p.caller);
+    if p.new_password.is_some() {
+        changes.credentials_affected(CredentialEffect::PasswordReplaced { user_id }, caller);
+    }
+    if p.data.password_disabled == Some(true) {
+        changes.credentials_affected(CredentialEffect::PasswordDisabled { user_id }, caller);
+    }
+    if p.data.locked == Some(true) {
+        changes.credentials_affected(CredentialEffect::Locked { user_id }, caller);
     }
 }
 
@@ -301,6 +319,7 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
     }
     users::update(tx, &row)?;
     changes.user_changed(row.id);
+    record_credential_effects(&p, changes);
     if row.group_id != old.group_id {
         changes.group_members_changed(old.group_id);
         changes.group_members_changed(row.group_id);

@@ -24,18 +24,15 @@ pub(crate) async fn login_api_key(ctx: &CallContext, username: &str, key: &str) 
     let outcome = accounts.login_api_key(username, key, secure).await?;
     if let LoginOutcome::Success(caller) = &outcome {
         let id = key_id(key).unwrap_or_default();
-        let name = accounts.api_key_entry(id).await?.map(|e| e.name).unwrap_or_default();
-        super::auth::complete_login(ctx, caller.clone(), generation, Credential::ApiKey { id, name });
+        let entry = accounts.api_key_entry(id).await?;
+        let credential = Credential::ApiKey {
+            id,
+            expires_at_ms: entry.as_ref().and_then(|e| e.expires_at.map(|t| t.ms)),
+            name: entry.map(|e| e.name).unwrap_or_default(),
+        };
+        super::auth::complete_login(ctx, caller.clone(), generation, credential);
     }
     Ok(outcome)
-}
-
-/// Ends the other sessions logged in with API key `id`: the key was deleted or replaced.
-fn end_key_sessions(ctx: &CallContext, id: i64) {
-    ctx.state.sessions.terminate_others(
-        &ctx.session.session_id,
-        |login| matches!(login.credential, Credential::ApiKey { id: k, .. } if k == id),
-    );
 }
 
 /// Adds TrueNAS's `API_KEY` account attribute to `auth.me` of a session logged in with an API key.
@@ -87,24 +84,17 @@ impl Handler for ApiKeyCreate {
 impl Handler for ApiKeyUpdate {
     async fn handle(ctx: CallContext, args: ApiKeyUpdateArgs) -> Result<ApiKeyUpdated, Error> {
         let caller = ctx.caller()?;
-        let updated = ctx
-            .state
+        ctx.state
             .accounts
             .api_key_update(caller, args.id, args.api_key_update)
-            .await?;
-        if updated.key.is_some() {
-            end_key_sessions(&ctx, args.id);
-        }
-        Ok(updated)
+            .await
     }
 }
 
 impl Handler for ApiKeyDelete {
     async fn handle(ctx: CallContext, args: ApiKeyDeleteArgs) -> Result<bool, Error> {
         let caller = ctx.caller()?;
-        let deleted = ctx.state.accounts.api_key_delete(caller, args.id).await?;
-        end_key_sessions(&ctx, args.id);
-        Ok(deleted)
+        ctx.state.accounts.api_key_delete(caller, args.id).await
     }
 }
 

@@ -9,10 +9,11 @@ use accountd_api::types::common::NoArgs;
 use accountd_api::types::sessions::LoginWithTokenArgs;
 use accountd_core::auth::LoginOutcome;
 use accountd_core::error::errno;
+use accountd_core::sessions::TokenRefusal;
 use accountd_core::{Caller, Error};
 
 use crate::dispatch::{CallContext, Handler};
-use crate::session::{Credential, Login, PendingOtp};
+use crate::session::{Credential, CredentialCheck, Login, PendingOtp};
 
 /// The mechanisms `auth.login_ex` accepts as a first step, in TrueNAS's order (`OTP_TOKEN` only follows
 /// `OTP_REQUIRED`).
@@ -21,12 +22,26 @@ const MECHANISMS: [&str; 3] = ["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"]
 /// Logs the connection in as `caller` (roles read at `roles_generation`) with `credential`.
 pub(crate) fn complete_login(ctx: &CallContext, caller: Caller, roles_generation: u64, credential: Credential) {
     let login = Login {
-        caller,
+        caller: Caller {
+            session_id: Some(ctx.session.session_id.as_str().into()),
+            ..caller
+        },
         roles_generation,
         credential,
         login_at_ms: ctx.state.accounts.now_ms(),
     };
     ctx.state.sessions.set_login(&ctx.session, Some(login));
+}
+
+/// Refuses a password or one-time-password check while another runs on the same connection (each check
+/// holds its connection's slot through its failure delay, so one connection tries one password at a time).
+fn one_check_at_a_time(ctx: &CallContext) -> Result<CredentialCheck<'_>, Error> {
+    ctx.session.begin_credential_check().ok_or_else(|| {
+        Error::call(
+            errno::EBUSY,
+            "Another authentication attempt is in progress on this connection",
+        )
+    })
 }
 
 /// `auth.me` of `caller` on this connection.
@@ -61,29 +76,44 @@ pub(crate) async fn failure_delay(ctx: &CallContext) {
 }
 
 /// Checks a password. On success the connection is logged in; when a one-time password must follow, the
-/// attempt is parked on the connection instead (replacing any earlier one).
+/// attempt is parked on the connection instead (replacing any earlier one) until the login timeout.
 async fn password_step(ctx: &CallContext, username: &str, password: &str) -> Result<LoginOutcome, Error> {
     ctx.session.set_pending_otp(None);
     let generation = ctx.state.accounts.roles_generation();
-    let outcome = ctx.state.accounts.login_password(username, password).await?;
+    let origin = ctx.session.origin.ip();
+    let outcome = ctx.state.accounts.login_password(username, password, origin).await?;
     match &outcome {
         LoginOutcome::Success(caller) => complete_login(ctx, caller.clone(), generation, Credential::LoginPassword),
-        LoginOutcome::OtpRequired(caller) => ctx.session.set_pending_otp(Some(PendingOtp {
-            caller: caller.clone(),
-            roles_generation: generation,
-        })),
+        LoginOutcome::OtpRequired(caller) => {
+            let timeout = ctx.state.limits.login_timeout.as_millis() as i64;
+            ctx.session.set_pending_otp(Some(PendingOtp {
+                caller: caller.clone(),
+                roles_generation: generation,
+                expires_at_ms: ctx.state.accounts.now_ms().saturating_add(timeout),
+            }))
+        }
         _ => {}
     }
     Ok(outcome)
 }
 
 /// Completes the pending password login with a one-time password: the logged-in caller, or `None` when the
-/// code is wrong (the attempt is over either way).
+/// code is wrong, the attempt timed out or the account is locked out (the attempt is over either way).
 async fn otp_step(ctx: &CallContext, otp_token: String) -> Result<Option<Caller>, Error> {
     let Some(pending) = ctx.session.take_pending_otp() else {
         return Err(Error::call(errno::EINVAL, "OTP_TOKEN: no authentication in progress"));
     };
-    if !ctx.state.accounts.verify_otp(pending.caller.user_id, otp_token).await? {
+    let accounts = &ctx.state.accounts;
+    let user_id = pending.caller.user_id;
+    let in_time = accounts.now_ms() < pending.expires_at_ms;
+    if !in_time {
+        tracing::info!(user_id, "one-time password refused: the login attempt timed out");
+    }
+    if !in_time
+        || !accounts
+            .login_second_factor(user_id, otp_token, ctx.session.origin.ip())
+            .await?
+    {
         failure_delay(ctx).await;
         return Ok(None);
     }
@@ -101,10 +131,16 @@ async fn otp_step(ctx: &CallContext, otp_token: String) -> Result<Option<Caller>
 async fn token_step(ctx: &CallContext, token: &str) -> Result<LoginOutcome, Error> {
     ctx.session.set_pending_otp(None);
     let now = ctx.state.accounts.now_ms();
-    let Some(redeemed) = ctx.state.sessions.redeem_token(token, ctx.session.origin.ip(), now) else {
-        tracing::info!("token login failed");
-        failure_delay(ctx).await;
-        return Ok(LoginOutcome::AuthErr);
+    let redeemed = match ctx.state.sessions.redeem_token(token, ctx.session.origin.ip(), now) {
+        Ok(redeemed) => redeemed,
+        Err(refusal) => {
+            match refusal {
+                TokenRefusal::BadToken => tracing::info!("token login failed: bad token (it has attributes)"),
+                TokenRefusal::Invalid => tracing::info!("token login failed"),
+            }
+            failure_delay(ctx).await;
+            return Ok(LoginOutcome::AuthErr);
+        }
     };
     let generation = ctx.state.accounts.roles_generation();
     let outcome = ctx.state.accounts.login_user(redeemed.user_id).await?;
@@ -157,6 +193,7 @@ impl Handler for AuthLoginEx {
                 password,
                 login_options,
             } => {
+                let _check = one_check_at_a_time(&ctx)?;
                 let outcome = password_step(&ctx, &username, &password).await?;
                 answer(&ctx, outcome, &login_options).await
             }
@@ -176,7 +213,10 @@ impl Handler for AuthLoginEx {
             LoginData::OtpToken {
                 otp_token,
                 login_options,
-            } => otp_answer(&ctx, otp_token, &login_options).await,
+            } => {
+                let _check = one_check_at_a_time(&ctx)?;
+                otp_answer(&ctx, otp_token, &login_options).await
+            }
         }
     }
 }
@@ -187,13 +227,17 @@ impl Handler for AuthLoginExContinue {
             LoginContinueData::OtpToken {
                 otp_token,
                 login_options,
-            } => otp_answer(&ctx, otp_token, &login_options).await,
+            } => {
+                let _check = one_check_at_a_time(&ctx)?;
+                otp_answer(&ctx, otp_token, &login_options).await
+            }
         }
     }
 }
 
 impl Handler for AuthLogin {
     async fn handle(ctx: CallContext, args: LoginArgs) -> Result<bool, Error> {
+        let _check = one_check_at_a_time(&ctx)?;
         match password_step(&ctx, &args.username, &args.password).await? {
             LoginOutcome::Success(_) => Ok(true),
             LoginOutcome::OtpRequired(_) => match args.otp_token {
@@ -217,8 +261,7 @@ impl Handler for AuthLoginWithToken {
 
 impl Handler for AuthLogout {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<bool, Error> {
-        ctx.session.set_pending_otp(None);
-        ctx.state.sessions.set_login(&ctx.session, None);
+        ctx.state.sessions.logout(&ctx.session);
         Ok(true)
     }
 }

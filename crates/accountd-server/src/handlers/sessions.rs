@@ -11,7 +11,7 @@ use accountd_core::sessions::NewToken;
 use accountd_core::{Caller, Error};
 
 use crate::dispatch::{CallContext, Handler};
-use crate::session::{Login, Session};
+use crate::session::{Credential, Login, Session};
 
 /// The session's login (methods that need a login run only on logged-in sessions).
 fn current_login(ctx: &CallContext) -> Result<Login, Error> {
@@ -32,6 +32,8 @@ impl Handler for AuthGenerateToken {
             match_origin: args.match_origin.then(|| ctx.session.origin.ip()),
             single_use: args.single_use,
             created_by: ctx.session.session_id.clone(),
+            parent_token: login.token(),
+            expires_at_ms: token_expiry(&login),
         };
         let token = ctx
             .state
@@ -40,6 +42,15 @@ impl Handler for AuthGenerateToken {
             .ok_or_else(|| Error::internal("token store unavailable"))?;
         tracing::info!(user_id = caller.user_id, "token generated");
         Ok(token)
+    }
+}
+
+/// The hard expiry of a token made by a session: the expiry of the API key it logged in with (a token made by
+/// a token session dies with that session's token, which carries the key's expiry).
+fn token_expiry(login: &Login) -> Option<i64> {
+    match &login.credential {
+        Credential::ApiKey { expires_at_ms, .. } => *expires_at_ms,
+        _ => None,
     }
 }
 
@@ -100,9 +111,9 @@ impl Handler for AuthTerminateSession {
 impl Handler for AuthTerminateOtherSessions {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<bool, Error> {
         let caller = ctx.caller()?;
-        ctx.state.sessions.terminate_others(&ctx.session.session_id, |login| {
-            may_terminate(caller, login.caller.user_id)
-        });
+        ctx.state
+            .sessions
+            .terminate_other_sessions(&ctx.session, |owner| may_terminate(caller, owner));
         Ok(true)
     }
 }

@@ -50,30 +50,26 @@ impl Handler for UserCreate {
 impl Handler for UserUpdate {
     async fn handle(ctx: CallContext, args: UserUpdateArgs) -> Result<Presented<UserWithPassword>, Error> {
         let caller = ctx.caller()?;
-        let data = args.user_update;
-        let ends_sessions =
-            data.locked == Some(true) || matches!(data.password, Some(Some(_))) || data.random_password == Some(true);
-        let updated = ctx.state.accounts.user_update(caller, args.id, data).await?;
-        if ends_sessions {
-            // A locked account or a new password ends the user's other sessions.
-            ctx.state.sessions.end_user_sessions(args.id, &ctx.session.session_id);
-        }
-        Ok(Presented::new(updated))
+        Ok(Presented::new(
+            ctx.state
+                .accounts
+                .user_update(caller, args.id, args.user_update)
+                .await?,
+        ))
     }
 }
 
 impl Handler for UserDelete {
     async fn handle(ctx: CallContext, args: UserDeleteArgs) -> Result<i64, Error> {
         let caller = ctx.caller()?;
-        let id = ctx.state.accounts.user_delete(caller, args.id, args.options).await?;
-        ctx.state.sessions.end_user_sessions(args.id, &ctx.session.session_id);
-        Ok(id)
+        ctx.state.accounts.user_delete(caller, args.id, args.options).await
     }
 }
 
 impl Handler for UserGetNextUid {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<i64, Error> {
-        ctx.state.accounts.user_get_next_uid().await
+        let caller = ctx.caller()?;
+        ctx.state.accounts.user_get_next_uid(caller).await
     }
 }
 
@@ -107,15 +103,9 @@ impl Handler for UserSetupLocalAdministrator {
 impl Handler for UserSetPassword {
     async fn handle(ctx: CallContext, args: SetPasswordArgs) -> Result<(), Error> {
         let caller = ctx.caller()?;
-        let username = args.set_password_data.username.clone();
         ctx.state
             .accounts
             .user_set_password(caller, args.set_password_data)
-            .await?;
-        // A new password ends the user's other sessions.
-        if let Some(id) = ctx.state.accounts.user_id_by_name(&username).await? {
-            ctx.state.sessions.end_user_sessions(id, &ctx.session.session_id);
-        }
-        Ok(())
+            .await
     }
 }

@@ -1,0 +1,213 @@
+//! Login lockout per account (the account policy's lockout, first version): failed password and one-time
+//! password checks of an existing account are counted with times from the [`Clock`](crate::Clock); once
+//! [`LockoutPolicy::max_failures`] fall within [`LockoutPolicy::window_ms`], logins on that counter are refused
+//! for [`LockoutPolicy::period_ms`], answered exactly as a wrong password.
+//!
+//! An account has two counters: one for its known origins (addresses it logged in from successfully within
+//! [`LockoutPolicy::known_origin_ms`]) and one for every other address, so a stranger's guessing locks out only
+//! strangers. Attempts during a lock are not counted; a success clears its counter. API keys and tokens are
+//! neither counted nor refused.
+//!
+//! The state is decided in memory (a lock is effective on the next attempt) and written to the store in
+//! batches off the request path ([`persist`]), so it survives a restart.
+
+mod persist;
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+use std::sync::Mutex;
+
+pub(crate) use persist::LockoutStore;
+
+/// The lockout's limits (the account policy will make them profile fields).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Failures within the window that lock the counter.
+    pub max_failures: usize,
+    /// How far back failures count (ms).
+    pub window_ms: i64,
+    /// How long a lock lasts (ms).
+    pub period_ms: i64,
+    /// How long an address stays a known origin after a successful login from it (ms).
+    pub known_origin_ms: i64,
+}
+
+impl Default for LockoutPolicy {
+    /// 10 failures within 15 minutes lock for 15 minutes; known origins are remembered for 30 days.
+    fn default() -> Self {
+        LockoutPolicy {
+            max_failures: 10,
+            window_ms: 900_000,
+            period_ms: 900_000,
+            known_origin_ms: 30 * 86_400_000,
+        }
+    }
+}
+
+/// A known origin's last success is written again only when the stored one is older than this (ms), so
+/// logins do not each cost a write.
+const ORIGIN_REFRESH_MS: i64 = 86_400_000;
+
+/// Which counter of an account an attempt uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct CounterKey {
+    pub(crate) user_id: i64,
+    /// From one of the account's known origins.
+    pub(crate) known: bool,
+}
+
+/// One counter's recent failures and lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Counter {
+    /// Failure times, oldest first.
+    pub(crate) failures: Vec<i64>,
+    /// Refused until then.
+    pub(crate) locked_until: Option<i64>,
+}
+
+/// What changed since the last write to the store.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum Dirty {
+    Counter(CounterKey),
+    Origin(i64, IpAddr),
+}
+
+/// The lockout state of every account.
+#[derive(Debug, Default)]
+pub(crate) struct LockoutState {
+    pub(crate) counters: HashMap<CounterKey, Counter>,
+    /// user -> address -> last successful login (ms).
+    pub(crate) origins: HashMap<i64, HashMap<IpAddr, i64>>,
+    /// Keys to write to the store.
+    pub(crate) dirty: HashSet<Dirty>,
+    /// A background write of `dirty` is pending.
+    pub(crate) flush_scheduled: bool,
+}
+
+impl LockoutState {
+    /// The counter an attempt on `user_id` from `origin` uses.
+    pub(crate) fn key(&self, policy: &LockoutPolicy, user_id: i64, origin: IpAddr, now_ms: i64) -> CounterKey {
+        let known = self
+            .origins
+            .get(&user_id)
+            .and_then(|o| o.get(&origin))
+            .is_some_and(|last| now_ms < last.saturating_add(policy.known_origin_ms));
+        CounterKey { user_id, known }
+    }
+
+    /// True when logins on this counter are refused now.
+    pub(crate) fn locked(&self, key: CounterKey, now_ms: i64) -> bool {
+        self.counters
+            .get(&key)
+            .and_then(|c| c.locked_until)
+            .is_some_and(|until| now_ms < until)
+    }
+
+    /// Counts a failed check (not while locked); locks the counter when the limit is reached. True when this
+    /// failure locked it.
+    pub(crate) fn fail(&mut self, policy: &LockoutPolicy, key: CounterKey, now_ms: i64) -> bool {
+        if self.locked(key, now_ms) {
+            return false;
+        }
+        let counter = self.counters.entry(key).or_default();
+        counter.locked_until = None;
+        counter
+            .failures
+            .retain(|at| *at > now_ms.saturating_sub(policy.window_ms) && *at <= now_ms);
+        counter.failures.push(now_ms);
+        let locks = counter.failures.len() >= policy.max_failures.max(1);
+        if locks {
+            counter.failures.clear();
+            counter.locked_until = Some(now_ms.saturating_add(policy.period_ms));
+        }
+        self.dirty.insert(Dirty::Counter(key));
+        locks
+    }
+
+    /// A login on this counter succeeded from `origin`: its failures are cleared and `origin` becomes (or stays)
+    /// a known origin of the account.
+    pub(crate) fn succeed(&mut self, policy: &LockoutPolicy, key: CounterKey, origin: IpAddr, now_ms: i64) {
+        if self.counters.remove(&key).is_some() {
+            self.dirty.insert(Dirty::Counter(key));
+        }
+        let origins = self.origins.entry(key.user_id).or_default();
+        let stale: Vec<IpAddr> = origins
+            .iter()
+            .filter(|(_, last)| now_ms >= last.saturating_add(policy.known_origin_ms))
+            .map(|(ip, _)| *ip)
+            .collect();
+        for ip in stale {
+            origins.remove(&ip);
+            self.dirty.insert(Dirty::Origin(key.user_id, ip));
+        }
+        let previous = origins.insert(origin, now_ms);
+        if previous.is_none_or(|last| now_ms >= last.saturating_add(ORIGIN_REFRESH_MS)) {
+            self.dirty.insert(Dirty::Origin(key.user_id, origin));
+        } else if let Some(last) = previous {
+            // Keep the stored time: it is what survives a restart, and it is recent enough.
+            origins.insert(origin, last);
+        }
+    }
+
+    /// Forgets a deleted account (its rows go with the user's).
+    pub(crate) fn forget(&mut self, user_id: i64) {
+        self.counters.retain(|k, _| k.user_id != user_id);
+        self.origins.remove(&user_id);
+        self.dirty.retain(|d| match d {
+            Dirty::Counter(k) => k.user_id != user_id,
+            Dirty::Origin(u, _) => *u != user_id,
+        });
+    }
+}
+
+/// The lockout of a running service: the policy, the state, and its persistence.
+#[derive(Debug)]
+pub(crate) struct Lockout {
+    pub(crate) policy: LockoutPolicy,
+    pub(crate) state: Mutex<LockoutState>,
+    pub(crate) store: LockoutStore,
+}
+
+impl Lockout {
+    pub(crate) fn new(policy: LockoutPolicy) -> Self {
+        Lockout {
+            policy,
+            state: Mutex::new(LockoutState::default()),
+            store: LockoutStore::default(),
+        }
+    }
+
+    /// The counter for an attempt, and whether it is locked.
+    pub(crate) fn check(&self, user_id: i64, origin: IpAddr, now_ms: i64) -> (CounterKey, bool) {
+        match self.state.lock() {
+            Ok(s) => {
+                let key = s.key(&self.policy, user_id, origin, now_ms);
+                (key, s.locked(key, now_ms))
+            }
+            // A poisoned lock refuses: failing closed.
+            Err(_) => (CounterKey { user_id, known: false }, true),
+        }
+    }
+
+    /// Counts a failure; returns true when it locked the counter.
+    pub(crate) fn fail(&self, key: CounterKey, now_ms: i64) -> bool {
+        self.state.lock().is_ok_and(|mut s| s.fail(&self.policy, key, now_ms))
+    }
+
+    /// Records a successful login.
+    pub(crate) fn succeed(&self, key: CounterKey, origin: IpAddr, now_ms: i64) {
+        if let Ok(mut s) = self.state.lock() {
+            s.succeed(&self.policy, key, origin, now_ms);
+        }
+    }
+
+    /// Forgets a deleted account.
+    pub(crate) fn forget(&self, user_id: i64) {
+        if let Ok(mut s) = self.state.lock() {
+            s.forget(user_id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
