@@ -169,7 +169,7 @@ async fn a_lockout_survives_a_restart() {
 }
 
 #[tokio::test]
-async fn unknown_users_and_deleted_users_leave_no_lockout_behind() {
+async fn unknown_users_are_not_counted_and_a_new_account_of_a_deleted_name_starts_clean() {
     let (server, _clock) = server_with_alice().await;
     let mut admin = server.admin().await;
     let mut c = accountd_e2e::Client::connect_from(&server.url(), STRANGER).await;
@@ -222,4 +222,23 @@ async fn one_connection_checks_one_password_at_a_time() {
         c.login_ex("truenas_admin", accountd_e2e::ADMIN_PASSWORD).await["response_type"],
         "SUCCESS"
     );
+}
+
+#[tokio::test]
+async fn an_account_writer_ends_a_lockout_with_reset_lockout() {
+    let (server, _clock) = server_with_alice().await;
+    let mut admin = server.admin().await;
+    wrong_passwords(&server, STRANGER, 10).await;
+    assert_eq!(server.login_from(STRANGER, "alice", "pw").await["response_type"], "AUTH_ERR");
+    // Readers may not; an unknown user is ENOENT.
+    server.user_with_roles(&mut admin, "reader", &["ACCOUNT_READ"]).await;
+    let mut reader = server.logged_in("reader", "pw").await;
+    assert_call_error(&reader.err("user.reset_lockout", json!(["alice"])).await, "EACCES", "Not authorized");
+    assert_call_error(
+        &admin.err("user.reset_lockout", json!(["nobody-here"])).await,
+        "ENOENT",
+        "User 'nobody-here' does not exist",
+    );
+    assert_eq!(admin.ok("user.reset_lockout", json!(["alice"])).await, json!(null));
+    assert_eq!(server.login_from(STRANGER, "alice", "pw").await["response_type"], "SUCCESS");
 }

@@ -47,6 +47,7 @@ macro_rules! for_each_method {
             $crate::methods::user::UserHasLocalAdministratorSetUp,
             $crate::methods::user::UserSetupLocalAdministrator,
             $crate::methods::user::UserSetPassword,
+            $crate::methods::user::UserResetLockout,
             $crate::methods::user::UserRenew2faSecret,
             $crate::methods::user::UserUnset2faSecret,
             $crate::methods::user::UserProvisioningUri,

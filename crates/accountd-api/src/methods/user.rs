@@ -7,7 +7,7 @@ use crate::types::common::{NoArgs, Presented};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use crate::types::twofactor::{Renew2faSecretArgs, TwofactorUsernameArgs, UserTwofactorConfig, UserWithTwofactor};
 use crate::types::user::{
-    GetUserObjArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs, UserDeleteArgs,
+    GetUserObjArgs, ResetLockoutArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs, UserDeleteArgs,
     UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
 };
 use crate::{Access, Role};
@@ -61,6 +61,7 @@ declare_method! {
 
 declare_method! {
     /// The smallest unused uid >= 3000; it stays reserved for an hour or until a create uses it.
+    /// A session holds at most three reservations: a fourth call gives up the session's oldest.
     UserGetNextUid = "user.get_next_uid", READ, NoArgs => i64,
     examples: [
         Admin r#"[]"#,
@@ -107,6 +108,17 @@ declare_method! {
     UserSetPassword = "user.set_password", Access::AnyUser, SetPasswordArgs => (),
     examples: [
         Admin r#"[{"username": "alice", "new_password": "new-alice-password"}]"#,
+    ]
+}
+
+declare_method! {
+    /// Ends a login lockout of `username` at once and clears the user's failed-login counters.
+    /// 10 failed password or one-time-password checks within 15 minutes lock an account for 15 minutes, for its
+    /// known origins or for every other address; without this call the lock ends by itself. ENOENT for an
+    /// unknown user.
+    UserResetLockout = "user.reset_lockout", WRITE, ResetLockoutArgs => (),
+    examples: [
+        Admin r#"["alice"]"#,
     ]
 }
 

@@ -401,6 +401,14 @@ pub struct SetPasswordArgs {
     pub set_password_data: SetPasswordData,
 }
 
+/// `user.reset_lockout` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetLockoutArgs {
+    /// Login name of the locked-out user.
+    pub username: String,
+}
+
 /// Which local administrator account to set up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub enum AdminUsername {

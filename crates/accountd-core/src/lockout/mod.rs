@@ -12,6 +12,7 @@
 //! batches off the request path ([`persist`]), so it survives a restart.
 
 mod persist;
+mod reset;
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
@@ -149,6 +150,16 @@ impl LockoutState {
         }
     }
 
+    /// Ends any lock of the account and clears both its counters (its known origins stay).
+    pub(crate) fn reset(&mut self, user_id: i64) {
+        for known in [false, true] {
+            let key = CounterKey { user_id, known };
+            if self.counters.remove(&key).is_some() {
+                self.dirty.insert(Dirty::Counter(key));
+            }
+        }
+    }
+
     /// Forgets a deleted account (its rows go with the user's).
     pub(crate) fn forget(&mut self, user_id: i64) {
         self.counters.retain(|k, _| k.user_id != user_id);
@@ -198,6 +209,13 @@ impl Lockout {
     pub(crate) fn succeed(&self, key: CounterKey, origin: IpAddr, now_ms: i64) {
         if let Ok(mut s) = self.state.lock() {
             s.succeed(&self.policy, key, origin, now_ms);
+        }
+    }
+
+    /// Ends any lock of an account and clears its counters.
+    pub(crate) fn reset(&self, user_id: i64) {
+        if let Ok(mut s) = self.state.lock() {
+            s.reset(user_id);
         }
     }
 

@@ -85,3 +85,16 @@ fn forgetting_an_account_drops_its_state() {
     s.forget(1);
     assert!(s.counters.is_empty() && s.origins.is_empty() && s.dirty.is_empty());
 }
+
+#[test]
+fn a_reset_ends_the_lock_and_clears_both_counters() {
+    let mut s = LockoutState::default();
+    let home = s.key(&policy(), 1, HOME, 0);
+    s.succeed(&policy(), home, HOME, 0);
+    let t = fail_n(&mut s, STRANGER, 10, 0);
+    let t = fail_n(&mut s, HOME, 3, t);
+    s.reset(1);
+    assert!(!s.locked(s.key(&policy(), 1, STRANGER, t), t));
+    assert!(s.counters.is_empty());
+    assert!(s.key(&policy(), 1, HOME, t).known, "known origins stay");
+}

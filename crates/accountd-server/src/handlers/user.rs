@@ -7,7 +7,7 @@ use accountd_api::types::common::NoArgs;
 use accountd_api::types::common::Presented;
 use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use accountd_api::types::user::{
-    GetUserObjArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs, UserDeleteArgs,
+    GetUserObjArgs, ResetLockoutArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs, UserDeleteArgs,
     UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
 };
 use accountd_core::Error;
@@ -107,5 +107,11 @@ impl Handler for UserSetPassword {
             .accounts
             .user_set_password(caller, args.set_password_data)
             .await
+    }
+}
+
+impl Handler for UserResetLockout {
+    async fn handle(ctx: CallContext, args: ResetLockoutArgs) -> Result<(), Error> {
+        ctx.state.accounts.user_reset_lockout(&args.username).await
     }
 }
