@@ -229,16 +229,26 @@ async fn an_account_writer_ends_a_lockout_with_reset_lockout() {
     let (server, _clock) = server_with_alice().await;
     let mut admin = server.admin().await;
     wrong_passwords(&server, STRANGER, 10).await;
-    assert_eq!(server.login_from(STRANGER, "alice", "pw").await["response_type"], "AUTH_ERR");
+    assert_eq!(
+        server.login_from(STRANGER, "alice", "pw").await["response_type"],
+        "AUTH_ERR"
+    );
     // Readers may not; an unknown user is ENOENT.
     server.user_with_roles(&mut admin, "reader", &["ACCOUNT_READ"]).await;
     let mut reader = server.logged_in("reader", "pw").await;
-    assert_call_error(&reader.err("user.reset_lockout", json!(["alice"])).await, "EACCES", "Not authorized");
+    assert_call_error(
+        &reader.err("user.reset_lockout", json!(["alice"])).await,
+        "EACCES",
+        "Not authorized",
+    );
     assert_call_error(
         &admin.err("user.reset_lockout", json!(["nobody-here"])).await,
         "ENOENT",
         "User 'nobody-here' does not exist",
     );
     assert_eq!(admin.ok("user.reset_lockout", json!(["alice"])).await, json!(null));
-    assert_eq!(server.login_from(STRANGER, "alice", "pw").await["response_type"], "SUCCESS");
+    assert_eq!(
+        server.login_from(STRANGER, "alice", "pw").await["response_type"],
+        "SUCCESS"
+    );
 }

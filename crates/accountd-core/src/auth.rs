@@ -13,6 +13,7 @@ use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::{Directory, builtin};
 use crate::error::Error;
+use crate::lockout::Attempt;
 
 /// The result of checking credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +55,10 @@ impl Accounts {
             .filter(|(row, _)| !row.locked && !row.password_disabled)
             .map(|(row, _)| row.unixhash.clone());
         let now = self.now_ms();
-        let counter = found.as_ref().map(|(row, _)| lockout.check(row.id, origin, now));
+        // Begun before the hash is verified, so parallel attempts count towards the limit while they run.
+        let attempt = found.as_ref().map(|(row, _)| lockout.begin(row.id, origin, now));
         let valid = self.inner.hasher.verify(password.to_string(), phc).await;
-        let locked_out = counter.is_some_and(|(_, locked)| locked);
+        let locked_out = attempt.as_ref().is_some_and(|a| !a.allowed);
         match found {
             Some((row, _)) if locked_out => {
                 tracing::info!(
@@ -82,15 +84,15 @@ impl Accounts {
                     return Ok(LoginOutcome::OtpRequired(caller));
                 }
                 tracing::info!(user_id = row.id, "login succeeded");
-                if let Some((key, _)) = counter {
-                    lockout.succeed(key, origin, now);
+                if let Some(attempt) = attempt {
+                    attempt.succeeded(origin, now);
                     self.save_lockout_later();
                 }
                 Ok(LoginOutcome::Success(caller))
             }
             found => {
-                if let (Some((row, _)), Some((key, _))) = (found, counter) {
-                    self.count_login_failure(row.id, key, now);
+                if let (Some((row, _)), Some(attempt)) = (found, attempt) {
+                    self.count_login_failure(row.id, attempt, now);
                 }
                 tracing::info!("login failed");
                 self.login_failed().await
@@ -105,8 +107,8 @@ impl Accounts {
     pub async fn login_second_factor(&self, user_id: i64, otp_token: String, origin: IpAddr) -> Result<bool, Error> {
         let lockout = self.lockout().await?;
         let now = self.now_ms();
-        let (key, locked) = lockout.check(user_id, origin, now);
-        if locked {
+        let attempt = lockout.begin(user_id, origin, now);
+        if !attempt.allowed {
             tracing::info!(
                 user_id,
                 "one-time password refused: the account is locked out for this origin"
@@ -114,20 +116,21 @@ impl Accounts {
             return Ok(false);
         }
         if !self.verify_otp(user_id, otp_token).await? {
-            self.count_login_failure(user_id, key, now);
+            self.count_login_failure(user_id, attempt, now);
             return Ok(false);
         }
-        lockout.succeed(key, origin, now);
+        attempt.succeeded(origin, now);
         self.save_lockout_later();
         Ok(true)
     }
 
     /// Counts a failed check of an account's password or one-time password.
-    fn count_login_failure(&self, user_id: i64, key: crate::lockout::CounterKey, now: i64) {
-        if self.inner.lockout.fail(key, now) {
+    fn count_login_failure(&self, user_id: i64, attempt: Attempt<'_>, now: i64) {
+        let known_origin = attempt.known_origin();
+        if attempt.failed(now) {
             tracing::warn!(
                 user_id,
-                known_origin = key.known,
+                known_origin,
                 "account locked out after repeated login failures"
             );
         }

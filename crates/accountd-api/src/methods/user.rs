@@ -7,8 +7,8 @@ use crate::types::common::{NoArgs, Presented};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use crate::types::twofactor::{Renew2faSecretArgs, TwofactorUsernameArgs, UserTwofactorConfig, UserWithTwofactor};
 use crate::types::user::{
-    GetUserObjArgs, ResetLockoutArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs, UserDeleteArgs,
-    UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
+    GetUserObjArgs, ResetLockoutArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs,
+    UserDeleteArgs, UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
 };
 use crate::{Access, Role};
 

@@ -64,6 +64,16 @@ pub(crate) struct Counter {
     pub(crate) failures: Vec<i64>,
     /// Refused until then.
     pub(crate) locked_until: Option<i64>,
+    /// Checks running now (not stored): they count towards the limit until they end, so parallel attempts
+    /// cannot exceed it.
+    pub(crate) in_flight: usize,
+}
+
+impl Counter {
+    /// True when there is something to keep in the store.
+    pub(crate) fn worth_storing(&self) -> bool {
+        !self.failures.is_empty() || self.locked_until.is_some()
+    }
 }
 
 /// What changed since the last write to the store.
@@ -104,6 +114,33 @@ impl LockoutState {
             .is_some_and(|until| now_ms < until)
     }
 
+    /// Starts a check on this counter: false (refused, nothing counted) while it is locked, or while its recent
+    /// failures and the checks already running reach the limit.
+    pub(crate) fn begin(&mut self, policy: &LockoutPolicy, key: CounterKey, now_ms: i64) -> bool {
+        if self.locked(key, now_ms) {
+            return false;
+        }
+        let counter = self.counters.entry(key).or_default();
+        counter
+            .failures
+            .retain(|at| *at > now_ms.saturating_sub(policy.window_ms) && *at <= now_ms);
+        if counter.failures.len() + counter.in_flight >= policy.max_failures.max(1) {
+            return false;
+        }
+        counter.in_flight += 1;
+        true
+    }
+
+    /// A check started with [`begin`](Self::begin) is over.
+    pub(crate) fn end(&mut self, key: CounterKey) {
+        if let Some(counter) = self.counters.get_mut(&key) {
+            counter.in_flight = counter.in_flight.saturating_sub(1);
+            if counter.in_flight == 0 && !counter.worth_storing() {
+                self.counters.remove(&key);
+            }
+        }
+    }
+
     /// Counts a failed check (not while locked); locks the counter when the limit is reached. True when this
     /// failure locked it.
     pub(crate) fn fail(&mut self, policy: &LockoutPolicy, key: CounterKey, now_ms: i64) -> bool {
@@ -128,8 +165,15 @@ impl LockoutState {
     /// A login on this counter succeeded from `origin`: its failures are cleared and `origin` becomes (or stays)
     /// a known origin of the account.
     pub(crate) fn succeed(&mut self, policy: &LockoutPolicy, key: CounterKey, origin: IpAddr, now_ms: i64) {
-        if self.counters.remove(&key).is_some() {
+        if let Some(counter) = self.counters.get_mut(&key)
+            && counter.worth_storing()
+        {
+            counter.failures.clear();
+            counter.locked_until = None;
             self.dirty.insert(Dirty::Counter(key));
+        }
+        if self.counters.get(&key).is_some_and(|c| c.in_flight == 0) {
+            self.counters.remove(&key);
         }
         let origins = self.origins.entry(key.user_id).or_default();
         let stale: Vec<IpAddr> = origins
@@ -154,8 +198,13 @@ impl LockoutState {
     pub(crate) fn reset(&mut self, user_id: i64) {
         for known in [false, true] {
             let key = CounterKey { user_id, known };
-            if self.counters.remove(&key).is_some() {
+            if let Some(counter) = self.counters.get_mut(&key) {
+                counter.failures.clear();
+                counter.locked_until = None;
                 self.dirty.insert(Dirty::Counter(key));
+                if counter.in_flight == 0 {
+                    self.counters.remove(&key);
+                }
             }
         }
     }
@@ -188,27 +237,24 @@ impl Lockout {
         }
     }
 
-    /// The counter for an attempt, and whether it is locked.
-    pub(crate) fn check(&self, user_id: i64, origin: IpAddr, now_ms: i64) -> (CounterKey, bool) {
-        match self.state.lock() {
-            Ok(s) => {
+    /// Starts a password or one-time-password check of `user_id` from `origin`: refused (locked out) when
+    /// [`Attempt::allowed`] is false. The attempt ends with [`Attempt::failed`], [`Attempt::succeeded`] or when
+    /// dropped.
+    pub(crate) fn begin(&self, user_id: i64, origin: IpAddr, now_ms: i64) -> Attempt<'_> {
+        let (key, allowed) = match self.state.lock() {
+            Ok(mut s) => {
                 let key = s.key(&self.policy, user_id, origin, now_ms);
-                (key, s.locked(key, now_ms))
+                let allowed = s.begin(&self.policy, key, now_ms);
+                (key, allowed)
             }
             // A poisoned lock refuses: failing closed.
-            Err(_) => (CounterKey { user_id, known: false }, true),
-        }
-    }
-
-    /// Counts a failure; returns true when it locked the counter.
-    pub(crate) fn fail(&self, key: CounterKey, now_ms: i64) -> bool {
-        self.state.lock().is_ok_and(|mut s| s.fail(&self.policy, key, now_ms))
-    }
-
-    /// Records a successful login.
-    pub(crate) fn succeed(&self, key: CounterKey, origin: IpAddr, now_ms: i64) {
-        if let Ok(mut s) = self.state.lock() {
-            s.succeed(&self.policy, key, origin, now_ms);
+            Err(_) => (CounterKey { user_id, known: false }, false),
+        };
+        Attempt {
+            lockout: self,
+            key,
+            allowed,
+            running: allowed,
         }
     }
 
@@ -223,6 +269,53 @@ impl Lockout {
     pub(crate) fn forget(&self, user_id: i64) {
         if let Ok(mut s) = self.state.lock() {
             s.forget(user_id);
+        }
+    }
+}
+
+/// A running check of an account (see [`Lockout::begin`]).
+#[derive(Debug)]
+pub(crate) struct Attempt<'a> {
+    lockout: &'a Lockout,
+    key: CounterKey,
+    /// False when the account is locked out for the attempt's origin: the caller answers as for a wrong
+    /// password, and nothing is counted.
+    pub(crate) allowed: bool,
+    running: bool,
+}
+
+impl Attempt<'_> {
+    /// The check failed: counted (returns true when this failure locked the counter).
+    pub(crate) fn failed(mut self, now_ms: i64) -> bool {
+        self.running = false;
+        let Ok(mut s) = self.lockout.state.lock() else {
+            return false;
+        };
+        s.end(self.key);
+        self.allowed && s.fail(&self.lockout.policy, self.key, now_ms)
+    }
+
+    /// The login succeeded from `origin`: the counter is cleared and `origin` is a known origin.
+    pub(crate) fn succeeded(mut self, origin: IpAddr, now_ms: i64) {
+        self.running = false;
+        if let Ok(mut s) = self.lockout.state.lock() {
+            s.end(self.key);
+            s.succeed(&self.lockout.policy, self.key, origin, now_ms);
+        }
+    }
+
+    /// From one of the account's known origins.
+    pub(crate) fn known_origin(&self) -> bool {
+        self.key.known
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        if self.running
+            && let Ok(mut s) = self.lockout.state.lock()
+        {
+            s.end(self.key);
         }
     }
 }

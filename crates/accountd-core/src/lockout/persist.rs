@@ -45,6 +45,7 @@ impl Accounts {
                     let counter = Counter {
                         failures: row.failures,
                         locked_until: row.locked_until,
+                        in_flight: 0,
                     };
                     state.counters.entry(key).or_insert(counter);
                 }
@@ -93,7 +94,9 @@ impl Accounts {
                 dirty
                     .into_iter()
                     .map(|d| match d {
-                        Dirty::Counter(k) => Write::Counter(k, s.counters.get(&k).cloned()),
+                        Dirty::Counter(k) => {
+                            Write::Counter(k, s.counters.get(&k).filter(|c| c.worth_storing()).cloned())
+                        }
                         Dirty::Origin(u, ip) => {
                             Write::Origin(u, ip, s.origins.get(&u).and_then(|o| o.get(&ip)).copied())
                         }

@@ -15,10 +15,32 @@ fn fail_n(s: &mut LockoutState, origin: IpAddr, n: usize, start: i64) -> i64 {
     let mut t = start;
     for _ in 0..n {
         let key = s.key(&policy(), 1, origin, t);
-        s.fail(&policy(), key, t);
+        if s.begin(&policy(), key, t) {
+            s.end(key);
+            s.fail(&policy(), key, t);
+        }
         t += MIN;
     }
     t
+}
+
+#[test]
+fn checks_running_in_parallel_count_towards_the_limit() {
+    let mut s = LockoutState::default();
+    let key = s.key(&policy(), 1, STRANGER, 0);
+    let t = fail_n(&mut s, STRANGER, 6, 0);
+    let started = (0..10).filter(|_| s.begin(&policy(), key, t)).count();
+    assert_eq!(started, 4, "6 failures and 4 running checks reach the limit");
+    for _ in 0..4 {
+        s.end(key);
+        s.fail(&policy(), key, t);
+    }
+    assert!(s.locked(key, t));
+    // A check that ends without a verdict (its call was cut off) gives its place back.
+    let other = s.key(&policy(), 2, STRANGER, 0);
+    assert!(s.begin(&policy(), other, 0));
+    s.end(other);
+    assert!(!s.counters.contains_key(&other));
 }
 
 #[test]

@@ -7,8 +7,8 @@ use accountd_api::types::common::NoArgs;
 use accountd_api::types::common::Presented;
 use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use accountd_api::types::user::{
-    GetUserObjArgs, ResetLockoutArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs, UserDeleteArgs,
-    UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
+    GetUserObjArgs, ResetLockoutArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs,
+    UserDeleteArgs, UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
 };
 use accountd_core::Error;
 
