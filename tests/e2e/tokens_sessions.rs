@@ -495,6 +495,8 @@ async fn tokens_of_an_api_key_session_die_with_the_key() {
         // A token made by the token's session, and one not used yet.
         let grandchild = any_origin_token(&mut t).await;
         let unused = any_origin_token(&mut keyed).await;
+        // A token whose key session has already closed.
+        let orphan = any_origin_token(&mut key_session(&server, "truenas_admin", &created["key"]).await).await;
         let mut g = server.client().await;
         assert_eq!(token_login(&mut g, &grandchild).await["response_type"], "SUCCESS");
 
@@ -510,7 +512,7 @@ async fn tokens_of_an_api_key_session_die_with_the_key() {
         for c in [&mut keyed, &mut t, &mut g] {
             c.closed().await;
         }
-        for dead in [&token, &grandchild, &unused] {
+        for dead in [&token, &grandchild, &unused, &orphan] {
             let mut c = server.client().await;
             assert_eq!(
                 token_login(&mut c, dead).await,
@@ -549,6 +551,8 @@ async fn tokens_end_with_logout_and_with_password_disabled() {
     let key_token = any_origin_token(&mut keyed).await;
     let mut alice = server.logged_in("alice", "pw").await;
     let token = any_origin_token(&mut alice).await;
+    // A token whose password session has already closed.
+    let orphan = any_origin_token(&mut server.logged_in("alice", "pw").await).await;
     let alice_id = accountd_e2e::user_id(&mut admin, "alice").await;
     admin
         .ok(
@@ -558,7 +562,9 @@ async fn tokens_end_with_logout_and_with_password_disabled() {
         .await;
     alice.closed().await;
     let mut c = server.client().await;
-    assert_eq!(token_login(&mut c, &token).await, json!({"response_type": "AUTH_ERR"}));
+    for dead in [&token, &orphan] {
+        assert_eq!(token_login(&mut c, dead).await, json!({"response_type": "AUTH_ERR"}));
+    }
     assert_eq!(keyed.ok("auth.me", json!([])).await["pw_name"], "alice");
     assert_eq!(token_login(&mut c, &key_token).await["response_type"], "SUCCESS");
 }
