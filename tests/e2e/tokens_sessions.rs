@@ -638,3 +638,25 @@ async fn an_api_key_session_and_its_tokens_end_at_the_keys_expiry() {
     clock.advance_ms(60_000);
     assert_not_authenticated(&keyed.err("auth.me", json!([])).await);
 }
+
+#[tokio::test]
+async fn a_token_session_changing_its_own_password_stays_logged_in() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    let mut maker = server.logged_in("alice", "pw").await;
+    let token = any_origin_token(&mut maker).await;
+    let mut t = server.client().await;
+    assert_eq!(token_login(&mut t, &token).await["response_type"], "SUCCESS");
+    t.ok(
+        "user.set_password",
+        json!([{"username": "alice", "old_password": "pw", "new_password": "new-pw"}]),
+    )
+    .await;
+    maker.closed().await;
+    assert_eq!(
+        t.ok("auth.me", json!([])).await["pw_name"],
+        "alice",
+        "the acting session is spared"
+    );
+}

@@ -514,10 +514,11 @@ async fn more_than_20_calls_in_flight_are_refused() {
     let server = TestServer::start_with(|s| s.login_failure_delay = Duration::from_secs(2)).await;
     let _ = server.admin().await;
     let mut c = server.client().await;
-    // 20 failing logins stay in flight for the failure delay.
+    // 20 failing logins stay in flight for the failure delay (token logins: a connection checks one password
+    // at a time).
     for id in 1..=20 {
         let req = json!({"jsonrpc": "2.0", "id": id, "method": "auth.login_ex",
-                         "params": [{"mechanism": "PASSWORD_PLAIN", "username": "truenas_admin", "password": "wrong"}]});
+                         "params": [{"mechanism": "TOKEN_PLAIN", "token": "wrong"}]});
         c.send_text(&req.to_string()).await;
     }
     // The 21st and 22nd calls are refused at once; a notification is dropped silently.

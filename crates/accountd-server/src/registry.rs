@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use accountd_core::sessions::{CredentialEffect, CredentialEffects, NewToken, Redeemed, TokenRefusal, TokenStore};
+use accountd_core::sessions::{
+    CredentialEffect, CredentialEffects, NewToken, Redeemed, TokenHash, TokenRefusal, TokenStore,
+};
 
 use crate::session::{Login, Session};
 
@@ -96,10 +98,17 @@ impl SessionRegistry {
     /// Terminates a session: destroys the tokens it created and the one it logged in with, logs it out and
     /// closes its connection.
     pub fn terminate(&self, session: &Session) {
+        self.terminate_sparing(session, &[]);
+    }
+
+    /// [`terminate`](Self::terminate), keeping the tokens in `spared`.
+    fn terminate_sparing(&self, session: &Session, spared: &[TokenHash]) {
         if let Some(mut tokens) = self.tokens() {
-            tokens.destroy_created_by(&session.session_id);
+            tokens.destroy_except(spared, |t| t.created_by == session.session_id);
         }
-        if let Some(login) = session.terminate() {
+        if let Some(login) = session.terminate()
+            && login.token().is_none_or(|t| !spared.contains(&t))
+        {
             self.forget_token_of(&login);
         }
         tracing::info!(conn = session.id, "session terminated");
@@ -115,11 +124,13 @@ impl SessionRegistry {
         self.logout_sessions_of_dead_tokens();
     }
 
-    /// Terminates every logged-in session but `keep` (a session id) whose login `ends` selects.
+    /// Terminates every logged-in session but `keep` (a session id) whose login `ends` selects; the token `keep`
+    /// logged in with (and those it derives from) stays.
     pub fn terminate_others(&self, keep: &str, ends: impl Fn(&Login) -> bool) {
+        let spared = self.token_lineage_of(keep);
         for (session, login) in self.logged_in() {
             if session.session_id != keep && ends(&login) {
-                self.terminate(&session);
+                self.terminate_sparing(&session, &spared);
             }
         }
     }
@@ -129,20 +140,32 @@ impl SessionRegistry {
     /// token it logged in with (with those it derives from), stay.
     pub fn terminate_other_sessions(&self, current: &Session, may_end: impl Fn(i64) -> bool) {
         self.terminate_others(&current.session_id, |login| may_end(login.caller.user_id));
-        let own = current.login_lifetime().and_then(|l| l.token);
+        let spared = self.token_lineage_of(&current.session_id);
         if let Some(mut tokens) = self.tokens() {
-            let keep = own.map(|t| tokens.lineage(&t)).unwrap_or_default();
-            tokens.destroy_except(&keep, |t| t.created_by != current.session_id && may_end(t.user_id));
+            tokens.destroy_except(&spared, |t| t.created_by != current.session_id && may_end(t.user_id));
         }
     }
 
     /// Ends every session of `user_id` except `keep` (a session id), and destroys the user's tokens except
     /// those `keep` created: after the user is locked or deleted, or their password changed.
     pub fn end_user_sessions(&self, user_id: i64, keep: &str) {
+        let spared = self.token_lineage_of(keep);
         if let Some(mut tokens) = self.tokens() {
-            tokens.destroy_for_user(user_id, Some(keep));
+            tokens.destroy_except(&spared, |t| t.user_id == user_id && t.created_by != keep);
         }
         self.terminate_others(keep, |login| login.caller.user_id == user_id);
+    }
+
+    /// The token the session `session_id` logged in with and those it derives from (spared with the session).
+    fn token_lineage_of(&self, session_id: &str) -> Vec<TokenHash> {
+        let own = self
+            .find(session_id)
+            .and_then(|s| s.login_lifetime())
+            .and_then(|l| l.token);
+        match (own, self.tokens()) {
+            (Some(hash), Some(tokens)) => tokens.lineage(&hash),
+            _ => Vec::new(),
+        }
     }
 
     /// Drops every pending one-time-password login of `user_id`, on any connection.
@@ -213,8 +236,11 @@ impl CredentialEffects for SessionRegistry {
             }
             CredentialEffect::PasswordDisabled { user_id } => {
                 self.drop_pending_logins_of(user_id);
+                let spared = self.token_lineage_of(keep);
                 if let Some(mut tokens) = self.tokens() {
-                    tokens.destroy_where(|t| t.user_id == user_id && t.derives_from_password() && t.created_by != keep);
+                    tokens.destroy_except(&spared, |t| {
+                        t.user_id == user_id && t.derives_from_password() && t.created_by != keep
+                    });
                 }
                 self.terminate_others(keep, |l| l.caller.user_id == user_id && l.derives_from_password());
             }

@@ -114,8 +114,10 @@ impl LockoutState {
             .is_some_and(|until| now_ms < until)
     }
 
-    /// Starts a check on this counter: false (refused, nothing counted) while it is locked, or while its recent
-    /// failures and the checks already running reach the limit.
+    /// Starts a check on this counter: false (refused, nothing counted) while it is locked, or, once it has
+    /// recent failures, while they and the checks already running reach the limit (so parallel guesses cannot
+    /// overshoot it). A counter without failures takes any number of parallel checks: many clients of one
+    /// account may log in at once, and a first burst of wrong guesses locks the account as it completes.
     pub(crate) fn begin(&mut self, policy: &LockoutPolicy, key: CounterKey, now_ms: i64) -> bool {
         if self.locked(key, now_ms) {
             return false;
@@ -124,7 +126,7 @@ impl LockoutState {
         counter
             .failures
             .retain(|at| *at > now_ms.saturating_sub(policy.window_ms) && *at <= now_ms);
-        if counter.failures.len() + counter.in_flight >= policy.max_failures.max(1) {
+        if !counter.failures.is_empty() && counter.failures.len() + counter.in_flight >= policy.max_failures.max(1) {
             return false;
         }
         counter.in_flight += 1;

@@ -36,6 +36,9 @@ fn checks_running_in_parallel_count_towards_the_limit() {
         s.fail(&policy(), key, t);
     }
     assert!(s.locked(key, t));
+    // Without failures, any number of checks run at once (clients logging in together).
+    let fresh = s.key(&policy(), 3, HOME, t);
+    assert_eq!((0..50).filter(|_| s.begin(&policy(), fresh, t)).count(), 50);
     // A check that ends without a verdict (its call was cut off) gives its place back.
     let other = s.key(&policy(), 2, STRANGER, 0);
     assert!(s.begin(&policy(), other, 0));

@@ -226,11 +226,6 @@ impl TokenStore {
         self.destroy_where(|t| t.created_by == session_id);
     }
 
-    /// Destroys every token of a user, except those created by session `keep`.
-    pub fn destroy_for_user(&mut self, user_id: i64, keep: Option<&str>) {
-        self.destroy_where(|t| t.user_id == user_id && keep.is_none_or(|k| t.created_by != k));
-    }
-
     /// The token at `hash` and those it derives from, nearest first.
     pub fn lineage(&self, hash: &TokenHash) -> Vec<TokenHash> {
         let mut out = Vec::new();
@@ -345,7 +340,7 @@ mod tests {
         let mut other = spec(600, false, false);
         other.created_by = "session-b".into();
         let b = store.create(other, 0);
-        store.destroy_for_user(4, Some("session-b"));
+        store.destroy_except(&[], |t| t.user_id == 4 && t.created_by != "session-b");
         assert!(store.redeem(&a, LOCAL, 1).is_err());
         assert!(store.redeem(&b, LOCAL, 1).is_ok());
         store.destroy_created_by("session-b");
