@@ -166,7 +166,9 @@ async fn clients_behind_a_trusted_proxy_have_their_own_rate_limit_budgets() {
     })
     .await;
     server.admin().await;
-    let wrong = json!([{"mechanism": "PASSWORD_PLAIN", "username": "truenas_admin", "password": "wrong"}]);
+    // The guesses name an unknown user: guesses at the administrator's password would lock the account for
+    // strangers' addresses (per-account lockout), and this test is about the per-address rate limit.
+    let wrong = json!([{"mechanism": "PASSWORD_PLAIN", "username": "mallory", "password": "wrong"}]);
     // One client behind the proxy guesses 21 times: the last guess is refused by the rate limit.
     let mut guesser = Client::connect_with(&server.url(), None, &[("X-Real-Remote-Addr", "198.51.100.1")], None).await;
     for _ in 0..20 {
