@@ -62,11 +62,11 @@ fn reason(value: &str) -> Option<String> {
             characters(over)
         ));
     }
-    let options = Options {
-        minimum_sub_domains: 2,
-        allow_domain_literal: false,
-        allow_display_text: false,
-    };
+    // Built through the constructors, not a struct literal: newer releases of the crate add fields.
+    let options = Options::default()
+        .with_minimum_sub_domains(2)
+        .without_domain_literal()
+        .without_display_text();
     match EmailAddress::parse_with_options(value, options) {
         Ok(_) => None,
         Err(e) => Some(format!("The email address is not valid ({e}).")),
