@@ -45,6 +45,78 @@ pub trait Method: Send + Sync + 'static {
     type Output: Serialize + JsonSchema + Send + 'static;
     /// Request examples shown in the reference (each is run against a real server by the tests).
     const EXAMPLES: &'static [Example];
+    /// Whether and how a call is recorded in the audit log (TrueNAS `audit=`); `None`: not recorded.
+    const AUDIT: Option<Audit> = None;
+}
+
+/// How calls of a method are recorded in the audit log: the description's fixed part (TrueNAS `audit=`) and
+/// what names the call's target (TrueNAS `audit_extended` / `audit_callback`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Audit {
+    /// The description's fixed part, e.g. `Create user`.
+    pub description: &'static str,
+    /// What is appended to it, e.g. the username.
+    pub target: AuditTarget,
+}
+
+/// What names the target of an audited call in its description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditTarget {
+    /// Nothing: the description is the fixed part alone.
+    None,
+    /// A string in the params: argument `arg` itself (`field` empty) or its field `field`.
+    Param {
+        /// Position of the argument.
+        arg: usize,
+        /// Field of an object argument, or empty for the argument itself.
+        field: &'static str,
+    },
+    /// The name of the record whose database id is argument `arg`, looked up before the call.
+    Record {
+        /// Position of the id argument.
+        arg: usize,
+        /// The kind of record.
+        kind: AuditRecord,
+    },
+}
+
+/// A kind of record an audited call may name by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditRecord {
+    /// A user (its `username`).
+    User,
+    /// A group (its `name`).
+    Group,
+    /// A privilege (its `name`).
+    Privilege,
+    /// An API key (its `name`).
+    ApiKey,
+}
+
+impl Audit {
+    /// A description without a target.
+    pub const fn plain(description: &'static str) -> Audit {
+        Audit {
+            description,
+            target: AuditTarget::None,
+        }
+    }
+
+    /// A description followed by the string field `field` of argument 0 (empty: argument 0 itself).
+    pub const fn param(description: &'static str, field: &'static str) -> Audit {
+        Audit {
+            description,
+            target: AuditTarget::Param { arg: 0, field },
+        }
+    }
+
+    /// A description followed by the name of the record whose id is argument 0.
+    pub const fn record(description: &'static str, kind: AuditRecord) -> Audit {
+        Audit {
+            description,
+            target: AuditTarget::Record { arg: 0, kind },
+        }
+    }
 }
 
 /// The state of the system an example runs in.
@@ -110,6 +182,8 @@ pub struct MethodSpec {
     pub result: Value,
     /// Request examples.
     pub examples: &'static [Example],
+    /// How calls are recorded in the audit log (`None`: not recorded).
+    pub audit: Option<Audit>,
 }
 
 impl MethodSpec {
@@ -124,6 +198,7 @@ impl MethodSpec {
             args: split_args(&args_schema),
             result,
             examples: M::EXAMPLES,
+            audit: M::AUDIT,
         }
     }
 
@@ -215,10 +290,11 @@ fn split_args(args_schema: &Value) -> Vec<ArgSpec> {
 
 /// Declares a method type implementing [`Method`]: doc comment, wire name, access, args, output and examples
 /// (`examples: [Fixture "params JSON", Fixture "params JSON" => error, ...]`; `=> error` marks an example whose
-/// documented reply is an error).
+/// documented reply is an error), optionally preceded by `audit: Audit::...,` for methods the audit log records.
 #[macro_export]
 macro_rules! declare_method {
     ($(#[doc = $doc:literal])* $ty:ident = $name:literal, $access:expr, $args:ty => $output:ty,
+     $(audit: $audit:expr,)?
      examples: [$($fixture:ident $params:literal $(=> $error:ident)?),+ $(,)?]) => {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy)]
@@ -229,6 +305,7 @@ macro_rules! declare_method {
             const ACCESS: $crate::Access = $access;
             type Args = $args;
             type Output = $output;
+            $(const AUDIT: Option<$crate::method::Audit> = Some($audit);)?
             const EXAMPLES: &'static [$crate::method::Example] = &[
                 $($crate::method::Example {
                     fixture: $crate::method::Fixture::$fixture,

@@ -27,11 +27,15 @@ pub enum Role {
     ApiKeyRead,
     /// Manage every user's API keys (implies API_KEY_READ).
     ApiKeyWrite,
+    /// Read and export the audit log.
+    SystemAuditRead,
+    /// Change the audit settings (as in TrueNAS, does not imply SYSTEM_AUDIT_READ).
+    SystemAuditWrite,
 }
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 9] = [
         Role::FullAdmin,
         Role::ReadonlyAdmin,
         Role::SharingAdmin,
@@ -39,6 +43,8 @@ impl Role {
         Role::AccountWrite,
         Role::ApiKeyRead,
         Role::ApiKeyWrite,
+        Role::SystemAuditRead,
+        Role::SystemAuditWrite,
     ];
 
     /// The wire name, e.g. `FULL_ADMIN`.
@@ -51,6 +57,8 @@ impl Role {
             Role::AccountWrite => "ACCOUNT_WRITE",
             Role::ApiKeyRead => "API_KEY_READ",
             Role::ApiKeyWrite => "API_KEY_WRITE",
+            Role::SystemAuditRead => "SYSTEM_AUDIT_READ",
+            Role::SystemAuditWrite => "SYSTEM_AUDIT_WRITE",
         }
     }
 
@@ -331,6 +339,9 @@ mod tests {
             (Role::SharingAdmin, Role::AccountRead, true),
             (Role::SharingAdmin, Role::FullAdmin, false),
             (Role::ApiKeyWrite, Role::ApiKeyRead, true),
+            (Role::ReadonlyAdmin, Role::SystemAuditRead, true),
+            (Role::ReadonlyAdmin, Role::SystemAuditWrite, false),
+            (Role::SystemAuditWrite, Role::SystemAuditRead, false),
         ];
         for (held, wanted, expected) in cases {
             assert_eq!(held.grants(wanted), expected, "{held:?} grants {wanted:?}");

@@ -1,6 +1,7 @@
 //! `api_key.*` methods.
 
 use crate::declare_method;
+use crate::method::{Audit, AuditRecord};
 use crate::types::api_key::{
     ApiKeyCreateArgs, ApiKeyDeleteArgs, ApiKeyEntry, ApiKeyUpdateArgs, ApiKeyUpdated, ApiKeyWithKey,
 };
@@ -33,6 +34,7 @@ declare_method! {
     /// `key` (`<id>-<64 letters and digits>`), the only time the key is shown. Only its salted hash is kept.
     /// Callers without FULL_ADMIN or API_KEY_WRITE may only create keys for themselves (EACCES).
     ApiKeyCreate = "api_key.create", WRITE, ApiKeyCreateArgs => ApiKeyWithKey,
+    audit: Audit::param("Create API key", "name"),
     examples: [
         Admin r#"[{"name": "backup script", "username": "truenas_admin", "expires_at": {"$date": 1798761600000}}]"#,
         Admin r#"[{"name": "alice key", "username": "alice"}]"#  => error,
@@ -43,6 +45,7 @@ declare_method! {
     /// Renames a key, changes its expiry, or with `reset: true` replaces it with a new key (returned as `key`,
     /// also clearing a revocation). Callers without FULL_ADMIN or API_KEY_WRITE may only change their own keys.
     ApiKeyUpdate = "api_key.update", WRITE, ApiKeyUpdateArgs => ApiKeyUpdated,
+    audit: Audit::record("Update API key", AuditRecord::ApiKey),
     examples: [
         Admin r#"[1, {"name": "monitoring", "expires_at": null}]"#,
         Admin r#"[1, {"reset": true}]"#,
@@ -52,6 +55,7 @@ declare_method! {
 declare_method! {
     /// Deletes an API key; sessions can no longer log in with it. Returns true.
     ApiKeyDelete = "api_key.delete", WRITE, ApiKeyDeleteArgs => bool,
+    audit: Audit::record("Delete API key", AuditRecord::ApiKey),
     examples: [
         Admin r#"[1]"#,
     ]

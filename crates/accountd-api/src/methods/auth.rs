@@ -1,6 +1,7 @@
 //! `auth.*` methods.
 
 use crate::declare_method;
+use crate::method::Audit;
 use crate::types::auth::{
     AuthMe as AuthMeEntry, LoginArgs, LoginExArgs, LoginExContinueArgs, LoginResult, LoginWithApiKeyArgs,
     SetAttributeArgs,
@@ -79,6 +80,7 @@ declare_method! {
     /// `single_use` token dies on its first login. A token also dies when the session logged in with it ends
     /// and when the session that created it is terminated. Tokens live in memory, stored hashed.
     AuthGenerateToken = "auth.generate_token", Access::AnyUser, GenerateTokenArgs => String,
+    audit: Audit::plain("Generate authentication token for session"),
     examples: [
         Admin r#"[300, {}, true, false]"#,
     ]
@@ -125,6 +127,7 @@ declare_method! {
     /// many time steps before and after the current one.
     AuthTwofactorUpdate = "auth.twofactor.update", Access::Roles(&[Role::FullAdmin]),
         TwoFactorAuthUpdateArgs => TwoFactorAuthEntry,
+    audit: Audit::plain("Update two-factor authentication service configuration"),
     examples: [
         Admin r#"[{"enabled": true, "window": 1}]"#,
     ]

@@ -1,6 +1,7 @@
 //! `group.*` methods.
 
 use crate::declare_method;
+use crate::method::{Audit, AuditRecord};
 use crate::types::common::{NoArgs, Presented};
 use crate::types::group::{
     GetGroupObjArgs, GetPasswordEnabledUsersArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj,
@@ -32,6 +33,7 @@ declare_method! {
 declare_method! {
     /// Creates a group and returns its database id.
     GroupCreate = "group.create", WRITE, GroupCreateArgs => i64,
+    audit: Audit::param("Create group", "name"),
     examples: [
         Admin r#"[{"name": "developers", "users": [56]}]"#,
     ]
@@ -41,6 +43,7 @@ declare_method! {
     /// Changes the given fields of a group (not its gid) and returns its id. Immutable groups cannot be
     /// changed; other builtin groups only their members.
     GroupUpdate = "group.update", WRITE, GroupUpdateArgs => i64,
+    audit: Audit::record("Update group", AuditRecord::Group),
     examples: [
         Admin r#"[93, {"name": "crew-all", "users": [55, 56]}]"#,
     ]
@@ -50,6 +53,7 @@ declare_method! {
     /// Deletes a group; users whose primary group it is move to `nogroup` (or are deleted with
     /// `delete_users`). Returns the id.
     GroupDelete = "group.delete", WRITE, GroupDeleteArgs => i64,
+    audit: Audit::record("Delete group", AuditRecord::Group),
     examples: [
         Admin r#"[93, {"delete_users": false}]"#,
     ]

@@ -1,6 +1,7 @@
 //! The method table: every method of the API, declared once.
 
 pub mod api_key;
+pub mod audit;
 pub mod auth;
 pub mod core;
 pub mod group;
@@ -74,6 +75,10 @@ macro_rules! for_each_method {
             $crate::methods::privilege::PrivilegeUpdate,
             $crate::methods::privilege::PrivilegeDelete,
             $crate::methods::privilege::PrivilegeRoles,
+            $crate::methods::audit::AuditQuery,
+            $crate::methods::audit::AuditConfigGet,
+            $crate::methods::audit::AuditUpdate,
+            $crate::methods::audit::AuditExport,
             $crate::methods::rpc::RpcDiscover
         )
     };

@@ -1,6 +1,7 @@
 //! `privilege.*` methods.
 
 use crate::declare_method;
+use crate::method::{Audit, AuditRecord};
 use crate::types::common::Presented;
 use crate::types::privilege::{
     PrivilegeCreateArgs, PrivilegeDeleteArgs, PrivilegeEntry, PrivilegeRolesEntry, PrivilegeUpdateArgs,
@@ -35,6 +36,7 @@ declare_method! {
     /// Creates a privilege granting `roles` (and web shell access) to the members of the local groups with the
     /// gids in `local_groups`. Members' sessions get the new roles at their next call. Returns the entry.
     PrivilegeCreate = "privilege.create", WRITE, PrivilegeCreateArgs => PrivilegeEntry,
+    audit: Audit::param("Create privilege", "name"),
     examples: [
         Admin r#"[{"name": "Account managers", "local_groups": [3001], "roles": ["ACCOUNT_WRITE"], "web_shell": false}]"#,
         Admin r#"[{"name": "Bad", "local_groups": [4242], "roles": ["NO_SUCH_ROLE"], "web_shell": false}]"# => error,
@@ -46,6 +48,7 @@ declare_method! {
     /// Local Administrator privilege must keep `builtin_administrators` (gid 544) and a member who can log in
     /// with a password. Returns the entry.
     PrivilegeUpdate = "privilege.update", WRITE, PrivilegeUpdateArgs => PrivilegeEntry,
+    audit: Audit::record("Update privilege", AuditRecord::Privilege),
     examples: [
         Admin r#"[2, {"local_groups": [951, 3001]}]"#,
         Admin r#"[1, {"roles": ["READONLY_ADMIN"]}]"# => error,
@@ -55,6 +58,7 @@ declare_method! {
 declare_method! {
     /// Deletes a privilege (builtin privileges cannot be deleted: EPERM). Returns true.
     PrivilegeDelete = "privilege.delete", WRITE, PrivilegeDeleteArgs => bool,
+    audit: Audit::record("Delete privilege", AuditRecord::Privilege),
     examples: [
         Admin r#"[4]"#,
         Admin r#"[1]"# => error,

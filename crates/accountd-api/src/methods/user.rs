@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::declare_method;
+use crate::method::{Audit, AuditRecord};
 use crate::types::common::{NoArgs, Presented};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
 use crate::types::twofactor::{Renew2faSecretArgs, TwofactorUsernameArgs, UserTwofactorConfig, UserWithTwofactor};
@@ -38,6 +39,7 @@ declare_method! {
     /// Creates a user. Exactly one of `group` and `group_create` is required; a password is required unless
     /// `password_disabled` or `random_password`. Returns the entry with the password set (if any).
     UserCreate = "user.create", WRITE, UserCreateArgs => Presented<UserWithPassword>,
+    audit: Audit::param("Create user", "username"),
     examples: [
         Admin r#"[{"username": "bob", "full_name": "Bob", "group_create": true, "password": "bob-password", "email": "bob@example.com", "groups": [93]}]"#,
     ]
@@ -46,6 +48,7 @@ declare_method! {
 declare_method! {
     /// Changes the given fields of a user. Builtin users cannot change their name, group, home or SMB flag.
     UserUpdate = "user.update", WRITE, UserUpdateArgs => Presented<UserWithPassword>,
+    audit: Audit::record("Update user", AuditRecord::User),
     examples: [
         Admin r#"[56, {"full_name": "Alice Liddell", "email": "alice@example.com", "locked": true}]"#,
     ]
@@ -54,6 +57,7 @@ declare_method! {
 declare_method! {
     /// Deletes a user (and its primary group when unused and `delete_group`). Returns the id.
     UserDelete = "user.delete", WRITE, UserDeleteArgs => i64,
+    audit: Audit::record("Delete user", AuditRecord::User),
     examples: [
         Admin r#"[56, {"delete_group": true}]"#,
     ]
@@ -98,6 +102,7 @@ declare_method! {
     /// password. Fails with EEXIST once an administrator is set up. No login needed.
     UserSetupLocalAdministrator = "user.setup_local_administrator", Access::NoAuth,
         SetupLocalAdministratorArgs => (),
+    audit: Audit::plain("Set up local administrator"),
     examples: [
         Fresh r#"["truenas_admin", "choose-a-password"]"#,
     ]
@@ -106,6 +111,7 @@ declare_method! {
 declare_method! {
     /// Changes a password. Users may change only their own (giving `old_password`) unless they have FULL_ADMIN.
     UserSetPassword = "user.set_password", Access::AnyUser, SetPasswordArgs => (),
+    audit: Audit::param("Set account password", "username"),
     examples: [
         Admin r#"[{"username": "alice", "new_password": "new-alice-password"}]"#,
     ]
@@ -132,6 +138,7 @@ declare_method! {
     /// (API v27.0) accepts only 30 or 60; this service keeps the wider rule, so a client written for the newer
     /// API works unchanged, and an interval other than 30 or 60 set here cannot be set through the newer API.
     UserRenew2faSecret = "user.renew_2fa_secret", Access::AnyUser, Renew2faSecretArgs => Presented<UserWithTwofactor>,
+    audit: Audit::param("Renew two-factor authentication secret:", ""),
     examples: [
         Admin r#"["alice", {"otp_digits": 8, "interval": 60}]"#,
     ]
@@ -140,6 +147,7 @@ declare_method! {
 declare_method! {
     /// Removes `username`'s two-factor secret: the user logs in with a password alone again.
     UserUnset2faSecret = "user.unset_2fa_secret", WRITE, TwofactorUsernameArgs => (),
+    audit: Audit::param("Unset two-factor authentication secret:", ""),
     examples: [
         Admin r#"["alice"]"#,
     ]

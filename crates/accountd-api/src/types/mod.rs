@@ -1,6 +1,7 @@
 //! Wire types, one file per namespace.
 
 pub mod api_key;
+pub mod audit;
 pub mod auth;
 pub mod common;
 pub mod core;

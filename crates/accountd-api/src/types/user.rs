@@ -165,6 +165,7 @@ pub struct UserCreate {
     /// Password (required unless `password_disabled` or `random_password`).
     #[serde(default)]
     #[schemars(length(min = 1))]
+    #[schemars(extend("writeOnly" = true))]
     pub password: Option<String>,
     /// Generate a random 20-character password and return it.
     #[serde(default)]
@@ -236,6 +237,7 @@ pub struct UserUpdate {
     /// New password.
     #[serde(default, deserialize_with = "double_option")]
     #[schemars(length(min = 1))]
+    #[schemars(extend("writeOnly" = true))]
     pub password: Option<Option<String>>,
     /// Generate a random password.
     #[serde(default)]
@@ -387,9 +389,11 @@ pub struct SetPasswordData {
     pub username: String,
     /// The current password (required unless the caller has FULL_ADMIN).
     #[serde(default)]
+    #[schemars(extend("writeOnly" = true))]
     pub old_password: Option<String>,
     /// The new password.
     #[schemars(length(min = 1))]
+    #[schemars(extend("writeOnly" = true))]
     pub new_password: String,
 }
 
@@ -445,6 +449,7 @@ pub struct SetupLocalAdministratorArgs {
     pub username: AdminUsername,
     /// The password.
     #[schemars(length(min = 1))]
+    #[schemars(extend("writeOnly" = true))]
     pub password: String,
     /// Options.
     #[serde(default)]
