@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod api_keys;
+pub mod audit;
 mod column;
 mod db;
 mod error;

@@ -1,0 +1,494 @@
+//! The audit log's own SQLite database, beside the accounts database: its own file, its own writer thread and
+//! its own readers, so that recording an entry never waits for, slows or fails an account write.
+//!
+//! Entries are appended in batches: the writer takes every entry queued while it was committing the previous
+//! batch and commits them in one transaction (group commit), then acknowledges each. A caller that awaits the
+//! acknowledgement knows its entry is committed.
+
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use rusqlite::types::Value as SqlParam;
+use rusqlite::{Connection, OpenFlags, ToSql, TransactionBehavior, params_from_iter};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+use crate::error::StoreError;
+
+/// Entries committed in one transaction at most.
+const MAX_BATCH: usize = 1024;
+
+/// Days entries are kept when nothing else was set (TrueNAS `AUDIT_LIFETIME`).
+pub const DEFAULT_RETENTION_DAYS: i64 = 7;
+
+/// One stored entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRow {
+    /// UUID of the entry.
+    pub audit_id: String,
+    /// When the event happened, ms since the epoch.
+    pub timestamp_ms: i64,
+    /// Client IP address.
+    pub address: String,
+    /// The session's user.
+    pub username: String,
+    /// Session UUID.
+    pub session: String,
+    /// Service name (`MIDDLEWARE`).
+    pub service: String,
+    /// JSON object text.
+    pub service_data: String,
+    /// Event name.
+    pub event: String,
+    /// JSON object text.
+    pub event_data: String,
+    /// Whether the action succeeded.
+    pub success: bool,
+}
+
+/// How many rows of a selection to read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowPage {
+    /// `ORDER BY` terms; empty: insertion order.
+    pub order_sql: String,
+    /// Rows at most; negative: all.
+    pub limit: i64,
+    /// Rows skipped.
+    pub offset: i64,
+}
+
+/// The SQL expression of each entry field stored in its own column (for query pushdown).
+pub mod columns {
+    /// `audit_id`.
+    pub const AUDIT_ID: &str = "audit_id";
+    /// `message_timestamp` (seconds).
+    pub const MESSAGE_TIMESTAMP: &str = "message_timestamp";
+    /// The event time in ms (the entry's `timestamp`).
+    pub const TIMESTAMP_MS: &str = "timestamp_ms";
+    /// `address`.
+    pub const ADDRESS: &str = "address";
+    /// `username`.
+    pub const USERNAME: &str = "username";
+    /// `session`.
+    pub const SESSION: &str = "session";
+    /// `service`.
+    pub const SERVICE: &str = "service";
+    /// `event`.
+    pub const EVENT: &str = "event";
+    /// `success`.
+    pub const SUCCESS: &str = "success";
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit_middleware (
+    id INTEGER PRIMARY KEY,
+    audit_id TEXT NOT NULL,
+    message_timestamp INTEGER NOT NULL,
+    timestamp_ms INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    username TEXT NOT NULL,
+    session TEXT NOT NULL,
+    service TEXT NOT NULL,
+    service_data TEXT NOT NULL,
+    event TEXT NOT NULL,
+    event_data TEXT NOT NULL,
+    success INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS audit_middleware_audit_id ON audit_middleware (audit_id);
+CREATE INDEX IF NOT EXISTS audit_middleware_timestamp ON audit_middleware (timestamp_ms);
+CREATE INDEX IF NOT EXISTS audit_middleware_message_timestamp ON audit_middleware (message_timestamp);
+CREATE INDEX IF NOT EXISTS audit_middleware_username ON audit_middleware (username);
+CREATE INDEX IF NOT EXISTS audit_middleware_event ON audit_middleware (event);
+CREATE INDEX IF NOT EXISTS audit_middleware_session ON audit_middleware (session);
+CREATE TABLE IF NOT EXISTS audit_config (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    retention INTEGER NOT NULL
+);
+";
+
+enum Job {
+    Append(AuditRow, oneshot::Sender<Result<(), StoreError>>),
+    Prune(i64, oneshot::Sender<Result<usize, StoreError>>),
+    SetRetention(i64, oneshot::Sender<Result<(), StoreError>>),
+}
+
+/// Handle to the audit database; cheap to clone.
+#[derive(Clone)]
+pub struct AuditStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Option<mpsc::UnboundedSender<Job>>>,
+    writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    reader_permits: Semaphore,
+    path: PathBuf,
+}
+
+/// Creates the file with mode 0600 when it does not exist (SQLite gives its `-wal` and `-shm` files the same
+/// mode), without following a symlink planted in its place.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Sqlite(format!("{}: {e}", path.display()))),
+    }
+}
+
+impl AuditStore {
+    /// Opens (creating if needed) the audit database at `path` and starts its writer thread.
+    pub fn open(path: &Path, readers: usize) -> Result<AuditStore, StoreError> {
+        if let Some(parent) = path.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).map_err(|e| StoreError::Sqlite(format!("{}: {e}", parent.display())))?;
+        }
+        create_private(path)?;
+        let mut writer = Connection::open(path)?;
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        writer.pragma_update(None, "synchronous", "FULL")?;
+        writer.busy_timeout(Duration::from_secs(10))?;
+        writer.execute_batch(SCHEMA)?;
+        writer.execute(
+            "INSERT OR IGNORE INTO audit_config (id, retention) VALUES (1, ?1)",
+            [DEFAULT_RETENTION_DAYS],
+        )?;
+        let mut pool = Vec::new();
+        for _ in 0..readers.max(1) {
+            let conn =
+                Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+            conn.busy_timeout(Duration::from_secs(10))?;
+            pool.push(conn);
+        }
+        let (tx, rx) = mpsc::unbounded_channel::<Job>();
+        let handle = thread::Builder::new()
+            .name("accountd-audit-writer".into())
+            .spawn(move || writer_loop(&mut writer, rx))
+            .map_err(|e| StoreError::Sqlite(format!("spawning audit writer thread: {e}")))?;
+        Ok(AuditStore {
+            inner: Arc::new(Inner {
+                writer: Mutex::new(Some(tx)),
+                writer_thread: Mutex::new(Some(handle)),
+                reader_permits: Semaphore::new(pool.len()),
+                readers: Mutex::new(pool),
+                path: path.to_path_buf(),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn send(&self, job: Job) -> Result<(), StoreError> {
+        let sender = self.inner.writer.lock().map_err(|_| StoreError::Closed)?.clone();
+        sender
+            .ok_or(StoreError::Closed)?
+            .send(job)
+            .map_err(|_| StoreError::Closed)
+    }
+
+    /// Queues an entry; the returned receiver answers once it is committed.
+    pub fn append(&self, row: AuditRow) -> oneshot::Receiver<Result<(), StoreError>> {
+        let (tx, rx) = oneshot::channel();
+        let sender = self.inner.writer.lock().ok().and_then(|w| w.clone());
+        match sender {
+            Some(sender) => {
+                if let Err(mpsc::error::SendError(Job::Append(_, tx))) = sender.send(Job::Append(row, tx)) {
+                    let _ = tx.send(Err(StoreError::Closed));
+                }
+            }
+            None => {
+                let _ = tx.send(Err(StoreError::Closed));
+            }
+        }
+        rx
+    }
+
+    /// Deletes the entries older than `cutoff_ms`; returns how many.
+    pub async fn prune(&self, cutoff_ms: i64) -> Result<usize, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Job::Prune(cutoff_ms, tx))?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Stores the retention in days.
+    pub async fn set_retention(&self, days: i64) -> Result<(), StoreError> {
+        let (tx, rx) = oneshot::channel();
+        self.send(Job::SetRetention(days, tx))?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// The retention in days.
+    pub async fn retention(&self) -> Result<i64, StoreError> {
+        self.read(|c| {
+            c.query_row("SELECT retention FROM audit_config WHERE id = 1", [], |r| r.get(0))
+                .map_err(StoreError::from)
+        })
+        .await
+    }
+
+    /// The number of entries matching `where_sql`.
+    pub async fn count(&self, where_sql: String, params: Vec<SqlParam>) -> Result<u64, StoreError> {
+        self.read(move |c| {
+            let sql = format!("SELECT COUNT(*) FROM audit_middleware WHERE {where_sql}");
+            let n: i64 = c
+                .prepare_cached(&sql)?
+                .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    /// The entries matching `where_sql`, paged.
+    pub async fn select(
+        &self,
+        where_sql: String,
+        params: Vec<SqlParam>,
+        page: RowPage,
+    ) -> Result<Vec<AuditRow>, StoreError> {
+        self.read(move |c| select_rows(c, &where_sql, &params, &page)).await
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let _permit = self
+            .inner
+            .reader_permits
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = inner
+                .readers
+                .lock()
+                .map_err(|_| StoreError::Closed)?
+                .pop()
+                .ok_or(StoreError::Closed)?;
+            let result = f(&conn);
+            if let Ok(mut pool) = inner.readers.lock() {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Sqlite(format!("audit reader task failed: {e}")))?
+    }
+
+    /// Stops accepting entries, commits the queued ones and closes the database.
+    pub fn close(&self) {
+        if let Ok(mut w) = self.inner.writer.lock() {
+            w.take();
+        }
+        let handle = self.inner.writer_thread.lock().ok().and_then(|mut h| h.take());
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
+fn select_rows(
+    c: &Connection,
+    where_sql: &str,
+    params: &[SqlParam],
+    page: &RowPage,
+) -> Result<Vec<AuditRow>, StoreError> {
+    let order = if page.order_sql.is_empty() {
+        "id".to_string()
+    } else {
+        format!("{}, id", page.order_sql)
+    };
+    let sql = format!(
+        "SELECT audit_id, timestamp_ms, address, username, session, service, service_data, event, event_data, \
+         success FROM audit_middleware WHERE {where_sql} ORDER BY {order} LIMIT {} OFFSET {}",
+        page.limit, page.offset
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let args: Vec<&dyn ToSql> = params.iter().map(|p| p as &dyn ToSql).collect();
+    let rows = stmt.query_map(args.as_slice(), |r| {
+        Ok(AuditRow {
+            audit_id: r.get(0)?,
+            timestamp_ms: r.get(1)?,
+            address: r.get(2)?,
+            username: r.get(3)?,
+            session: r.get(4)?,
+            service: r.get(5)?,
+            service_data: r.get(6)?,
+            event: r.get(7)?,
+            event_data: r.get(8)?,
+            success: r.get(9)?,
+        })
+    })?;
+    rows.collect::<Result<Vec<_>, _>>().map_err(StoreError::from)
+}
+
+fn writer_loop(conn: &mut Connection, mut rx: mpsc::UnboundedReceiver<Job>) {
+    let mut batch: Vec<(AuditRow, oneshot::Sender<Result<(), StoreError>>)> = Vec::new();
+    let mut other: Vec<Job> = Vec::new();
+    while let Some(first) = rx.blocking_recv() {
+        let mut next = Some(first);
+        // Everything queued meanwhile joins this batch.
+        while let Some(job) = next.take() {
+            match job {
+                Job::Append(row, ack) => batch.push((row, ack)),
+                job => other.push(job),
+            }
+            if batch.len() < MAX_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        if !batch.is_empty() {
+            let rows: Vec<&AuditRow> = batch.iter().map(|(r, _)| r).collect();
+            let result = append_batch(conn, &rows);
+            if let Err(e) = &result {
+                tracing::error!(error = %e, entries = batch.len(), "recording audit entries failed");
+            }
+            for (_, ack) in batch.drain(..) {
+                let _ = ack.send(result.clone());
+            }
+        }
+        for job in other.drain(..) {
+            match job {
+                Job::Prune(cutoff, ack) => {
+                    let _ = ack.send(
+                        conn.execute("DELETE FROM audit_middleware WHERE timestamp_ms < ?1", [cutoff])
+                            .map_err(StoreError::from),
+                    );
+                }
+                Job::SetRetention(days, ack) => {
+                    let _ = ack.send(
+                        conn.execute("UPDATE audit_config SET retention = ?1 WHERE id = 1", [days])
+                            .map(|_| ())
+                            .map_err(StoreError::from),
+                    );
+                }
+                Job::Append(..) => {}
+            }
+        }
+    }
+}
+
+fn append_batch(conn: &mut Connection, rows: &[&AuditRow]) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO audit_middleware (audit_id, message_timestamp, timestamp_ms, address, username, session, \
+             service, service_data, event, event_data, success) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        )?;
+        for r in rows {
+            stmt.execute(rusqlite::params![
+                r.audit_id,
+                r.timestamp_ms.div_euclid(1000),
+                r.timestamp_ms,
+                r.address,
+                r.username,
+                r.session,
+                r.service,
+                r.service_data,
+                r.event,
+                r.event_data,
+                r.success,
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn row(id: &str, ts: i64, event: &str) -> AuditRow {
+        AuditRow {
+            audit_id: id.into(),
+            timestamp_ms: ts,
+            address: "127.0.0.1".into(),
+            username: "alice".into(),
+            session: "s".into(),
+            service: "MIDDLEWARE".into(),
+            service_data: "{}".into(),
+            event: event.into(),
+            event_data: "{}".into(),
+            success: true,
+        }
+    }
+
+    fn all() -> RowPage {
+        RowPage {
+            order_sql: String::new(),
+            limit: -1,
+            offset: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn appends_selects_counts_and_prunes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AuditStore::open(&dir.path().join("audit.db"), 1).unwrap();
+        let acks: Vec<_> = (0..50)
+            .map(|i| store.append(row(&format!("id{i}"), 1000 * i, "LOGOUT")))
+            .collect();
+        for ack in acks {
+            ack.await.unwrap().unwrap();
+        }
+        let n = store
+            .count("event = ?".into(), vec![SqlParam::Text("LOGOUT".into())])
+            .await
+            .unwrap();
+        assert_eq!(n, 50);
+        let page = RowPage {
+            order_sql: "timestamp_ms DESC".into(),
+            limit: 2,
+            offset: 1,
+        };
+        let rows = store.select("1".into(), vec![], page).await.unwrap();
+        assert_eq!(
+            rows.iter().map(|r| r.audit_id.as_str()).collect::<Vec<_>>(),
+            ["id48", "id47"]
+        );
+        assert_eq!(store.prune(10_000).await.unwrap(), 10);
+        assert_eq!(store.select("1".into(), vec![], all()).await.unwrap().len(), 40);
+        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    #[tokio::test]
+    async fn retention_defaults_to_seven_days_and_persists() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.db");
+        let store = AuditStore::open(&path, 1).unwrap();
+        assert_eq!(store.retention().await.unwrap(), DEFAULT_RETENTION_DAYS);
+        store.set_retention(20).await.unwrap();
+        store.close();
+        let store = AuditStore::open(&path, 1).unwrap();
+        assert_eq!(store.retention().await.unwrap(), 20);
+    }
+
+    #[tokio::test]
+    async fn a_duplicate_id_fails_its_batch_and_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AuditStore::open(&dir.path().join("audit.db"), 1).unwrap();
+        store.append(row("same", 1, "LOGOUT")).await.unwrap().unwrap();
+        assert!(store.append(row("same", 2, "LOGOUT")).await.unwrap().is_err());
+        store.close();
+        assert!(matches!(
+            store.append(row("x", 3, "LOGOUT")).await.unwrap(),
+            Err(StoreError::Closed)
+        ));
+    }
+}
