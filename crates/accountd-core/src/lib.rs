@@ -5,6 +5,7 @@
 mod accounts;
 pub mod api_keys;
 pub mod attributes;
+pub mod audit;
 pub mod auth;
 pub mod caller;
 pub mod clock;

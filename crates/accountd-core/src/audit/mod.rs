@@ -1,0 +1,423 @@
+//! The audit log (TrueNAS `audit.*`): entries of logins, logouts and audited method calls, kept in their own
+//! database for `retention` days, queried with query-filters and exported to files.
+//!
+//! The transport decides what an entry says (who, from where, which call); this module stamps it with an id
+//! and the time of the injected clock, stores it, answers queries and prunes old entries.
+
+mod export;
+mod render;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use accountd_api::types::audit::{AuditConfig, AuditExport, AuditQuery, AuditService, AuditUpdate};
+use accountd_api::types::query::{QueryFilter, QueryOptions as WireOptions};
+use accountd_query::{Column, ColumnKind, FieldPath, Filter, Op};
+use accountd_store::audit::{AuditRow, AuditStore, RowPage, columns};
+use accountd_store::rusqlite_types::Value as SqlParam;
+use serde_json::{Map, Value};
+
+use crate::clock::Clock;
+use crate::error::{Error, errno};
+use crate::querying;
+
+/// The one service accountd records.
+pub const SERVICE: &str = "MIDDLEWARE";
+
+/// Milliseconds in a day.
+const DAY_MS: i64 = 86_400_000;
+
+/// Top-level fields of an entry (what `select` may name).
+const FIELDS: [&str; 11] = [
+    "audit_id",
+    "message_timestamp",
+    "timestamp",
+    "address",
+    "username",
+    "session",
+    "service",
+    "service_data",
+    "event",
+    "event_data",
+    "success",
+];
+
+const fn column(field: &'static str, sql: &'static str, kind: ColumnKind) -> Column {
+    Column {
+        field,
+        sql,
+        kind,
+        nullable: false,
+    }
+}
+
+/// Entry fields stored in their own (indexed) columns; filters on them run in SQL. `timestamp_ms` is the
+/// column `timestamp` filters are rewritten to (see [`sql_filters`]).
+const FILTER_COLUMNS: &[Column] = &[
+    column("audit_id", columns::AUDIT_ID, ColumnKind::Text),
+    column("message_timestamp", columns::MESSAGE_TIMESTAMP, ColumnKind::Integer),
+    column("timestamp_ms", columns::TIMESTAMP_MS, ColumnKind::Integer),
+    column("address", columns::ADDRESS, ColumnKind::Text),
+    column("username", columns::USERNAME, ColumnKind::Text),
+    column("session", columns::SESSION, ColumnKind::Text),
+    column("service", columns::SERVICE, ColumnKind::Text),
+    column("event", columns::EVENT, ColumnKind::Text),
+    column("success", columns::SUCCESS, ColumnKind::Bool),
+];
+
+/// Columns `order_by` may be pushed to: the filter columns and `timestamp` (ordered by its milliseconds).
+const ORDER_COLUMNS: &[Column] = &[
+    column("audit_id", columns::AUDIT_ID, ColumnKind::Text),
+    column("message_timestamp", columns::MESSAGE_TIMESTAMP, ColumnKind::Integer),
+    column("timestamp", columns::TIMESTAMP_MS, ColumnKind::Integer),
+    column("address", columns::ADDRESS, ColumnKind::Text),
+    column("username", columns::USERNAME, ColumnKind::Text),
+    column("session", columns::SESSION, ColumnKind::Text),
+    column("service", columns::SERVICE, ColumnKind::Text),
+    column("event", columns::EVENT, ColumnKind::Text),
+    column("success", columns::SUCCESS, ColumnKind::Bool),
+];
+
+/// What the transport says about an event; [`AuditLog::record`] adds the id and the time.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// Client IP address.
+    pub address: String,
+    /// The session's user (`.UNAUTHENTICATED` before login).
+    pub username: String,
+    /// Session UUID.
+    pub session: String,
+    /// `{vers, origin, protocol, credentials}`.
+    pub service_data: Map<String, Value>,
+    /// `AUTHENTICATION`, `METHOD_CALL` or `LOGOUT`.
+    pub event: &'static str,
+    /// The event's details (secrets already replaced).
+    pub event_data: Map<String, Value>,
+    /// Whether the action succeeded.
+    pub success: bool,
+}
+
+/// An entry on its way to the database: await [`Pending::committed`] before answering the call it records.
+pub struct Pending(Option<tokio::sync::oneshot::Receiver<Result<(), accountd_store::StoreError>>>);
+
+impl Pending {
+    /// Waits until the entry is committed. A failure is logged, never passed on: an audit write never fails
+    /// the call it records.
+    pub async fn committed(self) {
+        let Some(rx) = self.0 else { return };
+        match rx.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "audit entry not recorded"),
+            Err(_) => tracing::error!("audit entry not recorded: the audit writer stopped"),
+        }
+    }
+}
+
+/// The audit log service; cheap to clone.
+#[derive(Clone)]
+pub struct AuditLog {
+    store: AuditStore,
+    clock: Arc<dyn Clock>,
+    data_dir: PathBuf,
+    recording: bool,
+}
+
+impl AuditLog {
+    /// The audit log stored in `store`, timed by `clock`; exports are written under `data_dir`. With
+    /// `recording` false nothing new is recorded (for measuring what recording costs); queries still work.
+    pub fn new(store: AuditStore, clock: Arc<dyn Clock>, data_dir: PathBuf, recording: bool) -> AuditLog {
+        AuditLog {
+            store,
+            clock,
+            data_dir,
+            recording,
+        }
+    }
+
+    /// The directory exports are confined to.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
+    /// Stamps `entry` with a new id and the current time and queues it for the database.
+    pub fn record(&self, entry: NewEntry) -> Pending {
+        if !self.recording {
+            return Pending(None);
+        }
+        let row = AuditRow {
+            audit_id: new_uuid(),
+            timestamp_ms: self.clock.now_ms(),
+            address: entry.address,
+            username: entry.username,
+            session: entry.session,
+            service: SERVICE.to_string(),
+            service_data: Value::Object(entry.service_data).to_string(),
+            event: entry.event.to_string(),
+            event_data: Value::Object(entry.event_data).to_string(),
+            success: entry.success,
+        };
+        Pending(Some(self.store.append(row)))
+    }
+
+    /// `audit.config`.
+    pub async fn config(&self) -> Result<AuditConfig, Error> {
+        Ok(AuditConfig {
+            id: 1,
+            retention: self.store.retention().await?,
+        })
+    }
+
+    /// `audit.update`: stores the new retention and prunes at once by it.
+    pub async fn update(&self, update: &AuditUpdate) -> Result<AuditConfig, Error> {
+        if let Some(days) = update.retention {
+            if days < 1 {
+                return Err(Error::invalid(
+                    "data.retention",
+                    "Input should be greater than or equal to 1",
+                ));
+            }
+            if days > 30 {
+                return Err(Error::invalid(
+                    "data.retention",
+                    "Input should be less than or equal to 30",
+                ));
+            }
+            self.store.set_retention(days).await?;
+            self.prune_expired().await?;
+        }
+        self.config().await
+    }
+
+    /// Deletes the entries older than the retention; returns how many.
+    pub async fn prune_expired(&self) -> Result<usize, Error> {
+        let days = self.store.retention().await?;
+        let cutoff = self.clock.now_ms().saturating_sub(days.saturating_mul(DAY_MS));
+        let n = self.store.prune(cutoff).await?;
+        if n > 0 {
+            tracing::info!(entries = n, retention_days = days, "pruned the audit log");
+        }
+        Ok(n)
+    }
+
+    /// Prunes expired entries now and then every `every`, until the returned task is aborted.
+    pub fn spawn_pruner(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let log = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = log.prune_expired().await {
+                    tracing::error!(error = %e, "pruning the audit log failed");
+                }
+                tokio::time::sleep(every).await;
+            }
+        })
+    }
+
+    /// `audit.query`, with TrueNAS's rules: one service, and a `limit`, `count` or `get`.
+    pub async fn query(&self, query: &AuditQuery) -> Result<Value, Error> {
+        check_services(&query.services, "audit.query.services")?;
+        let o = &query.query_options;
+        if o.limit == 0 && !o.count && !o.get {
+            return Err(Error::invalid(
+                "audit.query.query-options",
+                "query-options must be set to either gather row count or contain a limit on the rows returned.",
+            ));
+        }
+        check_select(o)?;
+        self.select(&query.services, &query.query_filters, o).await
+    }
+
+    /// `audit.export`: writes the selected entries to a file under the data directory; returns its path.
+    pub async fn export(&self, username: &str, export: &AuditExport) -> Result<String, Error> {
+        check_services(&export.services, "audit.export.services")?;
+        let o = &export.query_options;
+        if o.count {
+            return Err(Error::call(errno::EINVAL, "Raw row count may not be exported"));
+        }
+        if o.get {
+            return Err(Error::call(
+                errno::EINVAL,
+                "Use of \"get\" query-option is not supported for export",
+            ));
+        }
+        check_select(o)?;
+        let target = export::target(&self.data_dir, username, export)?;
+        let entries = match self.select(&export.services, &export.query_filters, o).await? {
+            Value::Array(entries) if !entries.is_empty() => entries,
+            _ => return Err(Error::call(errno::ENOENT, "No entries were returned by query.")),
+        };
+        let text = render::render(export.export_format, &entries);
+        let data_dir = self.data_dir.clone();
+        tokio::task::spawn_blocking(move || export::write(&data_dir, &target, text.as_bytes()))
+            .await
+            .map_err(Error::internal)?
+    }
+
+    async fn select(
+        &self,
+        services: &[AuditService],
+        filters: &[QueryFilter],
+        options: &WireOptions,
+    ) -> Result<Value, Error> {
+        let mut query = querying::parse(filters, options)?;
+        if !services.contains(&AuditService::Middleware) {
+            // Only the MIDDLEWARE database has entries.
+            return querying::run(Vec::new(), &query);
+        }
+        let plan = accountd_query::plan_sql(&sql_filters(&query.filters), FILTER_COLUMNS);
+        let params: Vec<SqlParam> = querying::sql_params(&plan);
+        let page = match querying::pushdown(&plan, &mut query.options, ORDER_COLUMNS) {
+            querying::Page::Count => {
+                let n = self.store.count(plan.where_sql, params).await?;
+                return Ok(Value::from(n));
+            }
+            querying::Page::Rows {
+                order_sql,
+                limit,
+                offset,
+                ..
+            } => RowPage {
+                order_sql,
+                limit,
+                offset,
+            },
+        };
+        let rows = self.store.select(plan.where_sql, params, page).await?;
+        let entries = rows.into_iter().map(entry_of).collect();
+        querying::run(entries, &query)
+    }
+}
+
+/// TrueNAS queries one audit database per request.
+fn check_services(services: &[AuditService], attribute: &str) -> Result<(), Error> {
+    if services.len() > 1 {
+        return Err(Error::invalid(
+            attribute,
+            "Querying more than one audit database in a single request is not supported",
+        ));
+    }
+    Ok(())
+}
+
+/// `select` may only name fields entries have (TrueNAS: "<name>: column does not exist").
+fn check_select(options: &WireOptions) -> Result<(), Error> {
+    let raw = serde_json::to_value(&options.select).map_err(Error::internal)?;
+    let mut errors = crate::error::ValidationErrors::new();
+    for (idx, item) in raw.as_array().into_iter().flatten().enumerate() {
+        let name = match item {
+            Value::Array(parts) => parts.first().and_then(Value::as_str),
+            other => other.as_str(),
+        };
+        let Some(name) = name else { continue };
+        if !FIELDS.contains(&FieldPath::parse(name).first_segment()) {
+            errors.add(
+                format!("audit.query.query-options.select.{idx}"),
+                format!("{name}: column does not exist"),
+            );
+        }
+    }
+    errors.check()
+}
+
+/// The filters as planned for SQL: a comparison of `timestamp` with a whole-millisecond datetime becomes the
+/// same comparison of the `timestamp_ms` column (entries are still checked against the original filters).
+fn sql_filters(filters: &[Filter]) -> Vec<Filter> {
+    filters
+        .iter()
+        .map(|f| match f {
+            Filter::Cond {
+                path,
+                op,
+                case_insensitive: false,
+                value,
+                ..
+            } if matches!(path.as_str(), "timestamp" | "timestamp.$date")
+                && matches!(op, Op::Eq | Op::Ne | Op::Gt | Op::Ge | Op::Lt | Op::Le) =>
+            {
+                match value.get("$date").and_then(Value::as_i64) {
+                    Some(ms) => Filter::Cond {
+                        path: FieldPath::parse("timestamp_ms"),
+                        op: *op,
+                        case_insensitive: false,
+                        value: Value::from(ms),
+                        date: false,
+                    },
+                    None => f.clone(),
+                }
+            }
+            Filter::Or(branches) => Filter::Or(branches.iter().map(|b| sql_filters(b)).collect()),
+            other => other.clone(),
+        })
+        .collect()
+}
+
+/// A stored row as an entry.
+fn entry_of(row: AuditRow) -> Value {
+    let object = |text: &str| match serde_json::from_str::<Value>(text) {
+        Ok(v @ Value::Object(_)) => v,
+        _ => Value::Null,
+    };
+    let mut m = Map::new();
+    m.insert("audit_id".into(), Value::from(row.audit_id));
+    m.insert(
+        "message_timestamp".into(),
+        Value::from(row.timestamp_ms.div_euclid(1000)),
+    );
+    let mut date = Map::new();
+    date.insert("$date".into(), Value::from(row.timestamp_ms));
+    m.insert("timestamp".into(), Value::Object(date));
+    m.insert("address".into(), Value::from(row.address));
+    m.insert("username".into(), Value::from(row.username));
+    m.insert("session".into(), Value::from(row.session));
+    m.insert("service".into(), Value::from(row.service));
+    m.insert("service_data".into(), object(&row.service_data));
+    m.insert("event".into(), Value::from(row.event));
+    m.insert("event_data".into(), object(&row.event_data));
+    m.insert("success".into(), Value::from(row.success));
+    Value::Object(m)
+}
+
+/// A random (version 4) UUID.
+fn new_uuid() -> String {
+    let mut b: [u8; 16] = rand::random();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_version_4() {
+        let u = new_uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
+        assert_ne!(u, new_uuid());
+    }
+
+    #[test]
+    fn timestamp_filters_are_planned_on_the_millisecond_column() {
+        let raw = serde_json::json!([["timestamp", ">=", {"$date": 5000}], ["event", "=", "LOGOUT"]]);
+        let filters = accountd_query::parse_filters(&raw).unwrap();
+        let plan = accountd_query::plan_sql(&sql_filters(&filters), FILTER_COLUMNS);
+        assert!(plan.exact, "{plan:?}");
+        assert!(plan.where_sql.contains("timestamp_ms"), "{}", plan.where_sql);
+        let raw = serde_json::json!([["event_data.method", "=", "user.create"]]);
+        let plan = accountd_query::plan_sql(
+            &sql_filters(&accountd_query::parse_filters(&raw).unwrap()),
+            FILTER_COLUMNS,
+        );
+        assert!(!plan.exact);
+    }
+}
