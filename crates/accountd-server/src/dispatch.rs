@@ -25,6 +25,8 @@ pub struct CallContext {
     pub session: Arc<Session>,
     /// The logged-in caller (`None` only for no-auth methods called before login).
     pub caller: Option<Caller>,
+    /// Audit entries this call recorded (committed before its reply).
+    pub audit: crate::audit::CallRecords,
 }
 
 impl CallContext {
@@ -79,11 +81,18 @@ async fn call<M: Handler>(
         origin = %session.origin,
         user = user.as_deref().unwrap_or("-")
     );
-    async move {
+    let mut audit = crate::audit::MethodCall::start::<M>(&session, &params);
+    let (audit_state, audit_session) = (state.clone(), session.clone());
+    let records = crate::audit::CallRecords::default();
+    let (call_audit, call_records) = (&mut audit, records.clone());
+    let result = async move {
         crate::rate_limit::check(&state, &session, M::NAME, M::ACCESS)
             .await
             .map_err(to_rpc_error)?;
         let caller = authorize(&state, &session, M::ACCESS).await.map_err(to_rpc_error)?;
+        if let Some(audit) = call_audit.as_mut() {
+            audit.authorized(&state, caller.is_some()).await;
+        }
         let raw: Vec<Value> = match params.as_str() {
             None => Vec::new(),
             Some(text) => {
@@ -103,6 +112,7 @@ async fn call<M: Handler>(
             state: state.clone(),
             session,
             caller,
+            audit: call_records,
         };
         let started = std::time::Instant::now();
         let result = M::handle(ctx, args).await;
@@ -117,7 +127,12 @@ async fn call<M: Handler>(
         serde_json::value::to_raw_value(&output).map_err(|e| to_rpc_error(Error::internal(e)))
     }
     .instrument(span)
-    .await
+    .await;
+    if let Some(audit) = audit {
+        records.push(audit.finish(&audit_state, &audit_session, result.is_ok()));
+    }
+    records.committed().await;
+    result
 }
 
 /// Error summary for logs: the kind and errno only, never values that could carry secrets.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use accountd_api::MethodSpec;
 use accountd_core::Accounts;
+use accountd_core::audit::AuditLog;
 
 use crate::address_share::AddressShares;
 use crate::docs::Docs;
@@ -82,6 +83,8 @@ impl Limits {
 pub struct AppState {
     /// The account services.
     pub accounts: Accounts,
+    /// The audit log.
+    pub audit: AuditLog,
     /// Call counts of unauthenticated no-auth calls.
     pub rate_limiter: RateLimiter,
     /// Method specs by name.
@@ -102,7 +105,7 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state, compiling every method's params schemas once.
-    pub fn new(accounts: Accounts, limits: Limits) -> Result<Arc<AppState>, String> {
+    pub fn new(accounts: Accounts, audit: AuditLog, limits: Limits) -> Result<Arc<AppState>, String> {
         let mut specs = HashMap::new();
         let mut validators = HashMap::new();
         let all = accountd_api::methods::all();
@@ -122,6 +125,7 @@ impl AppState {
             rate_limiter: RateLimiter::new(limits.rate_limit.clone()),
             address_shares: AddressShares::new(limits.max_unauthenticated_per_address()),
             accounts,
+            audit,
             specs,
             validators,
             limits,

@@ -31,6 +31,10 @@ pub struct Settings {
     pub read_cache_entries: usize,
     /// Serve TLS (`wss://`) with this PEM certificate chain and private key.
     pub tls: Option<TlsFiles>,
+    /// Record logins, logouts and audited calls in the audit log (off only to measure what it costs).
+    pub audit: bool,
+    /// How often entries older than the audit retention are pruned.
+    pub audit_prune_interval: Duration,
 }
 
 /// The PEM files of the TLS certificate and its key.
@@ -56,9 +60,14 @@ impl Settings {
             limits: accountd_server::Limits::default(),
             read_cache_entries: accountd_core::DEFAULT_READ_CACHE_ENTRIES,
             tls: None,
+            audit: true,
+            audit_prune_interval: DEFAULT_AUDIT_PRUNE_INTERVAL,
         }
     }
 }
+
+/// How often the audit log is pruned by default.
+pub const DEFAULT_AUDIT_PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// The settings one source (flags/environment, or the file) gives; `None` = not set there.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -104,6 +113,10 @@ pub struct PartialSettings {
     pub tls_cert: Option<PathBuf>,
     /// `tls_key = "/etc/accountd/key.pem"`: the certificate's PEM private key (with `tls_cert`).
     pub tls_key: Option<PathBuf>,
+    /// `audit = true`: record logins, logouts and audited calls.
+    pub audit: Option<bool>,
+    /// `audit_prune_interval_ms = 3600000`: how often expired audit entries are pruned.
+    pub audit_prune_interval_ms: Option<u64>,
 }
 
 impl PartialSettings {
@@ -138,6 +151,8 @@ impl PartialSettings {
             read_cache_entries: self.read_cache_entries.or(lower.read_cache_entries),
             tls_cert: self.tls_cert.or(lower.tls_cert),
             tls_key: self.tls_key.or(lower.tls_key),
+            audit: self.audit.or(lower.audit),
+            audit_prune_interval_ms: self.audit_prune_interval_ms.or(lower.audit_prune_interval_ms),
         }
     }
 
@@ -169,6 +184,12 @@ impl PartialSettings {
                 .read_cache_entries
                 .unwrap_or(accountd_core::DEFAULT_READ_CACHE_ENTRIES),
             tls,
+            audit: self.audit.unwrap_or(true),
+            audit_prune_interval: match self.audit_prune_interval_ms {
+                Some(0) => anyhow::bail!("audit_prune_interval_ms must be at least 1"),
+                Some(ms) => Duration::from_millis(ms),
+                None => DEFAULT_AUDIT_PRUNE_INTERVAL,
+            },
         })
     }
 

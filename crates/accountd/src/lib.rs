@@ -8,15 +8,17 @@ pub mod schemas;
 
 use std::sync::Arc;
 
+use accountd_core::audit::AuditLog;
 use accountd_core::password::PasswordHasher;
 use accountd_core::{Accounts, Clock, SystemClock};
 use accountd_server::{AppState, ServerHandle};
+use accountd_store::audit::AuditStore;
 use accountd_store::{Store, StoreOptions};
 use anyhow::Context;
 
 pub use config::Settings;
 
-/// A started service: the server and its store.
+/// A started service: the server and its stores.
 pub struct Running {
     /// The server.
     pub server: ServerHandle,
@@ -26,6 +28,10 @@ pub struct Running {
     pub tls: bool,
     /// The services (their pending login state is written at shutdown).
     pub accounts: Accounts,
+    /// The audit log's database (closed on shutdown, after the server).
+    pub audit_store: AuditStore,
+    /// The task pruning expired audit entries.
+    pruner: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -39,10 +45,14 @@ impl Running {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.server.shutdown().await.context("server stopped with an error")?;
         self.accounts.flush_login_state().await;
-        let store = self.store;
-        tokio::task::spawn_blocking(move || store.close())
-            .await
-            .context("closing the database")?;
+        self.pruner.abort();
+        let (store, audit_store) = (self.store, self.audit_store);
+        tokio::task::spawn_blocking(move || {
+            store.close();
+            audit_store.close();
+        })
+        .await
+        .context("closing the database")?;
         Ok(())
     }
 }
@@ -75,9 +85,21 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
     config.argon2 = settings.argon2;
     config.login_failure_delay = settings.login_failure_delay;
     config.read_cache_entries = settings.read_cache_entries;
+    let audit_path = audit_db_path(&settings.db);
+    let audit_store = tokio::task::spawn_blocking(move || AuditStore::open(&audit_path, 2))
+        .await
+        .context("opening the audit database")?
+        .with_context(|| format!("opening the audit database beside {}", settings.db.display()))?;
+    let audit = AuditLog::new(
+        audit_store.clone(),
+        clock.clone(),
+        data_dir(&settings.db),
+        settings.audit,
+    );
+    let pruner = audit.spawn_pruner(settings.audit_prune_interval);
     let accounts = Accounts::new(store.clone(), hasher, config, clock);
     accounts.prepare_logins().await.context("loading the login state")?;
-    let state = AppState::new(accounts.clone(), settings.limits.clone()).map_err(anyhow::Error::msg)?;
+    let state = AppState::new(accounts.clone(), audit, settings.limits.clone()).map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
@@ -88,6 +110,8 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         store,
         tls: secure,
         accounts,
+        audit_store,
+        pruner,
     })
 }
 
@@ -102,4 +126,22 @@ fn load_tls(files: &config::TlsFiles) -> anyhow::Result<Arc<accountd_server::Tls
             files.key.display()
         )
     })
+}
+
+/// The audit database beside the accounts database `db`: `<db stem>-audit.db` (e.g. `accountd-audit.db`).
+pub fn audit_db_path(db: &std::path::Path) -> std::path::PathBuf {
+    let stem = db
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    db.with_file_name(format!("{stem}-audit.db"))
+}
+
+/// The data directory: the directory of the accounts database (canonical when it exists).
+pub fn data_dir(db: &std::path::Path) -> std::path::PathBuf {
+    let dir = match db.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::canonicalize(&dir).unwrap_or(dir)
 }

@@ -94,7 +94,8 @@ struct ServeArgs {
     home_root: Option<PathBuf>,
     /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
     /// max_connections, unauthenticated_share_percent, trusted_proxy, login_timeout_ms, write_timeout_ms,
-    /// outbound_queue_bytes, rate_limit_*, read_cache_entries, tls_cert, tls_key).
+    /// outbound_queue_bytes, rate_limit_*, read_cache_entries, tls_cert, tls_key, audit,
+    /// audit_prune_interval_ms).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -153,6 +154,12 @@ struct ServeArgs {
     /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
     #[arg(long, env = "ACCOUNTD_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Record logins, logouts and account changes in the audit log [default: true].
+    #[arg(long, env = "ACCOUNTD_AUDIT")]
+    audit: Option<bool>,
+    /// How often audit entries older than the retention are pruned, in ms [default: 3600000].
+    #[arg(long, env = "ACCOUNTD_AUDIT_PRUNE_INTERVAL_MS")]
+    audit_prune_interval_ms: Option<u64>,
 }
 
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
@@ -270,6 +277,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         read_cache_entries: args.read_cache_entries,
         tls_cert: args.tls_cert,
         tls_key: args.tls_key,
+        audit: args.audit,
+        audit_prune_interval_ms: args.audit_prune_interval_ms,
     };
     let from_file = match &args.config {
         Some(path) => PartialSettings::from_file(path)?,

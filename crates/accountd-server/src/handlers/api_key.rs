@@ -22,6 +22,7 @@ pub(crate) async fn login_api_key(ctx: &CallContext, username: &str, key: &str) 
     let secure = ctx.session.secure_transport;
     let accounts = &ctx.state.accounts;
     let outcome = accounts.login_api_key(username, key, secure).await?;
+    crate::audit::login_outcome(ctx, "API_KEY", Some(username), &outcome);
     if let LoginOutcome::Success(caller) = &outcome {
         let id = key_id(key).unwrap_or_default();
         let entry = accounts.api_key_entry(id).await?;
@@ -50,6 +51,7 @@ impl Handler for AuthLoginWithApiKey {
     async fn handle(ctx: CallContext, args: LoginWithApiKeyArgs) -> Result<bool, Error> {
         // TrueNAS finds the owner through the key's id, then logs in as with API_KEY_PLAIN.
         let Some(owner) = ctx.state.accounts.api_key_owner(&args.api_key).await? else {
+            crate::audit::login_failed(&ctx, "API_KEY", None, "Invalid API key");
             super::auth::failure_delay(&ctx).await;
             return Ok(false);
         };

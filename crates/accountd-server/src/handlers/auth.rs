@@ -30,7 +30,8 @@ pub(crate) fn complete_login(ctx: &CallContext, caller: Caller, roles_generation
         credential,
         login_at_ms: ctx.state.accounts.now_ms(),
     };
-    ctx.state.sessions.set_login(&ctx.session, Some(login));
+    ctx.state.sessions.set_login(&ctx.session, Some(login.clone()));
+    crate::audit::login_succeeded(ctx, &login);
 }
 
 /// Refuses a password or one-time-password check while another runs on the same connection (each check
@@ -82,6 +83,7 @@ async fn password_step(ctx: &CallContext, username: &str, password: &str) -> Res
     let generation = ctx.state.accounts.roles_generation();
     let origin = ctx.session.origin.ip();
     let outcome = ctx.state.accounts.login_password(username, password, origin).await?;
+    crate::audit::login_outcome(ctx, "LOGIN_PASSWORD", Some(username), &outcome);
     match &outcome {
         LoginOutcome::Success(caller) => complete_login(ctx, caller.clone(), generation, Credential::LoginPassword),
         LoginOutcome::OtpRequired(caller) => {
@@ -114,6 +116,8 @@ async fn otp_step(ctx: &CallContext, otp_token: String) -> Result<Option<Caller>
             .login_second_factor(user_id, otp_token, ctx.session.origin.ip())
             .await?
     {
+        let error = "One-time token validation failed: Authentication failure";
+        crate::audit::login_failed(ctx, "LOGIN_TWOFACTOR", Some(&pending.caller.username), error);
         failure_delay(ctx).await;
         return Ok(None);
     }
@@ -138,12 +142,14 @@ async fn token_step(ctx: &CallContext, token: &str) -> Result<LoginOutcome, Erro
                 TokenRefusal::BadToken => tracing::info!("token login failed: bad token (it has attributes)"),
                 TokenRefusal::Invalid => tracing::info!("token login failed"),
             }
+            crate::audit::login_failed(ctx, "TOKEN", None, "Invalid token");
             failure_delay(ctx).await;
             return Ok(LoginOutcome::AuthErr);
         }
     };
     let generation = ctx.state.accounts.roles_generation();
     let outcome = ctx.state.accounts.login_user(redeemed.user_id).await?;
+    crate::audit::login_outcome(ctx, "TOKEN", None, &outcome);
     match &outcome {
         LoginOutcome::Success(caller) => {
             tracing::info!(user_id = caller.user_id, "token login succeeded");
@@ -261,6 +267,9 @@ impl Handler for AuthLoginWithToken {
 
 impl Handler for AuthLogout {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<bool, Error> {
+        if let Some(login) = ctx.session.login() {
+            ctx.audit.push(crate::audit::logout(&ctx.state, &ctx.session, &login));
+        }
         ctx.state.sessions.logout(&ctx.session);
         Ok(true)
     }

@@ -1,6 +1,7 @@
 //! Method implementations: thin adapters from typed arguments to the account services.
 
 mod api_key;
+mod audit;
 mod auth;
 mod core;
 mod group;

@@ -241,6 +241,10 @@ pub async fn run_connection(
             tracing::error!(conn = conn_id, error = %e, "call task failed");
         }
     }
+    if let Some(login) = session.login() {
+        // The connection ends a login that is still on (TrueNAS logs the session out on close).
+        crate::audit::logout(&state, &session, &login).committed().await;
+    }
     if terminated {
         // After the replies of calls in flight (e.g. the `auth.terminate_session` that ended this very session).
         let _ = out_tx.send_close(close::NORMAL, String::new()).await;
