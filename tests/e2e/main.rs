@@ -1,6 +1,7 @@
 //! End-to-end tests over real WebSocket connections; one module per area.
 
 mod api_keys;
+mod audit;
 mod auth;
 mod concurrency;
 mod conformance;
