@@ -105,7 +105,7 @@ static UUID: LazyLock<Option<Regex>> =
 static TOTP_SECRET: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"secret=[A-Z2-7]{32}").ok());
 static TOKEN: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#""[A-Za-z0-9]{64}""#).ok());
 /// A temporary data directory (`tempfile`'s `.tmpXXXXXX`), as in the path of an audit export.
-static TEMP_DIR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"/[^"]*/\.tmp[A-Za-z0-9]{6}"#).ok());
+static TEMP_DIR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"(?:/[^"\s/]+)*/\.tmp[A-Za-z0-9]{6}"#).ok());
 static LOOPBACK_PORT: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"127\.0\.0\.1:\d+").ok());
 
 /// Replaces values that differ on every run (salted hashes, the installation SID, random ids) with fixed ones,

@@ -37,7 +37,6 @@ declare_method! {
     audit: Audit::plain("Update Audit Configuration"),
     examples: [
         Admin r#"[{"retention": 14}]"#,
-        Admin r#"[{"retention": 0}]"# => error,
     ]
 }
 
