@@ -20,7 +20,7 @@ use crate::stats::{Summary, fmt_duration as ms, median};
 
 /// Every scenario, in the order they run.
 pub const ALL: &[&str] = &[
-    "startup", "ping", "get", "query", "list", "create", "login", "fairness", "idle",
+    "startup", "ping", "get", "query", "list", "create", "login", "fairness", "audit", "idle",
 ];
 
 /// How a run is set up.
@@ -116,6 +116,7 @@ impl Bench {
                 let (conns, duration) = (self.settings.login_connections, self.settings.duration);
                 crate::fairness::run(server, conns, duration, &mut self.report).await
             }
+            "audit" => self.audit().await,
             "idle" => self.idle().await,
             other => anyhow::bail!("unknown scenario {other}; known: {}", ALL.join(", ")),
         }
@@ -439,6 +440,65 @@ impl Bench {
             idle.p99,
             5.0,
         ));
+        Ok(())
+    }
+
+    /// Restarts the server with auditing on or off.
+    fn restart_with_audit(&mut self, on: bool) -> anyhow::Result<()> {
+        if let Some(s) = self.server.take() {
+            s.stop()?;
+        }
+        let extra = format!("audit = {on}\n");
+        let max = self.settings.idle_connections + 256;
+        let s = Server::start_configured(&self.settings.binary, &self.db, &self.home_root, max, &extra)?;
+        self.server = Some(s);
+        Ok(())
+    }
+
+    /// Bulk `user.create` and the login storm with the audit log off, then on (each call then also commits an
+    /// audit entry to the audit database before its reply): auditing must keep 90% of the throughput.
+    async fn audit(&mut self) -> anyhow::Result<()> {
+        let mut rates = Vec::new();
+        for (tag, on) in [("off", false), ("on", true)] {
+            self.restart_with_audit(on)?;
+            let create_params: load::ParamsFn = Arc::new(move |c, n| {
+                format!(
+                    r#"[{{"username":"ba{tag}c{c}n{n}","full_name":"Bench audit","group_create":true,"password_disabled":true,"smb":false}}]"#
+                )
+            });
+            let create = self.load(self.settings.connections, "user.create", create_params);
+            let created = self
+                .measure(&format!("user.create, audit {tag}"), &create)
+                .await?
+                .summary;
+            let login_params = crate::client::login_params(seed::ADMIN, seed::ADMIN_PASSWORD).to_string();
+            let mut storm = self.load(
+                self.settings.login_connections,
+                "auth.login_ex",
+                Arc::new(move |_, _| login_params.clone()),
+            );
+            storm.login = None;
+            let logins = self
+                .measure(&format!("auth.login_ex, audit {tag}"), &storm)
+                .await?
+                .summary;
+            rates.push((created.throughput(), logins.throughput()));
+        }
+        let [(create_off, login_off), (create_on, login_on)] = rates[..] else {
+            anyhow::bail!("two runs expected");
+        };
+        for (what, off, on) in [
+            ("user.create", create_off, create_on),
+            ("login storm", login_off, login_on),
+        ] {
+            self.report.check(Check {
+                target: format!("{what} with the audit log on ≥ 90% of its throughput with it off"),
+                measured: format!("{on:.1}/s vs {off:.1}/s"),
+                ratio: on / off.max(1e-9),
+                limit: 0.9,
+                bound: Bound::AtLeast,
+            });
+        }
         Ok(())
     }
 

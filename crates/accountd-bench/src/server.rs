@@ -35,10 +35,21 @@ impl Server {
     /// lift: the unauthenticated-call rate limit (every login of the storm comes from 127.0.0.1) and the
     /// connection cap (`max_connections`).
     pub fn start(binary: &Path, db: &Path, home_root: &Path, max_connections: usize) -> anyhow::Result<Server> {
+        Server::start_configured(binary, db, home_root, max_connections, "")
+    }
+
+    /// [`Server::start`] with more TOML settings (`extra`, whole lines).
+    pub fn start_configured(
+        binary: &Path,
+        db: &Path,
+        home_root: &Path,
+        max_connections: usize,
+        extra: &str,
+    ) -> anyhow::Result<Server> {
         let config = db.with_extension("toml");
         std::fs::write(
             &config,
-            format!("rate_limit_max_calls = 4000000000\nmax_connections = {max_connections}\n"),
+            format!("rate_limit_max_calls = 4000000000\nmax_connections = {max_connections}\n{extra}"),
         )?;
         let started = Instant::now();
         let mut child = Command::new(binary)
