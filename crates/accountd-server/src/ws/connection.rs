@@ -242,8 +242,9 @@ pub async fn run_connection(
         }
     }
     if let Some(login) = session.login() {
-        // The connection ends a login that is still on (TrueNAS logs the session out on close).
-        crate::audit::logout(&state, &session, &login).committed().await;
+        // The connection ends a login that is still on (TrueNAS logs the session out on close). Queued, not
+        // awaited: no reply waits for it, and the session must end (and its token die) without delay.
+        drop(crate::audit::logout(&state, &session, &login));
     }
     if terminated {
         // After the replies of calls in flight (e.g. the `auth.terminate_session` that ended this very session).
