@@ -473,3 +473,41 @@ async fn audit_roles_guard_reading_and_settings() {
     );
     assert_call_error(&settings.err("audit.query", query).await, "EACCES", "Not authorized");
 }
+
+#[tokio::test]
+async fn two_factor_logins_record_wrong_and_abandoned_second_steps() {
+    let s = TestServer::start().await;
+    let mut admin = s.admin().await;
+    s.user_with_roles(&mut admin, "otpuser", &["READONLY_ADMIN"]).await;
+    admin
+        .ok("auth.twofactor.update", json!([{"enabled": true, "window": 0}]))
+        .await;
+    admin.ok("user.renew_2fa_secret", json!(["otpuser", {}])).await;
+    let mut c = s.client().await;
+    assert_eq!(c.login_ex("otpuser", "pw").await["response_type"], "OTP_REQUIRED");
+    // Another password login instead of the code abandons the first attempt.
+    assert_eq!(c.login_ex("otpuser", "pw").await["response_type"], "OTP_REQUIRED");
+    let r = c
+        .ok(
+            "auth.login_ex_continue",
+            json!([{"mechanism": "OTP_TOKEN", "otp_token": "000000"}]),
+        )
+        .await;
+    assert_eq!(r["response_type"], "AUTH_ERR");
+    let failed = entries(
+        &mut admin,
+        json!([["event", "=", "AUTHENTICATION"], ["success", "=", false]]),
+    )
+    .await;
+    let data: Vec<Value> = failed.iter().map(|e| e["event_data"].clone()).collect();
+    let twofactor = json!({"credentials": "LOGIN_TWOFACTOR", "credentials_data": {"username": "otpuser"}});
+    assert_eq!(
+        data,
+        [
+            json!({"credentials": twofactor, "error": "Abandoning login attempt after being presented with \
+                   requirement for second factor for authentication."}),
+            json!({"credentials": twofactor, "error": "One-time token validation failed: Authentication failure"}),
+        ]
+    );
+    assert!(!serde_json::to_string(&failed).unwrap().contains("000000"));
+}

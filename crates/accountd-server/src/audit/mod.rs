@@ -105,6 +105,16 @@ pub(crate) fn login_failed(ctx: &CallContext, credentials: &str, username: Optio
     );
 }
 
+/// Drops a password login waiting for its one-time password because another login starts on the connection;
+/// records it as TrueNAS does.
+pub(crate) fn abandon_pending_otp(ctx: &CallContext) {
+    if let Some(pending) = ctx.session.take_pending_otp() {
+        let error = "Abandoning login attempt after being presented with requirement for second factor for \
+                     authentication.";
+        login_failed(ctx, "LOGIN_TWOFACTOR", Some(&pending.caller.username), error);
+    }
+}
+
 /// Records the end of `login` on `session` (`auth.logout`, or the connection closing while logged in).
 pub(crate) fn logout(state: &AppState, session: &Session, login: &Login) -> Pending {
     let data = object(json!({"credentials": credentials_of(login)}));

@@ -79,7 +79,7 @@ pub(crate) async fn failure_delay(ctx: &CallContext) {
 /// Checks a password. On success the connection is logged in; when a one-time password must follow, the
 /// attempt is parked on the connection instead (replacing any earlier one) until the login timeout.
 async fn password_step(ctx: &CallContext, username: &str, password: &str) -> Result<LoginOutcome, Error> {
-    ctx.session.set_pending_otp(None);
+    crate::audit::abandon_pending_otp(ctx);
     let generation = ctx.state.accounts.roles_generation();
     let origin = ctx.session.origin.ip();
     let outcome = ctx.state.accounts.login_password(username, password, origin).await?;
@@ -133,7 +133,7 @@ async fn otp_step(ctx: &CallContext, otp_token: String) -> Result<Option<Caller>
 
 /// Logs in with a token from `auth.generate_token`.
 async fn token_step(ctx: &CallContext, token: &str) -> Result<LoginOutcome, Error> {
-    ctx.session.set_pending_otp(None);
+    crate::audit::abandon_pending_otp(ctx);
     let now = ctx.state.accounts.now_ms();
     let redeemed = match ctx.state.sessions.redeem_token(token, ctx.session.origin.ip(), now) {
         Ok(redeemed) => redeemed,
@@ -208,7 +208,7 @@ impl Handler for AuthLoginEx {
                 api_key,
                 login_options,
             } => {
-                ctx.session.set_pending_otp(None);
+                crate::audit::abandon_pending_otp(&ctx);
                 let outcome = super::api_key::login_api_key(&ctx, &username, &api_key).await?;
                 answer(&ctx, outcome, &login_options).await
             }
