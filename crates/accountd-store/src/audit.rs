@@ -5,7 +5,6 @@
 //! batch and commits them in one transaction (group commit), then acknowledges each. A caller that awaits the
 //! acknowledgement knows its entry is committed.
 
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -128,30 +127,16 @@ struct Inner {
     path: PathBuf,
 }
 
-/// Creates the file with mode 0600 when it does not exist (SQLite gives its `-wal` and `-shm` files the same
-/// mode), without following a symlink planted in its place.
-fn create_private(path: &Path) -> Result<(), StoreError> {
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(StoreError::Sqlite(format!("{}: {e}", path.display()))),
-    }
-}
-
 impl AuditStore {
     /// Opens (creating if needed) the audit database at `path` and starts its writer thread.
     pub fn open(path: &Path, readers: usize) -> Result<AuditStore, StoreError> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent).map_err(|e| StoreError::Sqlite(format!("{}: {e}", parent.display())))?;
+            crate::files::create_private_dir(parent)?;
         }
-        create_private(path)?;
+        crate::files::create_private_file(path)?;
+        crate::files::tighten_database(path)?;
         let mut writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
         writer.pragma_update(None, "synchronous", "FULL")?;
