@@ -6,15 +6,15 @@
 //! acknowledgement knows its entry is committed.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::types::Value as SqlParam;
 use rusqlite::{Connection, OpenFlags, ToSql, TransactionBehavior, params_from_iter};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::StoreError;
+use crate::threads::{ReaderPool, WriterThread};
 
 /// Entries committed in one transaction at most.
 const MAX_BATCH: usize = 1024;
@@ -120,10 +120,8 @@ pub struct AuditStore {
 }
 
 struct Inner {
-    writer: Mutex<Option<mpsc::UnboundedSender<Job>>>,
-    writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
-    readers: Mutex<Vec<Connection>>,
-    reader_permits: Semaphore,
+    writer: WriterThread<Job>,
+    readers: ReaderPool,
     path: PathBuf,
 }
 
@@ -153,17 +151,11 @@ impl AuditStore {
             conn.busy_timeout(Duration::from_secs(10))?;
             pool.push(conn);
         }
-        let (tx, rx) = mpsc::unbounded_channel::<Job>();
-        let handle = thread::Builder::new()
-            .name("accountd-audit-writer".into())
-            .spawn(move || writer_loop(&mut writer, rx))
-            .map_err(|e| StoreError::Sqlite(format!("spawning audit writer thread: {e}")))?;
+        let writer = WriterThread::spawn("accountd-audit-writer", move |rx| writer_loop(&mut writer, rx))?;
         Ok(AuditStore {
             inner: Arc::new(Inner {
-                writer: Mutex::new(Some(tx)),
-                writer_thread: Mutex::new(Some(handle)),
-                reader_permits: Semaphore::new(pool.len()),
-                readers: Mutex::new(pool),
+                writer,
+                readers: ReaderPool::new(pool, "audit reader"),
                 path: path.to_path_buf(),
             }),
         })
@@ -175,18 +167,13 @@ impl AuditStore {
     }
 
     fn send(&self, job: Job) -> Result<(), StoreError> {
-        let sender = self.inner.writer.lock().map_err(|_| StoreError::Closed)?.clone();
-        sender
-            .ok_or(StoreError::Closed)?
-            .send(job)
-            .map_err(|_| StoreError::Closed)
+        self.inner.writer.send(job)
     }
 
     /// Queues an entry; the returned receiver answers once it is committed.
     pub fn append(&self, row: AuditRow) -> oneshot::Receiver<Result<(), StoreError>> {
         let (tx, rx) = oneshot::channel();
-        let sender = self.inner.writer.lock().ok().and_then(|w| w.clone());
-        match sender {
+        match self.inner.writer.sender() {
             Some(sender) => {
                 if let Err(mpsc::error::SendError(Job::Append(_, tx))) = sender.send(Job::Append(row, tx)) {
                     let _ = tx.send(Err(StoreError::Closed));
@@ -249,39 +236,12 @@ impl AuditStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let _permit = self
-            .inner
-            .reader_permits
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = inner
-                .readers
-                .lock()
-                .map_err(|_| StoreError::Closed)?
-                .pop()
-                .ok_or(StoreError::Closed)?;
-            let result = f(&conn);
-            if let Ok(mut pool) = inner.readers.lock() {
-                pool.push(conn);
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Sqlite(format!("audit reader task failed: {e}")))?
+        self.inner.readers.run(f).await
     }
 
     /// Stops accepting entries, commits the queued ones and closes the database.
     pub fn close(&self) {
-        if let Ok(mut w) = self.inner.writer.lock() {
-            w.take();
-        }
-        let handle = self.inner.writer_thread.lock().ok().and_then(|mut h| h.take());
-        if let Some(h) = handle {
-            let _ = h.join();
-        }
+        self.inner.writer.close();
     }
 }
 

@@ -1,15 +1,16 @@
 //! The store handle: a writer thread and a pool of read-only connections.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::error::StoreError;
+use crate::threads::{ReaderPool, WriterThread};
 use crate::{files, secrets};
 
 /// How to open the database.
@@ -41,10 +42,8 @@ pub struct Store {
 }
 
 struct Inner {
-    writer: Mutex<Option<mpsc::UnboundedSender<WriteJob>>>,
-    writer_thread: Mutex<Option<thread::JoinHandle<()>>>,
-    readers: Mutex<Vec<Connection>>,
-    reader_permits: Semaphore,
+    writer: WriterThread<WriteJob>,
+    readers: ReaderPool,
     path: PathBuf,
     /// Committed write transactions since the store was opened.
     commits: AtomicU64,
@@ -87,25 +86,22 @@ impl Store {
             readers.push(conn);
         }
 
-        let (tx, mut rx) = mpsc::unbounded_channel::<WriteJob>();
-        let handle = thread::Builder::new()
-            .name("accountd-sqlite-writer".into())
-            .spawn(move || {
+        let writer = WriterThread::spawn(
+            "accountd-sqlite-writer",
+            move |mut rx: mpsc::UnboundedReceiver<WriteJob>| {
                 while let Some(job) = rx.blocking_recv() {
                     job(&mut writer);
                 }
                 if let Err((_, e)) = writer.close() {
                     tracing::error!(error = %e, "closing the database failed");
                 }
-            })
-            .map_err(|e| StoreError::Sqlite(format!("spawning writer thread: {e}")))?;
+            },
+        )?;
 
         Ok(Store {
             inner: Arc::new(Inner {
-                writer: Mutex::new(Some(tx)),
-                writer_thread: Mutex::new(Some(handle)),
-                reader_permits: Semaphore::new(readers.len()),
-                readers: Mutex::new(readers),
+                writer,
+                readers: ReaderPool::new(readers, "reader"),
                 path: options.path.clone(),
                 commits: AtomicU64::new(0),
             }),
@@ -155,9 +151,7 @@ impl Store {
             }
             let _ = reply_tx.send(result);
         });
-        let sender = self.inner.writer.lock().map_err(|_| StoreError::Closed)?.clone();
-        let sender = sender.ok_or(StoreError::Closed)?;
-        sender.send(job).map_err(|_| StoreError::Closed)?;
+        self.inner.writer.send(job)?;
         reply_rx.await.map_err(|_| StoreError::Closed)?
     }
 
@@ -169,39 +163,12 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
     {
-        let _permit = self
-            .inner
-            .reader_permits
-            .acquire()
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = inner
-                .readers
-                .lock()
-                .map_err(|_| StoreError::Closed)?
-                .pop()
-                .ok_or(StoreError::Closed)?;
-            let result = read_in_transaction(&conn, f);
-            if let Ok(mut pool) = inner.readers.lock() {
-                pool.push(conn);
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Sqlite(format!("reader task failed: {e}")))?
+        self.inner.readers.run(move |conn| read_in_transaction(conn, f)).await
     }
 
     /// Stops accepting writes, lets queued writes finish and closes the writer connection.
     pub fn close(&self) {
-        if let Ok(mut w) = self.inner.writer.lock() {
-            w.take();
-        }
-        let handle = self.inner.writer_thread.lock().ok().and_then(|mut h| h.take());
-        if let Some(h) = handle {
-            let _ = h.join();
-        }
+        self.inner.writer.close();
     }
 }
 

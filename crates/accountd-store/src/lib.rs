@@ -17,6 +17,7 @@ pub mod migrations;
 pub mod privileges;
 pub mod secrets;
 pub mod settings;
+mod threads;
 pub mod twofactor;
 pub mod users;
 
