@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use accountd::client::RpcClient;
 use serde_json::json;
 
+mod common;
+
 /// `accountd ARGS` run under umask 022.
 fn accountd(args: &[&str]) -> Command {
     let mut cmd = Command::new("sh");
@@ -29,24 +31,16 @@ struct Service {
 }
 
 fn serve(dir: &Path) -> Service {
-    let mut child = accountd(&[
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--argon2-m-kib",
-        "64",
-        "--argon2-t",
-        "1",
-    ])
-    .arg("--db")
-    .arg(db(dir))
-    .arg("--home-root")
-    .arg(dir.join("homes"))
-    .env("ACCOUNTD_LOG", "info")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("accountd starts");
+    let mut child = accountd(common::CHEAP_SERVE)
+        .arg("--db")
+        .arg(db(dir))
+        .arg("--home-root")
+        .arg(dir.join("homes"))
+        .env("ACCOUNTD_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("accountd starts");
     let stderr = Arc::new(Mutex::new(String::new()));
     let (sink, pipe) = (stderr.clone(), child.stderr.take().expect("stderr"));
     std::thread::spawn(move || {
@@ -56,15 +50,7 @@ fn serve(dir: &Path) -> Service {
             s.push('\n');
         }
     });
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("ready line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("ready line")
-        .to_string();
+    let url = common::ready_url(&mut child);
     Service { child, url, stderr }
 }
 

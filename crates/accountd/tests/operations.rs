@@ -1,12 +1,14 @@
 //! Operating the service: crash safety under a write storm, backups while serving, and logs free of secrets.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use accountd::client::RpcClient;
 use serde_json::json;
+
+mod common;
 
 struct Service {
     child: Child,
@@ -15,15 +17,7 @@ struct Service {
 
 fn spawn(dir: &std::path::Path, log_level: &str, stderr: Stdio) -> Service {
     let mut child = Command::new(env!("CARGO_BIN_EXE_accountd"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--argon2-m-kib",
-            "64",
-            "--argon2-t",
-            "1",
-        ])
+        .args(common::CHEAP_SERVE)
         .args(["--login-failure-delay-ms", "1"])
         .arg("--db")
         .arg(dir.join("accountd.db"))
@@ -34,15 +28,7 @@ fn spawn(dir: &std::path::Path, log_level: &str, stderr: Stdio) -> Service {
         .stderr(stderr)
         .spawn()
         .expect("accountd starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("ready line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("ready line")
-        .to_string();
+    let url = common::ready_url(&mut child);
     Service { child, url }
 }
 

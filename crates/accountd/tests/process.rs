@@ -1,6 +1,5 @@
 //! The `accountd` binary as an operator runs it: the ready line, signals, restarts, the schemas command.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -9,6 +8,8 @@ use serde_json::{Value, json};
 use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::Message;
 
+mod common;
+
 struct Service {
     child: Child,
     url: String,
@@ -16,15 +17,7 @@ struct Service {
 
 fn spawn(dir: &std::path::Path) -> Service {
     let mut child = Command::new(env!("CARGO_BIN_EXE_accountd"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--argon2-m-kib",
-            "64",
-            "--argon2-t",
-            "1",
-        ])
+        .args(common::CHEAP_SERVE)
         .arg("--db")
         .arg(dir.join("state/accountd.db"))
         .arg("--home-root")
@@ -34,14 +27,7 @@ fn spawn(dir: &std::path::Path) -> Service {
         .stderr(Stdio::null())
         .spawn()
         .expect("accountd starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("ready line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("ready line format")
-        .to_string();
+    let url = common::ready_url(&mut child);
     assert!(
         url.starts_with("ws://127.0.0.1:") && url.ends_with("/api/current"),
         "{url}"
