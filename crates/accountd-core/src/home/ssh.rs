@@ -54,13 +54,8 @@ pub fn write_authorized_keys(
     if keys.contains('\0') {
         return Err(Error::call(errno::EINVAL, NUL_IN_KEYS));
     }
-    let home_fd = match open_under(home_root, home) {
-        Ok(fd) => fd,
-        Err(Errno::NOENT | Errno::NOTDIR) => return Ok(()),
-        Err(e) => {
-            return Err(open_error(home, e)
-                .unwrap_or_else(|| Error::call(errno::EINVAL, "The path must reside within a pool mount point")));
-        }
+    let Some(home_fd) = open_existing_home(home_root, home)? else {
+        return Ok(());
     };
     if keys.is_empty() {
         if let Ok(ssh) = open_dir_at(&home_fd, OsStr::new(SSH_DIR)) {
@@ -91,6 +86,17 @@ pub fn write_authorized_keys(
     replace_file(&ssh, format!("{keys}\n").as_bytes(), uid, gid).map_err(|e| failed(&e))
 }
 
+/// Opens `home` under `home_root` without following links: `None` when it does not exist (nothing to do
+/// there), an error when it is, or lies below, a symlink or outside the root.
+fn open_existing_home(home_root: &Path, home: &Path) -> Result<Option<OwnedFd>, Error> {
+    match open_under(home_root, home) {
+        Ok(fd) => Ok(Some(fd)),
+        Err(Errno::NOENT | Errno::NOTDIR) => Ok(None),
+        Err(e) => Err(open_error(home, e)
+            .unwrap_or_else(|| Error::call(errno::EINVAL, "The path must reside within a pool mount point"))),
+    }
+}
+
 /// Removes `<home>/.ssh` (user.delete) for a `home` under `home_root`; a symlinked `.ssh` is removed as a
 /// link, its target is left alone, and nothing is removed through a home that is (or lies below) a symlink.
 /// Missing is fine; [`DEFAULT_HOME`] is skipped.
@@ -98,13 +104,8 @@ pub fn remove_ssh_dir(home_root: &Path, home: &Path) -> Result<(), Error> {
     if home == Path::new(DEFAULT_HOME) {
         return Ok(());
     }
-    let home_fd = match open_under(home_root, home) {
-        Ok(fd) => fd,
-        Err(Errno::NOENT | Errno::NOTDIR) => return Ok(()),
-        Err(e) => {
-            return Err(open_error(home, e)
-                .unwrap_or_else(|| Error::call(errno::EINVAL, "The path must reside within a pool mount point")));
-        }
+    let Some(home_fd) = open_existing_home(home_root, home)? else {
+        return Ok(());
     };
     remove_tree_at(&home_fd, OsStr::new(SSH_DIR), 8)
         .map_err(|e| Error::internal(format!("{}/{SSH_DIR}: {e}", home.display())))
