@@ -27,3 +27,4 @@ mod users_delete;
 mod users_misc;
 mod users_roles;
 mod users_update;
+mod web_page;

@@ -11,20 +11,20 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 /// A raw HTTP/1.1 response: status code, lower-cased headers and body.
-struct HttpResponse {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct HttpResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
 }
 
 impl HttpResponse {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
 /// `GET path` over a plain TCP connection, without any HTTP client library.
-async fn http_get(server: &TestServer, path: &str) -> HttpResponse {
+pub(crate) async fn http_get(server: &TestServer, path: &str) -> HttpResponse {
     let addr = server.running.as_ref().expect("running").server.local_addr;
     let mut stream = TcpStream::connect(addr).await.expect("tcp connect");
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");

@@ -1,4 +1,5 @@
-//! HTTP routes: the WebSocket endpoints and `GET /api/versions`; everything else is refused.
+//! HTTP routes: the WebSocket endpoints, `GET /api/versions`, the documentation and the web page at `/ui/`;
+//! everything else is refused.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use crate::dispatch::build_module;
 use crate::listener::{ConnInfo, LimitedListener, ListenerLimits, OpenConnections};
 use crate::origin::client_origin;
 use crate::state::AppState;
+use crate::web;
 use crate::ws::run_connection;
 
 /// Largest message the WebSocket protocol layer buffers (aiohttp's default `max_msg_size`).
@@ -97,6 +99,9 @@ pub fn serve_tls(
         .route("/api/docs/{page}", get(docs_page))
         .route("/api/current", get(websocket_current))
         .route("/api/{version}", get(websocket_versioned))
+        .route("/ui", get(web::redirect_to_page))
+        .route("/ui/", get(web::page_index))
+        .route("/ui/{*path}", get(web::page_file))
         .fallback(not_found)
         .with_state(shared);
     let mut stop = rx;

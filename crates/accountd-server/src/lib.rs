@@ -20,6 +20,7 @@ mod session;
 mod state;
 mod tls;
 pub mod validation;
+mod web;
 mod ws;
 
 pub use http::{ServerHandle, serve, serve_tls};

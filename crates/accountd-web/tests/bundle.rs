@@ -1,0 +1,70 @@
+//! The embedded bundle is built from the current sources: the digest `ui/scripts/stamp.mjs` wrote at build time
+//! equals the digest of the sources now (the same files, hashed the same way, without Node.js).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+const INPUTS: &[&str] = &[
+    "index.html",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "vite.config.ts",
+    "src",
+    "../../../schemas",
+];
+
+fn files(path: &Path) -> Vec<PathBuf> {
+    if path.is_dir() {
+        let mut names: Vec<_> = fs::read_dir(path)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names.into_iter().flat_map(|n| files(&path.join(n))).collect()
+    } else {
+        vec![path.to_path_buf()]
+    }
+}
+
+/// JavaScript sorts names by UTF-16 code units and Rust `OsString`s by bytes: the same order for ASCII names.
+fn digest_of_sources(ui: &Path) -> String {
+    let mut hash = Sha256::new();
+    for input in INPUTS {
+        let root = ui.join(input);
+        assert!(root.exists(), "{} is missing", root.display());
+        for file in files(&root) {
+            let relative = pathdiff(ui, &file);
+            let name = relative
+                .trim_start_matches("../")
+                .trim_start_matches("../")
+                .trim_start_matches("../");
+            let body = fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            hash.update(format!("{name}\0{}\0", body.len()).as_bytes());
+            hash.update(&body);
+        }
+    }
+    hex::encode(hash.finalize())
+}
+
+/// `file` relative to `ui`, with `..` for the parts above it (the inputs are `ui/...` or `ui/../../../schemas/...`).
+fn pathdiff(ui: &Path, file: &Path) -> String {
+    if let Ok(inside) = file.strip_prefix(ui) {
+        return inside.to_string_lossy().replace('\\', "/");
+    }
+    let schemas = ui.join("../../../schemas");
+    let inside = file.strip_prefix(&schemas).unwrap_or(file);
+    format!("../../../schemas/{}", inside.to_string_lossy().replace('\\', "/"))
+}
+
+#[test]
+fn the_embedded_bundle_is_built_from_the_current_sources() {
+    let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("ui");
+    let now = digest_of_sources(&ui);
+    assert_eq!(
+        accountd_web::INPUTS_DIGEST.trim(),
+        now,
+        "the web page's bundle is stale: run `npm ci && npm run build` in crates/accountd-web/ui and commit dist/"
+    );
+}

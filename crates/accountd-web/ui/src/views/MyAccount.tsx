@@ -1,0 +1,68 @@
+// My account: change my password (with the old one) and enrol in two-factor login (QR code of the secret).
+import { useState } from "preact/hooks";
+import { errorText } from "../api/client";
+import { FormErrors, GeneralError, TextInput } from "../components/forms";
+import { Qr } from "../components/Qr";
+import type { Session } from "../session";
+
+export function MyAccount({ session }: { session: Session }) {
+  const me = session.me;
+  const [oldPassword, setOldPassword] = useState("");
+  const [newPassword, setNewPassword] = useState("");
+  const [errors, setErrors] = useState<FormErrors | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [uri, setUri] = useState<string | null>(null);
+  const [twofaError, setTwofaError] = useState<string | null>(null);
+  if (!me) return null;
+  const changePassword = async (e: Event) => {
+    e.preventDefault();
+    try {
+      await session.client.call("user.set_password", { username: me.pw_name, old_password: oldPassword, new_password: newPassword });
+      setOldPassword("");
+      setNewPassword("");
+      setErrors(null);
+      setNotice("Password changed.");
+    } catch (err) {
+      setErrors(FormErrors.from(err, ["old_password", "new_password"]));
+    }
+  };
+  const enrol = async () => {
+    try {
+      await session.client.call("user.renew_2fa_secret", me.pw_name, {});
+      setUri(await session.client.call("user.provisioning_uri", me.pw_name));
+      setTwofaError(null);
+    } catch (err) {
+      setTwofaError(errorText(err));
+    }
+  };
+  return (
+    <section aria-labelledby="me-title">
+      <h1 id="me-title">My account</h1>
+      <dl class="facts">
+        <dt>Username</dt><dd>{me.pw_name}</dd>
+        <dt>Full name</dt><dd>{me.pw_gecos}</dd>
+        <dt>Two-factor login</dt><dd>{me.two_factor_config.secret_configured ? "on" : "off"}</dd>
+      </dl>
+      <h2>Change password</h2>
+      {notice && <p class="notice" role="status">{notice}</p>}
+      <form onSubmit={changePassword}>
+        <TextInput label="Current password" name="old_password" type="password" autocomplete="current-password" value={oldPassword} onValue={setOldPassword} errors={errors ?? undefined} required />
+        <TextInput label="New password" name="new_password" type="password" autocomplete="new-password" value={newPassword} onValue={setNewPassword} errors={errors ?? undefined} required />
+        <GeneralError errors={errors} />
+        <button type="submit">Change password</button>
+      </form>
+      <h2>Two-factor login</h2>
+      <p>Renewing makes a new secret: scan the code with an authenticator app; logins then ask for its code.</p>
+      <button type="button" onClick={enrol}>{me.two_factor_config.secret_configured ? "Renew the secret" : "Turn on two-factor login"}</button>
+      {twofaError && <p class="error banner" role="alert">{twofaError}</p>}
+      {uri && (
+        <div class="qr-box">
+          <Qr text={uri} label="QR code of the two-factor secret" />
+          <p>
+            Or enter the secret by hand: <code class="secret" data-testid="otp-secret">{new URL(uri).searchParams.get("secret")}</code>
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,42 @@
+// The sessions the caller may see, and ending them.
+import { useEffect, useState } from "preact/hooks";
+import { errorText } from "../api/client";
+import type { SessionEntry } from "../api/generated";
+import type { Session } from "../session";
+
+export function Sessions({ session }: { session: Session }) {
+  const [sessions, setSessions] = useState<SessionEntry[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const load = () => session.client.call("auth.sessions").then((s) => setSessions(s as SessionEntry[])).catch((e) => setError(errorText(e)));
+  useEffect(() => void load(), []);
+  const end = async (id: string) => {
+    try {
+      await session.client.call("auth.terminate_session", id);
+      await load();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <section aria-labelledby="sessions-title">
+      <h1 id="sessions-title">Sessions</h1>
+      {error && <p class="error banner" role="alert">{error}</p>}
+      <table class="list">
+        <thead>
+          <tr><th scope="col">User</th><th scope="col">Credentials</th><th scope="col">Origin</th><th scope="col">Since</th><th scope="col"><span class="sr-only">Actions</span></th></tr>
+        </thead>
+        <tbody>
+          {sessions.map((s) => (
+            <tr>
+              <td>{String((s.credentials_data as { username?: string }).username ?? "")}</td>
+              <td>{s.credentials}</td>
+              <td>{s.origin}</td>
+              <td>{new Date(s.created_at.$date).toLocaleString()}</td>
+              <td>{s.current ? "this session" : <button type="button" class="small" onClick={() => end(s.id)}>End</button>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}

@@ -1,0 +1,271 @@
+// Create or edit one user: every writable field, its groups, lock and unlock, lockout reset and delete.
+import { useEffect, useState } from "preact/hooks";
+import { errorText } from "../api/client";
+import type { GroupEntry, UserEntry } from "../api/generated";
+import { Checkbox, FormErrors, GeneralError, TextInput } from "../components/forms";
+import { navigate } from "../router";
+import type { Session } from "../session";
+
+const FIELDS = [
+  "username", "full_name", "email", "password", "uid", "group", "groups", "home", "shell", "sshpubkey",
+  "sudo_commands", "sudo_commands_nopasswd", "locked", "password_disabled", "ssh_password_enabled", "smb",
+  "group_create", "home_create",
+] as const;
+
+interface Draft {
+  username: string;
+  full_name: string;
+  email: string;
+  password: string;
+  uid: string;
+  group: string;
+  groups: number[];
+  home: string;
+  shell: string;
+  sshpubkey: string;
+  sudo_commands: string;
+  sudo_commands_nopasswd: string;
+  locked: boolean;
+  password_disabled: boolean;
+  ssh_password_enabled: boolean;
+  smb: boolean;
+  group_create: boolean;
+  home_create: boolean;
+}
+
+function draftOf(u: UserEntry | null): Draft {
+  return {
+    username: u?.username ?? "",
+    full_name: u?.full_name ?? "",
+    email: u?.email ?? "",
+    password: "",
+    uid: u ? String(u.uid) : "",
+    group: u ? String(u.group.id) : "",
+    groups: u?.groups ?? [],
+    home: u?.home ?? "/var/empty",
+    shell: u?.shell ?? "/usr/bin/zsh",
+    sshpubkey: u?.sshpubkey ?? "",
+    sudo_commands: (u?.sudo_commands ?? []).join("\n"),
+    sudo_commands_nopasswd: (u?.sudo_commands_nopasswd ?? []).join("\n"),
+    locked: u?.locked ?? false,
+    password_disabled: u?.password_disabled ?? false,
+    ssh_password_enabled: u?.ssh_password_enabled ?? false,
+    smb: u?.smb ?? false,
+    group_create: u === null,
+    home_create: false,
+  };
+}
+
+const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter(Boolean);
+
+export function UserForm({ session, id }: { session: Session; id: number | null }) {
+  const [user, setUser] = useState<UserEntry | null>(null);
+  const [draft, setDraft] = useState<Draft>(draftOf(null));
+  const [groups, setGroups] = useState<GroupEntry[]>([]);
+  const [shells, setShells] = useState<Record<string, string>>({});
+  const [errors, setErrors] = useState<FormErrors | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
+
+  useEffect(() => {
+    session.client.call("group.query", [], { order_by: ["group"] }).then((g) => setGroups(g as GroupEntry[]));
+    session.client.call("user.shell_choices").then((s) => setShells(s as Record<string, string>)).catch(() => undefined);
+    if (id !== null) {
+      session.client
+        .call("user.get_instance", id)
+        .then((u) => {
+          setUser(u as UserEntry);
+          setDraft(draftOf(u as UserEntry));
+        })
+        .catch((e) => setErrors(new FormErrors(new Map(), errorText(e))));
+    }
+  }, [id]);
+
+  const set = <K extends keyof Draft>(key: K) => (value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
+  const err = errors ?? undefined;
+
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setNotice(null);
+    const common = {
+      full_name: draft.full_name,
+      email: draft.email.trim() ? draft.email.trim() : null,
+      home: draft.home,
+      shell: draft.shell,
+      sshpubkey: draft.sshpubkey.trim() ? draft.sshpubkey : null,
+      sudo_commands: lines(draft.sudo_commands),
+      sudo_commands_nopasswd: lines(draft.sudo_commands_nopasswd),
+      groups: draft.groups,
+      locked: draft.locked,
+      password_disabled: draft.password_disabled,
+      ssh_password_enabled: draft.ssh_password_enabled,
+      smb: draft.smb,
+    };
+    try {
+      if (user === null) {
+        const created = await session.client.call("user.create", {
+          ...common,
+          username: draft.username,
+          password: draft.password_disabled ? null : draft.password,
+          uid: draft.uid.trim() ? Number(draft.uid) : null,
+          group_create: draft.group_create,
+          group: draft.group_create || !draft.group ? null : Number(draft.group),
+          home_create: draft.home_create,
+        });
+        navigate(`/users/${created.id}`);
+      } else {
+        const update = {
+          ...common,
+          username: draft.username !== user.username ? draft.username : undefined,
+          uid: draft.uid !== String(user.uid) ? Number(draft.uid) : undefined,
+          group: draft.group !== String(user.group.id) ? Number(draft.group) : undefined,
+          password: draft.password ? draft.password : undefined,
+        };
+        const updated = await session.client.call("user.update", user.id, update);
+        setUser(updated as UserEntry);
+        setDraft(draftOf(updated as UserEntry));
+        setNotice("Saved.");
+      }
+      setErrors(null);
+    } catch (e) {
+      setErrors(FormErrors.from(e, FIELDS));
+    }
+  };
+
+  const act = async (what: () => Promise<unknown>, done: string) => {
+    try {
+      await what();
+      setNotice(done);
+      if (id !== null) {
+        const u = (await session.client.call("user.get_instance", id)) as UserEntry;
+        setUser(u);
+        setDraft(draftOf(u));
+      }
+    } catch (e) {
+      setErrors(new FormErrors(new Map(), errorText(e)));
+    }
+  };
+
+  const remove = async () => {
+    if (!user) return;
+    try {
+      await session.client.call("user.delete", user.id, { delete_group: true });
+      navigate("/users");
+    } catch (e) {
+      setErrors(new FormErrors(new Map(), errorText(e)));
+      setConfirmDelete(false);
+    }
+  };
+
+  const readOnly = user?.immutable ?? false;
+  return (
+    <section aria-labelledby="user-title">
+      <div class="toolbar">
+        <h1 id="user-title">{user ? `User ${user.username}` : "Create user"}</h1>
+        <a href="#/users">Back to users</a>
+      </div>
+      {notice && <p class="notice" role="status">{notice}</p>}
+      <form onSubmit={save} class="grid" noValidate>
+        <TextInput label="Username" name="username" value={draft.username} onValue={set("username")} errors={err} disabled={readOnly} required />
+        <TextInput label="Full name" name="full_name" value={draft.full_name} onValue={set("full_name")} errors={err} required />
+        <TextInput label="Email" name="email" type="email" value={draft.email} onValue={set("email")} errors={err} />
+        <TextInput
+          label={user ? "New password" : "Password"}
+          name="password"
+          type="password"
+          autocomplete="new-password"
+          value={draft.password}
+          onValue={set("password")}
+          errors={err}
+          hint={user ? "Leave empty to keep the current password." : undefined}
+        />
+        <TextInput label="UID" name="uid" inputMode="numeric" value={draft.uid} onValue={set("uid")} errors={err} hint={user ? undefined : "Empty picks the next free one."} />
+        {user === null && <Checkbox label="Create a group of the same name" name="group_create" checked={draft.group_create} onValue={set("group_create")} errors={err} />}
+        {!draft.group_create && (
+          <div class={err?.get("group") ? "field invalid" : "field"}>
+            <label for="user-group">Primary group</label>
+            <select id="user-group" value={draft.group} onChange={(e) => set("group")((e.currentTarget as HTMLSelectElement).value)}>
+              <option value="">(choose)</option>
+              {groups.map((g) => (
+                <option value={String(g.id)}>{g.group}</option>
+              ))}
+            </select>
+            {err?.get("group") && <small class="error" role="alert" data-field="group">{err.get("group")}</small>}
+          </div>
+        )}
+        <div class={err?.get("groups") ? "field invalid" : "field"}>
+          <label for="user-groups">Other groups</label>
+          <select
+            id="user-groups"
+            multiple
+            size={6}
+            onChange={(e) =>
+              set("groups")(Array.from((e.currentTarget as HTMLSelectElement).selectedOptions).map((o) => Number(o.value)))
+            }
+          >
+            {groups.map((g) => (
+              <option value={String(g.id)} selected={draft.groups.includes(g.id)}>
+                {g.group}
+              </option>
+            ))}
+          </select>
+          {err?.get("groups") && <small class="error" role="alert" data-field="groups">{err.get("groups")}</small>}
+        </div>
+        <TextInput label="Home directory" name="home" value={draft.home} onValue={set("home")} errors={err} />
+        {user === null && <Checkbox label="Create the home directory" name="home_create" checked={draft.home_create} onValue={set("home_create")} errors={err} />}
+        <div class="field">
+          <label for="user-shell">Shell</label>
+          <select id="user-shell" value={draft.shell} onChange={(e) => set("shell")((e.currentTarget as HTMLSelectElement).value)}>
+            {Object.entries(shells).map(([path, name]) => (
+              <option value={path}>{name}</option>
+            ))}
+            {!(draft.shell in shells) && <option value={draft.shell}>{draft.shell}</option>}
+          </select>
+        </div>
+        <div class="field wide">
+          <label for="user-sshpubkey">SSH public keys</label>
+          <textarea id="user-sshpubkey" rows={3} value={draft.sshpubkey} onInput={(e) => set("sshpubkey")((e.currentTarget as HTMLTextAreaElement).value)} />
+          {err?.get("sshpubkey") && <small class="error" role="alert" data-field="sshpubkey">{err.get("sshpubkey")}</small>}
+        </div>
+        <div class="field">
+          <label for="user-sudo">Sudo commands (one per line)</label>
+          <textarea id="user-sudo" rows={2} value={draft.sudo_commands} onInput={(e) => set("sudo_commands")((e.currentTarget as HTMLTextAreaElement).value)} />
+          {err?.get("sudo_commands") && <small class="error" role="alert" data-field="sudo_commands">{err.get("sudo_commands")}</small>}
+        </div>
+        <div class="field">
+          <label for="user-sudo-np">Sudo commands without password</label>
+          <textarea id="user-sudo-np" rows={2} value={draft.sudo_commands_nopasswd} onInput={(e) => set("sudo_commands_nopasswd")((e.currentTarget as HTMLTextAreaElement).value)} />
+          {err?.get("sudo_commands_nopasswd") && <small class="error" role="alert" data-field="sudo_commands_nopasswd">{err.get("sudo_commands_nopasswd")}</small>}
+        </div>
+        <Checkbox label="Password login disabled" name="password_disabled" checked={draft.password_disabled} onValue={set("password_disabled")} errors={err} />
+        <Checkbox label="SSH password login" name="ssh_password_enabled" checked={draft.ssh_password_enabled} onValue={set("ssh_password_enabled")} errors={err} />
+        <Checkbox label="SMB user" name="smb" checked={draft.smb} onValue={set("smb")} errors={err} />
+        <Checkbox label="Locked" name="locked" checked={draft.locked} onValue={set("locked")} errors={err} />
+        <GeneralError errors={errors} />
+        <div class="actions wide">
+          <button type="submit">{user ? "Save" : "Create"}</button>
+        </div>
+      </form>
+      {user && (
+        <div class="actions">
+          <button type="button" onClick={() => act(() => session.client.call("user.update", user.id, { locked: !user.locked }), user.locked ? "Unlocked." : "Locked.")}>
+            {user.locked ? "Unlock" : "Lock"}
+          </button>
+          <button type="button" onClick={() => act(() => session.client.call("user.reset_lockout", user.username), "Failed logins cleared.")}>
+            Reset lockout
+          </button>
+          {!user.builtin &&
+            (confirmDelete ? (
+              <span role="group" aria-label="Confirm delete">
+                Delete {user.username}?{" "}
+                <button type="button" class="danger" onClick={remove}>Yes, delete</button>{" "}
+                <button type="button" onClick={() => setConfirmDelete(false)}>Cancel</button>
+              </span>
+            ) : (
+              <button type="button" class="danger" onClick={() => setConfirmDelete(true)}>Delete</button>
+            ))}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,228 @@
+// The web page's flows in a real browser (Debian's Chromium driven by playwright-core) against a real accountd.
+// Run by tests/e2e/web_page.rs: `node --experimental-websocket tests/flows.mjs BASE_URL SCREENSHOT_DIR`.
+// Prints one JSON line of facts measured along the way; exits non-zero (with the failing step) on any failure.
+import { createHmac } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots) throw new Error("usage: flows.mjs BASE_URL SCREENSHOT_DIR");
+mkdirSync(shots, { recursive: true });
+const ADMIN_PASSWORD = "admin-password-1";
+const facts = {};
+
+/** RFC 6238 code of a base32 secret, computed here, independently of the server. */
+function totp(secret, digits = 6, period = 30, at = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / period)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 10 ** digits;
+  return String(value).padStart(digits, "0");
+}
+
+/** A plain API client over the service's WebSocket (Node's own WebSocket), for what a script does meanwhile. */
+async function api(username, password) {
+  const ws = new WebSocket(base.replace(/^http/, "ws") + "/api/current");
+  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
+  let id = 0;
+  const waiting = new Map();
+  ws.onmessage = (ev) => {
+    const msg = JSON.parse(ev.data);
+    const w = waiting.get(msg.id);
+    if (!w) return;
+    waiting.delete(msg.id);
+    msg.error ? w.reject(new Error(JSON.stringify(msg.error))) : w.resolve(msg.result);
+  };
+  const call = (method, ...params) =>
+    new Promise((resolve, reject) => {
+      waiting.set(++id, { resolve, reject });
+      ws.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+    });
+  const login = await call("auth.login_ex", { mechanism: "PASSWORD_PLAIN", username, password });
+  if (login.response_type !== "SUCCESS") throw new Error(`API login: ${login.response_type}`);
+  return { call, close: () => ws.close() };
+}
+
+let step = "start";
+// No step waits forever: the whole run fails, naming its step, before the calling test's own limit.
+const guard = setTimeout(() => {
+  console.error(`failed at step "${step}": the flows took over 200 s`);
+  // Close the browser first: its processes would otherwise keep the caller's pipes open.
+  setTimeout(() => process.exit(1), 5000);
+  browser.close().finally(() => process.exit(1));
+}, 200_000);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+let failurePage = null;
+const cspViolations = [];
+const pageErrors = [];
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(15000);
+  const page = await context.newPage();
+  failurePage = page;
+  page.on("console", (m) => m.type() === "error" && /Content Security Policy/.test(m.text()) && cspViolations.push(m.text()));
+  page.on("pageerror", (e) => pageErrors.push(String(e)));
+  const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const field = (name) => page.locator(`[data-field="${name}"]`);
+
+  step = "first boot: set up the administrator"; console.error("step:", step);
+  await page.goto(`${base}/ui/`);
+  await page.getByRole("heading", { name: "Set up the administrator" }).waitFor();
+  await shot("setup");
+  await page.getByLabel("Password", { exact: true }).fill(ADMIN_PASSWORD);
+  await page.getByLabel("Repeat the password").fill(ADMIN_PASSWORD + "x");
+  await page.getByRole("button", { name: "Set up" }).click();
+  await field("confirm").getByText("The passwords do not match.").waitFor();
+  await page.getByLabel("Repeat the password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Set up" }).click();
+
+  step = "log in as the administrator (a wrong password first)"; console.error("step:", step);
+  await page.getByRole("button", { name: "Log in" }).waitFor();
+  await shot("login");
+  await page.getByLabel("Username").fill("truenas_admin");
+  await page.getByLabel("Password").fill("wrong-password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("alert").getByText("Wrong username, password or code.").waitFor();
+  await page.getByLabel("Username").fill("truenas_admin");
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  await page.locator('tr[data-username="root"]').waitFor();
+  await shot("users");
+
+  step = "a validation error shows on the field it names"; console.error("step:", step);
+  await page.getByRole("button", { name: "Create user" }).click();
+  await page.getByRole("heading", { name: "Create user" }).waitFor();
+  await page.getByLabel("Username").fill("alice");
+  await page.getByLabel("Full name").fill("Alice Liddell");
+  await page.getByLabel("Email").fill("not-an-address");
+  await page.getByLabel("Password", { exact: true }).fill("alice-password-1");
+  await page.getByLabel("Other groups").selectOption({ label: "truenas_readonly_administrators" });
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("email").waitFor();
+  facts.email_error = await field("email").innerText();
+  await shot("user-invalid");
+
+  step = "create a user, then edit it"; console.error("step:", step);
+  await page.getByLabel("Email").fill("alice@example.com");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("heading", { name: "User alice" }).waitFor();
+  await page.getByLabel("Full name").fill("Alice P. Liddell");
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("status").getByText("Saved.").waitFor();
+  await shot("user-edit");
+
+  step = "a user created through the API appears in the open list without a reload"; console.error("step:", step);
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  await page.locator('tr[data-username="alice"]').waitFor();
+  facts.alice_row = await page.locator('tr[data-username="alice"]').innerText();
+  const script = await api("truenas_admin", ADMIN_PASSWORD);
+  await script.call("user.create", { username: "bob", full_name: "Bob", group_create: true, password: "bob-password-1" });
+  await page.locator('tr[data-username="bob"]').waitFor({ timeout: 5000 });
+
+  step = "search filters on the server"; console.error("step:", step);
+  await page.getByLabel("Search").fill("ali");
+  await page.locator('tr[data-username="bob"]').waitFor({ state: "detached" });
+  facts.search_rows = await page.locator("tbody tr").count();
+  await page.getByLabel("Search").fill("");
+
+  step = "the other pages show"; console.error("step:", step);
+  for (const [link, heading, name, hasRows] of [
+    ["Groups", "Groups", "groups", true],
+    ["Privileges and roles", "Privileges", "privileges", true],
+    ["Sessions", "Sessions", "sessions", true],
+    ["API keys", "API keys", "api-keys", false],
+    ["Audit log", "Audit log", "audit", true],
+  ]) {
+    await page.getByRole("link", { name: link, exact: true }).click();
+    await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+    if (hasRows) await page.locator("tbody tr").first().waitFor();
+    await shot(name);
+  }
+  facts.roles_listed = await page.goto(`${base}/ui/#/privileges`).then(() => page.locator("tbody tr").nth(5).waitFor()).then(() => page.locator("tbody tr").count());
+
+  step = "an API key is shown once"; console.error("step:", step);
+  await page.getByRole("link", { name: "API keys", exact: true }).click();
+  await page.getByLabel("Key name").fill("backup-script");
+  await page.getByRole("button", { name: "Create key" }).click();
+  facts.key_shape = /^\d+-[A-Za-z0-9]{64}$/.test(await page.getByTestId("new-key").innerText());
+
+  step = "a reload keeps the session (a token in sessionStorage, no password)"; console.error("step:", step);
+  await page.reload();
+  await page.getByRole("heading", { name: "API keys" }).waitFor();
+  facts.storage = await page.evaluate(() => ({
+    local: Object.keys(localStorage),
+    session: Object.keys(sessionStorage),
+    secretsInStorage: JSON.stringify(sessionStorage).includes("admin-password"),
+  }));
+
+  step = "turn two-factor login on for everyone"; console.error("step:", step);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByLabel("Ask users with a two-factor secret for a code at login").check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("status").getByText("Saved.").waitFor();
+
+  step = "log out; log in as the new user; change the own password"; console.error("step:", step);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("button", { name: "Log in" }).waitFor();
+  facts.storage_after_logout = await page.evaluate(() => Object.keys(sessionStorage));
+  await page.getByLabel("Username").fill("alice");
+  await page.getByLabel("Password").fill("alice-password-1");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  await page.getByRole("link", { name: "My account" }).click();
+  await page.getByLabel("Current password").fill("alice-password-1");
+  await page.getByLabel("New password").fill("alice-password-2");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByRole("status").getByText("Password changed.").waitFor();
+
+  step = "enrol in two-factor login"; console.error("step:", step);
+  await page.getByRole("button", { name: "Turn on two-factor login" }).click();
+  await page.getByRole("img", { name: "QR code of the two-factor secret" }).waitFor();
+  const secret = await page.getByTestId("otp-secret").innerText();
+  await shot("my-account-2fa");
+
+  step = "log in with the new password and a one-time code"; console.error("step:", step);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByLabel("Username").fill("alice");
+  await page.getByLabel("Password").fill("alice-password-2");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByLabel("One-time code").fill(totp(secret));
+  await shot("otp");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  facts.who = await page.locator(".who").innerText();
+
+  step = "the layout works on a phone screen"; console.error("step:", step);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  facts.phone_overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+  await shot("users-phone");
+
+  step = "keyboard: the skip link is the first stop and focus is visible"; console.error("step:", step);
+  await page.keyboard.press("Tab");
+  facts.first_tab_stop = await page.evaluate(() => document.activeElement?.textContent ?? "");
+  script.close();
+  facts.csp_violations = cspViolations;
+  facts.page_errors = pageErrors;
+  console.log(JSON.stringify(facts));
+} catch (e) {
+  console.error(`failed at step "${step}": ${e?.stack ?? e}`);
+  if (failurePage) {
+    await failurePage.screenshot({ path: join(shots, "failure.png"), fullPage: true }).catch(() => undefined);
+    console.error(`page text at the failure: ${(await failurePage.locator("body").innerText().catch(() => "")).slice(0, 2000)}`);
+  }
+  process.exitCode = 1;
+} finally {
+  clearTimeout(guard);
+  await browser.close();
+}
