@@ -511,3 +511,85 @@ async fn two_factor_logins_record_wrong_and_abandoned_second_steps() {
     );
     assert!(!serde_json::to_string(&failed).unwrap().contains("000000"));
 }
+
+#[tokio::test]
+async fn sessions_ended_by_terminate_calls_and_credential_changes_are_logged_out() {
+    let s = TestServer::start().await;
+    let mut admin = s.admin().await;
+    let alice = s.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+
+    // auth.terminate_session: the ended session's LOGOUT, with its own session id.
+    let mut victim = s.logged_in("alice", "pw").await;
+    let id = victim
+        .ok("auth.sessions", json!([[["current", "=", true]], {"get": true}]))
+        .await["id"]
+        .clone();
+    assert_eq!(admin.ok("auth.terminate_session", json!([id])).await, true);
+    let mut logouts = Vec::new();
+    for _ in 0..200 {
+        logouts = entries(
+            &mut admin,
+            json!([["event", "=", "LOGOUT"], ["username", "=", "alice"]]),
+        )
+        .await;
+        if !logouts.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(logouts.len(), 1, "{logouts:#?}");
+    assert_eq!(logouts[0]["session"], id);
+    assert_eq!(logouts[0]["event_data"]["credentials"]["credentials"], "LOGIN_PASSWORD");
+    drop(victim);
+
+    // A new password ends alice's other session (a credential effect): logged out once, not again on close.
+    let mut other = s.logged_in("alice", "pw").await;
+    admin.ok("user.update", json!([alice, {"password": "pw2"}])).await;
+    let mut found = 0;
+    for _ in 0..200 {
+        found = entries(
+            &mut admin,
+            json!([["event", "=", "LOGOUT"], ["username", "=", "alice"]]),
+        )
+        .await
+        .len();
+        if found == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(found, 2);
+    assert_eq!(
+        other.closed().await,
+        Some(1000),
+        "the ended session's connection closes"
+    );
+
+    // auth.terminate_other_sessions likewise.
+    let _third = s.logged_in("alice", "pw2").await;
+    assert_eq!(admin.ok("auth.terminate_other_sessions", json!([])).await, true);
+    for _ in 0..200 {
+        found = entries(
+            &mut admin,
+            json!([["event", "=", "LOGOUT"], ["username", "=", "alice"]]),
+        )
+        .await
+        .len();
+        if found == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(found, 3);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let all = entries(
+        &mut admin,
+        json!([["event", "=", "LOGOUT"], ["username", "=", "alice"]]),
+    )
+    .await;
+    assert_eq!(
+        all.len(),
+        3,
+        "no second LOGOUT when the ended connections close: {all:#?}"
+    );
+}

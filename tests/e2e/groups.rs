@@ -292,17 +292,18 @@ async fn builtin_groups() {
             json!([[["builtin", "=", true]], {"select": ["name", "gid", "immutable"], "order_by": ["gid"]}]),
         )
         .await;
-    // TrueNAS 25.10's builtin groups (its /etc/group but `wheel` and `nobody`, whose gids root and nogroup hold);
-    // only those whose membership may change are mutable.
+    // TrueNAS 25.10's builtin groups (its /etc/group but `wheel` and `nobody`, whose gids root and nogroup hold),
+    // and 26.04's `truenas_webshare`; only those whose membership may change are mutable.
     let builtin = builtin.as_array().expect("list");
-    assert_eq!(builtin.len(), 90);
+    assert_eq!(builtin.len(), 91);
     assert_eq!(builtin[0], json!({"name": "root", "gid": 0, "immutable": true}));
-    assert_eq!(builtin[89], json!({"name": "nogroup", "gid": 65534, "immutable": true}));
+    assert_eq!(builtin[90], json!({"name": "nogroup", "gid": 65534, "immutable": true}));
     for expected in [
         json!({"name": "news", "gid": 9, "immutable": true}),
         json!({"name": "ftp", "gid": 14, "immutable": false}),
         json!({"name": "operator", "gid": 37, "immutable": true}),
         json!({"name": "staff", "gid": 50, "immutable": true}),
+        json!({"name": "truenas_webshare", "gid": 445, "immutable": false}),
         json!({"name": "builtin_administrators", "gid": 544, "immutable": false}),
         json!({"name": "builtin_users", "gid": 545, "immutable": false}),
         json!({"name": "builtin_guests", "gid": 546, "immutable": true}),

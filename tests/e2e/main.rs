@@ -1,6 +1,7 @@
 //! End-to-end tests over real WebSocket connections; one module per area.
 
 mod api_keys;
+mod assurance;
 mod audit;
 mod auth;
 mod concurrency;
@@ -17,6 +18,7 @@ mod privileges;
 mod query;
 mod rate_limit;
 mod read_cache;
+mod reconnect;
 mod smoke;
 mod tls_proxy;
 mod tokens_sessions;
@@ -28,3 +30,4 @@ mod users_misc;
 mod users_roles;
 mod users_update;
 mod web_page;
+mod webshare;

@@ -601,6 +601,7 @@ async fn group_query_uses_the_same_language() {
                 "truenas_admin",
                 "truenas_readonly_administrators",
                 "truenas_sharing_administrators",
+                "truenas_webshare",
             ],
         ),
         (

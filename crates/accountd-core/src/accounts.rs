@@ -47,6 +47,8 @@ pub(crate) struct Inner {
     pub(crate) lockout: Lockout,
     /// Set once the dummy hash of unknown users has the typical stored cost.
     pub(crate) dummy_cost: tokio::sync::OnceCell<()>,
+    /// The authenticator assurance level in effect.
+    pub(crate) assurance: crate::assurance::CurrentLevel,
 }
 
 impl Inner {
@@ -78,6 +80,7 @@ impl Accounts {
                 credential_effects: OnceLock::new(),
                 lockout: Lockout::new(config.lockout),
                 dummy_cost: tokio::sync::OnceCell::new(),
+                assurance: crate::assurance::CurrentLevel::default(),
                 config,
             }),
         }

@@ -29,6 +29,9 @@ pub enum LoginOutcome {
     /// Valid password of a user who must also give a one-time password (two-factor authentication is enabled
     /// and the user has a secret): the login completes with [`Accounts::verify_otp`].
     OtpRequired(Caller),
+    /// Valid password, but the assurance level requires a second factor the user does not have (answered as
+    /// `AUTH_ERR`, after the failure delay).
+    SecondFactorMissing,
 }
 
 impl Accounts {
@@ -82,6 +85,14 @@ impl Accounts {
                 if self.otp_required(row.id).await? {
                     tracing::info!(user_id = row.id, "password accepted; one-time password required");
                     return Ok(LoginOutcome::OtpRequired(caller));
+                }
+                if self.assurance_level().await?.otp_mandatory() {
+                    tracing::info!(
+                        user_id = row.id,
+                        "login refused: the assurance level requires a second factor the user does not have"
+                    );
+                    tokio::time::sleep(self.login_failure_delay().await).await;
+                    return Ok(LoginOutcome::SecondFactorMissing);
                 }
                 tracing::info!(user_id = row.id, "login succeeded");
                 if let Some(attempt) = attempt {
@@ -139,7 +150,7 @@ impl Accounts {
 
     /// Waits the failure delay; `AuthErr`.
     async fn login_failed(&self) -> Result<LoginOutcome, Error> {
-        tokio::time::sleep(self.config().login_failure_delay).await;
+        tokio::time::sleep(self.login_failure_delay().await).await;
         Ok(LoginOutcome::AuthErr)
     }
 

@@ -31,6 +31,8 @@ pub mod builtin {
     pub const CONTAINER_ROOT_UID: i64 = 2_147_000_001;
     /// Name of that user.
     pub const CONTAINER_ROOT_NAME: &str = "truenas_container_unpriv_root";
+    /// Name of the builtin group whose members may use WebShare (a user's `webshare` flag).
+    pub const WEBSHARE_GROUP: &str = "truenas_webshare";
     /// The privilege granting FULL_ADMIN to local administrators.
     pub const LOCAL_ADMINISTRATOR: &str = "LOCAL_ADMINISTRATOR";
 }
@@ -202,6 +204,11 @@ impl Directory {
         let aux = self.aux_by_user.get(&row.id).cloned().unwrap_or_default();
         let roles = self.roles_of_groups(&self.user_group_ids(row));
         let password_age = password_age(row.last_password_change, now_ms);
+        let webshare = aux.iter().any(|id| {
+            self.groups
+                .get(id)
+                .is_some_and(|g| g.builtin && g.name == builtin::WEBSHARE_GROUP)
+        });
         UserEntry {
             id: row.id,
             uid: row.uid,
@@ -243,6 +250,7 @@ impl Directory {
             password_change_required: false,
             roles,
             api_keys: self.api_keys.get(&row.id).cloned().unwrap_or_default(),
+            webshare,
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod accounts;
 pub mod api_keys;
+pub mod assurance;
 pub mod attributes;
 pub mod audit;
 pub mod auth;

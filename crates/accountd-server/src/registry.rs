@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use accountd_core::audit::AuditLog;
 use accountd_core::sessions::{
     CredentialEffect, CredentialEffects, NewToken, Redeemed, TokenHash, TokenRefusal, TokenStore,
 };
@@ -13,10 +14,18 @@ use accountd_core::sessions::{
 use crate::session::{Login, Session};
 
 /// Every open connection's session, and the tokens.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct SessionRegistry {
     sessions: Mutex<HashMap<String, Arc<Session>>>,
     tokens: Mutex<TokenStore>,
+    /// Where the LOGOUT entries of sessions ended from here go.
+    audit: OnceLock<AuditLog>,
+}
+
+impl std::fmt::Debug for SessionRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionRegistry").finish_non_exhaustive()
+    }
 }
 
 /// Keeps a session registered; dropping it (when the connection ends) unregisters the session and destroys
@@ -47,6 +56,19 @@ impl SessionRegistry {
         Registration {
             registry: self.clone(),
             session: session.clone(),
+        }
+    }
+
+    /// Records the LOGOUT entries of the sessions the registry ends in `audit`.
+    pub fn set_audit(&self, audit: AuditLog) {
+        let _ = self.audit.set(audit);
+    }
+
+    /// Queues the LOGOUT entry of a login the registry ended (nothing waits for it: this may run on the
+    /// store's writer thread).
+    fn record_end(&self, session: &Session, login: &Login) {
+        if let Some(audit) = self.audit.get() {
+            drop(crate::audit::logout_entry(audit, session, login));
         }
     }
 
@@ -106,10 +128,11 @@ impl SessionRegistry {
         if let Some(mut tokens) = self.tokens() {
             tokens.destroy_except(spared, |t| t.created_by == session.session_id);
         }
-        if let Some(login) = session.terminate()
-            && login.token().is_none_or(|t| !spared.contains(&t))
-        {
-            self.forget_token_of(&login);
+        if let Some(login) = session.terminate() {
+            self.record_end(session, &login);
+            if login.token().is_none_or(|t| !spared.contains(&t)) {
+                self.forget_token_of(&login);
+            }
         }
         tracing::info!(conn = session.id, "session terminated");
     }
@@ -186,7 +209,9 @@ impl SessionRegistry {
             let Some(hash) = login.token() else { continue };
             if !self.tokens().is_some_and(|t| t.contains(&hash)) {
                 tracing::info!(conn = session.id, "token session ended with its token");
-                session.set_login(None);
+                if let Some(ended) = session.set_login(None) {
+                    self.record_end(&session, &ended);
+                }
             }
         }
     }
@@ -212,14 +237,31 @@ impl SessionRegistry {
         };
         if lifetime.expires_at_ms.is_some_and(|e| now_ms >= e) {
             tracing::info!(conn = session.id, "API key session expired");
-            session.set_login(None);
+            self.end_login(session);
             return;
         }
+        if lifetime.bounds.ended(session.last_used_ms(), now_ms) {
+            tracing::info!(
+                conn = session.id,
+                "session expired: its assurance level's session age or idle timeout passed"
+            );
+            self.end_login(session);
+            return;
+        }
+        session.mark_used(now_ms);
         let Some(hash) = lifetime.token else { return };
         let alive = self.tokens().is_some_and(|mut t| t.touch(&hash, now_ms));
         if !alive {
             tracing::info!(conn = session.id, "token session expired");
-            session.set_login(None);
+            self.end_login(session);
+        }
+    }
+
+    /// Logs out a session whose credential ran out, recording it as TrueNAS's session manager does.
+    fn end_login(&self, session: &Session) {
+        if let Some(login) = session.set_login(None) {
+            self.record_end(session, &login);
+            self.forget_token_of(&login);
         }
     }
 }

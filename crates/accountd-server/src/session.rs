@@ -1,7 +1,7 @@
 //! Per-connection session state: who is logged in and the connection's options.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use accountd_api::types::common::Timestamp;
@@ -50,6 +50,28 @@ pub struct Login {
     pub credential: Credential,
     /// When it logged in (ms since the epoch).
     pub login_at_ms: i64,
+    /// How long it may live and sit idle (the assurance level it logged in under).
+    pub bounds: SessionBounds,
+}
+
+/// The life of a login under the assurance level it logged in under (TrueNAS's `max_session_age` and
+/// `max_inactivity` of user sessions; token sessions live as long as their token).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionBounds {
+    /// The login ends at this time (ms since the epoch).
+    pub expires_at_ms: Option<i64>,
+    /// The login ends after this long without a message (ms).
+    pub max_idle_ms: Option<i64>,
+}
+
+impl SessionBounds {
+    /// True when a login last used at `last_used_ms` has ended at `now_ms`.
+    pub fn ended(&self, last_used_ms: i64, now_ms: i64) -> bool {
+        self.expires_at_ms.is_some_and(|e| now_ms > e)
+            || self
+                .max_idle_ms
+                .is_some_and(|idle| now_ms > last_used_ms.saturating_add(idle))
+    }
 }
 
 impl Login {
@@ -126,9 +148,10 @@ impl Login {
         }
     }
 
-    /// What bounds this login's life: the token it uses, and when its API key expires.
+    /// What bounds this login's life: the token it uses, when its API key expires, its assurance bounds.
     fn lifetime(&self) -> LoginLifetime {
         LoginLifetime {
+            bounds: self.bounds,
             token: self.token(),
             expires_at_ms: match &self.credential {
                 Credential::ApiKey { expires_at_ms, .. } => *expires_at_ms,
@@ -141,6 +164,8 @@ impl Login {
 /// What a message on a logged-in session checks: the token it uses and its API key's expiry.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginLifetime {
+    /// Its assurance level's session age and idle timeout.
+    pub bounds: SessionBounds,
     /// The token the login uses.
     pub token: Option<TokenHash>,
     /// When the login's API key expires (ms since the epoch).
@@ -180,6 +205,8 @@ pub struct Session {
     /// An API key may be sent over this connection (TLS, or a loopback client).
     pub secure_transport: bool,
     login: Mutex<Option<Login>>,
+    /// When the login last received a message (ms since the epoch), for its idle timeout.
+    last_used_ms: AtomicI64,
     pending_otp: Mutex<Option<PendingOtp>>,
     /// A password or one-time-password check is running on this connection.
     checking_credential: AtomicBool,
@@ -198,6 +225,7 @@ impl Session {
             origin: origin.addr,
             secure_transport: origin.secure_transport,
             login: Mutex::new(None),
+            last_used_ms: AtomicI64::new(0),
             pending_otp: Mutex::new(None),
             checking_credential: AtomicBool::new(false),
             terminated: watch::Sender::new(false),
@@ -264,6 +292,16 @@ impl Session {
         self.login.lock().ok().and_then(|l| l.as_ref().map(Login::lifetime))
     }
 
+    /// When the login last received a message (ms since the epoch).
+    pub fn last_used_ms(&self) -> i64 {
+        self.last_used_ms.load(Ordering::Acquire)
+    }
+
+    /// Counts a message at `now_ms` as a use of the login.
+    pub fn mark_used(&self, now_ms: i64) {
+        self.last_used_ms.fetch_max(now_ms, Ordering::AcqRel);
+    }
+
     /// Changes the current login's API-key expiry when it logged in with key `key_id`.
     pub fn set_api_key_expiry(&self, key_id: i64, expires: Option<i64>) {
         if let Ok(mut l) = self.login.lock()
@@ -294,6 +332,9 @@ impl Session {
         let previous = self.login.lock().ok().and_then(|mut l| {
             let login = login.filter(|_| !self.is_terminated());
             logged_out = login.is_none();
+            if let Some(new) = &login {
+                self.last_used_ms.fetch_max(new.login_at_ms, Ordering::AcqRel);
+            }
             std::mem::replace(&mut *l, login)
         });
         if logged_out && let Ok(mut s) = self.subscriptions.lock() {

@@ -118,6 +118,7 @@ impl AppState {
             specs.insert(spec.name, spec);
         }
         let sessions = SessionRegistry::new();
+        sessions.set_audit(audit.clone());
         // Writes that end credentials (a new password, a locked user, a revoked key) end the sessions, pending
         // logins and tokens that depended on them, right after their commit.
         accounts.set_credential_effects(sessions.clone());

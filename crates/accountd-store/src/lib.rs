@@ -50,8 +50,8 @@ mod tests {
             (568, Some(serde_json::json!("DIRECT")))
         );
         let gids: Vec<_> = store.read(groups::used_gids).await.unwrap();
-        assert_eq!(gids.len(), 90);
-        for gid in [0, 9, 37, 544, 545, 546, 568, 951, 952, 65534] {
+        assert_eq!(gids.len(), 91);
+        for gid in [0, 9, 37, 445, 544, 545, 546, 568, 951, 952, 65534] {
             assert!(gids.contains(&gid), "{gid}");
         }
         // Each builtin user is in its primary group by gid, and in the groups /etc/group lists it in.

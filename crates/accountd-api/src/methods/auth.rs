@@ -4,7 +4,7 @@ use crate::declare_method;
 use crate::method::Audit;
 use crate::types::auth::{
     AuthMe as AuthMeEntry, LoginArgs, LoginExArgs, LoginExContinueArgs, LoginResult, LoginWithApiKeyArgs,
-    SetAttributeArgs,
+    SetAssuranceLevelArgs, SetAttributeArgs,
 };
 use crate::types::common::NoArgs;
 use crate::types::query::{QueryArgs, QueryResponse};
@@ -19,9 +19,15 @@ declare_method! {
     /// `PASSWORD_PLAIN` for a user with a two-factor secret, while two-factor authentication is enabled
     /// (`auth.twofactor.update`), answers `OTP_REQUIRED` instead: the connection is not logged in until
     /// `auth.login_ex_continue` (or `auth.login_ex` with `OTP_TOKEN`) gives the current one-time password, which
-    /// answers `SUCCESS` with authenticator `LEVEL_2`. A wrong code answers `AUTH_ERR` and ends the attempt; each
+    /// answers `SUCCESS`. A wrong code answers `AUTH_ERR` and ends the attempt; each
     /// code's time step is accepted once. Any other mechanism abandons a pending attempt; `OTP_TOKEN` with
     /// nothing pending is an EINVAL error. `TOKEN_PLAIN` logs in with a token from `auth.generate_token`.
+    ///
+    /// `authenticator` is the server's assurance level (`auth.set_authenticator_assurance_level`); a mechanism
+    /// the level does not permit is an EOPNOTSUPP error. `login_options.user_info: false` leaves `user_info`
+    /// null; `login_options.reconnect_token: true` adds a single-use `reconnect_token` that logs in again with
+    /// `TOKEN_PLAIN` from the same address after a disconnect (600 seconds, or the user's
+    /// `preferences.lifetime` attribute when >= 60; it ends with the credentials it came from).
     ///
     /// `API_KEY_PLAIN` logs in with a key from `api_key.create` (`EXPIRED` once the key has expired; revoked
     /// keys and keys of locked users answer `AUTH_ERR`). As in TrueNAS, a key sent in the clear from another
@@ -39,7 +45,7 @@ declare_method! {
 
 declare_method! {
     /// Continues a login answered with `OTP_REQUIRED`: `{"mechanism": "OTP_TOKEN", "otp_token": "123456"}`.
-    /// Answers `SUCCESS` (authenticator `LEVEL_2`) or `AUTH_ERR` (the attempt is over). EINVAL when no login is
+    /// Answers `SUCCESS` or `AUTH_ERR` (the attempt is over). EINVAL when no login is
     /// in progress on the connection.
     AuthLoginExContinue = "auth.login_ex_continue", Access::NoAuth, LoginExContinueArgs => LoginResult,
     examples: [
@@ -78,7 +84,8 @@ declare_method! {
     /// `auth.login_with_token`). It expires `ttl` seconds (default 600) after its last use, including use by
     /// the session logged in with it; with `match_origin` only the creating IP address may use it; a
     /// `single_use` token dies on its first login. A token also dies when the session logged in with it ends
-    /// and when the session that created it is terminated. Tokens live in memory, stored hashed.
+    /// and when the session that created it is terminated. Tokens live in memory, stored hashed. Above
+    /// assurance level `LEVEL_1` only single-use tokens may be created (else EOPNOTSUPP).
     AuthGenerateToken = "auth.generate_token", Access::AnyUser, GenerateTokenArgs => String,
     audit: Audit::plain("Generate authentication token for session"),
     examples: [
@@ -151,7 +158,25 @@ declare_method! {
 }
 
 declare_method! {
-    /// The login mechanisms `auth.login_ex` accepts on this connection.
+    /// Sets the authenticator assurance level (NIST SP 800-63B) of every login from now on, kept across
+    /// restarts. `LEVEL_1` (the default) permits every mechanism. `LEVEL_2` permits `PASSWORD_PLAIN` only,
+    /// and only with the user's one-time password (a user without a two-factor secret, or while two-factor
+    /// authentication is disabled, gets `AUTH_ERR`); `API_KEY_PLAIN`, `TOKEN_PLAIN` and `ONETIME_PASSWORD`
+    /// answer EOPNOTSUPP, multi-use tokens cannot be created, sessions end 12 hours after login or after 30
+    /// minutes without a call, and failed logins wait four times the failure delay. Sessions keep the bounds
+    /// of the level they logged in under. Disabling two-factor authentication (`auth.twofactor.update`) sets
+    /// `LEVEL_1`. Private on TrueNAS, so only FULL_ADMIN may call it.
+    AuthSetAuthenticatorAssuranceLevel = "auth.set_authenticator_assurance_level", Access::Roles(&[Role::FullAdmin]),
+        SetAssuranceLevelArgs => (),
+    audit: Audit::plain("Set authenticator assurance level"),
+    examples: [
+        Admin r#"["LEVEL_1"]"#,
+    ]
+}
+
+declare_method! {
+    /// The login mechanisms `auth.login_ex` accepts as a first step under the assurance level in effect
+    /// (`PASSWORD_PLAIN` only at `LEVEL_2`).
     AuthMechanismChoices = "auth.mechanism_choices", Access::NoAuth, NoArgs => Vec<String>,
     examples: [
         Fresh r#"[]"#,

@@ -26,7 +26,7 @@ declare_method! {
     /// Returns the group with database id `id`; an unknown id is an ENOENT validation error.
     GroupGetInstance = "group.get_instance", READ, GetInstanceArgs => Presented<GroupEntry>,
     examples: [
-        Admin r#"[93]"#,
+        Admin r#"[94]"#,
     ]
 }
 
@@ -45,7 +45,7 @@ declare_method! {
     GroupUpdate = "group.update", WRITE, GroupUpdateArgs => i64,
     audit: Audit::record("Update group", AuditRecord::Group),
     examples: [
-        Admin r#"[93, {"name": "crew-all", "users": [55, 56]}]"#,
+        Admin r#"[94, {"name": "crew-all", "users": [55, 56]}]"#,
     ]
 }
 
@@ -55,7 +55,7 @@ declare_method! {
     GroupDelete = "group.delete", WRITE, GroupDeleteArgs => i64,
     audit: Audit::record("Delete group", AuditRecord::Group),
     examples: [
-        Admin r#"[93, {"delete_users": false}]"#,
+        Admin r#"[94, {"delete_users": false}]"#,
     ]
 }
 

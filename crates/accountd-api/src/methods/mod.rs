@@ -37,6 +37,7 @@ macro_rules! for_each_method {
             $crate::methods::auth::AuthTerminateOtherSessions,
             $crate::methods::auth::AuthTwofactorConfig,
             $crate::methods::auth::AuthTwofactorUpdate,
+            $crate::methods::auth::AuthSetAuthenticatorAssuranceLevel,
             $crate::methods::user::UserQuery,
             $crate::methods::user::UserGetInstance,
             $crate::methods::user::UserCreate,

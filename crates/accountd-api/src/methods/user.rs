@@ -41,7 +41,7 @@ declare_method! {
     UserCreate = "user.create", WRITE, UserCreateArgs => Presented<UserWithPassword>,
     audit: Audit::param("Create user", "username"),
     examples: [
-        Admin r#"[{"username": "bob", "full_name": "Bob", "group_create": true, "password": "bob-password", "email": "bob@example.com", "groups": [93]}]"#,
+        Admin r#"[{"username": "bob", "full_name": "Bob", "group_create": true, "password": "bob-password", "email": "bob@example.com", "groups": [94]}]"#,
     ]
 }
 

@@ -13,11 +13,19 @@ pub struct LoginOptions {
     /// Return `user_info` (the `auth.me` object) on success.
     #[serde(default = "default_true")]
     pub user_info: bool,
+    /// Return a `reconnect_token` on success: a single-use token bound to the client's address that logs the
+    /// user in again (`TOKEN_PLAIN`) after a disconnect. It lives 600 seconds, or the `lifetime` (>= 60) of the
+    /// user's `preferences` attribute, at most the assurance level's session age.
+    #[serde(default)]
+    pub reconnect_token: bool,
 }
 
 impl Default for LoginOptions {
     fn default() -> Self {
-        LoginOptions { user_info: true }
+        LoginOptions {
+            user_info: true,
+            reconnect_token: false,
+        }
     }
 }
 
@@ -71,6 +79,18 @@ pub enum LoginData {
     },
 }
 
+impl LoginData {
+    /// The `mechanism` name of this login (what the assurance level permits or refuses).
+    pub fn mechanism(&self) -> &'static str {
+        match self {
+            LoginData::PasswordPlain { .. } => "PASSWORD_PLAIN",
+            LoginData::ApiKeyPlain { .. } => "API_KEY_PLAIN",
+            LoginData::TokenPlain { .. } => "TOKEN_PLAIN",
+            LoginData::OtpToken { .. } => "OTP_TOKEN",
+        }
+    }
+}
+
 /// `auth.login_ex_continue` input: the second step of a login.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(tag = "mechanism", deny_unknown_fields)]
@@ -102,7 +122,7 @@ pub struct LoginExArgs {
     pub login_data: LoginData,
 }
 
-/// Authentication assurance level reached.
+/// The server's authenticator assurance level when the login succeeded (as TrueNAS reports it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Authenticator {
     /// One factor.
@@ -124,7 +144,8 @@ pub enum LoginResult {
         user_info: Option<Box<AuthMe>>,
         /// Assurance level.
         authenticator: Authenticator,
-        /// Reconnect token (not issued: always null).
+        /// Single-use token that logs in again after the connection drops: null unless
+        /// `login_options.reconnect_token` asked for one.
         reconnect_token: Option<String>,
     },
     /// The password was right; the user's one-time password must follow (`auth.login_ex_continue`).
@@ -249,4 +270,12 @@ pub struct SetAttributeArgs {
     pub key: String,
     /// Any JSON value.
     pub value: Value,
+}
+
+/// `auth.set_authenticator_assurance_level` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetAssuranceLevelArgs {
+    /// `LEVEL_1` or `LEVEL_2`.
+    pub level: String,
 }

@@ -91,6 +91,8 @@ pub struct UserEntry {
     pub roles: Vec<String>,
     /// Ids of the user's API keys.
     pub api_keys: Vec<i64>,
+    /// The user may use WebShare: a member of the builtin group `truenas_webshare`.
+    pub webshare: bool,
 }
 
 impl UserEntry {
@@ -203,6 +205,9 @@ pub struct UserCreate {
     #[serde(default)]
     #[schemars(inner(length(min = 1)))]
     pub sudo_commands_nopasswd: Vec<SudoCommand>,
+    /// Allow WebShare access: the user joins the builtin group `truenas_webshare` (false leaves it out).
+    #[serde(default)]
+    pub webshare: bool,
 }
 
 /// A non-empty sudo command.
@@ -275,6 +280,9 @@ pub struct UserUpdate {
     #[serde(default)]
     #[schemars(inner(length(min = 1)))]
     pub sudo_commands_nopasswd: Option<Vec<SudoCommand>>,
+    /// Allow WebShare access (membership of `truenas_webshare`; refused for root).
+    #[serde(default)]
+    pub webshare: Option<bool>,
 }
 
 /// `user.create` arguments.

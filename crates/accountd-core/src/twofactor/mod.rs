@@ -97,6 +97,11 @@ impl Accounts {
             window = entry.window,
             "two-factor settings updated"
         );
+        // Without two-factor authentication no login can reach LEVEL_2 (TrueNAS resets the level here too).
+        if !entry.enabled && self.assurance_level().await? != crate::assurance::AssuranceLevel::Level1 {
+            self.set_assurance_level(crate::assurance::AssuranceLevel::Level1.name())
+                .await?;
+        }
         Ok(entry)
     }
 

@@ -158,6 +158,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     {
         aux.push(users_group.id);
     }
+    super::webshare::apply(tx, &mut aux, d.webshare, &d.username)?;
 
     let home_path = if d.home_create && d.home != home::DEFAULT_HOME {
         Path::new(&d.home).join(&d.username).to_string_lossy().into_owned()

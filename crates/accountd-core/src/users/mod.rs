@@ -11,6 +11,7 @@ pub mod present;
 mod uid_reservations;
 mod update;
 pub(crate) mod validate;
+mod webshare;
 
 use std::collections::BTreeMap;
 

@@ -240,6 +240,9 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
         }
     }
 
+    if old.uid == 0 && d.webshare == Some(true) {
+        errs.add("user_update.webshare", super::webshare::ROOT_REFUSED);
+    }
     if !old.smb && d.smb == Some(true) && p.new_password.is_none() {
         errs.add(
             "user_update.smb",
@@ -324,8 +327,15 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
         changes.group_members_changed(old.group_id);
         changes.group_members_changed(row.group_id);
     }
-    if let Some(aux) = &d.groups {
-        users::set_aux_groups(tx, row.id, aux)?;
+    // The flag left out keeps the membership the user had (TrueNAS merges the old entry's `webshare`).
+    let webshare = match d.webshare {
+        Some(w) => w,
+        None => super::webshare::is_member(tx, &old_aux)?,
+    };
+    let mut aux = d.groups.clone().unwrap_or_else(|| old_aux.clone());
+    super::webshare::apply(tx, &mut aux, webshare, &row.username)?;
+    if d.groups.is_some() || aux != old_aux {
+        users::set_aux_groups(tx, row.id, &aux)?;
         for g in old_aux.iter().chain(aux.iter()) {
             changes.group_members_changed(*g);
         }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use accountd_api::Method;
 use accountd_api::method::{Audit, AuditRecord, AuditTarget};
 use accountd_api::types::query::QueryOptions;
-use accountd_core::audit::{NewEntry, Pending};
+use accountd_core::audit::{AuditLog, NewEntry, Pending};
 use jsonrpsee::types::Params;
 use serde_json::{Map, Value, json};
 
@@ -117,11 +117,18 @@ pub(crate) fn abandon_pending_otp(ctx: &CallContext) {
 
 /// Records the end of `login` on `session` (`auth.logout`, or the connection closing while logged in).
 pub(crate) fn logout(state: &AppState, session: &Session, login: &Login) -> Pending {
+    logout_entry(&state.audit, session, login)
+}
+
+/// Records the end of `login` on `session` in `audit`: also when the session is ended from elsewhere
+/// (terminated, its credentials changed, its assurance bounds or its token ran out), as TrueNAS's session
+/// manager logs a session out.
+pub(crate) fn logout_entry(audit: &AuditLog, session: &Session, login: &Login) -> Pending {
     let data = object(json!({"credentials": credentials_of(login)}));
     let mut e = entry(session, "LOGOUT", data, true);
     e.username = login.caller.username.clone();
     e.service_data.insert("credentials".into(), credentials_of(login));
-    state.audit.record(e)
+    audit.record(e)
 }
 
 /// The audit record of one call of an audited method, filled in as the call goes through the gates.
@@ -222,6 +229,7 @@ pub(crate) fn login_outcome(
     let error = match outcome {
         LoginOutcome::Success(_) | LoginOutcome::OtpRequired(_) => return,
         LoginOutcome::AuthErr => "Authentication failure",
+        LoginOutcome::SecondFactorMissing => "User does not have two factor authentication enabled.",
         LoginOutcome::Denied => "User lacks API access.",
         LoginOutcome::Expired if credentials == "API_KEY" => "Api key is expired",
         LoginOutcome::Expired => "Password expired",

@@ -18,6 +18,7 @@ use crate::session::Credential;
 /// Checks an API key and, on success, logs the connection in. The transport counts as secure over TLS (to
 /// accountd, or to a trusted proxy that says so) or from a loopback client (see [`crate::origin`]).
 pub(crate) async fn login_api_key(ctx: &CallContext, username: &str, key: &str) -> Result<LoginOutcome, Error> {
+    super::auth::permit_mechanism(ctx, "API_KEY_PLAIN").await?;
     let generation = ctx.state.accounts.roles_generation();
     let secure = ctx.session.secure_transport;
     let accounts = &ctx.state.accounts;
@@ -31,7 +32,7 @@ pub(crate) async fn login_api_key(ctx: &CallContext, username: &str, key: &str) 
             expires_at_ms: entry.as_ref().and_then(|e| e.expires_at.map(|t| t.ms)),
             name: entry.map(|e| e.name).unwrap_or_default(),
         };
-        super::auth::complete_login(ctx, caller.clone(), generation, credential);
+        super::auth::complete_login(ctx, caller.clone(), generation, credential).await?;
     }
     Ok(outcome)
 }

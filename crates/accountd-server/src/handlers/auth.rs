@@ -3,35 +3,72 @@
 use accountd_api::methods::auth::*;
 use accountd_api::types::auth::{
     AuthMe as AuthMeEntry, Authenticator, LoginArgs, LoginContinueData, LoginData, LoginExArgs, LoginExContinueArgs,
-    LoginOptions, LoginResult, SetAttributeArgs,
+    LoginOptions, LoginResult, SetAssuranceLevelArgs, SetAttributeArgs,
 };
 use accountd_api::types::common::NoArgs;
-use accountd_api::types::sessions::LoginWithTokenArgs;
+use accountd_api::types::sessions::{DEFAULT_TOKEN_TTL_SECS, LoginWithTokenArgs};
+use accountd_core::assurance::AssuranceLevel;
 use accountd_core::auth::LoginOutcome;
 use accountd_core::error::errno;
 use accountd_core::sessions::TokenRefusal;
 use accountd_core::{Caller, Error};
 
 use crate::dispatch::{CallContext, Handler};
-use crate::session::{Credential, CredentialCheck, Login, PendingOtp};
+use crate::session::{Credential, CredentialCheck, Login, PendingOtp, SessionBounds};
 
-/// The mechanisms `auth.login_ex` accepts as a first step, in TrueNAS's order (`OTP_TOKEN` only follows
-/// `OTP_REQUIRED`).
-const MECHANISMS: [&str; 3] = ["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"];
+/// The smallest `preferences.lifetime` a reconnect token takes from the user's attributes (TrueNAS's
+/// `MIN_RECONNECT_TOKEN_TTL`).
+const MIN_RECONNECT_TOKEN_TTL_SECS: i64 = 60;
 
-/// Logs the connection in as `caller` (roles read at `roles_generation`) with `credential`.
-pub(crate) fn complete_login(ctx: &CallContext, caller: Caller, roles_generation: u64, credential: Credential) {
+/// Refuses a login mechanism the assurance level in effect does not permit (TrueNAS's EOPNOTSUPP), abandoning
+/// a pending two-factor login as any other first step does.
+pub(crate) async fn permit_mechanism(ctx: &CallContext, mechanism: &str) -> Result<(), Error> {
+    let level = ctx.state.accounts.assurance_level().await?;
+    if level.permits(mechanism) {
+        return Ok(());
+    }
+    if mechanism != "OTP_TOKEN" {
+        crate::audit::abandon_pending_otp(ctx);
+    }
+    tracing::info!(mechanism, level = level.name(), "login refused by the assurance level");
+    Err(AssuranceLevel::refusal(mechanism))
+}
+
+/// The bounds of a login under `level`: token logins live as long as their token, every other login the
+/// level's session age and idle timeout.
+fn bounds_of(level: AssuranceLevel, credential: &Credential, now_ms: i64) -> SessionBounds {
+    if matches!(credential, Credential::Token { .. }) {
+        return SessionBounds::default();
+    }
+    SessionBounds {
+        expires_at_ms: Some(now_ms.saturating_add(level.max_session_age_secs().saturating_mul(1000))),
+        max_idle_ms: level.max_inactivity_secs().map(|s| s.saturating_mul(1000)),
+    }
+}
+
+/// Logs the connection in as `caller` (roles read at `roles_generation`) with `credential`, bounded by the
+/// assurance level in effect.
+pub(crate) async fn complete_login(
+    ctx: &CallContext,
+    caller: Caller,
+    roles_generation: u64,
+    credential: Credential,
+) -> Result<(), Error> {
+    let level = ctx.state.accounts.assurance_level().await?;
+    let now = ctx.state.accounts.now_ms();
     let login = Login {
         caller: Caller {
             session_id: Some(ctx.session.session_id.as_str().into()),
             ..caller
         },
         roles_generation,
+        bounds: bounds_of(level, &credential, now),
         credential,
-        login_at_ms: ctx.state.accounts.now_ms(),
+        login_at_ms: now,
     };
     ctx.state.sessions.set_login(&ctx.session, Some(login.clone()));
     crate::audit::login_succeeded(ctx, &login);
+    Ok(())
 }
 
 /// Refuses a password or one-time-password check while another runs on the same connection (each check
@@ -52,28 +89,69 @@ async fn auth_me(ctx: &CallContext, caller: &Caller) -> Result<AuthMeEntry, Erro
     Ok(me)
 }
 
-/// The `SUCCESS` answer, with `auth.me` unless the options say otherwise.
-async fn success(
-    ctx: &CallContext,
-    caller: &Caller,
-    options: &LoginOptions,
-    authenticator: Authenticator,
-) -> Result<LoginResult, Error> {
-    let user_info = if options.user_info {
-        Some(Box::new(auth_me(ctx, caller).await?))
+/// The `SUCCESS` answer: `auth.me` unless the options say otherwise, the server's assurance level (as
+/// TrueNAS reports it), and a reconnect token when asked for.
+async fn success(ctx: &CallContext, caller: &Caller, options: &LoginOptions) -> Result<LoginResult, Error> {
+    let me = if options.user_info || options.reconnect_token {
+        Some(auth_me(ctx, caller).await?)
     } else {
         None
     };
+    let level = ctx.state.accounts.assurance_level().await?;
+    let reconnect_token = match (&me, options.reconnect_token) {
+        (Some(me), true) => reconnect_token(ctx, caller, me, level)?,
+        _ => None,
+    };
+    let authenticator = match level {
+        AssuranceLevel::Level1 => Authenticator::Level1,
+        AssuranceLevel::Level2 => Authenticator::Level2,
+    };
     Ok(LoginResult::Success {
-        user_info,
+        user_info: me.filter(|_| options.user_info).map(Box::new),
         authenticator,
-        reconnect_token: None,
+        reconnect_token,
     })
 }
 
-/// Waits the configured delay of a failed login.
+/// A reconnect token for the session just logged in (TrueNAS's `login_options.reconnect_token`): single-use,
+/// bound to the client's address, without attributes, living 600 seconds or the user's UI `lifetime`
+/// preference (at least 60), at most the level's session age. It is an ordinary token: stored as a digest, it
+/// ends with the credentials it came from (a new password, a lock, a revoked key, a logout or termination of
+/// the session that made it).
+fn reconnect_token(
+    ctx: &CallContext,
+    caller: &Caller,
+    me: &AuthMeEntry,
+    level: AssuranceLevel,
+) -> Result<Option<String>, Error> {
+    let Some(login) = ctx.session.login() else {
+        return Ok(None);
+    };
+    let preferred = me
+        .attributes
+        .get("preferences")
+        .and_then(|p| p.get("lifetime"))
+        .and_then(serde_json::Value::as_i64)
+        .filter(|ttl| *ttl >= MIN_RECONNECT_TOKEN_TTL_SECS);
+    let ttl = preferred
+        .unwrap_or(DEFAULT_TOKEN_TTL_SECS)
+        .min(level.max_session_age_secs());
+    let mut spec = super::sessions::token_spec(ctx, caller, &login, ttl, Default::default(), true, true);
+    // Not tied to the token this session logged in with: that one dies when this connection drops, and a
+    // client chaining reconnect tokens must still get back in. It ends with the root credentials instead.
+    spec.parent_token = None;
+    let token = ctx
+        .state
+        .sessions
+        .create_token(spec, ctx.state.accounts.now_ms())
+        .ok_or_else(|| Error::internal("token store unavailable"))?;
+    tracing::info!(user_id = caller.user_id, ttl, "reconnect token generated");
+    Ok(Some(token))
+}
+
+/// Waits the delay of a failed login (longer at a higher assurance level).
 pub(crate) async fn failure_delay(ctx: &CallContext) {
-    tokio::time::sleep(ctx.state.accounts.config().login_failure_delay).await;
+    tokio::time::sleep(ctx.state.accounts.login_failure_delay().await).await;
 }
 
 /// Checks a password. On success the connection is logged in; when a one-time password must follow, the
@@ -85,7 +163,9 @@ async fn password_step(ctx: &CallContext, username: &str, password: &str) -> Res
     let outcome = ctx.state.accounts.login_password(username, password, origin).await?;
     crate::audit::login_outcome(ctx, "LOGIN_PASSWORD", Some(username), &outcome);
     match &outcome {
-        LoginOutcome::Success(caller) => complete_login(ctx, caller.clone(), generation, Credential::LoginPassword),
+        LoginOutcome::Success(caller) => {
+            complete_login(ctx, caller.clone(), generation, Credential::LoginPassword).await?
+        }
         LoginOutcome::OtpRequired(caller) => {
             let timeout = ctx.state.limits.login_timeout.as_millis() as i64;
             ctx.session.set_pending_otp(Some(PendingOtp {
@@ -127,7 +207,8 @@ async fn otp_step(ctx: &CallContext, otp_token: String) -> Result<Option<Caller>
         caller.clone(),
         pending.roles_generation,
         Credential::LoginTwofactor,
-    );
+    )
+    .await?;
     Ok(Some(caller))
 }
 
@@ -157,7 +238,7 @@ async fn token_step(ctx: &CallContext, token: &str) -> Result<LoginOutcome, Erro
                 hash: redeemed.hash,
                 parent: Box::new(redeemed.parent),
             };
-            complete_login(ctx, caller.clone(), generation, credential);
+            complete_login(ctx, caller.clone(), generation, credential).await?;
         }
         _ => {
             tracing::info!(
@@ -173,11 +254,11 @@ async fn token_step(ctx: &CallContext, token: &str) -> Result<LoginOutcome, Erro
 /// `auth.login_ex` answer for a first-step outcome.
 async fn answer(ctx: &CallContext, outcome: LoginOutcome, options: &LoginOptions) -> Result<LoginResult, Error> {
     Ok(match outcome {
-        LoginOutcome::Success(caller) => success(ctx, &caller, options, Authenticator::Level1).await?,
+        LoginOutcome::Success(caller) => success(ctx, &caller, options).await?,
         LoginOutcome::OtpRequired(caller) => LoginResult::OtpRequired {
             username: caller.username,
         },
-        LoginOutcome::AuthErr => LoginResult::AuthErr,
+        LoginOutcome::AuthErr | LoginOutcome::SecondFactorMissing => LoginResult::AuthErr,
         LoginOutcome::Denied => LoginResult::Denied,
         LoginOutcome::Expired => LoginResult::Expired,
     })
@@ -186,13 +267,14 @@ async fn answer(ctx: &CallContext, outcome: LoginOutcome, options: &LoginOptions
 /// `auth.login_ex` / `auth.login_ex_continue` with `OTP_TOKEN`.
 async fn otp_answer(ctx: &CallContext, otp_token: String, options: &LoginOptions) -> Result<LoginResult, Error> {
     match otp_step(ctx, otp_token).await? {
-        Some(caller) => success(ctx, &caller, options, Authenticator::Level2).await,
+        Some(caller) => success(ctx, &caller, options).await,
         None => Ok(LoginResult::AuthErr),
     }
 }
 
 impl Handler for AuthLoginEx {
     async fn handle(ctx: CallContext, args: LoginExArgs) -> Result<LoginResult, Error> {
+        permit_mechanism(&ctx, args.login_data.mechanism()).await?;
         match args.login_data {
             LoginData::PasswordPlain {
                 username,
@@ -260,6 +342,7 @@ impl Handler for AuthLogin {
 
 impl Handler for AuthLoginWithToken {
     async fn handle(ctx: CallContext, args: LoginWithTokenArgs) -> Result<bool, Error> {
+        permit_mechanism(&ctx, "TOKEN_PLAIN").await?;
         let outcome = token_step(&ctx, &args.token).await?;
         Ok(matches!(outcome, LoginOutcome::Success(_)))
     }
@@ -283,8 +366,15 @@ impl Handler for AuthMe {
 }
 
 impl Handler for AuthMechanismChoices {
-    async fn handle(_ctx: CallContext, _args: NoArgs) -> Result<Vec<String>, Error> {
-        Ok(MECHANISMS.iter().map(|m| m.to_string()).collect())
+    async fn handle(ctx: CallContext, _args: NoArgs) -> Result<Vec<String>, Error> {
+        let level = ctx.state.accounts.assurance_level().await?;
+        Ok(level.mechanisms().iter().map(|m| m.to_string()).collect())
+    }
+}
+
+impl Handler for AuthSetAuthenticatorAssuranceLevel {
+    async fn handle(ctx: CallContext, args: SetAssuranceLevelArgs) -> Result<(), Error> {
+        ctx.state.accounts.set_assurance_level(&args.level).await
     }
 }
 
@@ -322,7 +412,11 @@ mod tests {
         let mut found = Vec::new();
         mechanisms_of(&accountd_api::schema::schema_for::<LoginData>(), &mut found);
         found.sort();
-        let mut expected: Vec<String> = MECHANISMS.iter().map(|m| m.to_string()).collect();
+        let mut expected: Vec<String> = AssuranceLevel::Level1
+            .mechanisms()
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
         expected.push("OTP_TOKEN".to_string());
         expected.sort();
         assert_eq!(found, expected);

@@ -20,21 +20,49 @@ fn current_login(ctx: &CallContext) -> Result<Login, Error> {
         .ok_or_else(|| Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"))
 }
 
+/// A token made by the session of `ctx`, logged in as `caller` with `login`.
+pub(crate) fn token_spec(
+    ctx: &CallContext,
+    caller: &Caller,
+    login: &Login,
+    ttl_secs: i64,
+    attributes: serde_json::Map<String, serde_json::Value>,
+    match_origin: bool,
+    single_use: bool,
+) -> NewToken {
+    NewToken {
+        user_id: caller.user_id,
+        parent: login.root_credentials(),
+        ttl_secs,
+        attributes,
+        match_origin: match_origin.then(|| ctx.session.origin.ip()),
+        single_use,
+        created_by: ctx.session.session_id.clone(),
+        parent_token: login.token(),
+        expires_at_ms: token_expiry(login),
+    }
+}
+
 impl Handler for AuthGenerateToken {
     async fn handle(ctx: CallContext, args: GenerateTokenArgs) -> Result<String, Error> {
         let caller = ctx.caller()?;
         let login = current_login(&ctx)?;
-        let spec = NewToken {
-            user_id: caller.user_id,
-            parent: login.root_credentials(),
-            ttl_secs: args.ttl.unwrap_or(DEFAULT_TOKEN_TTL_SECS),
-            attributes: args.attrs,
-            match_origin: args.match_origin.then(|| ctx.session.origin.ip()),
-            single_use: args.single_use,
-            created_by: ctx.session.session_id.clone(),
-            parent_token: login.token(),
-            expires_at_ms: token_expiry(&login),
-        };
+        if !args.single_use && !ctx.state.accounts.assurance_level().await?.allows_multi_use_tokens() {
+            return Err(Error::call(
+                errno::EOPNOTSUPP,
+                "Multi-use authentication tokens are not supported at current authenticator level.",
+            ));
+        }
+        let ttl = args.ttl.unwrap_or(DEFAULT_TOKEN_TTL_SECS);
+        let spec = token_spec(
+            &ctx,
+            caller,
+            &login,
+            ttl,
+            args.attrs,
+            args.match_origin,
+            args.single_use,
+        );
         let token = ctx
             .state
             .sessions
