@@ -91,6 +91,11 @@ pub struct UserEntry {
     pub roles: Vec<String>,
     /// Ids of the user's API keys.
     pub api_keys: Vec<i64>,
+    /// The authentication source that checks the user's password (`auth_source.query`; 1 is `Internal`, local
+    /// passwords).
+    pub auth_source: i64,
+    /// That source's name.
+    pub auth_source_name: String,
 }
 
 impl UserEntry {
@@ -203,6 +208,14 @@ pub struct UserCreate {
     #[serde(default)]
     #[schemars(inner(length(min = 1)))]
     pub sudo_commands_nopasswd: Vec<SudoCommand>,
+    /// The authentication source (`auth_source.query` id) that checks the password; users of an external
+    /// source have no local password.
+    #[serde(default = "default_auth_source")]
+    pub auth_source: i64,
+}
+
+fn default_auth_source() -> i64 {
+    1
 }
 
 /// A non-empty sudo command.
@@ -275,6 +288,9 @@ pub struct UserUpdate {
     #[serde(default)]
     #[schemars(inner(length(min = 1)))]
     pub sudo_commands_nopasswd: Option<Vec<SudoCommand>>,
+    /// The authentication source; moving a user to an external source removes its local password.
+    #[serde(default)]
+    pub auth_source: Option<i64>,
 }
 
 /// `user.create` arguments.
