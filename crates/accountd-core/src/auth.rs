@@ -59,7 +59,9 @@ impl Accounts {
         }
         if found.is_none() {
             match self.ldap_login_register(username, password).await? {
-                Some(LdapLogin::Valid(row, roles)) => return self.password_accepted(row, roles, None, origin, 0).await,
+                Some(LdapLogin::Valid(row, roles)) => {
+                    return self.password_accepted(*row, roles, None, origin, 0).await;
+                }
                 Some(_) => return self.login_failed().await,
                 None => {}
             }
@@ -121,7 +123,7 @@ impl Accounts {
             self.ldap_login_known(row, source, password).await?
         };
         match outcome {
-            LdapLogin::Valid(row, roles) => self.password_accepted(row, roles, Some(attempt), origin, now).await,
+            LdapLogin::Valid(row, roles) => self.password_accepted(*row, roles, Some(attempt), origin, now).await,
             LdapLogin::Invalid => {
                 self.count_login_failure(row.id, attempt, now);
                 tracing::info!(user_id = row.id, "login failed");

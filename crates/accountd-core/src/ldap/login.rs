@@ -20,7 +20,7 @@ use crate::users::names::check_username;
 pub enum LdapLogin {
     /// The password bound: the user (created now when it was unknown), refreshed and synced, with the roles a
     /// session gets (`None`: no privilege matches its groups).
-    Valid(UserRow, Option<Vec<Role>>),
+    Valid(Box<UserRow>, Option<Vec<Role>>),
     /// Wrong password, or the login is not in the directory: counts for lockout.
     Invalid,
     /// The server could not be reached or refused to work (the source is FAULTED): not counted.
@@ -65,7 +65,7 @@ impl Accounts {
             Ok(Checked::Valid(found)) => {
                 self.record_status(&source_row, None).await;
                 let (row, roles) = self.apply_directory_user(row.id, source, found).await?;
-                Ok(LdapLogin::Valid(row, roles))
+                Ok(LdapLogin::Valid(Box::new(row), roles))
             }
             Ok(Checked::Invalid) => {
                 self.record_status(&source_row, None).await;
@@ -161,7 +161,7 @@ impl Accounts {
             "user registered from the directory"
         );
         let (row, roles) = self.apply_directory_user(id, source.id, found).await?;
-        Ok(LdapLogin::Valid(row, roles))
+        Ok(LdapLogin::Valid(Box::new(row), roles))
     }
 
     async fn apply_directory_user(
