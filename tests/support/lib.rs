@@ -1,6 +1,8 @@
 //! Test support: start a real accountd on `127.0.0.1:0` with a temporary database and talk to it over
 //! real WebSocket connections.
 
+pub mod slapd;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;

@@ -91,6 +91,8 @@ pub enum AuditRecord {
     Privilege,
     /// An API key (its `name`).
     ApiKey,
+    /// An authentication source (its `name`).
+    AuthSource,
 }
 
 impl Audit {

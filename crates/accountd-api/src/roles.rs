@@ -31,11 +31,15 @@ pub enum Role {
     SystemAuditRead,
     /// Change the audit settings (as in TrueNAS, does not imply SYSTEM_AUDIT_READ).
     SystemAuditWrite,
+    /// Read the authentication sources.
+    DirectoryServiceRead,
+    /// Create, change, test and delete authentication sources (implies DIRECTORY_SERVICE_READ).
+    DirectoryServiceWrite,
 }
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 11] = [
         Role::FullAdmin,
         Role::ReadonlyAdmin,
         Role::SharingAdmin,
@@ -45,6 +49,8 @@ impl Role {
         Role::ApiKeyWrite,
         Role::SystemAuditRead,
         Role::SystemAuditWrite,
+        Role::DirectoryServiceRead,
+        Role::DirectoryServiceWrite,
     ];
 
     /// The wire name, e.g. `FULL_ADMIN`.
@@ -59,6 +65,8 @@ impl Role {
             Role::ApiKeyWrite => "API_KEY_WRITE",
             Role::SystemAuditRead => "SYSTEM_AUDIT_READ",
             Role::SystemAuditWrite => "SYSTEM_AUDIT_WRITE",
+            Role::DirectoryServiceRead => "DIRECTORY_SERVICE_READ",
+            Role::DirectoryServiceWrite => "DIRECTORY_SERVICE_WRITE",
         }
     }
 

@@ -5,14 +5,15 @@ use std::net::IpAddr;
 
 use accountd_api::Role;
 use accountd_api::types::auth::{AllowlistEntry, AuthMe, RoleSet, SessionPrivilege};
-use accountd_store::StoreError;
 use accountd_store::users::{self, UserRow};
+use accountd_store::{StoreError, auth_sources};
 use serde_json::Value;
 
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::{Directory, builtin};
 use crate::error::Error;
+use crate::ldap::LdapLogin;
 use crate::lockout::Attempt;
 
 /// The result of checking credentials.
@@ -43,16 +44,32 @@ impl Accounts {
         self.prepare_logins().await?;
         let lockout = self.lockout().await?;
         let lookup = username.to_string();
-        let found: Option<(UserRow, Option<Vec<Role>>)> = self
+        let found: Option<(UserRow, Option<Vec<Role>>, i64)> = self
             .store()
             .read(move |conn| {
                 let Some(row) = users::by_username(conn, &lookup)? else {
                     return Ok::<_, StoreError>(None);
                 };
                 let roles = crate::entry::session_roles(conn, &row)?;
-                Ok(Some((row, roles)))
+                let source = auth_sources::source_of_user(conn, row.id)?;
+                Ok(Some((row, roles, source)))
             })
             .await?;
+        if let Some((row, _, source)) = &found
+            && *source != auth_sources::INTERNAL_ID
+        {
+            return self.login_external(row, *source, password, origin).await;
+        }
+        if found.is_none() {
+            match self.ldap_login_register(username, password).await? {
+                Some(LdapLogin::Valid(row, roles)) => {
+                    return self.password_accepted(*row, roles, None, origin, 0).await;
+                }
+                Some(_) => return self.login_failed().await,
+                None => {}
+            }
+        }
+        let found = found.map(|(row, roles, _)| (row, roles));
         let phc = found
             .as_ref()
             .filter(|(row, _)| !row.locked && !row.password_disabled)
@@ -72,34 +89,7 @@ impl Accounts {
             }
             Some((row, roles)) if valid => {
                 self.rehash_if_outdated(&row, password).await;
-                let Some(roles) = roles else {
-                    tracing::info!(user_id = row.id, "login denied: no privilege");
-                    return Ok(LoginOutcome::Denied);
-                };
-                let caller = Caller {
-                    user_id: row.id,
-                    username: row.username,
-                    roles,
-                    session_id: None,
-                };
-                if self.otp_required(row.id).await? {
-                    tracing::info!(user_id = row.id, "password accepted; one-time password required");
-                    return Ok(LoginOutcome::OtpRequired(caller));
-                }
-                if self.assurance_level().await?.otp_mandatory() {
-                    tracing::info!(
-                        user_id = row.id,
-                        "login refused: the assurance level requires a second factor the user does not have"
-                    );
-                    tokio::time::sleep(self.login_failure_delay().await).await;
-                    return Ok(LoginOutcome::SecondFactorMissing);
-                }
-                tracing::info!(user_id = row.id, "login succeeded");
-                if let Some(attempt) = attempt {
-                    attempt.succeeded(origin, now);
-                    self.save_lockout_later();
-                }
-                Ok(LoginOutcome::Success(caller))
+                self.password_accepted(row, roles, attempt, origin, now).await
             }
             found => {
                 if let (Some((row, _)), Some(attempt)) = (found, attempt) {
@@ -109,6 +99,89 @@ impl Accounts {
                 self.login_failed().await
             }
         }
+    }
+
+    /// A password login of `row`, a user of the external source `source`: the directory checks the password
+    /// (never an empty one). A wrong password counts for lockout; an unreachable server does not.
+    async fn login_external(
+        &self,
+        row: &UserRow,
+        source: i64,
+        password: &str,
+        origin: IpAddr,
+    ) -> Result<LoginOutcome, Error> {
+        let lockout = self.lockout().await?;
+        let now = self.now_ms();
+        let attempt = lockout.begin(row.id, origin, now);
+        if !attempt.allowed {
+            tracing::info!(
+                user_id = row.id,
+                "login refused: the account is locked out for this origin"
+            );
+            return self.login_failed().await;
+        }
+        let outcome = if row.locked || row.password_disabled || password.is_empty() {
+            LdapLogin::Invalid
+        } else {
+            self.ldap_login_known(row, source, password).await?
+        };
+        match outcome {
+            LdapLogin::Valid(row, roles) => self.password_accepted(*row, roles, Some(attempt), origin, now).await,
+            LdapLogin::Invalid => {
+                self.count_login_failure(row.id, attempt, now);
+                tracing::info!(user_id = row.id, "login failed");
+                self.login_failed().await
+            }
+            LdapLogin::Unavailable | LdapLogin::Refused => {
+                // Not the user's fault: the attempt ends without counting.
+                drop(attempt);
+                tracing::info!(
+                    user_id = row.id,
+                    "login failed: the authentication source is unavailable"
+                );
+                self.login_failed().await
+            }
+        }
+    }
+
+    /// The tail of a login whose password was right: no privilege (`Denied`), a second factor to give
+    /// (`OtpRequired`), or success (the lockout counter of `origin` is cleared).
+    async fn password_accepted(
+        &self,
+        row: UserRow,
+        roles: Option<Vec<Role>>,
+        attempt: Option<Attempt<'_>>,
+        origin: IpAddr,
+        now: i64,
+    ) -> Result<LoginOutcome, Error> {
+        let Some(roles) = roles else {
+            tracing::info!(user_id = row.id, "login denied: no privilege");
+            return Ok(LoginOutcome::Denied);
+        };
+        let caller = Caller {
+            user_id: row.id,
+            username: row.username,
+            roles,
+            session_id: None,
+        };
+        if self.otp_required(row.id).await? {
+            tracing::info!(user_id = row.id, "password accepted; one-time password required");
+            return Ok(LoginOutcome::OtpRequired(caller));
+        }
+        if self.assurance_level().await?.otp_mandatory() {
+            tracing::info!(
+                user_id = row.id,
+                "login refused: the assurance level requires a second factor the user does not have"
+            );
+            tokio::time::sleep(self.login_failure_delay().await).await;
+            return Ok(LoginOutcome::SecondFactorMissing);
+        }
+        tracing::info!(user_id = row.id, "login succeeded");
+        if let Some(attempt) = attempt {
+            attempt.succeeded(origin, now);
+            self.save_lockout_later();
+        }
+        Ok(LoginOutcome::Success(caller))
     }
 
     /// Completes a password login of `user_id` from `origin` with a one-time password: true when the code is
@@ -210,10 +283,19 @@ impl Accounts {
                     .any(|r| accountd_api::roles::catalogue_role(r).is_some_and(|c| !c.builtin));
                 let twofactor = accountd_store::twofactor::get(conn, row.id)?;
                 let attributes = users::attributes(conn, row.id)?;
-                Ok(Some((row, gid, web_shell, webui_access, twofactor, attributes)))
+                let external = auth_sources::source_of_user(conn, row.id)? != auth_sources::INTERNAL_ID;
+                Ok(Some((
+                    row,
+                    gid,
+                    web_shell,
+                    webui_access,
+                    twofactor,
+                    attributes,
+                    external,
+                )))
             })
             .await?;
-        let Some((row, gid, web_shell, webui_access, twofactor, attributes)) = loaded else {
+        let Some((row, gid, web_shell, webui_access, twofactor, attributes, external)) = loaded else {
             return Err(Error::call(crate::error::errno::ENOENT, "User no longer exists"));
         };
         let two_factor_config = crate::twofactor::state_of(twofactor.as_ref(), &row.username, &self.config().hostname);
@@ -233,6 +315,9 @@ impl Accounts {
         }
         if two_factor_config.secret_configured {
             account_attributes.push("2FA".to_string());
+        }
+        if external {
+            account_attributes.push("LDAP".to_string());
         }
         Ok(AuthMe {
             pw_name: row.username,

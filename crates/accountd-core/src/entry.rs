@@ -4,13 +4,14 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use accountd_api::Role;
+use accountd_api::types::auth_source::ExternalGroup;
 use accountd_api::types::common::{Timestamp, UsernsIdmap};
 use accountd_api::types::group::GroupEntry;
 use accountd_api::types::user::{SecretList, UserEntry, UserGroupRow};
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::privileges::{self, PrivilegeRow};
 use accountd_store::users::{self, UserRow};
-use accountd_store::{Connection, StoreError, api_keys, settings};
+use accountd_store::{Connection, StoreError, api_keys, auth_sources, settings};
 
 use crate::home;
 
@@ -53,6 +54,12 @@ pub struct Directory {
     server_sid: String,
     /// API key ids by owner.
     api_keys: HashMap<i64, Vec<i64>>,
+    /// Authentication source of the loaded users that are not Internal's.
+    user_sources: HashMap<i64, i64>,
+    /// Every authentication source's name.
+    source_names: HashMap<i64, String>,
+    /// LDAP groups linked to the loaded groups.
+    external: HashMap<i64, Vec<ExternalGroup>>,
 }
 
 impl Directory {
@@ -70,6 +77,12 @@ impl Directory {
         for members in dir.members_by_group.values_mut() {
             members.sort_unstable();
             members.dedup();
+        }
+        for (group, auth_source, name) in auth_sources::all_links(conn)? {
+            dir.external
+                .entry(group)
+                .or_default()
+                .push(ExternalGroup { auth_source, name });
         }
         Ok(dir)
     }
@@ -127,6 +140,16 @@ impl Directory {
             members.sort_unstable();
             members.dedup();
             dir.members_by_group.insert(g.id, members);
+            let links = auth_sources::links_of_group(conn, g.id)?;
+            if !links.is_empty() {
+                dir.external.insert(
+                    g.id,
+                    links
+                        .into_iter()
+                        .map(|(auth_source, name)| ExternalGroup { auth_source, name })
+                        .collect(),
+                );
+            }
         }
         Ok(dir)
     }
@@ -137,6 +160,7 @@ impl Directory {
         let mut dir = Directory {
             privileges: privileges::all(conn)?,
             server_sid: settings::get(conn, "server_sid")?.unwrap_or_default(),
+            source_names: auth_sources::names(conn)?,
             ..Directory::default()
         };
         match users {
@@ -148,6 +172,10 @@ impl Directory {
                     let keys = api_keys::ids_of_user(conn, id)?;
                     if !keys.is_empty() {
                         dir.api_keys.insert(id, keys);
+                    }
+                    let source = auth_sources::source_of_user(conn, id)?;
+                    if source != auth_sources::INTERNAL_ID {
+                        dir.user_sources.insert(id, source);
                     }
                 }
             }
@@ -163,6 +191,10 @@ impl Directory {
                         dir.api_keys.entry(user).or_default().push(key);
                     }
                 }
+                dir.user_sources = auth_sources::sources_by_user(conn)?
+                    .into_iter()
+                    .filter(|(user, _)| keep(user))
+                    .collect();
             }
         }
         Ok(dir)
@@ -209,6 +241,11 @@ impl Directory {
                 .get(id)
                 .is_some_and(|g| g.builtin && g.name == builtin::WEBSHARE_GROUP)
         });
+        let auth_source = self
+            .user_sources
+            .get(&row.id)
+            .copied()
+            .unwrap_or(auth_sources::INTERNAL_ID);
         UserEntry {
             id: row.id,
             uid: row.uid,
@@ -251,6 +288,8 @@ impl Directory {
             roles,
             api_keys: self.api_keys.get(&row.id).cloned().unwrap_or_default(),
             webshare,
+            auth_source,
+            auth_source_name: self.source_names.get(&auth_source).cloned().unwrap_or_default(),
         }
     }
 
@@ -271,6 +310,7 @@ impl Directory {
             roles: self.roles_of_groups(&[row.id]),
             users: self.members_by_group.get(&row.id).cloned().unwrap_or_default(),
             immutable: group_is_immutable(row),
+            external_groups: self.external.get(&row.id).cloned().unwrap_or_default(),
         }
     }
 }

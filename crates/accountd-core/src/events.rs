@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use accountd_api::Method;
-use accountd_api::methods::{api_key::ApiKeyQuery, group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery};
+use accountd_api::methods::{
+    api_key::ApiKeyQuery, auth_source::AuthSourceQuery, group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery,
+};
 use accountd_store::Connection;
 use accountd_store::{groups, users};
 use serde_json::Value;
@@ -22,6 +24,8 @@ pub const GROUPS: &str = GroupQuery::NAME;
 pub const PRIVILEGES: &str = PrivilegeQuery::NAME;
 /// Collection name of API key events (entries never carry key hashes).
 pub const API_KEYS: &str = ApiKeyQuery::NAME;
+/// Collection name of authentication source events (entries never carry the bind password).
+pub const AUTH_SOURCES: &str = AuthSourceQuery::NAME;
 
 /// What happened to an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -65,6 +69,7 @@ pub struct ChangeSet {
     groups: Vec<(i64, ChangeKind)>,
     privileges: Vec<(i64, ChangeKind)>,
     api_keys: Vec<(i64, ChangeKind)>,
+    auth_sources: Vec<(i64, ChangeKind)>,
     /// A group's own row changed: the entries of its primary members embed it, and those members are not
     /// recorded.
     group_rows_changed: bool,
@@ -142,6 +147,18 @@ impl ChangeSet {
     pub fn api_key_removed(&mut self, id: i64) {
         note(&mut self.api_keys, id, ChangeKind::Removed);
     }
+    /// An authentication source was created.
+    pub fn auth_source_added(&mut self, id: i64) {
+        note(&mut self.auth_sources, id, ChangeKind::Added);
+    }
+    /// An authentication source changed (its settings or status; a rename records its users too).
+    pub fn auth_source_changed(&mut self, id: i64) {
+        note(&mut self.auth_sources, id, ChangeKind::Changed);
+    }
+    /// An authentication source was deleted.
+    pub fn auth_source_removed(&mut self, id: i64) {
+        note(&mut self.auth_sources, id, ChangeKind::Removed);
+    }
 
     /// The transaction invalidated credentials: `effect` is applied to live sessions after the commit, sparing
     /// the session `caller` called from.
@@ -159,7 +176,11 @@ impl ChangeSet {
 
     /// True when nothing was touched.
     pub fn is_empty(&self) -> bool {
-        self.users.is_empty() && self.groups.is_empty() && self.privileges.is_empty() && self.api_keys.is_empty()
+        self.users.is_empty()
+            && self.groups.is_empty()
+            && self.privileges.is_empty()
+            && self.api_keys.is_empty()
+            && self.auth_sources.is_empty()
     }
 
     /// The users whose entries (`user.query`) may differ after this transaction, when the records prove that
@@ -171,7 +192,8 @@ impl ChangeSet {
     ///   who joined or left are recorded);
     /// - groups removed (their members are recorded, as changed or removed, by whoever removes them);
     /// - API keys (an entry lists its owner's key ids; adding or removing a key records the owner, and a key's
-    ///   other fields are in no user entry).
+    ///   other fields are in no user entry);
+    /// - authentication sources (a user entry shows its source's name: a rename records the source's users).
     pub(crate) fn affected_user_entries(&self) -> Option<Vec<i64>> {
         let provable = !self.is_empty() && self.privileges.is_empty() && !self.group_rows_changed;
         provable.then(|| self.users.iter().map(|(id, _)| *id).collect())
@@ -215,6 +237,12 @@ impl ChangeSet {
                 .then(|| crate::api_keys::entry_value(conn, id))
                 .flatten();
             out.push(event(API_KEYS, kind, id, fields));
+        }
+        for &(id, kind) in &self.auth_sources {
+            let fields = (kind != ChangeKind::Removed)
+                .then(|| crate::ldap::entry_value(conn, id))
+                .flatten();
+            out.push(event(AUTH_SOURCES, kind, id, fields));
         }
         out
     }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod groups;
 pub mod home;
+pub mod ldap;
 pub mod lockout;
 pub mod password;
 pub mod privileges;

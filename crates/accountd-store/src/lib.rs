@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod auth_sources;
 mod column;
 mod db;
 mod error;

@@ -37,6 +37,7 @@ const NONCE_BYTES: usize = 12;
 const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "smbhash", "users.smbhash"),
     ("twofactor", "secret", "twofactor.secret"),
+    ("auth_sources", "account_password", "auth_sources.account_password"),
 ];
 
 /// The key file of the database at `db`: `<db>.key`.

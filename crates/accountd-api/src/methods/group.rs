@@ -2,6 +2,7 @@
 
 use crate::declare_method;
 use crate::method::{Audit, AuditRecord};
+use crate::types::auth_source::GroupRefreshExternalArgs;
 use crate::types::common::{NoArgs, Presented};
 use crate::types::group::{
     GetGroupObjArgs, GetPasswordEnabledUsersArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj,
@@ -95,5 +96,16 @@ declare_method! {
         GetPasswordEnabledUsersArgs => Vec<Presented<UserEntry>>,
     examples: [
         Admin r#"[[544], [1]]"#,
+    ]
+}
+
+declare_method! {
+    /// Re-reads, with the service account of each linked LDAP source, which of the source's users are in the
+    /// LDAP groups this local group is linked to (`external_groups`), and makes the group's membership of
+    /// those users match; other members are untouched. Returns true.
+    GroupRefreshExternal = "group.refresh_external", WRITE, GroupRefreshExternalArgs => bool,
+    audit: Audit::record("Refresh external group", AuditRecord::Group),
+    examples: [
+        Admin r#"[93]"# => error,
     ]
 }

@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod audit;
 pub mod auth;
+pub mod auth_source;
 pub mod core;
 pub mod group;
 pub mod privilege;
@@ -63,6 +64,7 @@ macro_rules! for_each_method {
             $crate::methods::group::GroupGetGroupObj,
             $crate::methods::group::GroupHasPasswordEnabledUser,
             $crate::methods::group::GroupGetPasswordEnabledUsers,
+            $crate::methods::group::GroupRefreshExternal,
             $crate::methods::auth::AuthLoginWithApiKey,
             $crate::methods::api_key::ApiKeyQuery,
             $crate::methods::api_key::ApiKeyGetInstance,
@@ -76,6 +78,12 @@ macro_rules! for_each_method {
             $crate::methods::privilege::PrivilegeUpdate,
             $crate::methods::privilege::PrivilegeDelete,
             $crate::methods::privilege::PrivilegeRoles,
+            $crate::methods::auth_source::AuthSourceQuery,
+            $crate::methods::auth_source::AuthSourceGetInstance,
+            $crate::methods::auth_source::AuthSourceCreate,
+            $crate::methods::auth_source::AuthSourceUpdate,
+            $crate::methods::auth_source::AuthSourceDelete,
+            $crate::methods::auth_source::AuthSourceTest,
             $crate::methods::audit::AuditQuery,
             $crate::methods::audit::AuditConfigGet,
             $crate::methods::audit::AuditUpdate,

@@ -37,6 +37,8 @@ pub struct GroupEntry {
     /// The group cannot be changed: builtin, and not one of the builtin groups whose membership may change
     /// (gids 14, 445, 544, 545, 568, 951, 952).
     pub immutable: bool,
+    /// The LDAP groups this group is linked to: the memberships of those sources' users follow the directory.
+    pub external_groups: Vec<super::auth_source::ExternalGroup>,
 }
 
 fn default_true() -> bool {
@@ -68,6 +70,9 @@ pub struct GroupCreate {
     /// Member user database ids.
     #[serde(default)]
     pub users: Vec<i64>,
+    /// LDAP groups to link the group to (each must exist in its source unless the source is FAULTED).
+    #[serde(default)]
+    pub external_groups: Vec<super::auth_source::ExternalGroup>,
 }
 
 /// `group.update` input: only given keys change. The gid cannot be changed (TrueNAS excludes it from the
@@ -93,6 +98,9 @@ pub struct GroupUpdate {
     /// Member user database ids (replaces the list).
     #[serde(default)]
     pub users: Option<Vec<i64>>,
+    /// LDAP groups the group is linked to (replaces the list).
+    #[serde(default)]
+    pub external_groups: Option<Vec<super::auth_source::ExternalGroup>>,
 }
 
 /// `group.create` arguments.

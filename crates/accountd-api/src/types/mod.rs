@@ -3,6 +3,7 @@
 pub mod api_key;
 pub mod audit;
 pub mod auth;
+pub mod auth_source;
 pub mod common;
 pub mod core;
 pub mod group;

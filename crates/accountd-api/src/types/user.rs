@@ -93,6 +93,11 @@ pub struct UserEntry {
     pub api_keys: Vec<i64>,
     /// The user may use WebShare: a member of the builtin group `truenas_webshare`.
     pub webshare: bool,
+    /// The authentication source that checks the user's password (`auth_source.query`; 1 is `Internal`, local
+    /// passwords).
+    pub auth_source: i64,
+    /// That source's name.
+    pub auth_source_name: String,
 }
 
 impl UserEntry {
@@ -208,6 +213,14 @@ pub struct UserCreate {
     /// Allow WebShare access: the user joins the builtin group `truenas_webshare` (false leaves it out).
     #[serde(default)]
     pub webshare: bool,
+    /// The authentication source (`auth_source.query` id) that checks the password; users of an external
+    /// source have no local password.
+    #[serde(default = "default_auth_source")]
+    pub auth_source: i64,
+}
+
+fn default_auth_source() -> i64 {
+    1
 }
 
 /// A non-empty sudo command.
@@ -283,6 +296,9 @@ pub struct UserUpdate {
     /// Allow WebShare access (membership of `truenas_webshare`; refused for root).
     #[serde(default)]
     pub webshare: Option<bool>,
+    /// The authentication source; moving a user to an external source removes its local password.
+    #[serde(default)]
+    pub auth_source: Option<i64>,
 }
 
 /// `user.create` arguments.

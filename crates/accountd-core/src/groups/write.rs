@@ -167,6 +167,8 @@ fn common_validation(
 impl Accounts {
     /// `group.create`: returns the new id.
     pub async fn group_create(&self, data: GroupCreate) -> Result<i64, Error> {
+        self.check_external_groups("group_create", &data.external_groups)
+            .await?;
         let id = self
             .write_changes(move |tx, events| {
                 let mut errs = ValidationErrors::new();
@@ -198,6 +200,7 @@ impl Accounts {
                 };
                 let id = groups::insert(tx, &row)?;
                 groups::set_aux_members(tx, id, &data.users)?;
+                crate::ldap::set_links(tx, id, &data.external_groups)?;
                 events.group_added(id);
                 for u in &data.users {
                     events.user_changed(*u);
@@ -217,6 +220,9 @@ impl Accounts {
                 "Groups provided by a directory service must be modified through the identity provider \
                  (LDAP server or domain controller).",
             ));
+        }
+        if let Some(links) = &data.external_groups {
+            self.check_external_groups("group_update", links).await?;
         }
         self.write_changes(move |tx, events| {
             let old = groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
@@ -284,6 +290,9 @@ impl Accounts {
                 row.userns_idmap = v.and_then(|v| serde_json::to_value(v).ok());
             }
             groups::update(tx, &row)?;
+            if let Some(links) = &data.external_groups {
+                crate::ldap::set_links(tx, id, links)?;
+            }
             if row == old {
                 events.group_members_changed(id);
             } else {

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use accountd_api::types::user::{UserCreate, UserWithPassword};
-use accountd_store::Transaction;
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
+use accountd_store::{Transaction, auth_sources};
 use serde_json::Value;
 
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
@@ -41,6 +41,15 @@ impl Accounts {
         if data.email.as_deref() == Some("") {
             data.email = None;
         }
+        if data.auth_source != auth_sources::INTERNAL_ID {
+            let mut errs = ValidationErrors::new();
+            if data.password.is_some() || data.random_password {
+                errs.add("user_create.password", crate::ldap::EXTERNAL_PASSWORD);
+            }
+            errs.check()?;
+            // The directory checks the password: no local hash, and no NT hash for SMB.
+            data.smb = false;
+        }
         let password = if data.random_password && data.password.is_none() {
             Some(random_password())
         } else {
@@ -74,6 +83,10 @@ impl Accounts {
 fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Result<(i64, i64), Error> {
     let d = &p.data;
     let mut errs = ValidationErrors::new();
+    let external = d.auth_source != auth_sources::INTERNAL_ID;
+    if external {
+        crate::ldap::check_user_source(tx, &mut errs, "user_create.auth_source", d.auth_source)?;
+    }
     let uid = match d.uid {
         Some(uid) => uid,
         None => users::next_free_uid(tx, &p.reserved_uids)?,
@@ -93,7 +106,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         sudo_commands_nopasswd: Some(&d.sudo_commands_nopasswd),
         password: d.password.as_deref(),
         random_password: d.random_password,
-        password_disabled: Some(d.password_disabled),
+        password_disabled: Some(d.password_disabled || external),
         ssh_password_enabled: Some(d.ssh_password_enabled),
         smb: Some(d.smb),
         userns_idmap: d.userns_idmap.is_some(),
@@ -196,6 +209,9 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     };
     let id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, id, &aux)?;
+    if external {
+        auth_sources::set_source_of_user(tx, id, d.auth_source)?;
+    }
     changes.user_added(id);
     for g in aux.iter().copied().chain([group.id]) {
         changes.group_members_changed(g);

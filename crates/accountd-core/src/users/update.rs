@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use accountd_api::types::user::{UserUpdate, UserWithPassword};
-use accountd_store::Transaction;
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
+use accountd_store::{Transaction, auth_sources};
 use serde_json::Value;
 
 use super::admins::{
@@ -243,7 +243,25 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
     if old.uid == 0 && d.webshare == Some(true) {
         errs.add("user_update.webshare", super::webshare::ROOT_REFUSED);
     }
-    if !old.smb && d.smb == Some(true) && p.new_password.is_none() {
+    let old_source = auth_sources::source_of_user(tx, old.id)?;
+    let new_source = d.auth_source.unwrap_or(old_source);
+    if new_source != old_source {
+        if immutable {
+            errs.add(
+                "user_update.auth_source",
+                "The authentication source of this user cannot be changed",
+            );
+        }
+        crate::ldap::check_user_source(tx, &mut errs, "user_update.auth_source", new_source)?;
+    }
+    let external = new_source != auth_sources::INTERNAL_ID;
+    if external && p.new_password.is_some() {
+        errs.add("user_update.password", crate::ldap::EXTERNAL_PASSWORD);
+    }
+    if external && d.smb == Some(true) {
+        errs.add("user_update.smb", crate::ldap::EXTERNAL_SMB);
+    }
+    if !old.smb && d.smb == Some(true) && p.new_password.is_none() && !external {
         errs.add(
             "user_update.smb",
             "Password must be reset in order to enable SMB authentication",
@@ -301,9 +319,12 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
     if !row.smb {
         row.smbhash = "*".to_string();
     }
-    if row.password_disabled {
+    if row.password_disabled || external {
         row.unixhash = "*".to_string();
         row.smbhash = "*".to_string();
+    }
+    if external {
+        row.smb = false;
     }
     let mut create_home_in: Option<String> = None;
     if let Some(h) = &d.home {
@@ -321,6 +342,10 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
         row.sshpubkey = keys.clone().filter(|k| !k.trim().is_empty());
     }
     users::update(tx, &row)?;
+    if new_source != old_source {
+        auth_sources::set_source_of_user(tx, row.id, new_source)?;
+        changes.credentials_affected(CredentialEffect::PasswordReplaced { user_id: row.id }, Some(&p.caller));
+    }
     changes.user_changed(row.id);
     record_credential_effects(&p, changes);
     if row.group_id != old.group_id {

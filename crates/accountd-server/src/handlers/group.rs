@@ -79,3 +79,12 @@ impl Handler for GroupGetPasswordEnabledUsers {
         Ok(users.into_iter().map(Presented::new).collect())
     }
 }
+
+impl Handler for GroupRefreshExternal {
+    async fn handle(
+        ctx: CallContext,
+        args: accountd_api::types::auth_source::GroupRefreshExternalArgs,
+    ) -> Result<bool, Error> {
+        ctx.state.accounts.group_refresh_external(args.id).await
+    }
+}

@@ -3,6 +3,7 @@
 mod api_key;
 mod audit;
 mod auth;
+mod auth_source;
 mod core;
 mod group;
 mod privilege;
