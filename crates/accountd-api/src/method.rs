@@ -91,6 +91,8 @@ pub enum AuditRecord {
     Privilege,
     /// An API key (its `name`).
     ApiKey,
+    /// An account profile (its `name`).
+    AccountProfile,
 }
 
 impl Audit {

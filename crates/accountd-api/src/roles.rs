@@ -31,11 +31,15 @@ pub enum Role {
     SystemAuditRead,
     /// Change the audit settings (as in TrueNAS, does not imply SYSTEM_AUDIT_READ).
     SystemAuditWrite,
+    /// Read the security settings and account profiles.
+    SystemSecurityRead,
+    /// Change the security settings and account profiles (implies SYSTEM_SECURITY_READ).
+    SystemSecurityWrite,
 }
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 11] = [
         Role::FullAdmin,
         Role::ReadonlyAdmin,
         Role::SharingAdmin,
@@ -45,6 +49,8 @@ impl Role {
         Role::ApiKeyWrite,
         Role::SystemAuditRead,
         Role::SystemAuditWrite,
+        Role::SystemSecurityRead,
+        Role::SystemSecurityWrite,
     ];
 
     /// The wire name, e.g. `FULL_ADMIN`.
@@ -59,6 +65,8 @@ impl Role {
             Role::ApiKeyWrite => "API_KEY_WRITE",
             Role::SystemAuditRead => "SYSTEM_AUDIT_READ",
             Role::SystemAuditWrite => "SYSTEM_AUDIT_WRITE",
+            Role::SystemSecurityRead => "SYSTEM_SECURITY_READ",
+            Role::SystemSecurityWrite => "SYSTEM_SECURITY_WRITE",
         }
     }
 
@@ -342,6 +350,10 @@ mod tests {
             (Role::ReadonlyAdmin, Role::SystemAuditRead, true),
             (Role::ReadonlyAdmin, Role::SystemAuditWrite, false),
             (Role::SystemAuditWrite, Role::SystemAuditRead, false),
+            (Role::ReadonlyAdmin, Role::SystemSecurityRead, true),
+            (Role::ReadonlyAdmin, Role::SystemSecurityWrite, false),
+            (Role::SystemSecurityWrite, Role::SystemSecurityRead, true),
+            (Role::FullAdmin, Role::SystemSecurityWrite, true),
         ];
         for (held, wanted, expected) in cases {
             assert_eq!(held.grants(wanted), expected, "{held:?} grants {wanted:?}");

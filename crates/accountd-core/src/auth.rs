@@ -6,9 +6,11 @@ use std::net::IpAddr;
 use accountd_api::Role;
 use accountd_api::types::auth::{AllowlistEntry, AuthMe, RoleSet, SessionPrivilege};
 use accountd_store::StoreError;
+use accountd_store::account_profiles::ProfileRow;
 use accountd_store::users::{self, UserRow};
 use serde_json::Value;
 
+use crate::account_profiles::{DEFAULT_PROFILE, lockout_policy, profile_of_user};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::{Directory, builtin};
@@ -40,34 +42,38 @@ impl Accounts {
         self.prepare_logins().await?;
         let lockout = self.lockout().await?;
         let lookup = username.to_string();
-        let found: Option<(UserRow, Option<Vec<Role>>)> = self
+        let known_origin_ms = lockout.policy.known_origin_ms;
+        let found: Option<(UserRow, Option<Vec<Role>>, ProfileRow)> = self
             .store()
             .read(move |conn| {
                 let Some(row) = users::by_username(conn, &lookup)? else {
                     return Ok::<_, StoreError>(None);
                 };
                 let roles = crate::entry::session_roles(conn, &row)?;
-                Ok(Some((row, roles)))
+                let profile = profile_of_user(conn, row.account_profile)?;
+                Ok(Some((row, roles, profile)))
             })
             .await?;
         let phc = found
             .as_ref()
-            .filter(|(row, _)| !row.locked && !row.password_disabled)
-            .map(|(row, _)| row.unixhash.clone());
+            .filter(|(row, _, _)| !row.locked && !row.password_disabled)
+            .map(|(row, _, _)| row.unixhash.clone());
         let now = self.now_ms();
         // Begun before the hash is verified, so parallel attempts count towards the limit while they run.
-        let attempt = found.as_ref().map(|(row, _)| lockout.begin(row.id, origin, now));
+        let attempt = found
+            .as_ref()
+            .map(|(row, _, profile)| lockout.begin(lockout_policy(profile, known_origin_ms), row.id, origin, now));
         let valid = self.inner.hasher.verify(password.to_string(), phc).await;
         let locked_out = attempt.as_ref().is_some_and(|a| !a.allowed);
         match found {
-            Some((row, _)) if locked_out => {
+            Some((row, _, _)) if locked_out => {
                 tracing::info!(
                     user_id = row.id,
                     "login refused: the account is locked out for this origin"
                 );
                 self.login_failed().await
             }
-            Some((row, roles)) if valid => {
+            Some((row, roles, _)) if valid => {
                 self.rehash_if_outdated(&row, password).await;
                 let Some(roles) = roles else {
                     tracing::info!(user_id = row.id, "login denied: no privilege");
@@ -91,7 +97,7 @@ impl Accounts {
                 Ok(LoginOutcome::Success(caller))
             }
             found => {
-                if let (Some((row, _)), Some(attempt)) = (found, attempt) {
+                if let (Some((row, _, _)), Some(attempt)) = (found, attempt) {
                     self.count_login_failure(row.id, attempt, now);
                 }
                 tracing::info!("login failed");
@@ -106,8 +112,16 @@ impl Accounts {
     /// Does not wait the failure delay (the caller does).
     pub async fn login_second_factor(&self, user_id: i64, otp_token: String, origin: IpAddr) -> Result<bool, Error> {
         let lockout = self.lockout().await?;
+        let profile = self
+            .store()
+            .read(move |conn| {
+                let profile_id = users::get(conn, user_id)?.map_or(DEFAULT_PROFILE, |row| row.account_profile);
+                profile_of_user(conn, profile_id)
+            })
+            .await?;
+        let policy = lockout_policy(&profile, lockout.policy.known_origin_ms);
         let now = self.now_ms();
-        let attempt = lockout.begin(user_id, origin, now);
+        let attempt = lockout.begin(policy, user_id, origin, now);
         if !attempt.allowed {
             tracing::info!(
                 user_id,

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 
 use accountd_api::Method;
-use accountd_api::methods::{api_key::ApiKeyQuery, group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery};
+use accountd_api::methods::{
+    account_profile::AccountProfileQuery, api_key::ApiKeyQuery, group::GroupQuery, privilege::PrivilegeQuery,
+    user::UserQuery,
+};
 use accountd_store::Connection;
 use accountd_store::{groups, users};
 use serde_json::Value;
@@ -22,6 +25,8 @@ pub const GROUPS: &str = GroupQuery::NAME;
 pub const PRIVILEGES: &str = PrivilegeQuery::NAME;
 /// Collection name of API key events (entries never carry key hashes).
 pub const API_KEYS: &str = ApiKeyQuery::NAME;
+/// Collection name of account profile events.
+pub const ACCOUNT_PROFILES: &str = AccountProfileQuery::NAME;
 
 /// What happened to an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -65,6 +70,7 @@ pub struct ChangeSet {
     groups: Vec<(i64, ChangeKind)>,
     privileges: Vec<(i64, ChangeKind)>,
     api_keys: Vec<(i64, ChangeKind)>,
+    account_profiles: Vec<(i64, ChangeKind)>,
     /// A group's own row changed: the entries of its primary members embed it, and those members are not
     /// recorded.
     group_rows_changed: bool,
@@ -143,6 +149,19 @@ impl ChangeSet {
         note(&mut self.api_keys, id, ChangeKind::Removed);
     }
 
+    /// An account profile was created.
+    pub fn account_profile_added(&mut self, id: i64) {
+        note(&mut self.account_profiles, id, ChangeKind::Added);
+    }
+    /// An account profile changed (its users' `password_change_required` may differ).
+    pub fn account_profile_changed(&mut self, id: i64) {
+        note(&mut self.account_profiles, id, ChangeKind::Changed);
+    }
+    /// An account profile was deleted.
+    pub fn account_profile_removed(&mut self, id: i64) {
+        note(&mut self.account_profiles, id, ChangeKind::Removed);
+    }
+
     /// The transaction invalidated credentials: `effect` is applied to live sessions after the commit, sparing
     /// the session `caller` called from.
     pub fn credentials_affected(&mut self, effect: CredentialEffect, caller: Option<&Caller>) {
@@ -159,13 +178,17 @@ impl ChangeSet {
 
     /// True when nothing was touched.
     pub fn is_empty(&self) -> bool {
-        self.users.is_empty() && self.groups.is_empty() && self.privileges.is_empty() && self.api_keys.is_empty()
+        self.users.is_empty()
+            && self.groups.is_empty()
+            && self.privileges.is_empty()
+            && self.api_keys.is_empty()
+            && self.account_profiles.is_empty()
     }
 
     /// The users whose entries (`user.query`) may differ after this transaction, when the records prove that
     /// no other entry can: `None` when nothing was recorded (the change's reach is unknown), when a privilege
-    /// changed (roles of any member of its groups), or when a group's own row changed (its primary members
-    /// embed it). Everything else reaches only recorded users:
+    /// changed (roles of any member of its groups), when an account profile changed (its users'
+    /// `password_change_required`), or when a group's own row changed (its primary members embed it). Everything else reaches only recorded users:
     /// - users added, changed (row, memberships, 2FA, API keys) or removed;
     /// - groups added (only users recorded here can refer to a new group) or whose members changed (the users
     ///   who joined or left are recorded);
@@ -173,7 +196,10 @@ impl ChangeSet {
     /// - API keys (an entry lists its owner's key ids; adding or removing a key records the owner, and a key's
     ///   other fields are in no user entry).
     pub(crate) fn affected_user_entries(&self) -> Option<Vec<i64>> {
-        let provable = !self.is_empty() && self.privileges.is_empty() && !self.group_rows_changed;
+        let provable = !self.is_empty()
+            && self.privileges.is_empty()
+            && self.account_profiles.is_empty()
+            && !self.group_rows_changed;
         provable.then(|| self.users.iter().map(|(id, _)| *id).collect())
     }
 
@@ -215,6 +241,12 @@ impl ChangeSet {
                 .then(|| crate::api_keys::entry_value(conn, id))
                 .flatten();
             out.push(event(API_KEYS, kind, id, fields));
+        }
+        for &(id, kind) in &self.account_profiles {
+            let fields = (kind != ChangeKind::Removed)
+                .then(|| crate::account_profiles::entry_value(conn, id))
+                .flatten();
+            out.push(event(ACCOUNT_PROFILES, kind, id, fields));
         }
         out
     }

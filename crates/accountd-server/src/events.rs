@@ -3,7 +3,8 @@
 
 use accountd_api::Method;
 use accountd_api::methods::{
-    api_key::ApiKeyQuery, core::CoreGetJobs, group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery,
+    account_profile::AccountProfileQuery, api_key::ApiKeyQuery, core::CoreGetJobs, group::GroupQuery,
+    privilege::PrivilegeQuery, user::UserQuery,
 };
 use accountd_core::Caller;
 use accountd_core::events::{ChangeEvent, USERS};
@@ -19,6 +20,7 @@ pub const COLLECTIONS: &[&str] = &[
     GroupQuery::NAME,
     PrivilegeQuery::NAME,
     ApiKeyQuery::NAME,
+    AccountProfileQuery::NAME,
     CoreGetJobs::NAME,
 ];
 /// Subscribes to every collection the session may read.

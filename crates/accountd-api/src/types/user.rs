@@ -85,8 +85,11 @@ pub struct UserEntry {
     pub password_age: Option<i64>,
     /// Previous password hashes, newest last, at most 10 (secret: `********` when redacted).
     pub password_history: Option<SecretList>,
-    /// The password must be changed (password aging).
+    /// The password must be changed: it has expired or expires within 6 days (its profile's
+    /// `password_expiration_days`), or an administrator required it.
     pub password_change_required: bool,
+    /// Id of the account profile whose policy applies to the user.
+    pub account_profile: i64,
     /// Roles granted through the privileges of the user's groups.
     pub roles: Vec<String>,
     /// Ids of the user's API keys.
@@ -203,6 +206,13 @@ pub struct UserCreate {
     #[serde(default)]
     #[schemars(inner(length(min = 1)))]
     pub sudo_commands_nopasswd: Vec<SudoCommand>,
+    /// Id of the account profile whose policy applies (default 1, `Default`).
+    #[serde(default = "default_profile")]
+    pub account_profile: i64,
+}
+
+fn default_profile() -> i64 {
+    1
 }
 
 /// A non-empty sudo command.
@@ -275,6 +285,13 @@ pub struct UserUpdate {
     #[serde(default)]
     #[schemars(inner(length(min = 1)))]
     pub sudo_commands_nopasswd: Option<Vec<SudoCommand>>,
+    /// Id of the account profile whose policy applies.
+    #[serde(default)]
+    pub account_profile: Option<i64>,
+    /// Require a password change at the next login (false clears an administrator's requirement; an expired
+    /// password still requires one).
+    #[serde(default)]
+    pub password_change_required: Option<bool>,
 }
 
 /// `user.create` arguments.
