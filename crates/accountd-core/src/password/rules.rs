@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn each_rule_has_its_message() {
         assert_eq!(
-            messages("abcdefgh"),
+            messages("qvzxkwjp"),
             [
                 "The specified password does not meet minimum complexity requirements. The following character \
                  types are absent: UPPER, NUMBER, SPECIAL",
