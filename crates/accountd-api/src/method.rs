@@ -93,6 +93,8 @@ pub enum AuditRecord {
     ApiKey,
     /// An authentication source (its `name`).
     AuthSource,
+    /// An account profile (its `name`).
+    AccountProfile,
 }
 
 impl Audit {

@@ -35,11 +35,15 @@ pub enum Role {
     DirectoryServiceRead,
     /// Create, change, test and delete authentication sources (implies DIRECTORY_SERVICE_READ).
     DirectoryServiceWrite,
+    /// Read the security settings and account profiles.
+    SystemSecurityRead,
+    /// Change the security settings and account profiles (implies SYSTEM_SECURITY_READ).
+    SystemSecurityWrite,
 }
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 13] = [
         Role::FullAdmin,
         Role::ReadonlyAdmin,
         Role::SharingAdmin,
@@ -51,6 +55,8 @@ impl Role {
         Role::SystemAuditWrite,
         Role::DirectoryServiceRead,
         Role::DirectoryServiceWrite,
+        Role::SystemSecurityRead,
+        Role::SystemSecurityWrite,
     ];
 
     /// The wire name, e.g. `FULL_ADMIN`.
@@ -67,6 +73,8 @@ impl Role {
             Role::SystemAuditWrite => "SYSTEM_AUDIT_WRITE",
             Role::DirectoryServiceRead => "DIRECTORY_SERVICE_READ",
             Role::DirectoryServiceWrite => "DIRECTORY_SERVICE_WRITE",
+            Role::SystemSecurityRead => "SYSTEM_SECURITY_READ",
+            Role::SystemSecurityWrite => "SYSTEM_SECURITY_WRITE",
         }
     }
 
@@ -350,6 +358,10 @@ mod tests {
             (Role::ReadonlyAdmin, Role::SystemAuditRead, true),
             (Role::ReadonlyAdmin, Role::SystemAuditWrite, false),
             (Role::SystemAuditWrite, Role::SystemAuditRead, false),
+            (Role::ReadonlyAdmin, Role::SystemSecurityRead, true),
+            (Role::ReadonlyAdmin, Role::SystemSecurityWrite, false),
+            (Role::SystemSecurityWrite, Role::SystemSecurityRead, true),
+            (Role::FullAdmin, Role::SystemSecurityWrite, true),
         ];
         for (held, wanted, expected) in cases {
             assert_eq!(held.grants(wanted), expected, "{held:?} grants {wanted:?}");

@@ -128,6 +128,8 @@ fn insert_account(
             sshpubkey: None,
             last_password_change: None,
             password_history: Vec::new(),
+            account_profile: 1,
+            password_change_required: false,
         },
     )?;
     users::set_aux_groups(tx, id, aux)?;

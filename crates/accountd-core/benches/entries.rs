@@ -58,6 +58,8 @@ fn database(n: i64) -> Connection {
                 sshpubkey: None,
                 last_password_change: Some(1_700_000_000_000),
                 password_history: Vec::new(),
+                account_profile: 1,
+                password_change_required: false,
             },
         )
         .unwrap();

@@ -5,10 +5,12 @@ use std::net::IpAddr;
 
 use accountd_api::Role;
 use accountd_api::types::auth::{AllowlistEntry, AuthMe, RoleSet, SessionPrivilege};
+use accountd_store::account_profiles::ProfileRow;
 use accountd_store::users::{self, UserRow};
 use accountd_store::{StoreError, auth_sources};
 use serde_json::Value;
 
+use crate::account_profiles::{DEFAULT_PROFILE, lockout_policy, profile_of_user};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::{Directory, builtin};
@@ -44,7 +46,8 @@ impl Accounts {
         self.prepare_logins().await?;
         let lockout = self.lockout().await?;
         let lookup = username.to_string();
-        let found: Option<(UserRow, Option<Vec<Role>>, i64)> = self
+        let known_origin_ms = lockout.policy.known_origin_ms;
+        let found: Option<(UserRow, Option<Vec<Role>>, i64, ProfileRow)> = self
             .store()
             .read(move |conn| {
                 let Some(row) = users::by_username(conn, &lookup)? else {
@@ -52,13 +55,14 @@ impl Accounts {
                 };
                 let roles = crate::entry::session_roles(conn, &row)?;
                 let source = auth_sources::source_of_user(conn, row.id)?;
-                Ok(Some((row, roles, source)))
+                let profile = profile_of_user(conn, row.account_profile)?;
+                Ok(Some((row, roles, source, profile)))
             })
             .await?;
-        if let Some((row, _, source)) = &found
+        if let Some((row, _, source, profile)) = &found
             && *source != auth_sources::INTERNAL_ID
         {
-            return self.login_external(row, *source, password, origin).await;
+            return self.login_external(row, *source, profile, password, origin).await;
         }
         if found.is_none() {
             match self.ldap_login_register(username, password).await? {
@@ -69,30 +73,32 @@ impl Accounts {
                 None => {}
             }
         }
-        let found = found.map(|(row, roles, _)| (row, roles));
+        let found = found.map(|(row, roles, _, profile)| (row, roles, profile));
         let phc = found
             .as_ref()
-            .filter(|(row, _)| !row.locked && !row.password_disabled)
-            .map(|(row, _)| row.unixhash.clone());
+            .filter(|(row, _, _)| !row.locked && !row.password_disabled)
+            .map(|(row, _, _)| row.unixhash.clone());
         let now = self.now_ms();
         // Begun before the hash is verified, so parallel attempts count towards the limit while they run.
-        let attempt = found.as_ref().map(|(row, _)| lockout.begin(row.id, origin, now));
+        let attempt = found
+            .as_ref()
+            .map(|(row, _, profile)| lockout.begin(lockout_policy(profile, known_origin_ms), row.id, origin, now));
         let valid = self.inner.hasher.verify(password.to_string(), phc).await;
         let locked_out = attempt.as_ref().is_some_and(|a| !a.allowed);
         match found {
-            Some((row, _)) if locked_out => {
+            Some((row, _, _)) if locked_out => {
                 tracing::info!(
                     user_id = row.id,
                     "login refused: the account is locked out for this origin"
                 );
                 self.login_failed().await
             }
-            Some((row, roles)) if valid => {
+            Some((row, roles, _)) if valid => {
                 self.rehash_if_outdated(&row, password).await;
                 self.password_accepted(row, roles, attempt, origin, now).await
             }
             found => {
-                if let (Some((row, _)), Some(attempt)) = (found, attempt) {
+                if let (Some((row, _, _)), Some(attempt)) = (found, attempt) {
                     self.count_login_failure(row.id, attempt, now);
                 }
                 tracing::info!("login failed");
@@ -107,12 +113,14 @@ impl Accounts {
         &self,
         row: &UserRow,
         source: i64,
+        profile: &ProfileRow,
         password: &str,
         origin: IpAddr,
     ) -> Result<LoginOutcome, Error> {
         let lockout = self.lockout().await?;
         let now = self.now_ms();
-        let attempt = lockout.begin(row.id, origin, now);
+        let policy = lockout_policy(profile, lockout.policy.known_origin_ms);
+        let attempt = lockout.begin(policy, row.id, origin, now);
         if !attempt.allowed {
             tracing::info!(
                 user_id = row.id,
@@ -190,8 +198,16 @@ impl Accounts {
     /// Does not wait the failure delay (the caller does).
     pub async fn login_second_factor(&self, user_id: i64, otp_token: String, origin: IpAddr) -> Result<bool, Error> {
         let lockout = self.lockout().await?;
+        let profile = self
+            .store()
+            .read(move |conn| {
+                let profile_id = users::get(conn, user_id)?.map_or(DEFAULT_PROFILE, |row| row.account_profile);
+                profile_of_user(conn, profile_id)
+            })
+            .await?;
+        let policy = lockout_policy(&profile, lockout.policy.known_origin_ms);
         let now = self.now_ms();
-        let attempt = lockout.begin(user_id, origin, now);
+        let attempt = lockout.begin(policy, user_id, origin, now);
         if !attempt.allowed {
             tracing::info!(
                 user_id,

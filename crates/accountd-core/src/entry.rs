@@ -284,7 +284,8 @@ impl Directory {
             last_password_change: row.last_password_change.map(|ms| Timestamp { ms }),
             password_age,
             password_history: Some(SecretList::Values(row.password_history.clone())),
-            password_change_required: false,
+            password_change_required: row.password_change_required,
+            account_profile: row.account_profile,
             roles,
             api_keys: self.api_keys.get(&row.id).cloned().unwrap_or_default(),
             webshare,
@@ -430,5 +431,7 @@ pub(crate) fn test_user_row(id: i64, username: &str, uid: i64) -> UserRow {
         sshpubkey: None,
         last_password_change: None,
         password_history: Vec::new(),
+        account_profile: 1,
+        password_change_required: false,
     }
 }

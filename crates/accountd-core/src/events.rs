@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use accountd_api::Method;
 use accountd_api::methods::{
-    api_key::ApiKeyQuery, auth_source::AuthSourceQuery, group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery,
+    account_profile::AccountProfileQuery, api_key::ApiKeyQuery, auth_source::AuthSourceQuery, group::GroupQuery,
+    privilege::PrivilegeQuery, user::UserQuery,
 };
 use accountd_store::Connection;
 use accountd_store::{groups, users};
@@ -26,6 +27,8 @@ pub const PRIVILEGES: &str = PrivilegeQuery::NAME;
 pub const API_KEYS: &str = ApiKeyQuery::NAME;
 /// Collection name of authentication source events (entries never carry the bind password).
 pub const AUTH_SOURCES: &str = AuthSourceQuery::NAME;
+/// Collection name of account profile events.
+pub const ACCOUNT_PROFILES: &str = AccountProfileQuery::NAME;
 
 /// What happened to an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -70,6 +73,7 @@ pub struct ChangeSet {
     privileges: Vec<(i64, ChangeKind)>,
     api_keys: Vec<(i64, ChangeKind)>,
     auth_sources: Vec<(i64, ChangeKind)>,
+    account_profiles: Vec<(i64, ChangeKind)>,
     /// A group's own row changed: the entries of its primary members embed it, and those members are not
     /// recorded.
     group_rows_changed: bool,
@@ -160,6 +164,19 @@ impl ChangeSet {
         note(&mut self.auth_sources, id, ChangeKind::Removed);
     }
 
+    /// An account profile was created.
+    pub fn account_profile_added(&mut self, id: i64) {
+        note(&mut self.account_profiles, id, ChangeKind::Added);
+    }
+    /// An account profile changed (its users' `password_change_required` may differ).
+    pub fn account_profile_changed(&mut self, id: i64) {
+        note(&mut self.account_profiles, id, ChangeKind::Changed);
+    }
+    /// An account profile was deleted.
+    pub fn account_profile_removed(&mut self, id: i64) {
+        note(&mut self.account_profiles, id, ChangeKind::Removed);
+    }
+
     /// The transaction invalidated credentials: `effect` is applied to live sessions after the commit, sparing
     /// the session `caller` called from.
     pub fn credentials_affected(&mut self, effect: CredentialEffect, caller: Option<&Caller>) {
@@ -181,12 +198,13 @@ impl ChangeSet {
             && self.privileges.is_empty()
             && self.api_keys.is_empty()
             && self.auth_sources.is_empty()
+            && self.account_profiles.is_empty()
     }
 
     /// The users whose entries (`user.query`) may differ after this transaction, when the records prove that
     /// no other entry can: `None` when nothing was recorded (the change's reach is unknown), when a privilege
-    /// changed (roles of any member of its groups), or when a group's own row changed (its primary members
-    /// embed it). Everything else reaches only recorded users:
+    /// changed (roles of any member of its groups), when an account profile changed (its users'
+    /// `password_change_required`), or when a group's own row changed (its primary members embed it). Everything else reaches only recorded users:
     /// - users added, changed (row, memberships, 2FA, API keys) or removed;
     /// - groups added (only users recorded here can refer to a new group) or whose members changed (the users
     ///   who joined or left are recorded);
@@ -195,7 +213,10 @@ impl ChangeSet {
     ///   other fields are in no user entry);
     /// - authentication sources (a user entry shows its source's name: a rename records the source's users).
     pub(crate) fn affected_user_entries(&self) -> Option<Vec<i64>> {
-        let provable = !self.is_empty() && self.privileges.is_empty() && !self.group_rows_changed;
+        let provable = !self.is_empty()
+            && self.privileges.is_empty()
+            && self.account_profiles.is_empty()
+            && !self.group_rows_changed;
         provable.then(|| self.users.iter().map(|(id, _)| *id).collect())
     }
 
@@ -243,6 +264,12 @@ impl ChangeSet {
                 .then(|| crate::ldap::entry_value(conn, id))
                 .flatten();
             out.push(event(AUTH_SOURCES, kind, id, fields));
+        }
+        for &(id, kind) in &self.account_profiles {
+            let fields = (kind != ChangeKind::Removed)
+                .then(|| crate::account_profiles::entry_value(conn, id))
+                .flatten();
+            out.push(event(ACCOUNT_PROFILES, kind, id, fields));
         }
         out
     }

@@ -2,6 +2,7 @@
 //! clock. No JSON-RPC and no sockets here; the server crate maps [`Error`] to the wire.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod account_profiles;
 mod accounts;
 pub mod api_keys;
 pub mod assurance;

@@ -3,7 +3,8 @@
 
 use accountd_api::Method;
 use accountd_api::methods::{
-    api_key::ApiKeyQuery, auth_source::AuthSourceQuery, core::CoreGetJobs, group::GroupQuery,
+    account_profile::AccountProfileQuery, api_key::ApiKeyQuery, auth_source::AuthSourceQuery, core::CoreGetJobs,
+    group::GroupQuery,
     privilege::PrivilegeQuery, user::UserQuery,
 };
 use accountd_core::Caller;
@@ -21,6 +22,7 @@ pub const COLLECTIONS: &[&str] = &[
     PrivilegeQuery::NAME,
     ApiKeyQuery::NAME,
     AuthSourceQuery::NAME,
+    AccountProfileQuery::NAME,
     CoreGetJobs::NAME,
 ];
 /// Subscribes to every collection the session may read.

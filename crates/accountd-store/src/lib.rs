@@ -3,6 +3,7 @@
 //! callers hand closures to [`Store::read`] and [`Store::write`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod account_profiles;
 pub mod api_keys;
 pub mod audit;
 pub mod auth_sources;

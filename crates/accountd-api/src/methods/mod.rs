@@ -1,5 +1,6 @@
 //! The method table: every method of the API, declared once.
 
+pub mod account_profile;
 pub mod api_key;
 pub mod audit;
 pub mod auth;
@@ -8,6 +9,7 @@ pub mod core;
 pub mod group;
 pub mod privilege;
 pub mod rpc;
+pub mod system;
 pub mod user;
 
 use crate::method::{Method, MethodSpec};
@@ -84,6 +86,13 @@ macro_rules! for_each_method {
             $crate::methods::auth_source::AuthSourceUpdate,
             $crate::methods::auth_source::AuthSourceDelete,
             $crate::methods::auth_source::AuthSourceTest,
+            $crate::methods::account_profile::AccountProfileQuery,
+            $crate::methods::account_profile::AccountProfileGetInstance,
+            $crate::methods::account_profile::AccountProfileCreate,
+            $crate::methods::account_profile::AccountProfileUpdate,
+            $crate::methods::account_profile::AccountProfileDelete,
+            $crate::methods::system::SystemSecurityConfig,
+            $crate::methods::system::SystemSecurityUpdate,
             $crate::methods::audit::AuditQuery,
             $crate::methods::audit::AuditConfigGet,
             $crate::methods::audit::AuditUpdate,

@@ -85,8 +85,11 @@ pub struct UserEntry {
     pub password_age: Option<i64>,
     /// Previous password hashes, newest last, at most 10 (secret: `********` when redacted).
     pub password_history: Option<SecretList>,
-    /// The password must be changed (password aging).
+    /// The password must be changed: it has expired or expires within 6 days (its profile's
+    /// `password_expiration_days`), or an administrator required it.
     pub password_change_required: bool,
+    /// Id of the account profile whose policy applies to the user.
+    pub account_profile: i64,
     /// Roles granted through the privileges of the user's groups.
     pub roles: Vec<String>,
     /// Ids of the user's API keys.
@@ -217,6 +220,13 @@ pub struct UserCreate {
     /// source have no local password.
     #[serde(default = "default_auth_source")]
     pub auth_source: i64,
+    /// Id of the account profile whose policy applies (default 1, `Default`).
+    #[serde(default = "default_profile")]
+    pub account_profile: i64,
+}
+
+fn default_profile() -> i64 {
+    1
 }
 
 fn default_auth_source() -> i64 {
@@ -299,6 +309,13 @@ pub struct UserUpdate {
     /// The authentication source; moving a user to an external source removes its local password.
     #[serde(default)]
     pub auth_source: Option<i64>,
+    /// Id of the account profile whose policy applies.
+    #[serde(default)]
+    pub account_profile: Option<i64>,
+    /// Require a password change at the next login (false clears an administrator's requirement; an expired
+    /// password still requires one).
+    #[serde(default)]
+    pub password_change_required: Option<bool>,
 }
 
 /// `user.create` arguments.

@@ -20,12 +20,12 @@ use std::sync::Mutex;
 
 pub(crate) use persist::LockoutStore;
 
-/// The lockout's limits (the account policy will make them profile fields).
+/// The lockout's limits: a user's account profile's (see `account_profiles::lockout_policy`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LockoutPolicy {
-    /// Failures within the window that lock the counter.
+    /// Failures within the window that lock the counter (0: never locks, nothing is counted).
     pub max_failures: usize,
-    /// How far back failures count (ms).
+    /// How far back failures count (ms; 0: failures never expire).
     pub window_ms: i64,
     /// How long a lock lasts (ms).
     pub period_ms: i64,
@@ -42,6 +42,13 @@ impl Default for LockoutPolicy {
             period_ms: 900_000,
             known_origin_ms: 30 * 86_400_000,
         }
+    }
+}
+
+impl LockoutPolicy {
+    /// True when a failure at `at` still counts at `now_ms`.
+    fn counts(&self, at: i64, now_ms: i64) -> bool {
+        at <= now_ms && (self.window_ms == 0 || at > now_ms.saturating_sub(self.window_ms))
     }
 }
 
@@ -123,9 +130,7 @@ impl LockoutState {
             return false;
         }
         let counter = self.counters.entry(key).or_default();
-        counter
-            .failures
-            .retain(|at| *at > now_ms.saturating_sub(policy.window_ms) && *at <= now_ms);
+        counter.failures.retain(|at| policy.counts(*at, now_ms));
         if !counter.failures.is_empty() && counter.failures.len() + counter.in_flight >= policy.max_failures.max(1) {
             return false;
         }
@@ -151,9 +156,7 @@ impl LockoutState {
         }
         let counter = self.counters.entry(key).or_default();
         counter.locked_until = None;
-        counter
-            .failures
-            .retain(|at| *at > now_ms.saturating_sub(policy.window_ms) && *at <= now_ms);
+        counter.failures.retain(|at| policy.counts(*at, now_ms));
         counter.failures.push(now_ms);
         let locks = counter.failures.len() >= policy.max_failures.max(1);
         if locks {
@@ -222,7 +225,8 @@ impl LockoutState {
     }
 }
 
-/// The lockout of a running service: the policy, the state, and its persistence.
+/// The lockout of a running service: the configured defaults (their `known_origin_ms` applies to every
+/// profile), the state, and its persistence.
 #[derive(Debug)]
 pub(crate) struct Lockout {
     pub(crate) policy: LockoutPolicy,
@@ -239,14 +243,16 @@ impl Lockout {
         }
     }
 
-    /// Starts a password or one-time-password check of `user_id` from `origin`: refused (locked out) when
-    /// [`Attempt::allowed`] is false. The attempt ends with [`Attempt::failed`], [`Attempt::succeeded`] or when
-    /// dropped.
-    pub(crate) fn begin(&self, user_id: i64, origin: IpAddr, now_ms: i64) -> Attempt<'_> {
+    /// Starts a password or one-time-password check of `user_id` from `origin` under `policy` (the user's
+    /// profile's): refused (locked out) when [`Attempt::allowed`] is false. The attempt ends with
+    /// [`Attempt::failed`], [`Attempt::succeeded`] or when dropped. Under a policy that never locks, nothing is
+    /// counted or refused (known origins are still remembered).
+    pub(crate) fn begin(&self, policy: LockoutPolicy, user_id: i64, origin: IpAddr, now_ms: i64) -> Attempt<'_> {
+        let counted = policy.max_failures > 0;
         let (key, allowed) = match self.state.lock() {
             Ok(mut s) => {
-                let key = s.key(&self.policy, user_id, origin, now_ms);
-                let allowed = s.begin(&self.policy, key, now_ms);
+                let key = s.key(&policy, user_id, origin, now_ms);
+                let allowed = !counted || s.begin(&policy, key, now_ms);
                 (key, allowed)
             }
             // A poisoned lock refuses: failing closed.
@@ -254,9 +260,11 @@ impl Lockout {
         };
         Attempt {
             lockout: self,
+            policy,
             key,
             allowed,
-            running: allowed,
+            counted,
+            running: allowed && counted,
         }
     }
 
@@ -279,30 +287,40 @@ impl Lockout {
 #[derive(Debug)]
 pub(crate) struct Attempt<'a> {
     lockout: &'a Lockout,
+    policy: LockoutPolicy,
     key: CounterKey,
     /// False when the account is locked out for the attempt's origin: the caller answers as for a wrong
     /// password, and nothing is counted.
     pub(crate) allowed: bool,
+    /// The policy locks at all (else nothing is counted).
+    counted: bool,
     running: bool,
 }
 
 impl Attempt<'_> {
     /// The check failed: counted (returns true when this failure locked the counter).
     pub(crate) fn failed(mut self, now_ms: i64) -> bool {
-        self.running = false;
+        let running = std::mem::replace(&mut self.running, false);
+        if !self.counted {
+            return false;
+        }
         let Ok(mut s) = self.lockout.state.lock() else {
             return false;
         };
-        s.end(self.key);
-        self.allowed && s.fail(&self.lockout.policy, self.key, now_ms)
+        if running {
+            s.end(self.key);
+        }
+        self.allowed && s.fail(&self.policy, self.key, now_ms)
     }
 
     /// The login succeeded from `origin`: the counter is cleared and `origin` is a known origin.
     pub(crate) fn succeeded(mut self, origin: IpAddr, now_ms: i64) {
-        self.running = false;
+        let running = std::mem::replace(&mut self.running, false);
         if let Ok(mut s) = self.lockout.state.lock() {
-            s.end(self.key);
-            s.succeed(&self.lockout.policy, self.key, origin, now_ms);
+            if running {
+                s.end(self.key);
+            }
+            s.succeed(&self.policy, self.key, origin, now_ms);
         }
     }
 

@@ -179,6 +179,16 @@ impl PasswordHasher {
         hash_with(&self.inner.argon2, password)
     }
 
+    /// The position of the first hash of `phcs` that `password` matches, checked in order on one hashing
+    /// thread (password history: newest first, so a reused recent password stops early).
+    pub async fn verify_first(&self, password: String, phcs: Vec<String>) -> Result<Option<usize>, Error> {
+        self.on_pool(move |this| {
+            phcs.iter()
+                .position(|phc| parse_argon2(phc).is_some() && this.verify_blocking(&password, Some(phc)))
+        })
+        .await
+    }
+
     /// [`verify`](Self::verify) for callers already on a blocking thread (runs on the calling thread).
     pub fn verify_blocking(&self, password: &str, phc: Option<&str>) -> bool {
         match phc.and_then(parse_argon2) {

@@ -6,6 +6,7 @@
 pub mod cost;
 mod hasher;
 mod queue;
+pub mod rules;
 mod sched;
 mod secret;
 mod smb;

@@ -9,6 +9,7 @@ use accountd_store::{Transaction, auth_sources};
 use serde_json::Value;
 
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
+use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
@@ -55,6 +56,20 @@ impl Accounts {
         } else {
             data.password.clone()
         };
+        if let Some(given) = data.password.as_deref()
+            && !data.password_disabled
+        {
+            self.check_new_password(PasswordCandidate {
+                attribute: "user_create.password",
+                password: given,
+                user_id: None,
+                profile: Some(data.account_profile),
+                username: Some(&data.username),
+                full_name: Some(&data.full_name),
+                self_service: false,
+            })
+            .await?;
+        }
         let (unixhash, smbhash) = match &password {
             Some(p) if !data.password_disabled => (self.inner.hasher.hash(p.clone()).await?, nt_hash(p)),
             _ => ("*".to_string(), "*".to_string()),
@@ -124,6 +139,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         group_ids: group_ids.clone(),
     };
     common_validation(tx, &mut errs, SCHEMA, &supplied, &combined, None, &p.home_root)?;
+    crate::account_profiles::check_profile_exists(tx, SCHEMA, d.account_profile, &mut errs)?;
     if d.sshpubkey.as_deref().is_some_and(|k| !k.trim().is_empty())
         && !crate::entry::home_is_managed(&d.home, &p.home_root)
     {
@@ -206,6 +222,8 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         },
         last_password_change: password_set.then_some(p.now_ms),
         password_history: Vec::new(),
+        account_profile: d.account_profile,
+        password_change_required: false,
     };
     let id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, id, &aux)?;

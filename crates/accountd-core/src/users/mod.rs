@@ -107,6 +107,12 @@ const USER_COLUMNS: &[Column] = &[
         kind: ColumnKind::Text,
         nullable: true,
     },
+    Column {
+        field: "account_profile",
+        sql: "account_profile",
+        kind: ColumnKind::Integer,
+        nullable: false,
+    },
 ];
 
 /// Reads the rows of one page of a pushdown plan and assembles their entries (on a reader thread).

@@ -8,6 +8,7 @@ use accountd_store::users::{self, UserRow};
 
 use super::admins::password_admins;
 use super::update::MAX_PASSWORD_HISTORY;
+use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
@@ -80,11 +81,22 @@ impl Accounts {
             );
         }
         errs.check()?;
+        self.check_new_password(PasswordCandidate {
+            attribute: "user.set_password.new_password",
+            password: &data.new_password,
+            user_id: Some(entry.id),
+            profile: None,
+            username: None,
+            full_name: None,
+            self_service: caller.username == username,
+        })
+        .await?;
 
         let unixhash = self.inner.hasher.hash(data.new_password.clone()).await?;
         let smbhash = nt_hash(&data.new_password);
         let now = self.now_ms();
         let id = entry.id;
+        let self_service = caller.username == username;
         let caller = caller.clone();
         self.write_changes(move |tx, changes| {
             let mut row = users::get(tx, id)?.ok_or_else(|| Error::internal("user vanished"))?;
@@ -99,6 +111,10 @@ impl Accounts {
                 row.smbhash = smbhash;
             }
             row.last_password_change = Some(now);
+            if self_service {
+                // The user chose a new password: an administrator's requirement is met.
+                row.password_change_required = false;
+            }
             users::update(tx, &row)?;
             changes.user_changed(id);
             changes.credentials_affected(CredentialEffect::PasswordReplaced { user_id: id }, Some(&caller));
@@ -111,6 +127,20 @@ impl Accounts {
 
     /// `user.setup_local_administrator`.
     pub async fn setup_local_administrator(&self, username: AdminUsername, password: String) -> Result<(), Error> {
+        let name = match username {
+            AdminUsername::Root => "root",
+            AdminUsername::TruenasAdmin => "truenas_admin",
+        };
+        self.check_new_password(PasswordCandidate {
+            attribute: "user.setup_local_administrator.password",
+            password: &password,
+            user_id: None,
+            profile: None,
+            username: Some(name),
+            full_name: None,
+            self_service: false,
+        })
+        .await?;
         let unixhash = self.inner.hasher.hash(password.clone()).await?;
         let now = self.now_ms();
         self.write_changes(move |tx, changes| {
@@ -203,6 +233,8 @@ fn create_truenas_admin(
         sshpubkey: None,
         last_password_change: Some(now),
         password_history: Vec::new(),
+        account_profile: 1,
+        password_change_required: false,
     };
     let user_id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, user_id, &[admins.id])?;

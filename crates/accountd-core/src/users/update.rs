@@ -12,6 +12,7 @@ use super::admins::{
     AFTER_GROUPS_CHANGE, AFTER_LOCK, AFTER_PASSWORD_DISABLE, full_admins, no_local_administrator_left, password_admins,
 };
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
+use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::builtin;
@@ -54,6 +55,18 @@ impl Accounts {
             data.email = Some(None);
         }
         let given = data.password.clone().flatten();
+        if let Some(given) = given.as_deref() {
+            self.check_new_password(PasswordCandidate {
+                attribute: "user_update.password",
+                password: given,
+                user_id: Some(id),
+                profile: data.account_profile,
+                username: data.username.as_deref(),
+                full_name: data.full_name.as_deref(),
+                self_service: false,
+            })
+            .await?;
+        }
         let cleartext = match (data.random_password, &given) {
             (Some(true), None) => Some(random_password()),
             (_, Some(p)) => Some(p.clone()),
@@ -197,6 +210,9 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
         group_ids: group_ids.clone(),
     };
     common_validation(tx, &mut errs, SCHEMA, &supplied, &combined, Some(&old), &p.home_root)?;
+    if let Some(profile) = d.account_profile {
+        crate::account_profiles::check_profile_exists(tx, SCHEMA, profile, &mut errs)?;
+    }
     // TrueNAS validates every supplied home: an unchanged `/var/empty` is no home for SSH password logins either.
     if supplied.home.is_none() && d.home.as_deref() == Some(home::DEFAULT_HOME) && combined.ssh_password_enabled {
         errs.add("user_update.home", "SSH password login requires a valid home path.");
@@ -303,6 +319,12 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
     }
     if let Some(v) = &d.sudo_commands_nopasswd {
         row.sudo_commands_nopasswd = v.clone();
+    }
+    if let Some(v) = d.account_profile {
+        row.account_profile = v;
+    }
+    if let Some(v) = d.password_change_required {
+        row.password_change_required = v;
     }
     if let Some((_, unixhash, smbhash)) = &p.new_password {
         // `*` means "no password": there is nothing to remember.

@@ -1,5 +1,6 @@
 //! Method implementations: thin adapters from typed arguments to the account services.
 
+mod account_profile;
 mod api_key;
 mod audit;
 mod auth;
@@ -9,5 +10,6 @@ mod group;
 mod privilege;
 mod rpc;
 mod sessions;
+mod system;
 mod twofactor;
 mod user;
