@@ -17,6 +17,7 @@ mod privileges;
 mod query;
 mod rate_limit;
 mod read_cache;
+mod self_service;
 mod smoke;
 mod tls_proxy;
 mod tokens_sessions;

@@ -128,6 +128,9 @@ fn insert_account(
             sshpubkey: None,
             last_password_change: None,
             password_history: Vec::new(),
+            description: None,
+            locale: None,
+            timezone: None,
         },
     )?;
     users::set_aux_groups(tx, id, aux)?;

@@ -58,6 +58,9 @@ fn database(n: i64) -> Connection {
                 sshpubkey: None,
                 last_password_change: Some(1_700_000_000_000),
                 password_history: Vec::new(),
+                description: None,
+                locale: None,
+                timezone: None,
             },
         )
         .unwrap();

@@ -232,6 +232,9 @@ impl Directory {
             sudo_commands: row.sudo_commands.clone(),
             sudo_commands_nopasswd: row.sudo_commands_nopasswd.clone(),
             email: row.email.clone(),
+            description: row.description.clone(),
+            locale: row.locale.clone(),
+            timezone: row.timezone.clone(),
             id_type_both: false,
             local: true,
             immutable: row.builtin || row.uid == builtin::TRUENAS_ADMIN_ID,
@@ -382,5 +385,8 @@ pub(crate) fn test_user_row(id: i64, username: &str, uid: i64) -> UserRow {
         sshpubkey: None,
         last_password_change: None,
         password_history: Vec::new(),
+        description: None,
+        locale: None,
+        timezone: None,
     }
 }

@@ -51,11 +51,17 @@ pub struct UserRow {
     pub last_password_change: Option<i64>,
     /// Previous password hashes, oldest first.
     pub password_history: Vec<String>,
+    /// Free-text description.
+    pub description: Option<String>,
+    /// Preferred locale code.
+    pub locale: Option<String>,
+    /// IANA time zone name.
+    pub timezone: Option<String>,
 }
 
 const COLUMNS: &str = "id, uid, username, unixhash, unseal(smbhash, 'users.smbhash'), home, shell, full_name, builtin, smb, userns_idmap, \
     group_id, password_disabled, ssh_password_enabled, locked, sudo_commands, sudo_commands_nopasswd, email, \
-    sshpubkey, last_password_change, password_history";
+    sshpubkey, last_password_change, password_history, description, locale, timezone";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -80,6 +86,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         sshpubkey: r.get(18)?,
         last_password_change: r.get(19)?,
         password_history: from_json_list(&r.get::<_, String>(20)?),
+        description: r.get(21)?,
+        locale: r.get(22)?,
+        timezone: r.get(23)?,
     })
 }
 
@@ -152,8 +161,8 @@ impl Encoded {
     }
 }
 
-/// Every column but `id`, in the order of `?1`..`?20` in [`insert`] and [`update`].
-fn column_params<'a>(row: &'a UserRow, e: &'a Encoded) -> [&'a dyn ToSql; 20] {
+/// Every column but `id`, in the order of `?1`..`?23` in [`insert`] and [`update`].
+fn column_params<'a>(row: &'a UserRow, e: &'a Encoded) -> [&'a dyn ToSql; 23] {
     [
         &row.uid,
         &row.username,
@@ -175,6 +184,9 @@ fn column_params<'a>(row: &'a UserRow, e: &'a Encoded) -> [&'a dyn ToSql; 20] {
         &row.sshpubkey,
         &row.last_password_change,
         &e.password_history,
+        &row.description,
+        &row.locale,
+        &row.timezone,
     ]
 }
 
@@ -184,8 +196,9 @@ pub fn insert(conn: &Connection, row: &UserRow) -> Result<i64, StoreError> {
     conn.prepare_cached(
         "INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb, userns_idmap, \
          group_id, password_disabled, ssh_password_enabled, locked, sudo_commands, sudo_commands_nopasswd, email, \
-         sshpubkey, last_password_change, password_history) \
-         VALUES (?1, ?2, ?3, seal(?4, 'users.smbhash'), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+         sshpubkey, last_password_change, password_history, description, locale, timezone) \
+         VALUES (?1, ?2, ?3, seal(?4, 'users.smbhash'), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
+         ?21, ?22, ?23)",
     )?
     .execute(&column_params(row, &encoded)[..])?;
     let id = conn.last_insert_rowid();
@@ -202,7 +215,8 @@ pub fn update(conn: &Connection, row: &UserRow) -> Result<(), StoreError> {
         "UPDATE users SET uid = ?1, username = ?2, unixhash = ?3, smbhash = seal(?4, 'users.smbhash'), home = ?5, shell = ?6, \
          full_name = ?7, builtin = ?8, smb = ?9, userns_idmap = ?10, group_id = ?11, password_disabled = ?12, \
          ssh_password_enabled = ?13, locked = ?14, sudo_commands = ?15, sudo_commands_nopasswd = ?16, email = ?17, \
-         sshpubkey = ?18, last_password_change = ?19, password_history = ?20 WHERE id = ?21",
+         sshpubkey = ?18, last_password_change = ?19, password_history = ?20, description = ?21, locale = ?22, \
+         timezone = ?23 WHERE id = ?24",
     )?
     .execute(&params[..])?;
     Ok(())

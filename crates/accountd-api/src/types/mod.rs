@@ -1,5 +1,6 @@
 //! Wire types, one file per namespace.
 
+pub mod account;
 pub mod api_key;
 pub mod audit;
 pub mod auth;

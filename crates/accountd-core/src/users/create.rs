@@ -8,6 +8,7 @@ use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
 use serde_json::Value;
 
+use super::profile::{ProfileFields, normalize_timezone};
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
@@ -41,6 +42,7 @@ impl Accounts {
         if data.email.as_deref() == Some("") {
             data.email = None;
         }
+        normalize_timezone(&mut data.timezone);
         let password = if data.random_password && data.password.is_none() {
             Some(random_password())
         } else {
@@ -99,6 +101,11 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         userns_idmap: d.userns_idmap.is_some(),
         idmap_target: d.userns_idmap.map(|m| idmap_target_of(m, uid)),
         sshpubkey: d.sshpubkey.as_deref(),
+        profile: ProfileFields {
+            description: Some(d.description.as_deref()),
+            locale: Some(d.locale.as_deref()),
+            timezone: Some(d.timezone.as_deref()),
+        },
     };
     let combined = Combined {
         smb: d.smb,
@@ -192,6 +199,9 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         },
         last_password_change: password_set.then_some(p.now_ms),
         password_history: Vec::new(),
+        description: d.description.clone(),
+        locale: d.locale.clone(),
+        timezone: d.timezone.clone(),
     };
     let id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, id, &aux)?;

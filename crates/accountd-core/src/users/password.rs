@@ -203,6 +203,9 @@ fn create_truenas_admin(
         sshpubkey: None,
         last_password_change: Some(now),
         password_history: Vec::new(),
+        description: None,
+        locale: None,
+        timezone: None,
     };
     let user_id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, user_id, &[admins.id])?;

@@ -6,7 +6,7 @@ use rusqlite_migration::{M, Migrations};
 use crate::error::StoreError;
 
 /// The newest schema version.
-pub const LATEST: usize = 4;
+pub const LATEST: usize = 5;
 
 /// The migrations, oldest first. Never edit a released one; add a new one (and bump [`LATEST`]).
 pub fn migrations() -> Migrations<'static> {
@@ -15,6 +15,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("0002_credentials.sql")),
         M::up(include_str!("0003_builtin_accounts.sql")),
         M::up(include_str!("0004_lockout.sql")),
+        M::up(include_str!("0006_profile_fields.sql")),
     ])
 }
 
