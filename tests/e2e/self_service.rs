@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use accountd_core::ManualClock;
-use accountd_e2e::{TestServer, assert_invalid, user_by_name, user_id, validation_items};
+use accountd_e2e::{TestServer, assert_invalid, user_by_name, validation_items};
 use serde_json::json;
 
 /// 2026-01-01T00:00:00Z.
@@ -284,8 +284,11 @@ async fn wrong_current_passwords_count_as_failed_logins() {
 async fn nobody_locks_themselves() {
     let server = TestServer::start().await;
     let mut admin = server.admin().await;
-    let admin_id = user_id(&mut admin, "truenas_admin").await;
-    let err = admin.err("user.update", json!([admin_id, {"locked": true}])).await;
+    // boss is not the last administrator (truenas_admin is one too): TrueNAS's last-administrator rules, which
+    // answer first, do not apply, Foreman's does.
+    let boss_id = server.user_with_roles(&mut admin, "boss", &["FULL_ADMIN"]).await;
+    let mut boss = server.logged_in("boss", "pw").await;
+    let err = boss.err("user.update", json!([boss_id, {"locked": true}])).await;
     assert_eq!(
         validation_items(&err),
         [(

@@ -46,7 +46,6 @@ impl Accounts {
                  (LDAP server or domain controller).",
             ));
         }
-        super::account::refuse_self_lock(caller, id, &data)?;
         if self.user_entry(id).await?.is_none() {
             return Err(Error::not_found(format!("User {id} does not exist")));
         }
@@ -365,6 +364,9 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
             no_local_administrator_left(tx, action)?,
         ));
     }
+
+    // Foreman's rule, after TrueNAS's last-administrator rules (whose answers win); the transaction rolls back.
+    super::account::refuse_self_lock(&p.caller, p.id, d)?;
 
     // Filesystem last.
     if let Some(parent) = create_home_in {
