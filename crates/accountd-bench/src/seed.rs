@@ -130,6 +130,9 @@ fn insert_account(
             password_history: Vec::new(),
             account_profile: 1,
             password_change_required: false,
+            description: None,
+            locale: None,
+            timezone: None,
         },
     )?;
     users::set_aux_groups(tx, id, aux)?;

@@ -60,6 +60,9 @@ fn database(n: i64) -> Connection {
                 password_history: Vec::new(),
                 account_profile: 1,
                 password_change_required: false,
+                description: None,
+                locale: None,
+                timezone: None,
             },
         )
         .unwrap();

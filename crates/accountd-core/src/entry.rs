@@ -276,6 +276,9 @@ impl Directory {
             sudo_commands: row.sudo_commands.clone(),
             sudo_commands_nopasswd: row.sudo_commands_nopasswd.clone(),
             email: row.email.clone(),
+            description: row.description.clone(),
+            locale: row.locale.clone(),
+            timezone: row.timezone.clone(),
             id_type_both: false,
             local: true,
             immutable: row.builtin || row.uid == builtin::TRUENAS_ADMIN_ID,
@@ -433,5 +436,8 @@ pub(crate) fn test_user_row(id: i64, username: &str, uid: i64) -> UserRow {
         password_history: Vec::new(),
         account_profile: 1,
         password_change_required: false,
+        description: None,
+        locale: None,
+        timezone: None,
     }
 }

@@ -139,6 +139,25 @@ impl Error {
         }]))
     }
 
+    /// The same error with validation attributes starting with `from` starting with `to` instead (a service
+    /// reused under another method's schema name).
+    pub fn renamed_prefix(self, from: &str, to: &str) -> Self {
+        match self {
+            Error::Validation(ValidationErrors(items)) => Error::Validation(ValidationErrors(
+                items
+                    .into_iter()
+                    .map(|mut item| {
+                        if let Some(rest) = item.attribute.as_deref().and_then(|a| a.strip_prefix(from)) {
+                            item.attribute = Some(format!("{to}{rest}"));
+                        }
+                        item
+                    })
+                    .collect(),
+            )),
+            other => other,
+        }
+    }
+
     /// Wraps a storage or I/O failure.
     pub fn internal(err: impl fmt::Display) -> Self {
         Error::Internal(err.to_string())

@@ -4,8 +4,7 @@
 use accountd_api::Method;
 use accountd_api::methods::{
     account_profile::AccountProfileQuery, api_key::ApiKeyQuery, auth_source::AuthSourceQuery, core::CoreGetJobs,
-    group::GroupQuery,
-    privilege::PrivilegeQuery, user::UserQuery,
+    group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery,
 };
 use accountd_core::Caller;
 use accountd_core::events::{ChangeEvent, USERS};

@@ -55,11 +55,18 @@ pub struct UserRow {
     pub account_profile: i64,
     /// An administrator requires a password change at the next login.
     pub password_change_required: bool,
+    /// Free-text description.
+    pub description: Option<String>,
+    /// Preferred locale code.
+    pub locale: Option<String>,
+    /// IANA time zone name.
+    pub timezone: Option<String>,
 }
 
 const COLUMNS: &str = "id, uid, username, unixhash, unseal(smbhash, 'users.smbhash'), home, shell, full_name, builtin, smb, userns_idmap, \
     group_id, password_disabled, ssh_password_enabled, locked, sudo_commands, sudo_commands_nopasswd, email, \
-    sshpubkey, last_password_change, password_history, account_profile, password_change_required";
+    sshpubkey, last_password_change, password_history, account_profile, password_change_required, description, locale,
+    timezone";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -86,6 +93,9 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         password_history: from_json_list(&r.get::<_, String>(20)?),
         account_profile: r.get(21)?,
         password_change_required: r.get(22)?,
+        description: r.get(23)?,
+        locale: r.get(24)?,
+        timezone: r.get(25)?,
     })
 }
 
@@ -158,8 +168,8 @@ impl Encoded {
     }
 }
 
-/// Every column but `id`, in the order of `?1`..`?22` in [`insert`] and [`update`].
-fn column_params<'a>(row: &'a UserRow, e: &'a Encoded) -> [&'a dyn ToSql; 22] {
+/// Every column but `id`, in the order of `?1`..`?25` in [`insert`] and [`update`].
+fn column_params<'a>(row: &'a UserRow, e: &'a Encoded) -> [&'a dyn ToSql; 25] {
     [
         &row.uid,
         &row.username,
@@ -183,6 +193,9 @@ fn column_params<'a>(row: &'a UserRow, e: &'a Encoded) -> [&'a dyn ToSql; 22] {
         &e.password_history,
         &row.account_profile,
         &row.password_change_required,
+        &row.description,
+        &row.locale,
+        &row.timezone,
     ]
 }
 
@@ -192,8 +205,10 @@ pub fn insert(conn: &Connection, row: &UserRow) -> Result<i64, StoreError> {
     conn.prepare_cached(
         "INSERT INTO users (uid, username, unixhash, smbhash, home, shell, full_name, builtin, smb, userns_idmap, \
          group_id, password_disabled, ssh_password_enabled, locked, sudo_commands, sudo_commands_nopasswd, email, \
-         sshpubkey, last_password_change, password_history, account_profile, password_change_required) \
-         VALUES (?1, ?2, ?3, seal(?4, 'users.smbhash'), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+         sshpubkey, last_password_change, password_history, account_profile, password_change_required, description, \
+         locale, timezone) \
+         VALUES (?1, ?2, ?3, seal(?4, 'users.smbhash'), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, \
+         ?21, ?22, ?23, ?24, ?25)",
     )?
     .execute(&column_params(row, &encoded)[..])?;
     let id = conn.last_insert_rowid();
@@ -211,7 +226,7 @@ pub fn update(conn: &Connection, row: &UserRow) -> Result<(), StoreError> {
          full_name = ?7, builtin = ?8, smb = ?9, userns_idmap = ?10, group_id = ?11, password_disabled = ?12, \
          ssh_password_enabled = ?13, locked = ?14, sudo_commands = ?15, sudo_commands_nopasswd = ?16, email = ?17, \
          sshpubkey = ?18, last_password_change = ?19, password_history = ?20, account_profile = ?21, \
-         password_change_required = ?22 WHERE id = ?23",
+         password_change_required = ?22, description = ?23, locale = ?24, timezone = ?25 WHERE id = ?26",
     )?
     .execute(&params[..])?;
     Ok(())

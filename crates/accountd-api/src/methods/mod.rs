@@ -1,5 +1,6 @@
 //! The method table: every method of the API, declared once.
 
+pub mod account;
 pub mod account_profile;
 pub mod api_key;
 pub mod audit;
@@ -48,6 +49,10 @@ macro_rules! for_each_method {
             $crate::methods::user::UserDelete,
             $crate::methods::user::UserGetNextUid,
             $crate::methods::user::UserShellChoices,
+            $crate::methods::user::UserTimezoneChoices,
+            $crate::methods::user::UserLocaleChoices,
+            $crate::methods::account::UserAccountConfig,
+            $crate::methods::account::UserAccountUpdate,
             $crate::methods::user::UserGetUserObj,
             $crate::methods::user::UserHasLocalAdministratorSetUp,
             $crate::methods::user::UserSetupLocalAdministrator,

@@ -82,6 +82,23 @@ declare_method! {
 }
 
 declare_method! {
+    /// Time zones a user's `timezone` may hold, `{name: name}`: every zone of the IANA database. Foreman's Rails
+    /// names (e.g. `Pacific Time (US & Canada)`) are accepted too and stored as their IANA zone.
+    UserTimezoneChoices = "user.timezone_choices", Access::AnyUser, NoArgs => BTreeMap<String, String>,
+    examples: [
+        Admin r#"[]"#,
+    ]
+}
+
+declare_method! {
+    /// Locales a user's `locale` may hold, `{code: language name}` (Foreman's 18).
+    UserLocaleChoices = "user.locale_choices", Access::AnyUser, NoArgs => BTreeMap<String, String>,
+    examples: [
+        Admin r#"[]"#,
+    ]
+}
+
+declare_method! {
     /// A passwd-style object for the user with the given `username` or `uid` (exactly one).
     UserGetUserObj = "user.get_user_obj", READ, GetUserObjArgs => UserObj,
     examples: [

@@ -1,5 +1,6 @@
 //! Wire types, one file per namespace.
 
+pub mod account;
 pub mod account_profile;
 pub mod api_key;
 pub mod audit;

@@ -69,6 +69,12 @@ pub struct UserEntry {
     pub sudo_commands_nopasswd: Vec<String>,
     /// E-mail address.
     pub email: Option<String>,
+    /// Free-text description (at most 1024 characters).
+    pub description: Option<String>,
+    /// Preferred locale (one of `user.locale_choices`).
+    pub locale: Option<String>,
+    /// Time zone, an IANA name (one of `user.timezone_choices`).
+    pub timezone: Option<String>,
     /// Whether the id is shared by a user and a group (directory services only; always false).
     pub id_type_both: bool,
     /// Local account (always true).
@@ -157,6 +163,15 @@ pub struct UserCreate {
     /// E-mail address.
     #[serde(default)]
     pub email: Option<String>,
+    /// Free-text description (at most 1024 characters, no control characters).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Preferred locale (one of `user.locale_choices`).
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// Time zone: an IANA name, or one of Foreman's Rails names (stored as its IANA zone).
+    #[serde(default)]
+    pub timezone: Option<String>,
     /// Create (or reuse) a primary group named like the user.
     #[serde(default)]
     pub group_create: bool,
@@ -250,6 +265,15 @@ pub struct UserUpdate {
     /// E-mail address (null clears it).
     #[serde(default, deserialize_with = "double_option")]
     pub email: Option<Option<String>>,
+    /// Free-text description (null clears it).
+    #[serde(default, deserialize_with = "double_option")]
+    pub description: Option<Option<String>>,
+    /// Preferred locale (null clears it).
+    #[serde(default, deserialize_with = "double_option")]
+    pub locale: Option<Option<String>>,
+    /// Time zone: an IANA name or a Rails name (null clears it).
+    #[serde(default, deserialize_with = "double_option")]
+    pub timezone: Option<Option<String>>,
     /// Primary group database id (null is refused).
     #[serde(default, deserialize_with = "double_option")]
     pub group: Option<Option<i64>>,

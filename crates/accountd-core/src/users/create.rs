@@ -8,6 +8,7 @@ use accountd_store::users::{self, UserRow};
 use accountd_store::{Transaction, auth_sources};
 use serde_json::Value;
 
+use super::profile::{ProfileFields, normalize_timezone};
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
@@ -51,6 +52,7 @@ impl Accounts {
             // The directory checks the password: no local hash, and no NT hash for SMB.
             data.smb = false;
         }
+        normalize_timezone(&mut data.timezone);
         let password = if data.random_password && data.password.is_none() {
             Some(random_password())
         } else {
@@ -127,6 +129,11 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         userns_idmap: d.userns_idmap.is_some(),
         idmap_target: d.userns_idmap.map(|m| idmap_target_of(m, uid)),
         sshpubkey: d.sshpubkey.as_deref(),
+        profile: ProfileFields {
+            description: Some(d.description.as_deref()),
+            locale: Some(d.locale.as_deref()),
+            timezone: Some(d.timezone.as_deref()),
+        },
     };
     let combined = Combined {
         smb: d.smb,
@@ -224,6 +231,9 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         password_history: Vec::new(),
         account_profile: d.account_profile,
         password_change_required: false,
+        description: d.description.clone(),
+        locale: d.locale.clone(),
+        timezone: d.timezone.clone(),
     };
     let id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, id, &aux)?;

@@ -1,5 +1,6 @@
 //! `user.*` services.
 
+mod account;
 pub(crate) mod admins;
 mod create;
 mod delete;
@@ -8,6 +9,7 @@ pub mod names;
 mod password;
 mod point_read;
 pub mod present;
+pub mod profile;
 mod uid_reservations;
 mod update;
 pub(crate) mod validate;

@@ -235,6 +235,9 @@ fn create_truenas_admin(
         password_history: Vec::new(),
         account_profile: 1,
         password_change_required: false,
+        description: None,
+        locale: None,
+        timezone: None,
     };
     let user_id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, user_id, &[admins.id])?;

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::admins::{
     AFTER_GROUPS_CHANGE, AFTER_LOCK, AFTER_PASSWORD_DISABLE, full_admins, no_local_administrator_left, password_admins,
 };
+use super::profile::{ProfileFields, normalize_timezone};
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
@@ -53,6 +54,9 @@ impl Accounts {
             && email.is_empty()
         {
             data.email = Some(None);
+        }
+        if let Some(timezone) = &mut data.timezone {
+            normalize_timezone(timezone);
         }
         let given = data.password.clone().flatten();
         if let Some(given) = given.as_deref() {
@@ -198,6 +202,11 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
         userns_idmap: d.userns_idmap.as_ref().is_some_and(Option::is_some),
         idmap_target: d.userns_idmap.flatten().map(|m| idmap_target_of(m, old.uid)),
         sshpubkey: d.sshpubkey.as_ref().and_then(|k| k.as_deref()),
+        profile: ProfileFields {
+            description: d.description.as_ref().map(|v| v.as_deref()),
+            locale: d.locale.as_ref().map(|v| v.as_deref()),
+            timezone: d.timezone.as_ref().map(|v| v.as_deref()),
+        },
     };
     let combined = Combined {
         smb: d.smb.unwrap_or(old.smb),
@@ -294,6 +303,15 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
     }
     if let Some(v) = &d.email {
         row.email = v.clone();
+    }
+    if let Some(v) = &d.description {
+        row.description = v.clone();
+    }
+    if let Some(v) = &d.locale {
+        row.locale = v.clone();
+    }
+    if let Some(v) = &d.timezone {
+        row.timezone = v.clone();
     }
     row.group_id = group.id;
     if let Some(v) = &d.shell {
@@ -403,6 +421,9 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
             no_local_administrator_left(tx, action)?,
         ));
     }
+
+    // Foreman's rule, after TrueNAS's last-administrator rules (whose answers win); the transaction rolls back.
+    super::account::refuse_self_lock(&p.caller, p.id, d)?;
 
     // Filesystem last.
     if let Some(parent) = create_home_in {

@@ -13,6 +13,7 @@ use crate::error::{ValidationErrors, errno};
 use crate::{home, shells, sudo};
 
 use super::names::check_username;
+use super::profile::{ProfileFields, validate_profile};
 
 /// The keys a create or update call supplied (`None` = not supplied).
 #[derive(Debug, Default)]
@@ -37,6 +38,8 @@ pub(crate) struct Supplied<'a> {
     /// The container uid the supplied mapping targets (`DIRECT`: the user's uid), when known.
     pub idmap_target: Option<i64>,
     pub sshpubkey: Option<&'a str>,
+    /// Description, locale and time zone.
+    pub profile: ProfileFields<'a>,
 }
 
 /// The state the user will have after the call (old values overlaid with supplied ones).
@@ -299,6 +302,8 @@ pub(crate) fn common_validation(
     {
         errs.add(format!("{schema}.email"), message);
     }
+
+    validate_profile(errs, schema, &data.profile);
 
     if let Some(shell) = data.shell {
         let choices = shell_choices_for(conn, &combined.group_ids)?;

@@ -1,5 +1,6 @@
 //! Method implementations: thin adapters from typed arguments to the account services.
 
+mod account;
 mod account_profile;
 mod api_key;
 mod audit;

@@ -79,6 +79,18 @@ impl Handler for UserShellChoices {
     }
 }
 
+impl Handler for UserTimezoneChoices {
+    async fn handle(_ctx: CallContext, _args: NoArgs) -> Result<BTreeMap<String, String>, Error> {
+        Ok(accountd_core::users::profile::timezone_choices())
+    }
+}
+
+impl Handler for UserLocaleChoices {
+    async fn handle(_ctx: CallContext, _args: NoArgs) -> Result<BTreeMap<String, String>, Error> {
+        Ok(accountd_core::users::profile::locale_choices())
+    }
+}
+
 impl Handler for UserGetUserObj {
     async fn handle(ctx: CallContext, args: GetUserObjArgs) -> Result<UserObj, Error> {
         ctx.state.accounts.user_get_user_obj(args.get_user_obj).await
