@@ -34,7 +34,7 @@ async fn create_and_read_back() {
         staff,
         json!({"id": id, "gid": 3000, "name": "crew", "group": "crew", "builtin": false, "sudo_commands": [],
                "sudo_commands_nopasswd": [], "smb": true, "userns_idmap": null, "local": true,
-               "sid": format!("{sid}-{}", 200000 + id), "roles": [], "users": [], "immutable": false})
+               "sid": format!("{sid}-{}", 200000 + id), "roles": [], "users": [], "immutable": false, "external_groups": []})
     );
     // query returns the same entry.
     assert_eq!(
@@ -56,7 +56,7 @@ async fn create_and_read_back() {
         entry,
         json!({"id": ops, "gid": 4000, "name": "ops.team_1", "group": "ops.team_1", "builtin": false,
                "sudo_commands": ["ALL"], "sudo_commands_nopasswd": [], "smb": false, "userns_idmap": "DIRECT",
-               "local": true, "sid": null, "roles": [], "users": [alice["id"]], "immutable": false})
+               "local": true, "sid": null, "roles": [], "users": [alice["id"]], "immutable": false, "external_groups": []})
     );
     // The member sees the group among its auxiliary groups.
     let alice = admin.ok("user.get_instance", json!([alice["id"]])).await;

@@ -647,7 +647,7 @@ async fn group_query_uses_the_same_language() {
                 q(json!([["builtin", "=", true]]), json!({"count": true}))
             )
             .await,
-        90
+        91
     );
     let r = d
         .admin
