@@ -37,7 +37,7 @@ struct Cli {
     #[arg(long, default_value_t = 10_000)]
     idle_connections: usize,
     /// Scenarios to run, comma-separated [default: all:
-    /// startup,ping,get,query,list,create,login,fairness,audit,idle].
+    /// startup,ping,get,query,list,create,login,ldap,fairness,audit,idle].
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The accountd binary [default: `accountd` next to this program, i.e. target/release/accountd].

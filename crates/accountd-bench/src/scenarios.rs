@@ -10,6 +10,8 @@ use futures::StreamExt;
 use rand::Rng;
 use serde_json::Value;
 
+mod ldap;
+
 use crate::baseline;
 use crate::client::Conn;
 use crate::load::{self, Load, Outcome};
@@ -20,7 +22,7 @@ use crate::stats::{Summary, fmt_duration as ms, median};
 
 /// Every scenario, in the order they run.
 pub const ALL: &[&str] = &[
-    "startup", "ping", "get", "query", "list", "create", "login", "fairness", "audit", "idle",
+    "startup", "ping", "get", "query", "list", "create", "login", "ldap", "fairness", "audit", "idle",
 ];
 
 /// How a run is set up.
@@ -107,6 +109,7 @@ impl Bench {
             "list" => self.list().await,
             "create" => self.create().await,
             "login" => self.login().await,
+            "ldap" => self.ldap().await,
             "fairness" => {
                 let server = self
                     .server
