@@ -12,7 +12,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const META_SCHEMA_PACKAGE: &str = "@open-rpc/meta-schema@1.14.9";
 
 /// The OpenRPC meta-schema as JSON, fetched with npm on first use.
+/// The tests of this file run in parallel; one of them fetches the meta-schema while the others wait for it.
+static FETCH: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn meta_schema() -> Value {
+    let _fetching = FETCH.lock().unwrap_or_else(|e| e.into_inner());
     let cache = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/openrpc-meta-schema");
     let json_path = cache.join("schema.json");
     if !json_path.is_file() {
