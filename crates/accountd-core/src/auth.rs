@@ -10,7 +10,7 @@ use accountd_store::users::{self, UserRow};
 use accountd_store::{StoreError, auth_sources};
 use serde_json::Value;
 
-use crate::account_profiles::{DEFAULT_PROFILE, lockout_policy, profile_of_user};
+use crate::account_profiles::{lockout_policy, profile_of_user};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
 use crate::entry::{Directory, builtin};
@@ -198,14 +198,7 @@ impl Accounts {
     /// Does not wait the failure delay (the caller does).
     pub async fn login_second_factor(&self, user_id: i64, otp_token: String, origin: IpAddr) -> Result<bool, Error> {
         let lockout = self.lockout().await?;
-        let profile = self
-            .store()
-            .read(move |conn| {
-                let profile_id = users::get(conn, user_id)?.map_or(DEFAULT_PROFILE, |row| row.account_profile);
-                profile_of_user(conn, profile_id)
-            })
-            .await?;
-        let policy = lockout_policy(&profile, lockout.policy.known_origin_ms);
+        let policy = self.lockout_policy_of(user_id, lockout.policy.known_origin_ms).await?;
         let now = self.now_ms();
         let attempt = lockout.begin(policy, user_id, origin, now);
         if !attempt.allowed {

@@ -86,12 +86,11 @@ fn ruleset_text(row: &ProfileRow) -> Option<String> {
         .and_then(|r| serde_json::to_string(r).ok())
 }
 
-/// Inserts a profile (ignoring `row.id`) and returns its id.
-pub fn insert(conn: &Connection, row: &ProfileRow) -> Result<i64, StoreError> {
-    let ruleset = ruleset_text(row);
-    let values: [&dyn ToSql; 13] = [
+/// Every column but `id` and `builtin`, in the order of `?1`..`?12` in [`insert`] and [`update`]; `ruleset` is
+/// the row's stored complexity ruleset ([`ruleset_text`]).
+fn policy_params<'a>(row: &'a ProfileRow, ruleset: &'a Option<String>) -> [&'a dyn ToSql; 12] {
+    [
         &row.name,
-        &row.builtin,
         &row.lockout_max_auth_failures,
         &row.lockout_evaluation_period,
         &row.lockout_period,
@@ -100,15 +99,22 @@ pub fn insert(conn: &Connection, row: &ProfileRow) -> Result<i64, StoreError> {
         &row.min_password_age,
         &row.password_history_length,
         &row.min_password_length,
-        &ruleset,
+        ruleset,
         &row.check_common_passwords,
         &row.expired_password_action,
-    ];
+    ]
+}
+
+/// Inserts a profile (ignoring `row.id`) and returns its id.
+pub fn insert(conn: &Connection, row: &ProfileRow) -> Result<i64, StoreError> {
+    let ruleset = ruleset_text(row);
+    let mut values = policy_params(row, &ruleset).to_vec();
+    values.push(&row.builtin);
     conn.prepare_cached(
-        "INSERT INTO account_profiles (name, builtin, lockout_max_auth_failures, lockout_evaluation_period, \
-         lockout_period, max_concurrent_sessions, password_expiration_days, min_password_age, \
-         password_history_length, min_password_length, password_complexity_ruleset, check_common_passwords, \
-         expired_password_action) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO account_profiles (name, lockout_max_auth_failures, lockout_evaluation_period, lockout_period, \
+         max_concurrent_sessions, password_expiration_days, min_password_age, password_history_length, \
+         min_password_length, password_complexity_ruleset, check_common_passwords, expired_password_action, builtin) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(&values[..])?;
     Ok(conn.last_insert_rowid())
@@ -117,26 +123,13 @@ pub fn insert(conn: &Connection, row: &ProfileRow) -> Result<i64, StoreError> {
 /// Replaces every column but `id` and `builtin` of an existing profile.
 pub fn update(conn: &Connection, row: &ProfileRow) -> Result<(), StoreError> {
     let ruleset = ruleset_text(row);
-    let values: [&dyn ToSql; 13] = [
-        &row.id,
-        &row.name,
-        &row.lockout_max_auth_failures,
-        &row.lockout_evaluation_period,
-        &row.lockout_period,
-        &row.max_concurrent_sessions,
-        &row.password_expiration_days,
-        &row.min_password_age,
-        &row.password_history_length,
-        &row.min_password_length,
-        &ruleset,
-        &row.check_common_passwords,
-        &row.expired_password_action,
-    ];
+    let mut values = policy_params(row, &ruleset).to_vec();
+    values.push(&row.id);
     conn.prepare_cached(
-        "UPDATE account_profiles SET name = ?2, lockout_max_auth_failures = ?3, lockout_evaluation_period = ?4, \
-         lockout_period = ?5, max_concurrent_sessions = ?6, password_expiration_days = ?7, min_password_age = ?8, \
-         password_history_length = ?9, min_password_length = ?10, password_complexity_ruleset = ?11, \
-         check_common_passwords = ?12, expired_password_action = ?13 WHERE id = ?1",
+        "UPDATE account_profiles SET name = ?1, lockout_max_auth_failures = ?2, lockout_evaluation_period = ?3, \
+         lockout_period = ?4, max_concurrent_sessions = ?5, password_expiration_days = ?6, min_password_age = ?7, \
+         password_history_length = ?8, min_password_length = ?9, password_complexity_ruleset = ?10, \
+         check_common_passwords = ?11, expired_password_action = ?12 WHERE id = ?13",
     )?
     .execute(&values[..])?;
     Ok(())

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, ToSql, params};
 
 use crate::error::StoreError;
 
@@ -119,75 +119,61 @@ pub fn id_by_name(conn: &Connection, name: &str) -> Result<Option<i64>, StoreErr
     Ok(stmt.query_row([name], |r| r.get(0)).optional()?)
 }
 
+/// The configurable columns of a source, in the order of `?1`..`?21` in [`insert`] and [`update`]
+/// (`account_password`, the 8th, is sealed by the statements).
+fn config_params(row: &AuthSourceRow) -> [&dyn ToSql; 21] {
+    [
+        &row.name,
+        &row.host,
+        &row.port,
+        &row.tls,
+        &row.tls_verify,
+        &row.ca_certificate,
+        &row.account,
+        &row.account_password,
+        &row.base_dn,
+        &row.groups_base,
+        &row.ldap_filter,
+        &row.attr_login,
+        &row.attr_firstname,
+        &row.attr_lastname,
+        &row.attr_mail,
+        &row.server_type,
+        &row.onthefly_register,
+        &row.default_group,
+        &row.usergroup_sync,
+        &row.use_netgroups,
+        &row.timeout,
+    ]
+}
+
 /// Inserts a source (ignoring `row.id`, `status`, `status_msg`) and returns its id.
 pub fn insert(conn: &Connection, row: &AuthSourceRow) -> Result<i64, StoreError> {
+    let mut values = config_params(row).to_vec();
+    values.push(&row.kind);
     conn.prepare_cached(
-        "INSERT INTO auth_sources (name, type, host, port, tls, tls_verify, ca_certificate, account, \
-         account_password, base_dn, groups_base, ldap_filter, attr_login, attr_firstname, attr_lastname, attr_mail, \
-         server_type, onthefly_register, default_group, usergroup_sync, use_netgroups, timeout) VALUES (?1, ?2, ?3, \
-         ?4, ?5, ?6, ?7, ?8, seal(?9, 'auth_sources.account_password'), ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+        "INSERT INTO auth_sources (name, host, port, tls, tls_verify, ca_certificate, account, account_password, \
+         base_dn, groups_base, ldap_filter, attr_login, attr_firstname, attr_lastname, attr_mail, server_type, \
+         onthefly_register, default_group, usergroup_sync, use_netgroups, timeout, type) VALUES (?1, ?2, ?3, ?4, \
+         ?5, ?6, ?7, seal(?8, 'auth_sources.account_password'), ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
          ?19, ?20, ?21, ?22)",
     )?
-    .execute(params![
-        row.name,
-        row.kind,
-        row.host,
-        row.port,
-        row.tls,
-        row.tls_verify,
-        row.ca_certificate,
-        row.account,
-        row.account_password,
-        row.base_dn,
-        row.groups_base,
-        row.ldap_filter,
-        row.attr_login,
-        row.attr_firstname,
-        row.attr_lastname,
-        row.attr_mail,
-        row.server_type,
-        row.onthefly_register,
-        row.default_group,
-        row.usergroup_sync,
-        row.use_netgroups,
-        row.timeout,
-    ])?;
+    .execute(&values[..])?;
     Ok(conn.last_insert_rowid())
 }
 
-/// Replaces every configurable column of an existing source (not its status).
+/// Replaces every configurable column of an existing source (not its type or status).
 pub fn update(conn: &Connection, row: &AuthSourceRow) -> Result<(), StoreError> {
+    let mut values = config_params(row).to_vec();
+    values.push(&row.id);
     conn.prepare_cached(
-        "UPDATE auth_sources SET name = ?2, host = ?3, port = ?4, tls = ?5, tls_verify = ?6, ca_certificate = ?7, \
-         account = ?8, account_password = seal(?9, 'auth_sources.account_password'), base_dn = ?10, \
-         groups_base = ?11, ldap_filter = ?12, attr_login = ?13, attr_firstname = ?14, attr_lastname = ?15, \
-         attr_mail = ?16, server_type = ?17, onthefly_register = ?18, default_group = ?19, usergroup_sync = ?20, \
-         use_netgroups = ?21, timeout = ?22 WHERE id = ?1",
+        "UPDATE auth_sources SET name = ?1, host = ?2, port = ?3, tls = ?4, tls_verify = ?5, ca_certificate = ?6, \
+         account = ?7, account_password = seal(?8, 'auth_sources.account_password'), base_dn = ?9, \
+         groups_base = ?10, ldap_filter = ?11, attr_login = ?12, attr_firstname = ?13, attr_lastname = ?14, \
+         attr_mail = ?15, server_type = ?16, onthefly_register = ?17, default_group = ?18, usergroup_sync = ?19, \
+         use_netgroups = ?20, timeout = ?21 WHERE id = ?22",
     )?
-    .execute(params![
-        row.id,
-        row.name,
-        row.host,
-        row.port,
-        row.tls,
-        row.tls_verify,
-        row.ca_certificate,
-        row.account,
-        row.account_password,
-        row.base_dn,
-        row.groups_base,
-        row.ldap_filter,
-        row.attr_login,
-        row.attr_firstname,
-        row.attr_lastname,
-        row.attr_mail,
-        row.server_type,
-        row.onthefly_register,
-        row.default_group,
-        row.usergroup_sync,
-        row.use_netgroups,
-        row.timeout,
-    ])?;
+    .execute(&values[..])?;
     Ok(())
 }
 

@@ -28,34 +28,28 @@ fn files(path: &Path) -> Vec<PathBuf> {
     }
 }
 
-/// JavaScript sorts names by UTF-16 code units and Rust `OsString`s by bytes: the same order for ASCII names.
+/// JavaScript sorts names by UTF-16 code units and Rust `OsString`s by bytes: the same order for ASCII names. A
+/// file's name is its path below `ui/` without leading `../` (`src/App.tsx`, `schemas/user.query.params.json`),
+/// as `stamp.mjs` names it.
 fn digest_of_sources(ui: &Path) -> String {
     let mut hash = Sha256::new();
     for input in INPUTS {
         let root = ui.join(input);
         assert!(root.exists(), "{} is missing", root.display());
+        let prefix = input.trim_start_matches("../");
         for file in files(&root) {
-            let relative = pathdiff(ui, &file);
-            let name = relative
-                .trim_start_matches("../")
-                .trim_start_matches("../")
-                .trim_start_matches("../");
+            let below = file.strip_prefix(&root).unwrap_or(Path::new(""));
+            let name = if below.as_os_str().is_empty() {
+                prefix.to_string()
+            } else {
+                format!("{prefix}/{}", below.to_string_lossy().replace('\\', "/"))
+            };
             let body = fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             hash.update(format!("{name}\0{}\0", body.len()).as_bytes());
             hash.update(&body);
         }
     }
     hex::encode(hash.finalize())
-}
-
-/// `file` relative to `ui`, with `..` for the parts above it (the inputs are `ui/...` or `ui/../../../schemas/...`).
-fn pathdiff(ui: &Path, file: &Path) -> String {
-    if let Ok(inside) = file.strip_prefix(ui) {
-        return inside.to_string_lossy().replace('\\', "/");
-    }
-    let schemas = ui.join("../../../schemas");
-    let inside = file.strip_prefix(&schemas).unwrap_or(file);
-    format!("../../../schemas/{}", inside.to_string_lossy().replace('\\', "/"))
 }
 
 #[test]

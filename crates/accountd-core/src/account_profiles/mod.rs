@@ -56,6 +56,22 @@ pub(crate) fn lockout_policy(row: &ProfileRow, known_origin_ms: i64) -> LockoutP
     }
 }
 
+impl Accounts {
+    /// The lockout limits of the user `user_id`'s profile (`Default` for an unknown user), for a password or
+    /// code check made outside a login's own user read.
+    pub(crate) async fn lockout_policy_of(&self, user_id: i64, known_origin_ms: i64) -> Result<LockoutPolicy, Error> {
+        let profile = self
+            .store()
+            .read(move |conn| {
+                let profile_id =
+                    accountd_store::users::get(conn, user_id)?.map_or(DEFAULT_PROFILE, |row| row.account_profile);
+                profile_of_user(conn, profile_id)
+            })
+            .await?;
+        Ok(lockout_policy(&profile, known_origin_ms))
+    }
+}
+
 /// The profile of a user, falling back to `Default` when the stored id is unknown (never half a policy).
 pub(crate) fn profile_of_user(conn: &Connection, profile_id: i64) -> Result<ProfileRow, StoreError> {
     match account_profiles::get(conn, profile_id)? {

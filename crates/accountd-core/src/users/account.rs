@@ -132,12 +132,7 @@ impl Accounts {
     /// false whatever the password.
     async fn check_own_password(&self, row: &users::UserRow, password: String, origin: IpAddr) -> Result<bool, Error> {
         let lockout = self.lockout().await?;
-        let profile_id = row.account_profile;
-        let profile = self
-            .store()
-            .read(move |conn| crate::account_profiles::profile_of_user(conn, profile_id))
-            .await?;
-        let policy = crate::account_profiles::lockout_policy(&profile, lockout.policy.known_origin_ms);
+        let policy = self.lockout_policy_of(row.id, lockout.policy.known_origin_ms).await?;
         let now = self.now_ms();
         let attempt = lockout.begin(policy, row.id, origin, now);
         let phc = (!row.locked && !row.password_disabled).then(|| row.unixhash.clone());
