@@ -99,6 +99,16 @@ impl SessionRegistry {
         }
     }
 
+    /// Logs `session` out because its connection closed, and returns the login that was on, if any. The login
+    /// is taken under the session's lock, so a login ended concurrently from elsewhere (terminated, its
+    /// credentials changed) is recorded by exactly one of the two.
+    pub fn end_on_close(&self, session: &Session) -> Option<Login> {
+        session.set_pending_otp(None);
+        let previous = session.set_login(None)?;
+        self.forget_token_of(&previous);
+        Some(previous)
+    }
+
     /// Logged-in sessions with their logins, in login order.
     pub fn logged_in(&self) -> Vec<(Arc<Session>, Login)> {
         let sessions: Vec<Arc<Session>> = self

@@ -241,7 +241,7 @@ pub async fn run_connection(
             tracing::error!(conn = conn_id, error = %e, "call task failed");
         }
     }
-    if let Some(login) = session.login() {
+    if let Some(login) = state.sessions.end_on_close(&session) {
         // The connection ends a login that is still on (TrueNAS logs the session out on close). Queued, not
         // awaited: no reply waits for it, and the session must end (and its token die) without delay.
         drop(crate::audit::logout(&state, &session, &login));
