@@ -101,6 +101,8 @@ async fn a_onetime_password_opens_one_session_that_must_set_a_password_and_makes
             .contains(&json!("PASSWORD_CHANGE_REQUIRED")),
         "{attributes}"
     );
+    // TrueNAS's mark of a one-time-password session: a client knows to ask for no old password.
+    assert!(attributes.as_array().unwrap().contains(&json!("OTPW")), "{attributes}");
     let sessions = admin
         .ok("auth.sessions", json!([[["credentials_data.username", "=", "alice"]]]))
         .await;

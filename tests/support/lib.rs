@@ -83,8 +83,25 @@ impl TestServer {
         TestServer::start_on(configure, clock).await
     }
 
-    async fn start_on(configure: impl FnOnce(&mut Settings), clock: Arc<dyn Clock>) -> TestServer {
+    /// Like [`TestServer::start`], on a database that already holds `users` users (`person000000`, ...: full
+    /// name `Person N`, email `personN@example.com`, password login disabled, primary group `builtin_users`),
+    /// written straight through the store in one transaction before the server starts: 100,000 take seconds,
+    /// where as many `user.create` calls would take many minutes.
+    pub async fn start_with_seeded_users(users: u64) -> TestServer {
         let dir = tempfile::tempdir().expect("tempdir");
+        seed_users(&Settings::ephemeral(dir.path()).db, users).await;
+        TestServer::start_in(dir, |_| {}, Arc::new(SystemClock)).await
+    }
+
+    async fn start_on(configure: impl FnOnce(&mut Settings), clock: Arc<dyn Clock>) -> TestServer {
+        TestServer::start_in(tempfile::tempdir().expect("tempdir"), configure, clock).await
+    }
+
+    async fn start_in(
+        dir: tempfile::TempDir,
+        configure: impl FnOnce(&mut Settings),
+        clock: Arc<dyn Clock>,
+    ) -> TestServer {
         let mut settings = Settings::ephemeral(dir.path());
         // Tests open many unauthenticated connections from 127.0.0.1: the rate limit of unauthenticated calls
         // (tested with TrueNAS's limits in e2e/rate_limit.rs) is lifted, and a refused call answers at once.
@@ -480,4 +497,60 @@ pub async fn user_by_name(c: &mut Client, name: &str) -> Value {
 /// The database id of the user with this name (the caller needs ACCOUNT_READ).
 pub async fn user_id(c: &mut Client, name: &str) -> i64 {
     user_by_name(c, name).await["id"].as_i64().expect("user id")
+}
+
+/// The database id of the builtin group `builtin_users`.
+const BUILTIN_USERS_GROUP: i64 = 3;
+
+/// Writes `users` users into a new database at `db` in one store transaction (see
+/// [`TestServer::start_with_seeded_users`]).
+async fn seed_users(db: &std::path::Path, users: u64) {
+    use accountd_store::users::{self, UserRow};
+    let store = accountd_store::Store::open(&accountd_store::StoreOptions::new(db)).expect("seed database");
+    store
+        .write(move |tx| {
+            for i in 0..users {
+                let username = format!("person{i:06}");
+                // Dense from 10000, stepping over 65534 (`nobody`).
+                let uid = 10_000 + i as i64;
+                let uid = if uid >= 65_534 { uid + 1 } else { uid };
+                users::insert(
+                    tx,
+                    &UserRow {
+                        id: 0,
+                        uid,
+                        email: Some(format!("{username}@example.com")),
+                        username,
+                        unixhash: "*".into(),
+                        smbhash: "*".into(),
+                        home: "/var/empty".into(),
+                        shell: "/usr/bin/zsh".into(),
+                        full_name: format!("Person {i}"),
+                        builtin: false,
+                        smb: false,
+                        userns_idmap: None,
+                        group_id: BUILTIN_USERS_GROUP,
+                        password_disabled: true,
+                        ssh_password_enabled: false,
+                        locked: false,
+                        sudo_commands: Vec::new(),
+                        sudo_commands_nopasswd: Vec::new(),
+                        sshpubkey: None,
+                        last_password_change: None,
+                        password_history: Vec::new(),
+                        account_profile: 1,
+                        password_change_required: false,
+                        description: None,
+                        locale: None,
+                        timezone: None,
+                    },
+                )?;
+            }
+            Ok::<_, accountd_store::StoreError>(())
+        })
+        .await
+        .expect("seeding users");
+    tokio::task::spawn_blocking(move || store.close())
+        .await
+        .expect("closing the seed database");
 }

@@ -427,6 +427,9 @@ impl Accounts {
         if caller.password_change_required {
             account_attributes.push("PASSWORD_CHANGE_REQUIRED".to_string());
         }
+        if caller.onetime_password {
+            account_attributes.push("OTPW".to_string());
+        }
         Ok(AuthMe {
             pw_name: row.username,
             pw_gecos: row.full_name,

@@ -100,8 +100,8 @@ pub fn serve_tls(
         .route("/api/current", get(websocket_current))
         .route("/api/{version}", get(websocket_versioned))
         .route("/ui", get(web::redirect_to_page))
-        .route("/ui/", get(web::page_index))
-        .route("/ui/{*path}", get(web::page_file))
+        .route("/ui/", get(page_index))
+        .route("/ui/{*path}", get(page_file))
         .fallback(not_found)
         .with_state(shared);
     let mut stop = rx;
@@ -118,6 +118,14 @@ pub fn serve_tls(
         task,
         open,
     })
+}
+
+async fn page_index(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    web::page_index(&headers, &shared.state.limits.ui_frame_ancestors)
+}
+
+async fn page_file(path: Path<String>, State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    web::page_file(path, &headers, &shared.state.limits.ui_frame_ancestors)
 }
 
 async fn versions() -> Json<&'static [&'static str]> {

@@ -30,5 +30,6 @@ pub use state::{AppState, Limits};
 pub use tls::{TlsError, server_config as tls_server_config};
 /// rustls's server configuration (what [`serve_tls`] takes).
 pub use tokio_rustls::rustls::ServerConfig as TlsServerConfig;
+pub use web::is_frame_ancestor;
 /// The JSON-RPC envelope decoder (public for the fuzz targets).
 pub use ws::envelope;

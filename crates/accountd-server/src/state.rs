@@ -47,6 +47,9 @@ pub struct Limits {
     pub outbound_queue_bytes: usize,
     /// Rate limit of unauthenticated calls to no-auth methods.
     pub rate_limit: RateLimitConfig,
+    /// Origins (`https://nas.example:8443`) that may show the web page in a frame: the page's policy says
+    /// `frame-ancestors <origins>` and no `X-Frame-Options: DENY`. Empty: no one may frame it.
+    pub ui_frame_ancestors: Vec<String>,
 }
 
 impl Default for Limits {
@@ -63,6 +66,7 @@ impl Default for Limits {
             outbound_queue: 1024,
             outbound_queue_bytes: 8 << 20,
             rate_limit: RateLimitConfig::default(),
+            ui_frame_ancestors: Vec::new(),
         }
     }
 }

@@ -117,6 +117,9 @@ pub struct PartialSettings {
     pub audit: Option<bool>,
     /// `audit_prune_interval_ms = 3600000`: how often expired audit entries are pruned.
     pub audit_prune_interval_ms: Option<u64>,
+    /// `ui_frame_ancestors = ["https://nas.example"]`: origins that may show the web page in a frame (default:
+    /// none, `X-Frame-Options: DENY`).
+    pub ui_frame_ancestors: Option<Vec<String>>,
 }
 
 impl PartialSettings {
@@ -153,6 +156,7 @@ impl PartialSettings {
             tls_key: self.tls_key.or(lower.tls_key),
             audit: self.audit.or(lower.audit),
             audit_prune_interval_ms: self.audit_prune_interval_ms.or(lower.audit_prune_interval_ms),
+            ui_frame_ancestors: self.ui_frame_ancestors.or(lower.ui_frame_ancestors),
         }
     }
 
@@ -222,6 +226,15 @@ impl PartialSettings {
             anyhow::ensure!(n > 0, "outbound_queue_bytes must be at least 1");
             limits.outbound_queue_bytes = n;
         }
+        if let Some(origins) = &self.ui_frame_ancestors {
+            for origin in origins {
+                anyhow::ensure!(
+                    accountd_server::is_frame_ancestor(origin),
+                    "ui_frame_ancestors: {origin:?} is not an origin like https://nas.example or https://10.0.0.2:8443"
+                );
+            }
+            limits.ui_frame_ancestors = origins.clone();
+        }
         let rate = &mut limits.rate_limit;
         if let Some(n) = self.rate_limit_max_calls {
             rate.max_calls = n;
@@ -283,6 +296,31 @@ mod tests {
             }
         );
         assert_eq!(s.login_failure_delay, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn frame_ancestors_are_origins() {
+        let s = PartialSettings::default().resolve().unwrap();
+        assert!(s.limits.ui_frame_ancestors.is_empty());
+        let file: PartialSettings =
+            toml::from_str("ui_frame_ancestors = [\"https://nas.example\", \"http://10.0.0.2:8080\"]").unwrap();
+        assert_eq!(
+            file.resolve().unwrap().limits.ui_frame_ancestors,
+            ["https://nas.example", "http://10.0.0.2:8080"]
+        );
+        for bad in [
+            "*",
+            "https://nas.example; script-src *",
+            "nas.example",
+            "https://nas.example/ui",
+        ] {
+            let file = PartialSettings {
+                ui_frame_ancestors: Some(vec![bad.to_string()]),
+                ..Default::default()
+            };
+            let err = file.resolve().expect_err(bad).to_string();
+            assert!(err.starts_with("ui_frame_ancestors:"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -95,7 +95,7 @@ struct ServeArgs {
     /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
     /// max_connections, unauthenticated_share_percent, trusted_proxy, login_timeout_ms, write_timeout_ms,
     /// outbound_queue_bytes, rate_limit_*, read_cache_entries, tls_cert, tls_key, audit,
-    /// audit_prune_interval_ms).
+    /// audit_prune_interval_ms, ui_frame_ancestors).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -160,6 +160,10 @@ struct ServeArgs {
     /// How often audit entries older than the retention are pruned, in ms [default: 3600000].
     #[arg(long, env = "ACCOUNTD_AUDIT_PRUNE_INTERVAL_MS")]
     audit_prune_interval_ms: Option<u64>,
+    /// Comma-separated origins (e.g. https://nas.example) that may show the web page in a frame; the page
+    /// then says `frame-ancestors <origins>` instead of `X-Frame-Options: DENY` [default: none].
+    #[arg(long, env = "ACCOUNTD_UI_FRAME_ANCESTORS", value_delimiter = ',')]
+    ui_frame_ancestors: Option<Vec<String>>,
 }
 
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
@@ -279,6 +283,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tls_key: args.tls_key,
         audit: args.audit,
         audit_prune_interval_ms: args.audit_prune_interval_ms,
+        ui_frame_ancestors: args.ui_frame_ancestors,
     };
     let from_file = match &args.config {
         Some(path) => PartialSettings::from_file(path)?,

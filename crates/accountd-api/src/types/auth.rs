@@ -277,7 +277,8 @@ pub struct AuthMe {
     pub two_factor_config: TwoFactorState,
     /// Privilege of the session.
     pub privilege: SessionPrivilege,
-    /// Account attributes, e.g. `LOCAL`, `SYS_ADMIN`, `PASSWORD_CHANGE_REQUIRED`.
+    /// Account attributes, e.g. `LOCAL`, `SYS_ADMIN`, `PASSWORD_CHANGE_REQUIRED`, `OTPW` (the session logged in
+    /// with a one-time password: it sets its new password without the old one).
     pub account_attributes: Vec<String>,
 }
 

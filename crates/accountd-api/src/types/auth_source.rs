@@ -29,6 +29,8 @@ pub struct AuthSourceEntry {
     pub account: Option<String>,
     /// The service account's password: always null (secret, never returned).
     pub account_password: Option<String>,
+    /// A service account password is stored (what a form shows instead of the password).
+    pub account_password_set: bool,
     /// Where users are searched.
     pub base_dn: String,
     /// Where groups are searched (null: `base_dn`).

@@ -27,6 +27,7 @@ pub fn entry_of(row: &AuthSourceRow) -> AuthSourceEntry {
         ca_certificate: row.ca_certificate.clone(),
         account: row.account.clone(),
         account_password: None,
+        account_password_set: row.account_password.as_deref().is_some_and(|p| !p.is_empty()),
         base_dn: row.base_dn.clone(),
         groups_base: row.groups_base.clone(),
         ldap_filter: row.ldap_filter.clone(),

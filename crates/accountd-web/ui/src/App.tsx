@@ -5,21 +5,26 @@ import { navigate, useRoute } from "./router";
 import { Session, type Me } from "./session";
 import { ApiKeys } from "./views/ApiKeys";
 import { Audit } from "./views/Audit";
+import { AuthSources } from "./views/AuthSources";
+import { ChangePassword } from "./views/ChangePassword";
 import { Groups } from "./views/Groups";
 import { Login, Setup } from "./views/Login";
 import { MyAccount } from "./views/MyAccount";
 import { Privileges } from "./views/Privileges";
+import { Profiles } from "./views/Profiles";
 import { Sessions } from "./views/Sessions";
 import { Settings } from "./views/Settings";
 import { UserForm } from "./views/UserForm";
 import { Users } from "./views/Users";
 
-type Phase = "connecting" | "setup" | "login" | "ready" | "closed";
+type Phase = "connecting" | "setup" | "login" | "change-password" | "ready" | "closed";
 
 const NAV: [string, string][] = [
   ["/users", "Users"],
   ["/groups", "Groups"],
   ["/privileges", "Privileges and roles"],
+  ["/profiles", "Account profiles"],
+  ["/auth-sources", "Authentication sources"],
   ["/sessions", "Sessions"],
   ["/api-keys", "API keys"],
   ["/audit", "Audit log"],
@@ -71,6 +76,18 @@ export function App() {
     );
   if (phase === "connecting") return <main class="card narrow"><p>Connecting…</p></main>;
   if (phase === "setup") return <Setup session={session} onDone={() => setPhase("login")} />;
+  if (phase === "change-password" && me)
+    return (
+      <ChangePassword
+        session={session}
+        me={me}
+        onDone={(m) => {
+          setMe(m);
+          setPhase("ready");
+        }}
+        onLogout={logout}
+      />
+    );
   if (phase === "login" || !me)
     return (
       <Login
@@ -78,6 +95,10 @@ export function App() {
         onLoggedIn={(m) => {
           setMe(m);
           setPhase("ready");
+        }}
+        onMustChange={(m) => {
+          setMe(m);
+          setPhase("change-password");
         }}
       />
     );
@@ -87,6 +108,8 @@ export function App() {
   switch (section) {
     case "groups": view = <Groups session={session} />; break;
     case "privileges": view = <Privileges session={session} />; break;
+    case "profiles": view = <Profiles session={session} />; break;
+    case "auth-sources": view = <AuthSources session={session} />; break;
     case "sessions": view = <Sessions session={session} />; break;
     case "api-keys": view = <ApiKeys session={session} />; break;
     case "audit": view = <Audit session={session} />; break;

@@ -9,8 +9,22 @@ const TOKEN_TTL = 600;
 
 export type Me = Result<"auth.me">;
 
-/** What a login attempt led to. */
-export type LoginStep = { kind: "done"; me: Me } | { kind: "otp" } | { kind: "refused"; message: string };
+/** What a login attempt led to: the page, the code step, a password that must be changed first, or a refusal. */
+export type LoginStep =
+  | { kind: "done"; me: Me }
+  | { kind: "otp" }
+  | { kind: "change"; me: Me }
+  | { kind: "refused"; message: string };
+
+/** The session may do nothing but change its password (`PASSWORD_CHANGE_REQUIRED`). */
+export function mustChangePassword(me: Me): boolean {
+  return me.account_attributes.includes("PASSWORD_CHANGE_REQUIRED");
+}
+
+/** The session logged in with a one-time password (`OTPW`): its new password needs no old one. */
+export function isOnetimeLogin(me: Me): boolean {
+  return me.account_attributes.includes("OTPW");
+}
 
 export class Session {
   readonly client: Client;
@@ -27,6 +41,11 @@ export class Session {
     sessionStorage.removeItem(TOKEN_KEY);
     const reply = await this.client.call("auth.login_ex", { mechanism: "TOKEN_PLAIN", token });
     if (reply.response_type !== "SUCCESS") return null;
+    return this.finish();
+  }
+
+  /** After the required password change: the session is unrestricted now, and may keep a reload token. */
+  async passwordChanged(): Promise<Me> {
     return this.finish();
   }
 
@@ -51,19 +70,28 @@ export class Session {
 
   private async step(responseType: string): Promise<LoginStep> {
     switch (responseType) {
-      case "SUCCESS":
-        return { kind: "done", me: await this.finish() };
+      case "SUCCESS": {
+        const me = await this.client.call("auth.me");
+        if (mustChangePassword(me)) {
+          this.me = me;
+          return { kind: "change", me };
+        }
+        return { kind: "done", me: await this.finish(me) };
+      }
       case "OTP_REQUIRED":
         return { kind: "otp" };
       case "EXPIRED":
-        return { kind: "refused", message: "The password has expired. Ask an administrator to reset it." };
+        return {
+          kind: "refused",
+          message: "The password has expired and this account may not log in with it. Ask an administrator for a new password or a one-time password.",
+        };
       default:
         return { kind: "refused", message: "Wrong username, password or code." };
     }
   }
 
-  private async finish(): Promise<Me> {
-    this.me = await this.client.call("auth.me");
+  private async finish(known?: Me): Promise<Me> {
+    this.me = known ?? (await this.client.call("auth.me"));
     try {
       const token = await this.client.call("auth.generate_token", TOKEN_TTL, {}, true, false);
       sessionStorage.setItem(TOKEN_KEY, token);

@@ -1,12 +1,14 @@
 // The web page's flows in a real browser (Debian's Chromium driven by playwright-core) against a real accountd.
-// Run by tests/e2e/web_page.rs: `node --experimental-websocket tests/flows.mjs BASE_URL SCREENSHOT_DIR`.
+// Run by tests/e2e/web_page.rs: `node --experimental-websocket tests/flows.mjs BASE_URL SCREENSHOT_DIR [many-users]`.
 // Prints one JSON line of facts measured along the way; exits non-zero (with the failing step) on any failure.
+// With `many-users` it runs only the timing flow against a service seeded with many users (the administrator set
+// up already): how long the users page takes to show its first page, and the README's picture of it.
 import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, shots] = process.argv.slice(2);
+const [base, shots, mode] = process.argv.slice(2);
 if (!base || !shots) throw new Error("usage: flows.mjs BASE_URL SCREENSHOT_DIR");
 mkdirSync(shots, { recursive: true });
 const ADMIN_PASSWORD = "admin-password-1";
@@ -44,9 +46,84 @@ async function api(username, password) {
       waiting.set(++id, { resolve, reject });
       ws.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
     });
+  if (username === null) return { call, close: () => ws.close() };
   const login = await call("auth.login_ex", { mechanism: "PASSWORD_PLAIN", username, password });
   if (login.response_type !== "SUCCESS") throw new Error(`API login: ${login.response_type}`);
   return { call, close: () => ws.close() };
+}
+
+/** A password login on a new connection, as a script would try one; returns the `response_type`. */
+async function tryLogin(username, password) {
+  const c = await api(null, null);
+  try {
+    return (await c.call("auth.login_ex", { mechanism: "PASSWORD_PLAIN", username, password })).response_type;
+  } finally {
+    c.close();
+  }
+}
+
+/** Milliseconds until `ready` resolves, measured from now. */
+async function timed(ready) {
+  const started = performance.now();
+  await ready();
+  return Math.round(performance.now() - started);
+}
+
+/** The timing flow: the users page of a service holding many users (seeded before it started). */
+async function manyUsers(page) {
+  const rows = page.locator("tbody tr");
+  const pageShown = async () => {
+    await page.locator("#users-count").getByText(/^1–50 of /).waitFor({ timeout: 30000 });
+    await rows.nth(49).waitFor();
+  };
+  step = "many users: log in and wait for the first page"; console.error("step:", step);
+  await page.goto(`${base}/ui/`);
+  await page.getByLabel("Username").fill("truenas_admin");
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  facts.login_to_first_page_ms = await timed(async () => {
+    await page.getByRole("button", { name: "Log in" }).click();
+    await pageShown();
+  });
+  facts.users_total = await page.locator("#users-count").innerText();
+  step = "many users: from another page to the users page"; console.error("step:", step);
+  const navigations = [];
+  for (let i = 0; i < 3; i++) {
+    await page.getByRole("link", { name: "Groups", exact: true }).click();
+    await page.getByRole("heading", { name: "Groups", exact: true }).waitFor();
+    navigations.push(await timed(async () => {
+      await page.getByRole("link", { name: "Users", exact: true }).click();
+      await pageShown();
+    }));
+  }
+  facts.navigation_to_first_page_ms = navigations;
+  step = "many users: a reload (a token login, then the first page)"; console.error("step:", step);
+  facts.reload_to_first_page_ms = await timed(async () => {
+    await page.reload();
+    await pageShown();
+  });
+  step = "many users: search, sort and the next page"; console.error("step:", step);
+  facts.search_ms = await timed(async () => {
+    await page.getByLabel("Search").fill("person09999");
+    await page.locator('tr[data-username="person099999"]').waitFor();
+  });
+  facts.search_rows = await rows.count();
+  await page.getByLabel("Search").fill("");
+  await pageShown();
+  const firstUser = await rows.first().getAttribute("data-username");
+  facts.sort_by_full_name_ms = await timed(async () => {
+    await page.getByRole("button", { name: "Full name" }).click();
+    await page.waitForFunction((before) => document.querySelector("tbody tr")?.getAttribute("data-username") !== before, firstUser);
+  });
+  facts.next_page_ms = await timed(async () => {
+    await page.getByRole("button", { name: "Next" }).click();
+    await page.locator("#users-count").getByText(/^51–100 of /).waitFor();
+  });
+  step = "many users: the README's picture of the users page"; console.error("step:", step);
+  await page.getByRole("button", { name: "Username" }).click();
+  await page.setViewportSize({ width: 1100, height: 640 });
+  await page.getByRole("button", { name: "Previous" }).click();
+  await pageShown();
+  await page.screenshot({ path: join(shots, "users-page-readme.png") });
 }
 
 let step = "start";
@@ -73,6 +150,11 @@ try {
   page.on("pageerror", (e) => pageErrors.push(String(e)));
   const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   const field = (name) => page.locator(`[data-field="${name}"]`);
+  flows: {
+  if (mode === "many-users") {
+    await manyUsers(page);
+    break flows;
+  }
 
   step = "first boot: set up the administrator"; console.error("step:", step);
   await page.goto(`${base}/ui/`);
@@ -117,7 +199,7 @@ try {
   await page.getByRole("button", { name: "Create", exact: true }).click();
   await page.getByRole("heading", { name: "User alice" }).waitFor();
   await page.getByLabel("Full name").fill("Alice P. Liddell");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByRole("status").getByText("Saved.").waitFor();
   await shot("user-edit");
 
@@ -140,6 +222,8 @@ try {
     ["Groups", "Groups", "groups", true],
     ["Privileges and roles", "Privileges", "privileges", true],
     ["Sessions", "Sessions", "sessions", true],
+    ["Account profiles", "Account profiles", "profiles", true],
+    ["Authentication sources", "Authentication sources", "auth-sources", true],
     ["API keys", "API keys", "api-keys", false],
     ["Audit log", "Audit log", "audit", true],
   ]) {
@@ -165,10 +249,169 @@ try {
     secretsInStorage: JSON.stringify(sessionStorage).includes("admin-password"),
   }));
 
+
+  step = "account profiles: a field's error, create, the builtin ones stay"; console.error("step:", step);
+  await page.getByRole("link", { name: "Account profiles" }).click();
+  await page.getByRole("heading", { name: "Account profiles" }).waitFor();
+  await page.locator('tr[data-profile="Hardened"]').waitFor();
+  facts.builtin_profile_delete_buttons = await page.locator('tr[data-profile="Default"]').getByRole("button", { name: /Delete/ }).count();
+  await page.getByRole("button", { name: "Edit Default" }).click();
+  facts.builtin_name_disabled = await page.getByLabel("Name", { exact: true }).isDisabled();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("button", { name: "Create profile" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Strict");
+  await page.getByLabel("Locked for (seconds)").fill("10");
+  await page.getByLabel("Minimum password length").fill("12");
+  await page.getByLabel("When a password has expired").selectOption("DENY");
+  await page.getByLabel("Digit").check();
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("lockout_period").waitFor();
+  facts.profile_error = await field("lockout_period").innerText();
+  await shot("profile-invalid");
+  await page.getByLabel("Locked for (seconds)").fill("600");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("status").getByText("Profile Strict created.").waitFor();
+  facts.strict_row = await page.locator('tr[data-profile="Strict"]').innerText();
+  await page.getByRole("button", { name: "Create profile" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Short-lived");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.locator('tr[data-profile="Short-lived"]').waitFor();
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Delete Short-lived" }).click();
+  await page.locator('tr[data-profile="Short-lived"]').waitFor({ state: "detached" });
+  await shot("profiles");
+
+  step = "the user form: account profile and the required password change"; console.error("step:", step);
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  await page.locator('tr[data-username="alice"]').getByRole("link").click();
+  await page.getByRole("heading", { name: "User alice" }).waitFor();
+  await page.getByLabel("Account profile").selectOption({ label: "Strict" });
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("status").getByText("Saved.").waitFor();
+
+  step = "LDAP sources: a field's error, create (the bind password only as set), a failing test"; console.error("step:", step);
+  await page.getByRole("link", { name: "Authentication sources" }).click();
+  await page.getByRole("heading", { name: "Authentication sources" }).waitFor();
+  await page.locator('tr[data-source="Internal"]').waitFor();
+  await page.getByRole("button", { name: "Add LDAP source" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Directory");
+  await page.getByLabel("Host").fill("127.0.0.1");
+  // Port 1 on the loopback: nothing listens, the connection is refused at once.
+  await page.getByLabel("Port").fill("1");
+  await page.getByLabel("Timeout (seconds)").fill("2");
+  await page.getByLabel("Bind DN").fill("cn=reader,dc=example,dc=org");
+  await page.getByLabel("Bind password", { exact: true }).fill("bind-secret-1");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("base_dn").waitFor();
+  facts.source_error = await field("base_dn").innerText();
+  await page.getByLabel("Users base DN").fill("ou=people,dc=example,dc=org");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("status").getByText("Source Directory created.").waitFor();
+  facts.source_row = await page.locator('tr[data-source="Directory"]').innerText();
+  await page.getByRole("button", { name: "Test Directory" }).click();
+  await page.getByTestId("test-result").waitFor();
+  facts.source_test = await page.getByTestId("test-result").innerText();
+  await page.getByRole("button", { name: "Edit Directory" }).click();
+  facts.source_password_field = await page.getByLabel("Bind password", { exact: true }).inputValue();
+  facts.source_password_hint = await page.getByText("A password is set; leave empty to keep it.").count();
+  await shot("auth-sources");
+  await page.getByRole("button", { name: "Cancel" }).click();
+
+  step = "password rules in Settings (system.security): a field's error, then saved"; console.error("step:", step);
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByRole("heading", { name: "Password rules" }).waitFor();
+  await page.getByLabel("Minimum length").fill("5");
+  await page.getByRole("button", { name: "Save password rules" }).click();
+  await field("min_password_length").waitFor();
+  facts.security_error = await field("min_password_length").innerText();
+  await page.getByLabel("Minimum length").fill("10");
+  await page.getByLabel("Digit").check();
+  await page.getByRole("button", { name: "Save password rules" }).click();
+  await page.getByRole("status").getByText("Password rules saved.").waitFor();
+  await shot("settings");
+
+  step = "a user's activity, reset lockout, a one-time password"; console.error("step:", step);
+  const readonlyAdmins = 4; // truenas_readonly_administrators
+  for (const username of ["carol", "dave", "erin"]) {
+    await script.call("user.create", { username, full_name: username, group_create: true, password: `${username}-password-1A`, groups: [readonlyAdmins] });
+  }
+  facts.wrong_logins = [await tryLogin("dave", "wrong-1"), await tryLogin("dave", "wrong-2")];
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  await page.getByLabel("Search").fill("dave");
+  await page.locator('tr[data-username="dave"]').getByRole("link").click();
+  await page.getByRole("heading", { name: "User dave" }).waitFor();
+  await page.getByTestId("activity").waitFor();
+  facts.failed_before_reset = await page.getByTestId("failed-logins").innerText();
+  await shot("user-activity");
+  await page.getByRole("button", { name: "Reset lockout" }).click();
+  await page.getByRole("status").getByText("Failed logins cleared.").waitFor();
+  await page.getByTestId("failed-logins").getByText("0", { exact: true }).waitFor();
+  await page.getByRole("button", { name: "Generate one-time password" }).click();
+  const onetime = await page.getByTestId("onetime-password").innerText();
+  facts.onetime_shape = /^\d+_[A-Za-z0-9]{6}(-[A-Za-z0-9]{6}){3}$/.test(onetime);
+
+  step = "a user whose password must be changed: the checkbox shows it"; console.error("step:", step);
+  const carol = await script.call("user.query", [["username", "=", "carol"]], { get: true });
+  await script.call("user.update", carol.id, { password_change_required: true });
+  const erin = await script.call("user.query", [["username", "=", "erin"]], { get: true });
+  const strict = await script.call("account_profile.query", [["name", "=", "Strict"]], { get: true });
+  await script.call("user.update", erin.id, { account_profile: strict.id, password_change_required: true });
+  await page.goto(`${base}/ui/#/users/${carol.id}`);
+  await page.getByRole("heading", { name: "User carol" }).waitFor();
+  facts.carol_change_required_checked = await page.getByLabel("Must change the password at the next login").isChecked();
+
+  step = "log in with the one-time password: the new password needs no old one"; console.error("step:", step);
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByLabel("Username").fill("dave");
+  await page.getByLabel("Password").fill(onetime);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+  facts.onetime_asks_old_password = await page.getByLabel("Current password").count();
+  await shot("onetime-change");
+  await page.getByLabel("New password", { exact: true }).fill("dave-password-2A");
+  await page.getByLabel("Repeat the new password").fill("dave-password-2A");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  await page.locator("tbody tr").first().waitFor();
+  facts.dave_after_change = await page.locator(".who").innerText();
+  await page.getByRole("button", { name: "Log out" }).click();
+
+  step = "log in with a password that must be changed: the form first (the old password checked), then the page"; console.error("step:", step);
+  await page.getByLabel("Username").fill("carol");
+  await page.getByLabel("Password").fill("carol-password-1A");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+  await shot("expired-change");
+  await page.getByLabel("Current password").fill("not-her-password");
+  await page.getByLabel("New password", { exact: true }).fill("carol-password-2A");
+  await page.getByLabel("Repeat the new password").fill("carol-password-2A");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await field("old_password").waitFor();
+  facts.old_password_error = await field("old_password").innerText();
+  await page.getByLabel("Current password").fill("carol-password-1A");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  await page.locator("tbody tr").first().waitFor();
+  facts.carol_after_change = await page.locator(".who").innerText();
+  await page.getByRole("button", { name: "Log out" }).click();
+
+  step = "an expired password under a DENY profile: a clear message"; console.error("step:", step);
+  await page.getByLabel("Username").fill("erin");
+  await page.getByLabel("Password").fill("erin-password-1A");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("alert").getByText("The password has expired").waitFor();
+  facts.expired_message = await page.getByRole("alert").innerText();
+
+  step = "log in as the administrator again"; console.error("step:", step);
+  await page.getByLabel("Username").fill("truenas_admin");
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+
   step = "turn two-factor login on for everyone"; console.error("step:", step);
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Ask users with a two-factor secret for a code at login").check();
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByRole("status").getByText("Saved.").waitFor();
 
   step = "log out; log in as the new user; change the own password"; console.error("step:", step);
@@ -212,6 +455,7 @@ try {
   await page.keyboard.press("Tab");
   facts.first_tab_stop = await page.evaluate(() => document.activeElement?.textContent ?? "");
   script.close();
+  }
   facts.csp_violations = cspViolations;
   facts.page_errors = pageErrors;
   console.log(JSON.stringify(facts));

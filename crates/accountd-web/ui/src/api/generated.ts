@@ -896,7 +896,8 @@ export interface Methods {
       two_factor_config: TwoFactorState1;
       privilege: SessionPrivilege1;
       /**
-       * Account attributes, e.g. `LOCAL`, `SYS_ADMIN`, `PASSWORD_CHANGE_REQUIRED`.
+       * Account attributes, e.g. `LOCAL`, `SYS_ADMIN`, `PASSWORD_CHANGE_REQUIRED`, `OTPW` (the session logged in
+       * with a one-time password: it sets its new password without the old one).
        */
       account_attributes: string[];
     };
@@ -1055,6 +1056,10 @@ export interface Methods {
        */
       account_password?: string | null;
       /**
+       * A service account password is stored (what a form shows instead of the password).
+       */
+      account_password_set: boolean;
+      /**
        * Where users are searched.
        */
       base_dn: string;
@@ -1174,6 +1179,10 @@ export interface Methods {
        * The service account's password: always null (secret, never returned).
        */
       account_password?: string | null;
+      /**
+       * A service account password is stored (what a form shows instead of the password).
+       */
+      account_password_set: boolean;
       /**
        * Where users are searched.
        */
@@ -1314,6 +1323,10 @@ export interface Methods {
        * The service account's password: always null (secret, never returned).
        */
       account_password?: string | null;
+      /**
+       * A service account password is stored (what a form shows instead of the password).
+       */
+      account_password_set: boolean;
       /**
        * Where users are searched.
        */
@@ -3893,7 +3906,8 @@ export interface AuthMe {
   two_factor_config: TwoFactorState;
   privilege: SessionPrivilege;
   /**
-   * Account attributes, e.g. `LOCAL`, `SYS_ADMIN`, `PASSWORD_CHANGE_REQUIRED`.
+   * Account attributes, e.g. `LOCAL`, `SYS_ADMIN`, `PASSWORD_CHANGE_REQUIRED`, `OTPW` (the session logged in
+   * with a one-time password: it sets its new password without the old one).
    */
   account_attributes: string[];
 }
@@ -4468,6 +4482,10 @@ export interface AuthSourceEntry {
    */
   account_password?: string | null;
   /**
+   * A service account password is stored (what a form shows instead of the password).
+   */
+  account_password_set: boolean;
+  /**
    * Where users are searched.
    */
   base_dn: string;
@@ -4572,6 +4590,10 @@ export interface AuthSourceEntry1 {
    * The service account's password: always null (secret, never returned).
    */
   account_password?: string | null;
+  /**
+   * A service account password is stored (what a form shows instead of the password).
+   */
+  account_password_set: boolean;
   /**
    * Where users are searched.
    */

@@ -10,14 +10,14 @@ export class FormErrors {
     readonly general: string | null = null,
   ) {}
 
-  /** Splits a failed call's error over the form's fields (`user_update.email` -> `email`). */
+  /** Splits a failed call's error over the form's fields (`user_update.email` -> `email`,
+   * `user.set_password.old_password` -> `old_password`, `user_create.groups.0` -> `groups`). */
   static from(e: unknown, fields: readonly string[]): FormErrors {
     if (!(e instanceof RpcError) || e.fields.length === 0) return new FormErrors(new Map(), errorText(e));
     const byField = new Map<string, string>();
     const rest: string[] = [];
     for (const f of e.fields) {
-      const name = f.attribute?.split(".").slice(1).join(".") ?? "";
-      const field = fields.find((known) => known === name || name.startsWith(`${known}.`));
+      const field = fieldOf(f.attribute, fields);
       if (field && !byField.has(field)) byField.set(field, f.message);
       else rest.push(f.attribute ? `${f.attribute}: ${f.message}` : f.message);
     }
@@ -27,6 +27,17 @@ export class FormErrors {
   get(field: string): string | undefined {
     return this.byField.get(field);
   }
+}
+
+/** The form field an error's attribute names: the longest tail of its dotted path that is a field or inside one. */
+function fieldOf(attribute: string | null, fields: readonly string[]): string | undefined {
+  const parts = attribute?.split(".") ?? [];
+  for (let i = 1; i < parts.length; i++) {
+    const name = parts.slice(i).join(".");
+    const field = fields.find((known) => known === name || name.startsWith(`${known}.`));
+    if (field) return field;
+  }
+  return undefined;
 }
 
 let ids = 0;

@@ -1,4 +1,4 @@
-// The audit log: filtered by user, event and time by the service (`audit.query`), newest first.
+// The audit log: filtered by user, event, time span and result by the service (`audit.query`), newest first.
 import { useEffect, useState } from "preact/hooks";
 import { errorText } from "../api/client";
 import type { AuditEntry } from "../api/generated";
@@ -10,6 +10,8 @@ export function Audit({ session }: { session: Session }) {
   const [username, setUsername] = useState("");
   const [event, setEvent] = useState("");
   const [since, setSince] = useState("");
+  const [until, setUntil] = useState("");
+  const [result, setResult] = useState("");
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -17,6 +19,8 @@ export function Audit({ session }: { session: Session }) {
     if (username.trim()) filters.push(["username", "=", username.trim()]);
     if (event) filters.push(["event", "=", event]);
     if (since) filters.push(["message_timestamp", ">=", Math.floor(new Date(since).getTime() / 1000)]);
+    if (until) filters.push(["message_timestamp", "<=", Math.floor(new Date(until).getTime() / 1000)]);
+    if (result) filters.push(["success", "=", result === "ok"]);
     let current = true;
     session.client
       .call("audit.query", { "query-filters": filters, "query-options": { limit: 100, order_by: ["-message_timestamp"] } })
@@ -25,7 +29,7 @@ export function Audit({ session }: { session: Session }) {
     return () => {
       current = false;
     };
-  }, [username, event, since]);
+  }, [username, event, since, until, result]);
   return (
     <section aria-labelledby="audit-title">
       <h1 id="audit-title">Audit log</h1>
@@ -45,6 +49,18 @@ export function Audit({ session }: { session: Session }) {
         <div class="field">
           <label for="audit-since">Since</label>
           <input id="audit-since" type="datetime-local" value={since} onInput={(e) => setSince((e.currentTarget as HTMLInputElement).value)} />
+        </div>
+        <div class="field">
+          <label for="audit-until">Until</label>
+          <input id="audit-until" type="datetime-local" value={until} onInput={(e) => setUntil((e.currentTarget as HTMLInputElement).value)} />
+        </div>
+        <div class="field">
+          <label for="audit-result">Result</label>
+          <select id="audit-result" value={result} onChange={(e) => setResult((e.currentTarget as HTMLSelectElement).value)}>
+            <option value="">any</option>
+            <option value="ok">ok</option>
+            <option value="failed">failed</option>
+          </select>
         </div>
       </div>
       {error && <p class="error banner" role="alert">{error}</p>}

@@ -1,4 +1,5 @@
-// First boot (set up the local administrator), password login and the one-time-code step.
+// First boot (set up the local administrator), password login and the one-time-code step; a password that must
+// be changed first hands over to the change-password form.
 import { useState } from "preact/hooks";
 import { errorText } from "../api/client";
 import { FormErrors, GeneralError, TextInput } from "../components/forms";
@@ -47,7 +48,7 @@ export function Setup({ session, onDone }: { session: Session; onDone: () => voi
   );
 }
 
-export function Login({ session, onLoggedIn }: { session: Session; onLoggedIn: (me: Me) => void }) {
+export function Login({ session, onLoggedIn, onMustChange }: { session: Session; onLoggedIn: (me: Me) => void; onMustChange: (me: Me) => void }) {
   const [step, setStep] = useState<"password" | "otp">("password");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -60,6 +61,7 @@ export function Login({ session, onLoggedIn }: { session: Session; onLoggedIn: (
     try {
       const result = await attempt();
       if (result.kind === "done") onLoggedIn(result.me);
+      else if (result.kind === "change") onMustChange(result.me);
       else if (result.kind === "otp") setStep("otp");
       else {
         setMessage(result.message);

@@ -1,15 +1,17 @@
-// Create or edit one user: every writable field, its groups, lock and unlock, lockout reset and delete.
+// Create or edit one user: every writable field, its groups and account profile, lock and unlock, its login activity
+// with the lockout reset, a one-time password, and delete.
 import { useEffect, useState } from "preact/hooks";
 import { errorText } from "../api/client";
-import type { GroupEntry, UserEntry } from "../api/generated";
+import type { AccountProfileEntry, GroupEntry, UserEntry } from "../api/generated";
 import { Checkbox, FormErrors, GeneralError, TextInput } from "../components/forms";
 import { navigate } from "../router";
 import type { Session } from "../session";
+import { Activity } from "./Activity";
 
 const FIELDS = [
   "username", "full_name", "email", "password", "uid", "group", "groups", "home", "shell", "sshpubkey",
   "sudo_commands", "sudo_commands_nopasswd", "locked", "password_disabled", "ssh_password_enabled", "smb",
-  "group_create", "home_create",
+  "group_create", "home_create", "account_profile", "password_change_required",
 ] as const;
 
 interface Draft {
@@ -31,6 +33,8 @@ interface Draft {
   smb: boolean;
   group_create: boolean;
   home_create: boolean;
+  account_profile: string;
+  password_change_required: boolean;
 }
 
 function draftOf(u: UserEntry | null): Draft {
@@ -53,6 +57,8 @@ function draftOf(u: UserEntry | null): Draft {
     smb: u?.smb ?? false,
     group_create: u === null,
     home_create: false,
+    account_profile: String(u?.account_profile ?? 1),
+    password_change_required: u?.password_change_required ?? false,
   };
 }
 
@@ -66,10 +72,18 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
   const [errors, setErrors] = useState<FormErrors | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [profiles, setProfiles] = useState<AccountProfileEntry[]>([]);
+  const [onetime, setOnetime] = useState<string | null>(null);
+  const [copied, setCopied] = useState(false);
+  const [activityVersion, setActivityVersion] = useState(0);
 
   useEffect(() => {
     session.client.call("group.query", [], { order_by: ["group"] }).then((g) => setGroups(g as GroupEntry[]));
     session.client.call("user.shell_choices").then((s) => setShells(s as Record<string, string>)).catch(() => undefined);
+    session.client
+      .call("account_profile.query", [], { order_by: ["id"] })
+      .then((p) => setProfiles(p as AccountProfileEntry[]))
+      .catch(() => undefined);
     if (id !== null) {
       session.client
         .call("user.get_instance", id)
@@ -100,6 +114,7 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
       password_disabled: draft.password_disabled,
       ssh_password_enabled: draft.ssh_password_enabled,
       smb: draft.smb,
+      account_profile: Number(draft.account_profile),
     };
     try {
       if (user === null) {
@@ -120,6 +135,8 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
           uid: draft.uid !== String(user.uid) ? Number(draft.uid) : undefined,
           group: draft.group !== String(user.group.id) ? Number(draft.group) : undefined,
           password: draft.password ? draft.password : undefined,
+          password_change_required:
+            draft.password_change_required !== user.password_change_required ? draft.password_change_required : undefined,
         };
         const updated = await session.client.call("user.update", user.id, update);
         setUser(updated as UserEntry);
@@ -136,6 +153,7 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
     try {
       await what();
       setNotice(done);
+      setActivityVersion((n) => n + 1);
       if (id !== null) {
         const u = (await session.client.call("user.get_instance", id)) as UserEntry;
         setUser(u);
@@ -155,6 +173,21 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
       setErrors(new FormErrors(new Map(), errorText(e)));
       setConfirmDelete(false);
     }
+  };
+
+  const generateOnetime = async () => {
+    if (!user) return;
+    try {
+      setOnetime(await session.client.call("auth.generate_onetime_password", { username: user.username }));
+      setCopied(false);
+    } catch (e) {
+      setErrors(FormErrors.from(e, ["username"]));
+    }
+  };
+  const copyOnetime = async () => {
+    if (!onetime) return;
+    await navigator.clipboard.writeText(onetime);
+    setCopied(true);
   };
 
   const readOnly = user?.immutable ?? false;
@@ -241,6 +274,25 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
         <Checkbox label="SSH password login" name="ssh_password_enabled" checked={draft.ssh_password_enabled} onValue={set("ssh_password_enabled")} errors={err} />
         <Checkbox label="SMB user" name="smb" checked={draft.smb} onValue={set("smb")} errors={err} />
         <Checkbox label="Locked" name="locked" checked={draft.locked} onValue={set("locked")} errors={err} />
+        <div class={err?.get("account_profile") ? "field invalid" : "field"}>
+          <label for="user-profile">Account profile</label>
+          <select id="user-profile" value={draft.account_profile} onChange={(e) => set("account_profile")((e.currentTarget as HTMLSelectElement).value)}>
+            {profiles.map((p) => (
+              <option value={String(p.id)}>{p.name}</option>
+            ))}
+            {!profiles.some((p) => String(p.id) === draft.account_profile) && <option value={draft.account_profile}>{`Profile ${draft.account_profile}`}</option>}
+          </select>
+          {err?.get("account_profile") && <small class="error" role="alert" data-field="account_profile">{err.get("account_profile")}</small>}
+        </div>
+        {user && (
+          <Checkbox
+            label="Must change the password at the next login"
+            name="password_change_required"
+            checked={draft.password_change_required}
+            onValue={set("password_change_required")}
+            errors={err}
+          />
+        )}
         <GeneralError errors={errors} />
         <div class="actions wide">
           <button type="submit">{user ? "Save" : "Create"}</button>
@@ -254,6 +306,7 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
           <button type="button" onClick={() => act(() => session.client.call("user.reset_lockout", user.username), "Failed logins cleared.")}>
             Reset lockout
           </button>
+          <button type="button" onClick={generateOnetime}>Generate one-time password</button>
           {!user.builtin &&
             (confirmDelete ? (
               <span role="group" aria-label="Confirm delete">
@@ -266,6 +319,15 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
             ))}
         </div>
       )}
+      {onetime && (
+        <div class="notice" role="status">
+          <p>One-time password for {user?.username}: it works once, within 24 hours, and is not shown again. The user sets a new password right after logging in with it.</p>
+          <code class="secret" data-testid="onetime-password">{onetime}</code>{" "}
+          <button type="button" class="small" onClick={copyOnetime}>{copied ? "Copied" : "Copy"}</button>{" "}
+          <button type="button" class="small" onClick={() => setOnetime(null)}>Done</button>
+        </div>
+      )}
+      {user && <Activity session={session} id={user.id} version={activityVersion} />}
     </section>
   );
 }

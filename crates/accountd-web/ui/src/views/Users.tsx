@@ -8,6 +8,8 @@ import type { Session } from "../session";
 import { navigate } from "../router";
 
 const PAGE = 50;
+/** Milliseconds the search waits for typing to pause before it asks the service. */
+const SEARCH_PAUSE = 250;
 const COLUMNS = ["username", "full_name", "email", "uid", "locked"] as const;
 type Column = (typeof COLUMNS)[number];
 const HEADINGS: Record<Column, string> = { username: "Username", full_name: "Full name", email: "Email", uid: "UID", locked: "Locked" };
@@ -21,6 +23,7 @@ function searchFilters(text: string): unknown[][] {
 
 export function Users({ session }: { session: Session }) {
   const [search, setSearch] = useState("");
+  const [query, setQuery] = useState("");
   const [order, setOrder] = useState<{ column: Column; desc: boolean }>({ column: "username", desc: false });
   const [offset, setOffset] = useState(0);
   const [rows, setRows] = useState<UserEntry[]>([]);
@@ -30,7 +33,7 @@ export function Users({ session }: { session: Session }) {
 
   useEffect(() => {
     let current = true;
-    const filters = searchFilters(search);
+    const filters = searchFilters(query);
     const orderBy = [`${order.desc ? "-" : ""}${order.column}`];
     Promise.all([
       session.client.call("user.query", filters, { limit: PAGE, offset, order_by: orderBy }),
@@ -46,7 +49,15 @@ export function Users({ session }: { session: Session }) {
     return () => {
       current = false;
     };
-  }, [search, order, offset, reload]);
+  }, [query, order, offset, reload]);
+
+  useEffect(() => {
+    const wait = window.setTimeout(() => {
+      setQuery(search);
+      setOffset(0);
+    }, SEARCH_PAUSE);
+    return () => window.clearTimeout(wait);
+  }, [search]);
 
   useEffect(() => {
     let subscription: string | null = null;
@@ -88,10 +99,7 @@ export function Users({ session }: { session: Session }) {
           type="search"
           placeholder="Username, full name or email"
           value={search}
-          onInput={(e) => {
-            setSearch((e.currentTarget as HTMLInputElement).value);
-            setOffset(0);
-          }}
+          onInput={(e) => setSearch((e.currentTarget as HTMLInputElement).value)}
         />
       </div>
       {error && <p class="error banner" role="alert">{error}</p>}
