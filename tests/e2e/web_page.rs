@@ -156,6 +156,11 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     assert_eq!(facts["storage_after_logout"], serde_json::json!([]));
     assert_eq!(facts["who"], "alice");
     assert_eq!(facts["phone_overflow"], false, "nothing wider than a 390-pixel screen");
+    assert_eq!(
+        facts["phone_overflow_pages"],
+        json!([]),
+        "nothing wider than a 390-pixel screen"
+    );
     assert_eq!(facts["first_tab_stop"], "Skip to content");
     assert_eq!(facts["csp_violations"], serde_json::json!([]));
     assert_eq!(facts["page_errors"], serde_json::json!([]));

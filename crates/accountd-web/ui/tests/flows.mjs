@@ -120,9 +120,14 @@ async function manyUsers(page) {
   });
   step = "many users: the README's picture of the users page"; console.error("step:", step);
   await page.getByRole("button", { name: "Username" }).click();
-  await page.setViewportSize({ width: 1100, height: 640 });
+  await page.setViewportSize({ width: 820, height: 500 });
   await page.getByRole("button", { name: "Previous" }).click();
   await pageShown();
+  await page.getByRole("button", { name: "UID" }).click();
+  await page.getByRole("button", { name: "UID" }).click();
+  await page.locator('th[aria-sort="descending"]').waitFor();
+  await page.locator("tbody tr").first().and(page.locator('[data-username="person099999"]')).waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: join(shots, "users-page-readme.png") });
 }
 
@@ -450,6 +455,19 @@ try {
   await page.getByRole("heading", { name: "Users" }).waitFor();
   facts.phone_overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
   await shot("users-phone");
+  facts.phone_overflow_pages = [];
+  for (const [link, heading, name] of [
+    ["Account profiles", "Account profiles", "profiles-phone"],
+    ["Authentication sources", "Authentication sources", "auth-sources-phone"],
+    ["Settings", "Settings", "settings-phone"],
+  ]) {
+    await page.getByRole("link", { name: link, exact: true }).click();
+    await page.getByRole("heading", { name: heading, exact: true }).waitFor();
+    if (await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1)) facts.phone_overflow_pages.push(name);
+    await shot(name);
+  }
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
 
   step = "keyboard: the skip link is the first stop and focus is visible"; console.error("step:", step);
   await page.keyboard.press("Tab");

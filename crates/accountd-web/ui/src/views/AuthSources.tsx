@@ -202,7 +202,8 @@ export function AuthSources({ session }: { session: Session }) {
               <td>{s.type === "LDAP" ? `${s.tls ? "ldaps" : "ldap"}://${s.host}:${s.port}` : "local passwords"}</td>
               <td>{s.type === "LDAP" ? (s.account_password_set ? "set" : "not set") : ""}</td>
               <td>{s.status}{s.status_msg ? `: ${s.status_msg}` : ""}</td>
-              <td class="actions">
+              <td>
+                <div class="row-actions">
                 {s.type === "LDAP" && (
                   <>
                     <button type="button" class="small" disabled={testing === s.id} onClick={() => test(s)} aria-label={`Test ${s.name}`}>
@@ -212,6 +213,7 @@ export function AuthSources({ session }: { session: Session }) {
                     <button type="button" class="small danger" onClick={() => remove(s)} aria-label={`Delete ${s.name}`}>Delete</button>
                   </>
                 )}
+                </div>
               </td>
             </tr>
           ))}

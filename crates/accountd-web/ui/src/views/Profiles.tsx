@@ -150,11 +150,13 @@ export function Profiles({ session }: { session: Session }) {
                 ].filter(Boolean).join(", ") || "any"}
               </td>
               <td>{p.password_expiration_days ? `${p.password_expiration_days} days, ${p.expired_password_action}` : "never"}</td>
-              <td class="actions">
+              <td>
+                <div class="row-actions">
                 <button type="button" class="small" onClick={() => open(p)} aria-label={`Edit ${p.name}`}>Edit</button>
                 {!p.builtin && (
                   <button type="button" class="small danger" onClick={() => remove(p)} aria-label={`Delete ${p.name}`}>Delete</button>
                 )}
+                </div>
               </td>
             </tr>
           ))}
