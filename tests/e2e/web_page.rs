@@ -27,6 +27,15 @@ async fn browser_flows(server: &TestServer, mode: Option<&str>) -> Value {
         ui.display()
     );
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("web-page-screenshots");
+    std::fs::create_dir_all(&shots).expect("screenshot directory");
+    // Its output goes to files, not pipes: Chromium's processes could hold a pipe open after node has exited (and
+    // the test would then wait for them), and on a timeout the steps so far must still be readable.
+    let name = mode.unwrap_or("flows");
+    let (stdout_path, stderr_path) = (
+        shots.join(format!("{name}.stdout")),
+        shots.join(format!("{name}.stderr")),
+    );
+    let file = |path: &PathBuf| std::fs::File::create(path).expect("output file");
     let mut command = tokio::process::Command::new("node");
     command
         .arg("--experimental-websocket")
@@ -36,18 +45,21 @@ async fn browser_flows(server: &TestServer, mode: Option<&str>) -> Value {
     if let Some(mode) = mode {
         command.arg(mode);
     }
-    let run = command
+    let mut child = command
         .current_dir(&ui)
         .stdin(Stdio::null())
+        .stdout(file(&stdout_path))
+        .stderr(file(&stderr_path))
         .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(240), run)
-        .await
-        .expect("the browser flows finish within 4 minutes")
+        .spawn()
         .expect("node runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "browser flows failed:\n{stderr}\n{stdout}");
+    let status = tokio::time::timeout(Duration::from_secs(240), child.wait()).await;
+    let stdout = std::fs::read_to_string(&stdout_path).unwrap_or_default();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+    let status = status
+        .unwrap_or_else(|_| panic!("the browser flows take over 4 minutes:\n{stderr}\n{stdout}"))
+        .expect("node ran");
+    assert!(status.success(), "browser flows failed:\n{stderr}\n{stdout}");
     eprintln!("screenshots in {}", shots.display());
     serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("facts as JSON")
 }

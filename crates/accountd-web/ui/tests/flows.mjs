@@ -485,6 +485,8 @@ try {
   }
   process.exitCode = 1;
 } finally {
+  // A browser that does not close in time must not keep this process (and the caller) waiting.
+  await Promise.race([browser.close(), new Promise((resolve) => setTimeout(resolve, 10_000))]);
   clearTimeout(guard);
-  await browser.close();
+  process.exit(process.exitCode ?? 0);
 }

@@ -90,6 +90,8 @@ function PasswordRules({ session }: { session: Session }) {
 export function Settings({ session }: { session: Session }) {
   const [enabled, setEnabled] = useState(false);
   const [window_, setWindow] = useState("0");
+  // The form shows once the current values are in: a box ticked before they arrive would be overwritten.
+  const [loaded, setLoaded] = useState(false);
   const [errors, setErrors] = useState<FormErrors | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   useEffect(() => {
@@ -98,6 +100,7 @@ export function Settings({ session }: { session: Session }) {
       .then((c) => {
         setEnabled(c.enabled);
         setWindow(String(c.window));
+        setLoaded(true);
       })
       .catch((e) => setErrors(new FormErrors(new Map(), errorText(e))));
   }, []);
@@ -116,12 +119,15 @@ export function Settings({ session }: { session: Session }) {
       <h1 id="settings-title">Settings</h1>
       <h2>Two-factor login</h2>
       {notice && <p class="notice" role="status">{notice}</p>}
-      <form onSubmit={save}>
-        <Checkbox label="Ask users with a two-factor secret for a code at login" name="enabled" checked={enabled} onValue={setEnabled} errors={errors ?? undefined} />
-        <TextInput label="Accepted time steps either side" name="window" inputMode="numeric" value={window_} onValue={setWindow} errors={errors ?? undefined} />
-        <GeneralError errors={errors} />
-        <button type="submit">Save</button>
-      </form>
+      {!loaded && <GeneralError errors={errors} />}
+      {loaded && (
+        <form onSubmit={save}>
+          <Checkbox label="Ask users with a two-factor secret for a code at login" name="enabled" checked={enabled} onValue={setEnabled} errors={errors ?? undefined} />
+          <TextInput label="Accepted time steps either side" name="window" inputMode="numeric" value={window_} onValue={setWindow} errors={errors ?? undefined} />
+          <GeneralError errors={errors} />
+          <button type="submit">Save</button>
+        </form>
+      )}
       <PasswordRules session={session} />
     </section>
   );
