@@ -1,7 +1,9 @@
 //! Test support: start a real accountd on `127.0.0.1:0` with a temporary database and talk to it over
 //! real WebSocket connections.
 
+pub mod logs;
 pub mod slapd;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::sync::Arc;

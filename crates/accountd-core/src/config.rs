@@ -23,6 +23,8 @@ pub struct Config {
     pub read_cache_entries: usize,
     /// Limits of the login lockout per account.
     pub lockout: LockoutPolicy,
+    /// How long sending one mail may take (connection, TLS, each SMTP step, and all of it together).
+    pub mail_timeout: Duration,
 }
 
 impl Config {
@@ -36,6 +38,7 @@ impl Config {
             hostname: "accountd".to_string(),
             read_cache_entries: crate::read_cache::DEFAULT_CAPACITY,
             lockout: LockoutPolicy::default(),
+            mail_timeout: Duration::from_secs(30),
         }
     }
 }

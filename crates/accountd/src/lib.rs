@@ -105,6 +105,8 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         .with_context(|| format!("listening on {}", settings.listen))?;
     let secure = tls.is_some();
     let server = accountd_server::serve_tls(listener, state, tls)?;
+    let scheme = if secure { "https" } else { "http" };
+    accounts.set_service_url(format!("{scheme}://{}", server.local_addr));
     Ok(Running {
         server,
         store,

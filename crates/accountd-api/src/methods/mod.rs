@@ -8,6 +8,8 @@ pub mod auth;
 pub mod auth_source;
 pub mod core;
 pub mod group;
+pub mod mail;
+pub mod password_reset;
 pub mod privilege;
 pub mod rpc;
 pub mod system;
@@ -42,6 +44,10 @@ macro_rules! for_each_method {
             $crate::methods::auth::AuthTwofactorConfig,
             $crate::methods::auth::AuthTwofactorUpdate,
             $crate::methods::auth::AuthSetAuthenticatorAssuranceLevel,
+            $crate::methods::password_reset::AuthPasswordResetRequest,
+            $crate::methods::password_reset::AuthPasswordResetComplete,
+            $crate::methods::password_reset::AuthPasswordResetConfig,
+            $crate::methods::password_reset::AuthPasswordResetUpdate,
             $crate::methods::user::UserQuery,
             $crate::methods::user::UserGetInstance,
             $crate::methods::user::UserCreate,
@@ -102,6 +108,9 @@ macro_rules! for_each_method {
             $crate::methods::audit::AuditConfigGet,
             $crate::methods::audit::AuditUpdate,
             $crate::methods::audit::AuditExport,
+            $crate::methods::mail::MailConfig,
+            $crate::methods::mail::MailUpdate,
+            $crate::methods::mail::MailSend,
             $crate::methods::rpc::RpcDiscover
         )
     };

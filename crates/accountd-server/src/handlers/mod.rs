@@ -8,6 +8,8 @@ mod auth;
 mod auth_source;
 mod core;
 mod group;
+mod mail;
+mod password_reset;
 mod privilege;
 mod rpc;
 mod sessions;
