@@ -6,16 +6,6 @@ use accountd_e2e::smtp::{FROM, Mail, Mode, SmtpServer, closed_port};
 use accountd_e2e::{TestServer, assert_call_error, assert_invalid};
 use serde_json::{Value, json};
 
-/// Merges `extra` into the object `base`.
-fn with(mut base: Value, extra: Value) -> Value {
-    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            b.insert(k.clone(), v.clone());
-        }
-    }
-    base
-}
-
 fn message(to: &str) -> Value {
     json!({"subject": "Grüße aus accountd", "text": "Hallo Jürgen,\nthe mail settings work.\n", "to": [to]})
 }

@@ -69,17 +69,16 @@ fn validity(ttl_seconds: i64) -> String {
 }
 
 /// The text of the reset mail (after Avi's sample mail).
-fn message_text(row: &UserRow, link: &str, ttl_seconds: i64) -> String {
-    let name = if row.full_name.trim().is_empty() {
-        row.username.as_str()
+fn message_text(username: &str, full_name: &str, link: &str, ttl_seconds: i64) -> String {
+    let name = if full_name.trim().is_empty() {
+        username
     } else {
-        row.full_name.as_str()
+        full_name
     };
     format!(
         "Hi {name},\n\nYou recently requested a password reset for the account {username}.\n\nPlease set a new \
          password by following the link below:\n\n{link}\n\nThis link will be valid for {validity}.\n\nPlease \
          disregard this e-mail if you did not request a password reset.\n\nThanks,\n\n- Administrator\n",
-        username = row.username,
         validity = validity(ttl_seconds),
     )
 }
@@ -133,7 +132,7 @@ impl Accounts {
             let outgoing = Outgoing {
                 to: vec![to],
                 subject: format!("Password reset for {}", row.username),
-                text: message_text(&row, &link, ttl),
+                text: message_text(&row.username, &row.full_name, &link, ttl),
             };
             match send(&mail, outgoing, self.now_ms(), self.config().mail_timeout).await {
                 Ok(()) => tracing::info!(user_id = row.id, "password reset mail sent"),
@@ -159,5 +158,13 @@ mod tests {
         ] {
             assert_eq!(validity(ttl), text, "{ttl}");
         }
+    }
+
+    #[test]
+    fn the_mail_greets_by_full_name_or_username() {
+        let text = message_text("carol", "Carol Ünder", "https://x/reset?token=t", 86400);
+        assert!(text.starts_with("Hi Carol Ünder,\n\nYou recently requested a password reset for the account carol."));
+        assert!(text.contains("\n\nhttps://x/reset?token=t\n\nThis link will be valid for the next 24 hours.\n"));
+        assert!(message_text("carol", " ", "t", 3600).starts_with("Hi carol,\n"));
     }
 }
