@@ -6,6 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use accountd_e2e::TestServer;
+use accountd_e2e::smtp::SmtpServer;
 use serde_json::Value;
 
 use crate::transport::http_get;
@@ -69,10 +70,12 @@ async fn the_page_is_served_with_a_strict_content_security_policy() {
 /// The flows of the page in a real browser: first boot, login (a wrong password first), a validation error on its
 /// field, create and edit a user, a user created by the API appearing in the open list, search, every page, an API
 /// key shown once, a reload keeping the session without storing a secret, two-factor enrolment and a login with a
-/// code computed by the test, changing the own password, the phone layout and the keyboard.
+/// code computed by the test, changing the own password, the phone layout and the keyboard, and a forgotten
+/// password reset through a link mailed by a real SMTP server (aiosmtpd).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_manages_accounts_in_a_real_browser() {
     let server = TestServer::start().await;
+    let smtp = SmtpServer::start();
     let addr = server.running.as_ref().expect("running").server.local_addr;
     let ui = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/accountd-web/ui");
     assert!(
@@ -86,6 +89,8 @@ async fn a_person_manages_accounts_in_a_real_browser() {
         .arg("tests/flows.mjs")
         .arg(format!("http://{addr}"))
         .arg(&shots)
+        .arg(smtp.maildir())
+        .arg(smtp.port.to_string())
         .current_dir(&ui)
         .stdin(Stdio::null())
         .kill_on_drop(true)
@@ -121,6 +126,9 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     assert_eq!(facts["first_tab_stop"], "Skip to content");
     assert_eq!(facts["csp_violations"], serde_json::json!([]));
     assert_eq!(facts["page_errors"], serde_json::json!([]));
+    assert_eq!(facts["reset_link_is_own_page"], true, "{facts}");
+    assert_eq!(facts["token_left_in_address_bar"], false, "{facts}");
+    assert_eq!(facts["reset_keeps_second_factor"], true, "{facts}");
 
     // What the page did is what the service holds.
     let mut admin = server.client().await;
@@ -134,4 +142,5 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     assert_eq!(alice["full_name"], "Alice P. Liddell");
     assert_eq!(alice["email"], "alice@example.com");
     assert_eq!(alice["twofactor_auth_configured"], true);
+    assert_eq!(server.login_type("alice", "alice-password-3").await, "OTP_REQUIRED");
 }

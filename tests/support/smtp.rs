@@ -102,6 +102,11 @@ impl SmtpServer {
                "security": "PLAIN", "smtp": false})
     }
 
+    /// The Maildir messages are delivered to (`new/` holds them).
+    pub fn maildir(&self) -> PathBuf {
+        self.dir.path().join("maildir")
+    }
+
     /// The messages delivered so far, oldest first, as raw bytes.
     pub fn messages(&self) -> Vec<Vec<u8>> {
         read_dir_sorted(&self.dir.path().join("maildir/new"))
