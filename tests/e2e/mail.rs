@@ -2,9 +2,42 @@
 //! sealed at rest and never shown, and `mail.send` through a real SMTP server (aiosmtpd): delivered with the
 //! headers a mail needs, with SMTP AUTH, and refusals or an unreachable server reported with the server's answer.
 
+use std::path::{Path, PathBuf};
+
 use accountd_e2e::smtp::{FROM, Mail, Mode, SmtpServer, closed_port};
 use accountd_e2e::{TestServer, assert_call_error, assert_invalid};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use serde_json::{Value, json};
+
+/// A private CA's PEM file and a server certificate and key for 127.0.0.1 it signed, written into `dir`.
+fn private_pki(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "accountd mail test CA");
+    let ca = CertifiedIssuer::self_signed(params, KeyPair::generate().expect("key")).expect("CA");
+    let key = KeyPair::generate().expect("key");
+    let cert = CertificateParams::new(vec!["127.0.0.1".to_string()])
+        .expect("params")
+        .signed_by(&key, &ca)
+        .expect("server certificate");
+    let paths = (dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key"));
+    std::fs::write(&paths.0, ca.pem()).expect("ca");
+    std::fs::write(&paths.1, cert.pem()).expect("cert");
+    std::fs::write(&paths.2, key.serialize_pem()).expect("key");
+    paths
+}
+
+/// Merges `extra` into the object `base`.
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(b), Some(e)) = (base.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            b.insert(k.clone(), v.clone());
+        }
+    }
+    base
+}
 
 fn message(to: &str) -> Value {
     json!({"subject": "Grüße aus accountd", "text": "Hallo Jürgen,\nthe mail settings work.\n", "to": [to]})
@@ -234,4 +267,61 @@ async fn a_refusing_or_unreachable_server_is_reported() {
     assert_eq!(err["data"]["errname"], "EIO", "{err}");
     let reason = err["data"]["reason"].as_str().expect("reason");
     assert!(reason.starts_with("[EIO] Failed to send email: "), "{reason}");
+}
+
+#[tokio::test]
+async fn ssl_and_starttls_check_the_server_certificate() {
+    let pki = tempfile::tempdir().expect("tempdir");
+    let (ca, cert, key) = private_pki(pki.path());
+    let implicit = SmtpServer::start_mode(Mode::ImplicitTls(cert.clone(), key.clone()));
+    let starttls = SmtpServer::start_mode(Mode::StartTls(cert, key));
+    let plain = SmtpServer::start();
+
+    // With the private CA trusted (`--mail-ca-file`), both kinds of TLS deliver.
+    let server = TestServer::start_with(|s| s.mail_ca_file = Some(ca.clone())).await;
+    let mut admin = server.admin().await;
+    admin
+        .ok(
+            "mail.update",
+            json!([with(implicit.settings(), json!({"security": "SSL"}))]),
+        )
+        .await;
+    admin.ok("mail.send", json!([message("bob@example.org")])).await;
+    assert_eq!(
+        Mail::parse(&implicit.wait_for_messages(1).await[0]).to,
+        ["bob@example.org"]
+    );
+    admin
+        .ok(
+            "mail.update",
+            json!([with(starttls.settings(), json!({"security": "TLS"}))]),
+        )
+        .await;
+    admin.ok("mail.send", json!([message("carol@example.org")])).await;
+    assert_eq!(starttls.wait_for_messages(1).await.len(), 1);
+
+    // TLS required: a server that offers no STARTTLS gets nothing.
+    admin
+        .ok(
+            "mail.update",
+            json!([with(plain.settings(), json!({"security": "TLS"}))]),
+        )
+        .await;
+    let err = admin.err("mail.send", json!([message("dan@example.org")])).await;
+    assert_eq!(err["data"]["errname"], "EIO", "{err}");
+    assert!(plain.messages().is_empty());
+
+    // Without the CA the certificate is not trusted (the system's roots do not know it).
+    let untrusting = TestServer::start().await;
+    let mut admin = untrusting.admin().await;
+    admin
+        .ok(
+            "mail.update",
+            json!([with(implicit.settings(), json!({"security": "SSL"}))]),
+        )
+        .await;
+    let err = admin.err("mail.send", json!([message("erin@example.org")])).await;
+    let reason = err["data"]["reason"].as_str().expect("reason");
+    assert!(reason.to_lowercase().contains("certificate"), "{reason}");
+    assert_eq!(implicit.messages().len(), 1);
 }

@@ -25,6 +25,8 @@ pub struct Config {
     pub lockout: LockoutPolicy,
     /// How long sending one mail may take (connection, TLS, each SMTP step, and all of it together).
     pub mail_timeout: Duration,
+    /// PEM certificates trusted for the SMTP server's TLS besides the system's roots (a private CA).
+    pub mail_ca_pem: Option<Vec<u8>>,
 }
 
 impl Config {
@@ -39,6 +41,7 @@ impl Config {
             read_cache_entries: crate::read_cache::DEFAULT_CAPACITY,
             lockout: LockoutPolicy::default(),
             mail_timeout: Duration::from_secs(30),
+            mail_ca_pem: None,
         }
     }
 }

@@ -35,6 +35,10 @@ pub struct Settings {
     pub audit: bool,
     /// How often entries older than the audit retention are pruned.
     pub audit_prune_interval: Duration,
+    /// How long sending one mail may take.
+    pub mail_timeout: Duration,
+    /// PEM certificates trusted for the SMTP server's TLS besides the system's roots.
+    pub mail_ca_file: Option<PathBuf>,
 }
 
 /// The PEM files of the TLS certificate and its key.
@@ -62,9 +66,14 @@ impl Settings {
             tls: None,
             audit: true,
             audit_prune_interval: DEFAULT_AUDIT_PRUNE_INTERVAL,
+            mail_timeout: DEFAULT_MAIL_TIMEOUT,
+            mail_ca_file: None,
         }
     }
 }
+
+/// How long sending one mail may take by default.
+pub const DEFAULT_MAIL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How often the audit log is pruned by default.
 pub const DEFAULT_AUDIT_PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
@@ -117,6 +126,11 @@ pub struct PartialSettings {
     pub audit: Option<bool>,
     /// `audit_prune_interval_ms = 3600000`: how often expired audit entries are pruned.
     pub audit_prune_interval_ms: Option<u64>,
+    /// `mail_timeout_ms = 30000`: how long sending one mail may take.
+    pub mail_timeout_ms: Option<u64>,
+    /// `mail_ca_file = "/etc/accountd/mail-ca.pem"`: PEM certificates trusted for the SMTP server's TLS besides the
+    /// system's roots.
+    pub mail_ca_file: Option<PathBuf>,
 }
 
 impl PartialSettings {
@@ -153,6 +167,8 @@ impl PartialSettings {
             tls_key: self.tls_key.or(lower.tls_key),
             audit: self.audit.or(lower.audit),
             audit_prune_interval_ms: self.audit_prune_interval_ms.or(lower.audit_prune_interval_ms),
+            mail_timeout_ms: self.mail_timeout_ms.or(lower.mail_timeout_ms),
+            mail_ca_file: self.mail_ca_file.or(lower.mail_ca_file),
         }
     }
 
@@ -190,6 +206,12 @@ impl PartialSettings {
                 Some(ms) => Duration::from_millis(ms),
                 None => DEFAULT_AUDIT_PRUNE_INTERVAL,
             },
+            mail_timeout: match self.mail_timeout_ms {
+                Some(0) => anyhow::bail!("mail_timeout_ms must be at least 1"),
+                Some(ms) => Duration::from_millis(ms),
+                None => DEFAULT_MAIL_TIMEOUT,
+            },
+            mail_ca_file: self.mail_ca_file,
         })
     }
 
@@ -364,6 +386,19 @@ mod tests {
         assert!(t.contains("127.0.0.1".parse().unwrap()) && t.contains("::1".parse().unwrap()));
         assert!(!t.contains("127.0.0.2".parse().unwrap()));
         assert!(toml::from_str::<PartialSettings>("trusted_proxy = [\"localhost\"]").is_err());
+    }
+
+    #[test]
+    fn mail_settings_are_configurable() {
+        let s = PartialSettings::default().resolve().unwrap();
+        assert_eq!((s.mail_timeout, s.mail_ca_file), (Duration::from_secs(30), None));
+        let file: PartialSettings =
+            toml::from_str("mail_timeout_ms = 5000\nmail_ca_file = \"/etc/accountd/mail-ca.pem\"").unwrap();
+        let s = file.resolve().unwrap();
+        assert_eq!(s.mail_timeout, Duration::from_secs(5));
+        assert_eq!(s.mail_ca_file, Some(PathBuf::from("/etc/accountd/mail-ca.pem")));
+        let bad: PartialSettings = toml::from_str("mail_timeout_ms = 0").unwrap();
+        assert!(bad.resolve().is_err());
     }
 
     #[test]

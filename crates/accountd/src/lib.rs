@@ -85,6 +85,14 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
     config.argon2 = settings.argon2;
     config.login_failure_delay = settings.login_failure_delay;
     config.read_cache_entries = settings.read_cache_entries;
+    config.mail_timeout = settings.mail_timeout;
+    if let Some(path) = &settings.mail_ca_file {
+        let pem = std::fs::read(path).with_context(|| format!("reading the mail CA file {}", path.display()))?;
+        accountd_core::mail::check_ca_pem(&pem)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("the mail CA file {}", path.display()))?;
+        config.mail_ca_pem = Some(pem);
+    }
     let audit_path = audit_db_path(&settings.db);
     let audit_store = tokio::task::spawn_blocking(move || AuditStore::open(&audit_path, 2))
         .await

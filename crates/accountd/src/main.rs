@@ -95,7 +95,7 @@ struct ServeArgs {
     /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
     /// max_connections, unauthenticated_share_percent, trusted_proxy, login_timeout_ms, write_timeout_ms,
     /// outbound_queue_bytes, rate_limit_*, read_cache_entries, tls_cert, tls_key, audit,
-    /// audit_prune_interval_ms).
+    /// audit_prune_interval_ms, mail_timeout_ms, mail_ca_file).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -160,6 +160,13 @@ struct ServeArgs {
     /// How often audit entries older than the retention are pruned, in ms [default: 3600000].
     #[arg(long, env = "ACCOUNTD_AUDIT_PRUNE_INTERVAL_MS")]
     audit_prune_interval_ms: Option<u64>,
+    /// How long sending one mail (a test mail, a password reset link) may take, in ms [default: 30000].
+    #[arg(long, env = "ACCOUNTD_MAIL_TIMEOUT_MS")]
+    mail_timeout_ms: Option<u64>,
+    /// PEM certificates trusted for the SMTP server's TLS (mail.update security SSL or TLS) besides the system's
+    /// roots, e.g. a private CA [default: the system's roots only].
+    #[arg(long, env = "ACCOUNTD_MAIL_CA_FILE")]
+    mail_ca_file: Option<PathBuf>,
 }
 
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
@@ -279,6 +286,8 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tls_key: args.tls_key,
         audit: args.audit,
         audit_prune_interval_ms: args.audit_prune_interval_ms,
+        mail_timeout_ms: args.mail_timeout_ms,
+        mail_ca_file: args.mail_ca_file,
     };
     let from_file = match &args.config {
         Some(path) => PartialSettings::from_file(path)?,

@@ -7,7 +7,8 @@ mod send;
 use accountd_api::types::mail::{MailEntry, MailMessage, MailSecurity, MailUpdate};
 use accountd_store::mail::{self, MailRow};
 
-pub(crate) use send::{Outgoing, send};
+pub use send::check_ca_pem;
+pub(crate) use send::{Outgoing, SendOptions, send};
 
 use crate::accounts::Accounts;
 use crate::error::{Error, ValidationErrors, errno};
@@ -150,7 +151,7 @@ impl Accounts {
             subject: message.subject,
             text: message.text,
         };
-        match send(&settings, outgoing, self.now_ms(), self.config().mail_timeout).await {
+        match send(&settings, outgoing, self.now_ms(), SendOptions::of(self.config())).await {
             Ok(()) => {
                 tracing::info!("test mail sent");
                 Ok(true)

@@ -9,7 +9,7 @@ use accountd_store::mail::MailRow;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use rand::RngCore;
@@ -67,13 +67,55 @@ fn build(settings: &MailRow, mail: &Outgoing, now_ms: i64) -> Result<Message, Se
         .map_err(|e| SendError(format!("the message could not be built: {e}")))
 }
 
-/// The transport for `settings`: a new connection per message (no pool), each SMTP step bounded by `timeout`.
-fn transport(settings: &MailRow, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+/// How mail leaves the service: the service's own settings, not the stored ones.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SendOptions<'a> {
+    /// Bound of each SMTP step and of the whole send.
+    pub(crate) timeout: Duration,
+    /// PEM certificates trusted besides the system's roots.
+    pub(crate) ca_pem: Option<&'a [u8]>,
+}
+
+impl<'a> SendOptions<'a> {
+    /// The options of a service configured with `config`.
+    pub(crate) fn of(config: &'a crate::config::Config) -> Self {
+        SendOptions {
+            timeout: config.mail_timeout,
+            ca_pem: config.mail_ca_pem.as_deref(),
+        }
+    }
+}
+
+/// Checks that `pem` holds PEM certificates and nothing unreadable; returns how many.
+pub fn check_ca_pem(pem: &[u8]) -> Result<usize, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("not PEM certificates: {e}"))?;
+    if certs.is_empty() {
+        return Err("no PEM certificate in it".to_string());
+    }
+    Ok(certs.len())
+}
+
+/// The transport for `settings`: a new connection per message (no pool), each SMTP step bounded by the timeout,
+/// TLS checked against the system's roots and the extra ones.
+fn transport(settings: &MailRow, options: SendOptions<'_>) -> Result<AsyncSmtpTransport<Tokio1Executor>, SendError> {
+    let timeout = options.timeout;
     let host = settings.outgoingserver.clone();
     let port =
         u16::try_from(settings.port).map_err(|_| SendError(format!("port {} is out of range", settings.port)))?;
-    let tls_parameters =
-        || TlsParameters::new(host.clone()).map_err(|e| SendError(format!("TLS setup for {host} failed: {e}")));
+    let tls_parameters = || {
+        let mut builder = TlsParameters::builder(host.clone());
+        if let Some(pem) = options.ca_pem {
+            let roots = Certificate::from_pem(pem).map_err(|e| SendError(format!("the mail CA file: {e}")))?;
+            builder = builder.add_root_certificate(roots);
+        }
+        builder
+            .build_rustls()
+            .map_err(|e| SendError(format!("TLS setup for {host} failed: {e}")))
+    };
     let tls = match MailSecurity::parse(&settings.security).unwrap_or_default() {
         MailSecurity::Plain => Tls::None,
         MailSecurity::Ssl => Tls::Wrapper(tls_parameters()?),
@@ -95,10 +137,16 @@ fn transport(settings: &MailRow, timeout: Duration) -> Result<AsyncSmtpTransport
 }
 
 /// Sends `mail` with `settings`; `now_ms` dates it. Answers once the server accepted the message, or with the
-/// server's reply (or the network error) when it did not, or after `timeout`.
-pub(crate) async fn send(settings: &MailRow, mail: Outgoing, now_ms: i64, timeout: Duration) -> Result<(), SendError> {
+/// server's reply (or the network error) when it did not, or after the timeout.
+pub(crate) async fn send(
+    settings: &MailRow,
+    mail: Outgoing,
+    now_ms: i64,
+    options: SendOptions<'_>,
+) -> Result<(), SendError> {
+    let timeout = options.timeout;
     let message = build(settings, &mail, now_ms)?;
-    let transport = transport(settings, timeout)?;
+    let transport = transport(settings, options)?;
     match tokio::time::timeout(timeout, transport.send(message)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(SendError(e.to_string())),

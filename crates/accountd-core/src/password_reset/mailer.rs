@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use super::{TOKEN_PLACEHOLDER, token};
 use crate::accounts::{Accounts, Inner};
 use crate::error::Error;
-use crate::mail::{Outgoing, configured, send};
+use crate::mail::{Outgoing, SendOptions, configured, send};
 
 /// Requests waiting for the mailer at most.
 const QUEUE: usize = 256;
@@ -134,7 +134,7 @@ impl Accounts {
                 subject: format!("Password reset for {}", row.username),
                 text: message_text(&row.username, &row.full_name, &link, ttl),
             };
-            match send(&mail, outgoing, self.now_ms(), self.config().mail_timeout).await {
+            match send(&mail, outgoing, self.now_ms(), SendOptions::of(self.config())).await {
                 Ok(()) => tracing::info!(user_id = row.id, "password reset mail sent"),
                 Err(e) => tracing::warn!(user_id = row.id, error = %e, "password reset mail not sent"),
             }
