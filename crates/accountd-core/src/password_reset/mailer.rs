@@ -49,6 +49,15 @@ async fn run(inner: Weak<Inner>, mut requests: mpsc::Receiver<String>) {
     }
 }
 
+/// What one request produced: the mail settings to send with, the TTL and link template in force, and the new
+/// token of each eligible account.
+struct Issued {
+    mail: MailRow,
+    ttl: i64,
+    template: Option<String>,
+    tokens: Vec<(UserRow, String)>,
+}
+
 /// A user a reset link may be sent to: a local account of the Internal source that can log in with a password
 /// and is not a builtin system account.
 fn eligible(tx: &Transaction<'_>, row: &UserRow) -> Result<bool, Error> {
@@ -98,7 +107,7 @@ impl Accounts {
     /// links. A failed send is logged with the user's id and the server's answer, never the token.
     async fn mail_reset_links(&self, email: String) -> Result<(), Error> {
         let now = self.now_ms();
-        let issued: Option<(MailRow, i64, Option<String>, Vec<(UserRow, String)>)> = self
+        let issued: Option<Issued> = self
             .write_outside_entries(move |tx| {
                 let settings = mail_store::reset_settings(tx)?;
                 let mail = mail_store::mail(tx)?;
@@ -116,10 +125,21 @@ impl Accounts {
                     tokens::replace(tx, row.id, &digest, now, expires)?;
                     issued.push((row, token));
                 }
-                Ok::<_, Error>(Some((mail, settings.token_ttl, settings.url_template, issued)))
+                Ok::<_, Error>(Some(Issued {
+                    mail,
+                    ttl: settings.token_ttl,
+                    template: settings.url_template,
+                    tokens: issued,
+                }))
             })
             .await?;
-        let Some((mail, ttl, template, issued)) = issued else {
+        let Some(Issued {
+            mail,
+            ttl,
+            template,
+            tokens: issued,
+        }) = issued
+        else {
             tracing::info!("password reset request dropped: reset by email is no longer configured");
             return Ok(());
         };
