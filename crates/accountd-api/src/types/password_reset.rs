@@ -17,8 +17,9 @@ pub struct PasswordResetEntry {
     /// The link mailed, with `{token}` standing for the token; null: the service's own page,
     /// `http://<listen address>/ui/reset?token={token}`.
     pub url_template: Option<String>,
-    /// Users whose groups no privilege matches may log in to a session restricted to `user.account.*`,
-    /// `auth.me`, `auth.logout` and `core.ping`.
+    /// The setting for letting users whose groups no privilege matches log in to a session restricted to
+    /// `user.account.*`, `auth.me`, `auth.logout` and `core.ping`. Stored and returned; this build does not apply it
+    /// to logins yet (such users get `DENIED`).
     pub allow_unprivileged_self_service: bool,
 }
 
@@ -36,7 +37,7 @@ pub struct PasswordResetUpdate {
     /// An `http://` or `https://` link containing `{token}`; null: the service's own page.
     #[serde(default, deserialize_with = "double_option")]
     pub url_template: Option<Option<String>>,
-    /// Let users without a privilege use their own account (`user.account.*`).
+    /// The unprivileged self-service setting (stored; not yet applied to logins).
     #[serde(default)]
     pub allow_unprivileged_self_service: Option<bool>,
 }

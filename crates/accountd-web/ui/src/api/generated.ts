@@ -920,8 +920,9 @@ export interface Methods {
        */
       url_template?: string | null;
       /**
-       * Users whose groups no privilege matches may log in to a session restricted to `user.account.*`,
-       * `auth.me`, `auth.logout` and `core.ping`.
+       * The setting for letting users whose groups no privilege matches log in to a session restricted to
+       * `user.account.*`, `auth.me`, `auth.logout` and `core.ping`. Stored and returned; this build does not apply it
+       * to logins yet (such users get `DENIED`).
        */
       allow_unprivileged_self_service: boolean;
     };
@@ -962,8 +963,9 @@ export interface Methods {
        */
       url_template?: string | null;
       /**
-       * Users whose groups no privilege matches may log in to a session restricted to `user.account.*`,
-       * `auth.me`, `auth.logout` and `core.ping`.
+       * The setting for letting users whose groups no privilege matches log in to a session restricted to
+       * `user.account.*`, `auth.me`, `auth.logout` and `core.ping`. Stored and returned; this build does not apply it
+       * to logins yet (such users get `DENIED`).
        */
       allow_unprivileged_self_service: boolean;
     };
@@ -4111,7 +4113,7 @@ export interface PasswordResetUpdate {
    */
   url_template?: string | null;
   /**
-   * Let users without a privilege use their own account (`user.account.*`).
+   * The unprivileged self-service setting (stored; not yet applied to logins).
    */
   allow_unprivileged_self_service?: boolean | null;
 }
@@ -7054,7 +7056,7 @@ export interface PasswordResetUpdate1 {
    */
   url_template?: string | null;
   /**
-   * Let users without a privilege use their own account (`user.account.*`).
+   * The unprivileged self-service setting (stored; not yet applied to logins).
    */
   allow_unprivileged_self_service?: boolean | null;
 }
