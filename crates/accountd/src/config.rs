@@ -35,6 +35,8 @@ pub struct Settings {
     pub audit: bool,
     /// How often entries older than the audit retention are pruned.
     pub audit_prune_interval: Duration,
+    /// How the audit database's commits reach the disk.
+    pub audit_sync: accountd_store::audit::AuditSync,
 }
 
 /// The PEM files of the TLS certificate and its key.
@@ -62,6 +64,7 @@ impl Settings {
             tls: None,
             audit: true,
             audit_prune_interval: DEFAULT_AUDIT_PRUNE_INTERVAL,
+            audit_sync: Default::default(),
         }
     }
 }
@@ -117,6 +120,9 @@ pub struct PartialSettings {
     pub audit: Option<bool>,
     /// `audit_prune_interval_ms = 3600000`: how often expired audit entries are pruned.
     pub audit_prune_interval_ms: Option<u64>,
+    /// `audit_sync = "normal"`: `normal` (an entry survives a crash of the service, not a power loss) or `full`
+    /// (synced to disk before each reply, as the accounts database).
+    pub audit_sync: Option<String>,
 }
 
 impl PartialSettings {
@@ -153,6 +159,7 @@ impl PartialSettings {
             tls_key: self.tls_key.or(lower.tls_key),
             audit: self.audit.or(lower.audit),
             audit_prune_interval_ms: self.audit_prune_interval_ms.or(lower.audit_prune_interval_ms),
+            audit_sync: self.audit_sync.or(lower.audit_sync),
         }
     }
 
@@ -189,6 +196,11 @@ impl PartialSettings {
                 Some(0) => anyhow::bail!("audit_prune_interval_ms must be at least 1"),
                 Some(ms) => Duration::from_millis(ms),
                 None => DEFAULT_AUDIT_PRUNE_INTERVAL,
+            },
+            audit_sync: match self.audit_sync.as_deref() {
+                None => Default::default(),
+                Some(v) => accountd_store::audit::AuditSync::parse(v)
+                    .with_context(|| format!("audit_sync must be \"normal\" or \"full\", not {v:?}"))?,
             },
         })
     }
@@ -283,6 +295,18 @@ mod tests {
             }
         );
         assert_eq!(s.login_failure_delay, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn audit_sync_is_normal_unless_full_is_asked_for() {
+        use accountd_store::audit::AuditSync;
+        let s = PartialSettings::default().resolve().unwrap();
+        assert_eq!(s.audit_sync, AuditSync::Normal);
+        let file: PartialSettings = toml::from_str("audit_sync = \"full\"").unwrap();
+        assert_eq!(file.resolve().unwrap().audit_sync, AuditSync::Full);
+        let file: PartialSettings = toml::from_str("audit_sync = \"fast\"").unwrap();
+        let err = file.resolve().unwrap_err().to_string();
+        assert!(err.contains("audit_sync must be"), "{err}");
     }
 
     #[test]

@@ -86,7 +86,8 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
     config.login_failure_delay = settings.login_failure_delay;
     config.read_cache_entries = settings.read_cache_entries;
     let audit_path = audit_db_path(&settings.db);
-    let audit_store = tokio::task::spawn_blocking(move || AuditStore::open(&audit_path, 2))
+    let audit_sync = settings.audit_sync;
+    let audit_store = tokio::task::spawn_blocking(move || AuditStore::open(&audit_path, 2, audit_sync))
         .await
         .context("opening the audit database")?
         .with_context(|| format!("opening the audit database beside {}", settings.db.display()))?;

@@ -95,7 +95,7 @@ struct ServeArgs {
     /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
     /// max_connections, unauthenticated_share_percent, trusted_proxy, login_timeout_ms, write_timeout_ms,
     /// outbound_queue_bytes, rate_limit_*, read_cache_entries, tls_cert, tls_key, audit,
-    /// audit_prune_interval_ms).
+    /// audit_prune_interval_ms, audit_sync).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -160,6 +160,10 @@ struct ServeArgs {
     /// How often audit entries older than the retention are pruned, in ms [default: 3600000].
     #[arg(long, env = "ACCOUNTD_AUDIT_PRUNE_INTERVAL_MS")]
     audit_prune_interval_ms: Option<u64>,
+    /// How audit commits reach the disk: `normal` (survive a crash of the service, not a power loss) or `full`
+    /// (synced before each reply) [default: normal].
+    #[arg(long, env = "ACCOUNTD_AUDIT_SYNC")]
+    audit_sync: Option<String>,
 }
 
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
@@ -279,6 +283,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tls_key: args.tls_key,
         audit: args.audit,
         audit_prune_interval_ms: args.audit_prune_interval_ms,
+        audit_sync: args.audit_sync,
     };
     let from_file = match &args.config {
         Some(path) => PartialSettings::from_file(path)?,
