@@ -24,6 +24,7 @@ mod query;
 mod rate_limit;
 mod read_cache;
 mod reconnect;
+mod recovery_codes;
 mod self_service;
 mod smoke;
 mod tls_proxy;

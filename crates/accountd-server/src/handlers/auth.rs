@@ -11,6 +11,7 @@ use accountd_core::assurance::AssuranceLevel;
 use accountd_core::auth::LoginOutcome;
 use accountd_core::error::errno;
 use accountd_core::sessions::TokenRefusal;
+use accountd_core::twofactor::SecondFactor;
 use accountd_core::{Caller, Error};
 
 use crate::dispatch::{CallContext, Handler};
@@ -54,6 +55,18 @@ pub(crate) async fn complete_login(
     roles_generation: u64,
     credential: Credential,
 ) -> Result<(), Error> {
+    complete_login_with(ctx, caller, roles_generation, credential, None).await
+}
+
+/// [`complete_login`] of a two-factor login, whose audit entry names the second factor when it was a
+/// recovery code.
+async fn complete_login_with(
+    ctx: &CallContext,
+    caller: Caller,
+    roles_generation: u64,
+    credential: Credential,
+    factor: Option<SecondFactor>,
+) -> Result<(), Error> {
     let level = ctx.state.accounts.assurance_level().await?;
     let now = ctx.state.accounts.now_ms();
     let login = Login {
@@ -67,7 +80,7 @@ pub(crate) async fn complete_login(
         login_at_ms: now,
     };
     ctx.state.sessions.set_login(&ctx.session, Some(login.clone()));
-    crate::audit::login_succeeded(ctx, &login);
+    crate::audit::login_succeeded(ctx, &login, factor);
     Ok(())
 }
 
@@ -191,22 +204,26 @@ async fn otp_step(ctx: &CallContext, otp_token: String) -> Result<Option<Caller>
     if !in_time {
         tracing::info!(user_id, "one-time password refused: the login attempt timed out");
     }
-    if !in_time
-        || !accounts
+    let factor = if in_time {
+        accounts
             .login_second_factor(user_id, otp_token, ctx.session.origin.ip())
             .await?
-    {
+    } else {
+        None
+    };
+    let Some(factor) = factor else {
         let error = "One-time token validation failed: Authentication failure";
         crate::audit::login_failed(ctx, "LOGIN_TWOFACTOR", Some(&pending.caller.username), error);
         failure_delay(ctx).await;
         return Ok(None);
-    }
+    };
     let caller = pending.caller;
-    complete_login(
+    complete_login_with(
         ctx,
         caller.clone(),
         pending.roles_generation,
         Credential::LoginTwofactor,
+        Some(factor),
     )
     .await?;
     Ok(Some(caller))
