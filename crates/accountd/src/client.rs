@@ -64,9 +64,28 @@ impl RpcClient {
 
     /// Logs in with a password.
     pub async fn login_password(&mut self, username: &str, password: &str) -> anyhow::Result<()> {
+        self.login_password_then(username, password, || {
+            anyhow::bail!("login as {username} needs a one-time password")
+        })
+        .await
+    }
+
+    /// Logs in with a password; when the server asks for a one-time password (`OTP_REQUIRED`), `otp` gives it
+    /// (a TOTP code or a recovery code) and the login continues with `auth.login_ex_continue`.
+    pub async fn login_password_then(
+        &mut self,
+        username: &str,
+        password: &str,
+        otp: impl FnOnce() -> anyhow::Result<String>,
+    ) -> anyhow::Result<()> {
         let data = json!({"mechanism": "PASSWORD_PLAIN", "username": username, "password": password,
                           "login_options": {"user_info": false}});
-        let result = self.call_ok("auth.login_ex", json!([data])).await?;
+        let mut result = self.call_ok("auth.login_ex", json!([data])).await?;
+        if result["response_type"] == "OTP_REQUIRED" {
+            let code = otp()?;
+            let data = json!({"mechanism": "OTP_TOKEN", "otp_token": code, "login_options": {"user_info": false}});
+            result = self.call_ok("auth.login_ex_continue", json!([data])).await?;
+        }
         match result["response_type"].as_str() {
             Some("SUCCESS") => Ok(()),
             other => anyhow::bail!("login as {username} failed: {}", other.unwrap_or("no response type")),
