@@ -98,7 +98,7 @@ export type LoginData =
   | {
       mechanism: "OTP_TOKEN";
       /**
-       * The current code of the user's authenticator.
+       * The current code of the user's authenticator, or one of the user's unused recovery codes.
        */
       otp_token: string;
       login_options?: LoginOptions3;
@@ -119,7 +119,7 @@ export type Authenticator = "LEVEL_1" | "LEVEL_2";
 export type LoginContinueData = {
   mechanism: "OTP_TOKEN";
   /**
-   * The current code of the user's authenticator.
+   * The current code of the user's authenticator, or one of the user's unused recovery codes.
    */
   otp_token: string;
   login_options?: LoginOptions4;
@@ -686,7 +686,7 @@ export interface Methods {
       | {
           mechanism: "OTP_TOKEN";
           /**
-           * The current code of the user's authenticator.
+           * The current code of the user's authenticator, or one of the user's unused recovery codes.
            */
           otp_token: string;
           login_options?: LoginOptions3;
@@ -738,7 +738,7 @@ export interface Methods {
       {
         mechanism: "OTP_TOKEN";
         /**
-         * The current code of the user's authenticator.
+         * The current code of the user's authenticator, or one of the user's unused recovery codes.
          */
         otp_token: string;
         login_options?: LoginOptions4;
@@ -2399,6 +2399,14 @@ export interface Methods {
     params: [] | [unknown[][]] | [unknown[][], QueryOptions16];
     result: (UserEntry[] | UserEntry1 | number) | {}[] | {};
   };
+  "user.renew_2fa_recovery_codes": {
+    /**
+     * @minItems 0
+     * @maxItems 1
+     */
+    params: [] | [string | null];
+    result: string[];
+  };
   "user.renew_2fa_secret": {
     /**
      * @minItems 2
@@ -2633,6 +2641,10 @@ export interface Methods {
        * TOTP digits.
        */
       otp_digits: number;
+      /**
+       * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+       */
+      recovery_codes_remaining: number;
     };
   };
   "user.unset_2fa_secret": {
@@ -3547,7 +3559,8 @@ export interface AuditEntry {
    */
   event: string;
   /**
-   * Per event: `{credentials, error}` (AUTHENTICATION), `{method, params, description, authenticated,
+   * Per event: `{credentials, error}` (AUTHENTICATION; a two-factor login completed with a recovery code
+   * adds `"second_factor": "RECOVERY_CODE"`), `{method, params, description, authenticated,
    * authorized}` (METHOD_CALL, secrets in `params` shown as `********`), `{credentials}` (LOGOUT).
    */
   event_data: {
@@ -3607,7 +3620,8 @@ export interface AuditEntry1 {
    */
   event: string;
   /**
-   * Per event: `{credentials, error}` (AUTHENTICATION), `{method, params, description, authenticated,
+   * Per event: `{credentials, error}` (AUTHENTICATION; a two-factor login completed with a recovery code
+   * adds `"second_factor": "RECOVERY_CODE"`), `{method, params, description, authenticated,
    * authorized}` (METHOD_CALL, secrets in `params` shown as `********`), `{credentials}` (LOGOUT).
    */
   event_data: {
@@ -3767,6 +3781,10 @@ export interface TwoFactorState {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * Privilege of the session.
@@ -3846,6 +3864,10 @@ export interface TwoFactorState1 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * Privilege of the session.
@@ -6130,6 +6152,10 @@ export interface TwoFactorState2 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * What to change.
@@ -6616,6 +6642,10 @@ export interface TwoFactorState3 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * The session's privilege.
