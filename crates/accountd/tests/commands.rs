@@ -394,3 +394,44 @@ async fn help_lists_the_account_commands() {
     let out = accountd(&["user", "--help"], "").await;
     assert!(stdout(&out).contains("show") && stdout(&out).contains("configure"));
 }
+
+#[tokio::test]
+async fn the_commands_reach_a_service_over_tls_trusting_its_certificate() {
+    let generated = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).expect("certificate");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = accountd::config::TlsFiles {
+        cert: dir.path().join("cert.pem"),
+        key: dir.path().join("key.pem"),
+    };
+    std::fs::write(&files.cert, generated.cert.pem()).expect("cert file");
+    std::fs::write(&files.key, generated.signing_key.serialize_pem()).expect("key file");
+    let server = TestServer::start_with(|s| s.tls = Some(files.clone())).await;
+    let url = server.url();
+    assert!(url.starts_with("wss://"), "{url}");
+    let mut setup = accountd::client::RpcClient::connect_trusting(&url, Some(generated.cert.pem().as_bytes()))
+        .await
+        .expect("TLS connection");
+    setup
+        .call_ok(
+            "user.setup_local_administrator",
+            json!(["truenas_admin", ADMIN_PASSWORD]),
+        )
+        .await
+        .expect("set up");
+    let cert = files.cert.to_string_lossy().into_owned();
+
+    let mut args = vec!["user", "show", "--ca-cert", &cert];
+    args.extend(with_url(&url, &AS_ADMIN));
+    args.push("truenas_admin");
+    let out = accountd(&args, "").await;
+    assert_success(&out);
+    assert_eq!(row(&stdout(&out), "Username").0, "truenas_admin");
+
+    // Without it the self-signed certificate is not trusted.
+    let mut args = vec!["user", "show"];
+    args.extend(with_url(&url, &AS_ADMIN));
+    args.push("truenas_admin");
+    let out = accountd(&args, "").await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("certificate"), "{}", stderr(&out));
+}

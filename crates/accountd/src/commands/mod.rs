@@ -35,6 +35,10 @@ pub struct ConnectArgs {
         conflicts_with = "password"
     )]
     pub api_key: Option<String>,
+    /// PEM certificate(s) to trust for a `wss://` URL (e.g. the service's self-signed `--tls-cert`) instead of
+    /// the system's root certificates.
+    #[arg(long, env = "ACCOUNTD_CA_CERT")]
+    pub ca_cert: Option<std::path::PathBuf>,
 }
 
 /// How a connection logged in.
@@ -55,7 +59,11 @@ impl ConnectArgs {
         prompter: &mut Prompter,
         login_required: bool,
     ) -> anyhow::Result<(RpcClient, LoggedIn)> {
-        let mut client = RpcClient::connect(&self.url).await?;
+        let ca = match &self.ca_cert {
+            Some(path) => Some(std::fs::read(path).map_err(|e| anyhow::anyhow!("reading {}: {e}", path.display()))?),
+            None => None,
+        };
+        let mut client = RpcClient::connect_trusting(&self.url, ca.as_deref()).await?;
         let logged_in = match (&self.user, &self.password, &self.api_key) {
             (Some(user), password, None) => {
                 let password = match password {
