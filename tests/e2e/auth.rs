@@ -62,7 +62,7 @@ async fn connection_setup_needs_no_login() {
     assert_eq!(c.ok("core.ping", json!([])).await, "pong");
     assert_eq!(
         c.ok("auth.mechanism_choices", json!([])).await,
-        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"])
+        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN", "ONETIME_PASSWORD"])
     );
     assert_eq!(c.ok("user.has_local_administrator_set_up", json!([])).await, false);
     // Everything else needs a login.

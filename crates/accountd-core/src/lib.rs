@@ -4,6 +4,7 @@
 
 pub mod account_profiles;
 mod accounts;
+pub mod activity;
 pub mod api_keys;
 pub mod assurance;
 pub mod attributes;
@@ -19,6 +20,7 @@ pub mod groups;
 pub mod home;
 pub mod ldap;
 pub mod lockout;
+pub mod onetime;
 pub mod password;
 pub mod privileges;
 mod querying;

@@ -31,6 +31,48 @@ pub struct OriginRow {
     pub last_success: i64,
 }
 
+/// What the logins of one account left besides its counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityRow {
+    /// The account.
+    pub user_id: i64,
+    /// The last successful login (ms since the epoch).
+    pub last_login: Option<i64>,
+    /// Its client address, as text.
+    pub last_login_ip: Option<String>,
+    /// The last failed check (ms since the epoch).
+    pub last_failed_login: Option<i64>,
+}
+
+/// Every account's login activity.
+pub fn activity(conn: &Connection) -> Result<Vec<ActivityRow>, StoreError> {
+    let mut stmt = conn.prepare("SELECT user_id, last_login, last_login_ip, last_failed_login FROM login_activity")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(ActivityRow {
+            user_id: r.get(0)?,
+            last_login: r.get(1)?,
+            last_login_ip: r.get(2)?,
+            last_failed_login: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Stores an account's login activity (replacing it); nothing when the user no longer exists.
+pub fn save_activity(conn: &Connection, row: &ActivityRow) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO login_activity (user_id, last_login, last_login_ip, last_failed_login) \
+         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM users WHERE id = ?1)",
+    )?
+    .execute(params![
+        row.user_id,
+        row.last_login,
+        row.last_login_ip,
+        row.last_failed_login
+    ])?;
+    Ok(())
+}
+
 /// Every failure counter.
 pub fn failures(conn: &Connection) -> Result<Vec<FailureRow>, StoreError> {
     let mut stmt = conn.prepare("SELECT user_id, known, failures, locked_until FROM login_failures")?;
@@ -177,6 +219,27 @@ mod tests {
             .unwrap();
         assert!(store.read(failures).await.unwrap().is_empty());
         assert!(store.read(origins).await.unwrap().is_empty());
+        let seen = ActivityRow {
+            user_id: 1,
+            last_login: Some(4),
+            last_login_ip: Some("10.0.0.2".into()),
+            last_failed_login: None,
+        };
+        let (a, ghost) = (
+            seen.clone(),
+            ActivityRow {
+                user_id: 999,
+                ..seen.clone()
+            },
+        );
+        store
+            .write(move |tx| {
+                save_activity(tx, &a)?;
+                save_activity(tx, &ghost)
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.read(activity).await.unwrap(), [seen]);
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod account_profile;
+pub mod activity;
 pub mod api_key;
 pub mod audit;
 pub mod auth;
@@ -36,6 +37,7 @@ macro_rules! for_each_method {
             $crate::methods::auth::AuthLoginExContinue,
             $crate::methods::auth::AuthLoginWithToken,
             $crate::methods::auth::AuthGenerateToken,
+            $crate::methods::auth::AuthGenerateOnetimePassword,
             $crate::methods::auth::AuthSessions,
             $crate::methods::auth::AuthTerminateSession,
             $crate::methods::auth::AuthTerminateOtherSessions,
@@ -51,6 +53,8 @@ macro_rules! for_each_method {
             $crate::methods::user::UserShellChoices,
             $crate::methods::user::UserTimezoneChoices,
             $crate::methods::user::UserLocaleChoices,
+            $crate::methods::activity::UserActivityQuery,
+            $crate::methods::activity::UserActivityGetInstance,
             $crate::methods::account::UserAccountConfig,
             $crate::methods::account::UserAccountUpdate,
             $crate::methods::user::UserGetUserObj,

@@ -18,6 +18,10 @@ pub struct LoginOptions {
     /// user's `preferences` attribute, at most the assurance level's session age.
     #[serde(default)]
     pub reconnect_token: bool,
+    /// End the user's other sessions when this login succeeds (Avi's `--clear-sessions`): the way in when the
+    /// account profile's `max_concurrent_sessions` is reached.
+    #[serde(default)]
+    pub terminate_other_sessions: bool,
 }
 
 impl Default for LoginOptions {
@@ -25,6 +29,7 @@ impl Default for LoginOptions {
         LoginOptions {
             user_info: true,
             reconnect_token: false,
+            terminate_other_sessions: false,
         }
     }
 }
@@ -77,6 +82,19 @@ pub enum LoginData {
         #[serde(default)]
         login_options: LoginOptions,
     },
+    /// A single-use password from `auth.generate_onetime_password` (only that: the user's own password is not
+    /// accepted here). `PASSWORD_PLAIN` accepts it too, as TrueNAS does. The session must set a new password
+    /// before anything else and creates no tokens. Refused at `LEVEL_2`.
+    #[serde(rename = "ONETIME_PASSWORD")]
+    OnetimePassword {
+        /// Login name.
+        username: String,
+        /// The one-time password (`<n>_<xxxxxx-xxxxxx-xxxxxx-xxxxxx>`).
+        password: String,
+        /// Options.
+        #[serde(default)]
+        login_options: LoginOptions,
+    },
 }
 
 impl LoginData {
@@ -87,6 +105,7 @@ impl LoginData {
             LoginData::ApiKeyPlain { .. } => "API_KEY_PLAIN",
             LoginData::TokenPlain { .. } => "TOKEN_PLAIN",
             LoginData::OtpToken { .. } => "OTP_TOKEN",
+            LoginData::OnetimePassword { .. } => "ONETIME_PASSWORD",
         }
     }
 }
@@ -280,4 +299,20 @@ pub struct SetAttributeArgs {
 pub struct SetAssuranceLevelArgs {
     /// `LEVEL_1` or `LEVEL_2`.
     pub level: String,
+}
+
+/// The user `auth.generate_onetime_password` is for.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnetimePasswordFor {
+    /// Login name.
+    pub username: String,
+}
+
+/// `auth.generate_onetime_password` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateOnetimePasswordArgs {
+    /// Whose password it is.
+    pub generate_single_use_password: OnetimePasswordFor,
 }

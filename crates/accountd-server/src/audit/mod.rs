@@ -234,7 +234,7 @@ pub(crate) fn login_outcome(
 ) {
     use accountd_core::auth::LoginOutcome;
     let error = match outcome {
-        LoginOutcome::Success(_) | LoginOutcome::OtpRequired(_) => return,
+        LoginOutcome::Success(_) | LoginOutcome::OtpRequired(_) | LoginOutcome::OnetimePassword(_) => return,
         LoginOutcome::AuthErr => "Authentication failure",
         LoginOutcome::SecondFactorMissing => "User does not have two factor authentication enabled.",
         LoginOutcome::Denied => "User lacks API access.",
