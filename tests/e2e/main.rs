@@ -27,6 +27,7 @@ mod query;
 mod rate_limit;
 mod read_cache;
 mod reconnect;
+mod recovery_codes;
 mod self_service;
 mod session_cap;
 mod smoke;

@@ -18,6 +18,7 @@ use crate::entry::{Directory, builtin};
 use crate::error::Error;
 use crate::ldap::LdapLogin;
 use crate::lockout::Attempt;
+use crate::twofactor::SecondFactor;
 
 /// The result of checking credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,8 +276,14 @@ impl Accounts {
     /// Completes a password login of `user_id` from `origin` with a one-time password: true when the code is
     /// right and the account is not locked out for `origin` (then the login counts as a success). A wrong code
     /// counts as a failure of the account; during a lockout the code is not checked and nothing is counted.
-    /// Does not wait the failure delay (the caller does).
-    pub async fn login_second_factor(&self, user_id: i64, otp_token: String, origin: IpAddr) -> Result<bool, Error> {
+    /// Does not wait the failure delay (the caller does). A recovery code may stand in for the one-time password
+    /// ([`Accounts::verify_otp`]); the answer says which factor it was, `None` when refused.
+    pub async fn login_second_factor(
+        &self,
+        user_id: i64,
+        otp_token: String,
+        origin: IpAddr,
+    ) -> Result<Option<SecondFactor>, Error> {
         let lockout = self.lockout().await?;
         let policy = self.lockout_policy_of(user_id, lockout.policy.known_origin_ms).await?;
         let now = self.now_ms();
@@ -286,15 +293,15 @@ impl Accounts {
                 user_id,
                 "one-time password refused: the account is locked out for this origin"
             );
-            return Ok(false);
+            return Ok(None);
         }
-        if !self.verify_otp(user_id, otp_token).await? {
+        let Some(factor) = self.verify_otp(user_id, otp_token).await? else {
             self.count_login_failure(user_id, attempt, now);
-            return Ok(false);
-        }
+            return Ok(None);
+        };
         attempt.succeeded(origin, now);
         self.save_lockout_later();
-        Ok(true)
+        Ok(Some(factor))
     }
 
     /// Counts a failed check of an account's password or one-time password.

@@ -63,6 +63,7 @@ macro_rules! for_each_method {
             $crate::methods::user::UserSetPassword,
             $crate::methods::user::UserResetLockout,
             $crate::methods::user::UserRenew2faSecret,
+            $crate::methods::user::UserRenew2faRecoveryCodes,
             $crate::methods::user::UserUnset2faSecret,
             $crate::methods::user::UserProvisioningUri,
             $crate::methods::user::UserTwofactorConfigGet,

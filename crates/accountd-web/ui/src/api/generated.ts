@@ -98,7 +98,7 @@ export type LoginData =
   | {
       mechanism: "OTP_TOKEN";
       /**
-       * The current code of the user's authenticator.
+       * The current code of the user's authenticator, or one of the user's unused recovery codes.
        */
       otp_token: string;
       login_options?: LoginOptions3;
@@ -131,7 +131,7 @@ export type Authenticator = "LEVEL_1" | "LEVEL_2";
 export type LoginContinueData = {
   mechanism: "OTP_TOKEN";
   /**
-   * The current code of the user's authenticator.
+   * The current code of the user's authenticator, or one of the user's unused recovery codes.
    */
   otp_token: string;
   login_options?: LoginOptions5;
@@ -706,7 +706,7 @@ export interface Methods {
       | {
           mechanism: "OTP_TOKEN";
           /**
-           * The current code of the user's authenticator.
+           * The current code of the user's authenticator, or one of the user's unused recovery codes.
            */
           otp_token: string;
           login_options?: LoginOptions3;
@@ -770,7 +770,7 @@ export interface Methods {
       {
         mechanism: "OTP_TOKEN";
         /**
-         * The current code of the user's authenticator.
+         * The current code of the user's authenticator, or one of the user's unused recovery codes.
          */
         otp_token: string;
         login_options?: LoginOptions5;
@@ -2500,6 +2500,14 @@ export interface Methods {
     params: [] | [unknown[][]] | [unknown[][], QueryOptions18];
     result: (UserEntry[] | UserEntry1 | number) | {}[] | {};
   };
+  "user.renew_2fa_recovery_codes": {
+    /**
+     * @minItems 0
+     * @maxItems 1
+     */
+    params: [] | [string | null];
+    result: string[];
+  };
   "user.renew_2fa_secret": {
     /**
      * @minItems 2
@@ -2734,6 +2742,10 @@ export interface Methods {
        * TOTP digits.
        */
       otp_digits: number;
+      /**
+       * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+       */
+      recovery_codes_remaining: number;
     };
   };
   "user.unset_2fa_secret": {
@@ -3648,7 +3660,8 @@ export interface AuditEntry {
    */
   event: string;
   /**
-   * Per event: `{credentials, error}` (AUTHENTICATION), `{method, params, description, authenticated,
+   * Per event: `{credentials, error}` (AUTHENTICATION; a two-factor login completed with a recovery code
+   * adds `"second_factor": "RECOVERY_CODE"`), `{method, params, description, authenticated,
    * authorized}` (METHOD_CALL, secrets in `params` shown as `********`), `{credentials}` (LOGOUT).
    */
   event_data: {
@@ -3708,7 +3721,8 @@ export interface AuditEntry1 {
    */
   event: string;
   /**
-   * Per event: `{credentials, error}` (AUTHENTICATION), `{method, params, description, authenticated,
+   * Per event: `{credentials, error}` (AUTHENTICATION; a two-factor login completed with a recovery code
+   * adds `"second_factor": "RECOVERY_CODE"`), `{method, params, description, authenticated,
    * authorized}` (METHOD_CALL, secrets in `params` shown as `********`), `{credentials}` (LOGOUT).
    */
   event_data: {
@@ -3917,6 +3931,10 @@ export interface TwoFactorState {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * Privilege of the session.
@@ -4001,6 +4019,10 @@ export interface TwoFactorState1 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * Privilege of the session.
@@ -6478,6 +6500,10 @@ export interface TwoFactorState2 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * What to change.
@@ -6981,6 +7007,10 @@ export interface TwoFactorState3 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * The session's privilege.
