@@ -89,7 +89,7 @@ async fn mechanism_choices_narrow_at_level_2_and_the_level_survives_a_restart() 
     let mut anonymous = server.client().await;
     assert_eq!(
         anonymous.ok("auth.mechanism_choices", json!([])).await,
-        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"])
+        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN", "ONETIME_PASSWORD"])
     );
     set_level(&mut admin, "LEVEL_2").await;
     assert_eq!(
@@ -157,14 +157,18 @@ async fn level_2_refuses_api_keys_tokens_and_one_time_passwords_by_mechanism() {
         "EOPNOTSUPP",
         "API_KEY_PLAIN: mechanism is not supported at current authenticator level.",
     );
-    // A mechanism accountd does not offer is refused by the params schema before any level check.
+    // One-time passwords are refused by name.
     let e = c
         .err(
             "auth.login_ex",
             json!([{"mechanism": "ONETIME_PASSWORD", "username": "truenas_admin", "password": "x"}]),
         )
         .await;
-    assert_eq!(e["code"], -32602, "{e}");
+    assert_call_error(
+        &e,
+        "EOPNOTSUPP",
+        "ONETIME_PASSWORD: mechanism is not supported at current authenticator level.",
+    );
     assert_call_error(
         &c.err("auth.me", json!([])).await,
         "ENOTAUTHENTICATED",
@@ -229,7 +233,7 @@ async fn level_2_password_logins_need_the_second_factor() {
     let mut anonymous = server.client().await;
     assert_eq!(
         anonymous.ok("auth.mechanism_choices", json!([])).await,
-        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"])
+        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN", "ONETIME_PASSWORD"])
     );
     assert_eq!(server.login_type("bob", "pw").await, "SUCCESS");
 }

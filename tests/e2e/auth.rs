@@ -62,7 +62,7 @@ async fn connection_setup_needs_no_login() {
     assert_eq!(c.ok("core.ping", json!([])).await, "pong");
     assert_eq!(
         c.ok("auth.mechanism_choices", json!([])).await,
-        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"])
+        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN", "ONETIME_PASSWORD"])
     );
     assert_eq!(c.ok("user.has_local_administrator_set_up", json!([])).await, false);
     // Everything else needs a login.
@@ -255,7 +255,7 @@ async fn auth_me_describes_the_session() {
             "source": "LOCAL",
             "local": true,
             "attributes": {},
-            "two_factor_config": {"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6},
+            "two_factor_config": {"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0},
             "privilege": {
                 "roles": {"$set": ["FULL_ADMIN"]},
                 "allowlist": [{"method": "*", "resource": "*"}],
@@ -286,7 +286,7 @@ async fn auth_me_describes_the_session() {
             "source": "LOCAL",
             "local": true,
             "attributes": {},
-            "two_factor_config": {"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6},
+            "two_factor_config": {"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0},
             "privilege": {
                 "roles": {"$set": ["READONLY_ADMIN"]},
                 "allowlist": [],

@@ -1,5 +1,6 @@
 //! End-to-end tests over real WebSocket connections; one module per area.
 
+mod activity;
 mod api_keys;
 mod assurance;
 mod audit;
@@ -7,6 +8,7 @@ mod auth;
 mod concurrency;
 mod conformance;
 mod events;
+mod expiry;
 mod groups;
 mod home_symlinks;
 mod hostile;
@@ -17,6 +19,7 @@ mod ldap_tls;
 mod limits;
 mod lockout;
 mod mail;
+mod onetime_password;
 mod outbound_bytes;
 mod password_reset;
 mod password_rules;
@@ -26,7 +29,9 @@ mod query;
 mod rate_limit;
 mod read_cache;
 mod reconnect;
+mod recovery_codes;
 mod self_service;
+mod session_cap;
 mod smoke;
 mod tls_proxy;
 mod tokens_sessions;

@@ -438,7 +438,7 @@ async fn mechanism_choices_lists_what_login_ex_accepts() {
     let mut c = server.client().await;
     assert_eq!(
         c.ok("auth.mechanism_choices", json!([])).await,
-        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"])
+        json!(["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN", "ONETIME_PASSWORD"])
     );
 }
 

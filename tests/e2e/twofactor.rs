@@ -89,7 +89,7 @@ async fn renew_gives_a_new_secret_and_keeps_unspecified_options() {
     assert_eq!(
         *config,
         json!({"provisioning_uri": format!("otpauth://totp/iXsystems:alice-accountd%40TrueNAS?secret={secret}&issuer=iXsystems"),
-               "secret_configured": true, "interval": 30, "otp_digits": 6})
+               "secret_configured": true, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0})
     );
     // pyotp builds the same URI from the secret (as TrueNAS does).
     let expected = pyotp(&format!(
@@ -142,7 +142,7 @@ async fn renew_gives_a_new_secret_and_keeps_unspecified_options() {
     assert_eq!(admin.ok("user.unset_2fa_secret", json!(["alice"])).await, Value::Null);
     assert_eq!(
         admin.ok("user.twofactor_config", json!(["alice"])).await,
-        json!({"provisioning_uri": null, "secret_configured": false, "interval": 60, "otp_digits": 8})
+        json!({"provisioning_uri": null, "secret_configured": false, "interval": 60, "otp_digits": 8, "recovery_codes_remaining": 0})
     );
     let entry = admin
         .ok("user.query", json!([[["username", "=", "alice"]], {"get": true}]))
@@ -263,7 +263,7 @@ async fn provisioning_uri_and_config_show_the_secret_only_to_whom_it_belongs_or_
     let own = carol.ok("user.twofactor_config", json!(["carol"])).await;
     assert_eq!(
         own,
-        json!({"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6})
+        json!({"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0})
     );
     // Someone else's URI: FULL_ADMIN or ACCOUNT_WRITE.
     assert_eq!(admin.ok("user.provisioning_uri", json!(["alice"])).await, alice_uri);
@@ -277,7 +277,7 @@ async fn provisioning_uri_and_config_show_the_secret_only_to_whom_it_belongs_or_
     // Someone else's config: ACCOUNT_READ, with the URI redacted without FULL_ADMIN/ACCOUNT_WRITE.
     assert_eq!(
         alice.ok("user.twofactor_config", json!(["bob"])).await,
-        json!({"provisioning_uri": "********", "secret_configured": true, "interval": 30, "otp_digits": 6})
+        json!({"provisioning_uri": "********", "secret_configured": true, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0})
     );
     assert_eq!(
         bob.ok("user.twofactor_config", json!(["alice"])).await["provisioning_uri"],

@@ -53,6 +53,14 @@ pub(crate) struct Inner {
     pub(crate) reset_mailer: crate::password_reset::ResetMailer,
     /// The service's own address (`http://host:port`), for links to its web page.
     pub(crate) service_url: OnceLock<String>,
+    /// The profiles' `password_expiration_days` as of a store commit count (for entries read from the cache).
+    pub(crate) password_expiry: Mutex<Option<crate::account_profiles::expiry::ExpiryDays>>,
+    /// Who holds how many sessions (the server's session registry).
+    pub(crate) live_sessions: OnceLock<Arc<dyn crate::activity::LiveSessions>>,
+    /// Where activity changes are announced (set with `live_sessions`).
+    pub(crate) activity_notifier: OnceLock<crate::activity::ActivityNotifier>,
+    /// One-time passwords not used yet.
+    pub(crate) onetime: Mutex<crate::onetime::OnetimePasswords>,
 }
 
 impl Inner {
@@ -61,6 +69,14 @@ impl Inner {
         for recorded in changes.credential_effects() {
             if let CredentialEffect::Deleted { user_id } = recorded.effect {
                 self.lockout.forget(user_id);
+            }
+            if let CredentialEffect::PasswordReplaced { user_id }
+            | CredentialEffect::PasswordDisabled { user_id }
+            | CredentialEffect::Locked { user_id }
+            | CredentialEffect::Deleted { user_id } = recorded.effect
+                && let Ok(mut onetime) = self.onetime.lock()
+            {
+                onetime.void_user(user_id);
             }
             if let Some(sink) = self.credential_effects.get() {
                 sink.apply(&recorded.effect, recorded.acting_session.as_deref());
@@ -87,6 +103,10 @@ impl Accounts {
                 assurance: crate::assurance::CurrentLevel::default(),
                 reset_mailer: crate::password_reset::ResetMailer::default(),
                 service_url: OnceLock::new(),
+                password_expiry: Mutex::new(None),
+                live_sessions: OnceLock::new(),
+                activity_notifier: OnceLock::new(),
+                onetime: Mutex::new(Default::default()),
                 config,
             }),
         }

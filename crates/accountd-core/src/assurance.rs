@@ -46,7 +46,7 @@ impl AssuranceLevel {
     /// second step, is always permitted; SCRAM is not offered by accountd).
     pub fn mechanisms(self) -> &'static [&'static str] {
         match self {
-            AssuranceLevel::Level1 => &["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN"],
+            AssuranceLevel::Level1 => &["API_KEY_PLAIN", "TOKEN_PLAIN", "PASSWORD_PLAIN", "ONETIME_PASSWORD"],
             AssuranceLevel::Level2 => &["PASSWORD_PLAIN"],
         }
     }

@@ -10,6 +10,7 @@ use accountd_store::users::{self, UserRow};
 use accountd_store::{StoreError, auth_sources};
 use serde_json::Value;
 
+use crate::account_profiles::expiry::{ExpiredLogin, expired_login};
 use crate::account_profiles::{lockout_policy, profile_of_user};
 use crate::accounts::Accounts;
 use crate::caller::Caller;
@@ -17,6 +18,7 @@ use crate::entry::{Directory, builtin};
 use crate::error::Error;
 use crate::ldap::LdapLogin;
 use crate::lockout::Attempt;
+use crate::twofactor::SecondFactor;
 
 /// The result of checking credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +29,8 @@ pub enum LoginOutcome {
     AuthErr,
     /// Valid credentials, but no privilege is bound to any of the user's groups.
     Denied,
-    /// A valid but expired credential (an API key past its `expires_at`).
+    /// A valid but expired credential: an API key past its `expires_at`, or an expired password under a
+    /// `DENY` profile.
     Expired,
     /// Valid password of a user who must also give a one-time password (two-factor authentication is enabled
     /// and the user has a secret): the login completes with [`Accounts::verify_otp`].
@@ -35,6 +38,9 @@ pub enum LoginOutcome {
     /// Valid password, but the assurance level requires a second factor the user does not have (answered as
     /// `AUTH_ERR`, after the failure delay).
     SecondFactorMissing,
+    /// A one-time password from `auth.generate_onetime_password` logged in (it is used up): the session must
+    /// set a new password before anything else (`Caller::password_change_required`).
+    OnetimePassword(Caller),
 }
 
 impl Accounts {
@@ -43,6 +49,27 @@ impl Accounts {
     /// existing user counts towards their lockout; while the account is locked out for `origin`, the password is
     /// still verified (same cost) but the answer is `AuthErr`, as for a wrong password, and nothing is counted.
     pub async fn login_password(&self, username: &str, password: &str, origin: IpAddr) -> Result<LoginOutcome, Error> {
+        self.login_with_password(username, password, origin, false).await
+    }
+
+    /// A login with a one-time password only (mechanism `ONETIME_PASSWORD`): the user's own password is not
+    /// accepted; the cost and answers are those of [`login_password`](Self::login_password).
+    pub async fn login_onetime_password(
+        &self,
+        username: &str,
+        password: &str,
+        origin: IpAddr,
+    ) -> Result<LoginOutcome, Error> {
+        self.login_with_password(username, password, origin, true).await
+    }
+
+    async fn login_with_password(
+        &self,
+        username: &str,
+        password: &str,
+        origin: IpAddr,
+        onetime_only: bool,
+    ) -> Result<LoginOutcome, Error> {
         self.prepare_logins().await?;
         let lockout = self.lockout().await?;
         let lookup = username.to_string();
@@ -61,22 +88,24 @@ impl Accounts {
             .await?;
         if let Some((row, _, source, profile)) = &found
             && *source != auth_sources::INTERNAL_ID
+            && !onetime_only
         {
             return self.login_external(row, *source, profile, password, origin).await;
         }
-        if found.is_none() {
+        if found.is_none() && !onetime_only {
             match self.ldap_login_register(username, password).await? {
                 Some(LdapLogin::Valid(row, roles)) => {
-                    return self.password_accepted(*row, roles, None, origin, 0).await;
+                    return self.password_accepted(*row, roles, None, None, origin, 0).await;
                 }
                 Some(_) => return self.login_failed().await,
                 None => {}
             }
         }
         let found = found.map(|(row, roles, _, profile)| (row, roles, profile));
+        // With `onetime_only` the dummy hash is verified instead of the stored one: same cost, never valid.
         let phc = found
             .as_ref()
-            .filter(|(row, _, _)| !row.locked && !row.password_disabled)
+            .filter(|(row, _, _)| !row.locked && !row.password_disabled && !onetime_only)
             .map(|(row, _, _)| row.unixhash.clone());
         let now = self.now_ms();
         // Begun before the hash is verified, so parallel attempts count towards the limit while they run.
@@ -85,7 +114,34 @@ impl Accounts {
             .map(|(row, _, profile)| lockout.begin(lockout_policy(profile, known_origin_ms), row.id, origin, now));
         let valid = self.inner.hasher.verify(password.to_string(), phc).await;
         let locked_out = attempt.as_ref().is_some_and(|a| !a.allowed);
+        // Not the stored password: maybe a one-time password an administrator generated (LEVEL_1 only).
+        let onetime = !valid
+            && !locked_out
+            && found
+                .as_ref()
+                .is_some_and(|(row, _, _)| !row.locked && !row.password_disabled)
+            && self.assurance_level().await?.permits("ONETIME_PASSWORD")
+            && found
+                .as_ref()
+                .is_some_and(|(row, _, _)| self.redeem_onetime_password(row.id, password));
         match found {
+            Some((row, roles, _)) if onetime => {
+                tracing::info!(user_id = row.id, "one-time password used");
+                let outcome = self.password_accepted(row, roles, None, attempt, origin, now).await?;
+                Ok(match outcome {
+                    LoginOutcome::Success(caller) => LoginOutcome::OnetimePassword(Caller {
+                        password_change_required: true,
+                        onetime_password: true,
+                        ..caller
+                    }),
+                    LoginOutcome::OtpRequired(caller) => LoginOutcome::OtpRequired(Caller {
+                        password_change_required: true,
+                        onetime_password: true,
+                        ..caller
+                    }),
+                    other => other,
+                })
+            }
             Some((row, _, _)) if locked_out => {
                 tracing::info!(
                     user_id = row.id,
@@ -93,9 +149,10 @@ impl Accounts {
                 );
                 self.login_failed().await
             }
-            Some((row, roles, _)) if valid => {
+            Some((row, roles, profile)) if valid => {
                 self.rehash_if_outdated(&row, password).await;
-                self.password_accepted(row, roles, attempt, origin, now).await
+                self.password_accepted(row, roles, Some(&profile), attempt, origin, now)
+                    .await
             }
             found => {
                 if let (Some((row, _, _)), Some(attempt)) = (found, attempt) {
@@ -134,7 +191,11 @@ impl Accounts {
             self.ldap_login_known(row, source, password).await?
         };
         match outcome {
-            LdapLogin::Valid(row, roles) => self.password_accepted(*row, roles, Some(attempt), origin, now).await,
+            // The directory owns the password and its age: no expiry here.
+            LdapLogin::Valid(row, roles) => {
+                self.password_accepted(*row, roles, None, Some(attempt), origin, now)
+                    .await
+            }
             LdapLogin::Invalid => {
                 self.count_login_failure(row.id, attempt, now);
                 tracing::info!(user_id = row.id, "login failed");
@@ -152,12 +213,15 @@ impl Accounts {
         }
     }
 
-    /// The tail of a login whose password was right: no privilege (`Denied`), a second factor to give
-    /// (`OtpRequired`), or success (the lockout counter of `origin` is cleared).
+    /// The tail of a login whose password was right: no privilege (`Denied`), an expired password under a
+    /// `DENY` profile (`Expired`), a second factor to give (`OtpRequired`), or success (the lockout counter of
+    /// `origin` is cleared). `profile` is the user's account profile when the password is the service's own
+    /// (its expiry applies); an expired password under `RESTRICT` logs in restricted.
     async fn password_accepted(
         &self,
         row: UserRow,
         roles: Option<Vec<Role>>,
+        profile: Option<&ProfileRow>,
         attempt: Option<Attempt<'_>>,
         origin: IpAddr,
         now: i64,
@@ -166,11 +230,21 @@ impl Accounts {
             tracing::info!(user_id = row.id, "login denied: no privilege");
             return Ok(LoginOutcome::Denied);
         };
+        let expired =
+            profile.and_then(|p| expired_login(p, row.password_change_required, row.last_password_change, now));
+        if expired == Some(ExpiredLogin::Deny) {
+            // Not a failure of the user's (the password was right), and not a success either.
+            drop(attempt);
+            tracing::info!(user_id = row.id, "login refused: the password has expired");
+            return Ok(LoginOutcome::Expired);
+        }
         let caller = Caller {
             user_id: row.id,
             username: row.username,
             roles,
             session_id: None,
+            password_change_required: expired == Some(ExpiredLogin::Restrict),
+            onetime_password: false,
         };
         if self.otp_required(row.id).await? {
             tracing::info!(user_id = row.id, "password accepted; one-time password required");
@@ -184,7 +258,14 @@ impl Accounts {
             tokio::time::sleep(self.login_failure_delay().await).await;
             return Ok(LoginOutcome::SecondFactorMissing);
         }
-        tracing::info!(user_id = row.id, "login succeeded");
+        if caller.password_change_required {
+            tracing::info!(
+                user_id = caller.user_id,
+                "login succeeded; the password has expired and must be changed"
+            );
+        } else {
+            tracing::info!(user_id = caller.user_id, "login succeeded");
+        }
         if let Some(attempt) = attempt {
             attempt.succeeded(origin, now);
             self.save_lockout_later();
@@ -195,8 +276,14 @@ impl Accounts {
     /// Completes a password login of `user_id` from `origin` with a one-time password: true when the code is
     /// right and the account is not locked out for `origin` (then the login counts as a success). A wrong code
     /// counts as a failure of the account; during a lockout the code is not checked and nothing is counted.
-    /// Does not wait the failure delay (the caller does).
-    pub async fn login_second_factor(&self, user_id: i64, otp_token: String, origin: IpAddr) -> Result<bool, Error> {
+    /// Does not wait the failure delay (the caller does). A recovery code may stand in for the one-time password
+    /// ([`Accounts::verify_otp`]); the answer says which factor it was, `None` when refused.
+    pub async fn login_second_factor(
+        &self,
+        user_id: i64,
+        otp_token: String,
+        origin: IpAddr,
+    ) -> Result<Option<SecondFactor>, Error> {
         let lockout = self.lockout().await?;
         let policy = self.lockout_policy_of(user_id, lockout.policy.known_origin_ms).await?;
         let now = self.now_ms();
@@ -206,26 +293,27 @@ impl Accounts {
                 user_id,
                 "one-time password refused: the account is locked out for this origin"
             );
-            return Ok(false);
+            return Ok(None);
         }
-        if !self.verify_otp(user_id, otp_token).await? {
+        let Some(factor) = self.verify_otp(user_id, otp_token).await? else {
             self.count_login_failure(user_id, attempt, now);
-            return Ok(false);
-        }
+            return Ok(None);
+        };
         attempt.succeeded(origin, now);
         self.save_lockout_later();
-        Ok(true)
+        Ok(Some(factor))
     }
 
     /// Counts a failed check of an account's password or one-time password.
     fn count_login_failure(&self, user_id: i64, attempt: Attempt<'_>, now: i64) {
         let known_origin = attempt.known_origin();
-        if attempt.failed(now) {
+        if let Some(until) = attempt.failed(now) {
             tracing::warn!(
                 user_id,
                 known_origin,
                 "account locked out after repeated login failures"
             );
+            self.lock_started(user_id, until);
         }
         self.save_lockout_later();
     }
@@ -237,8 +325,11 @@ impl Accounts {
     }
 
     /// The caller a login as `user_id` gets now (token logins): the user's current roles; `AuthErr` when the
-    /// user no longer exists or is locked, `Denied` when no privilege matches its groups.
+    /// user no longer exists or is locked, `Denied` when no privilege matches its groups. A token does not
+    /// outlive the password it came from: once that has expired, the login is restricted or refused as a
+    /// password login would be.
     pub async fn login_user(&self, user_id: i64) -> Result<LoginOutcome, Error> {
+        let now = self.now_ms();
         let found = self
             .store()
             .read(move |conn| {
@@ -246,20 +337,32 @@ impl Accounts {
                     return Ok::<_, StoreError>(None);
                 };
                 let roles = crate::entry::session_roles(conn, &row)?;
-                Ok(Some((row.username, row.locked, roles)))
+                let internal = auth_sources::source_of_user(conn, row.id)? == auth_sources::INTERNAL_ID;
+                let expired = if internal {
+                    let profile = profile_of_user(conn, row.account_profile)?;
+                    expired_login(&profile, row.password_change_required, row.last_password_change, now)
+                } else {
+                    None
+                };
+                Ok(Some((row.username, row.locked, roles, expired)))
             })
             .await?;
-        let Some((username, false, roles)) = found else {
+        let Some((username, false, roles, expired)) = found else {
             return Ok(LoginOutcome::AuthErr);
         };
         let Some(roles) = roles else {
             return Ok(LoginOutcome::Denied);
         };
+        if expired == Some(ExpiredLogin::Deny) {
+            return Ok(LoginOutcome::Expired);
+        }
         Ok(LoginOutcome::Success(Caller {
             user_id,
             username,
             roles,
             session_id: None,
+            password_change_required: expired == Some(ExpiredLogin::Restrict),
+            onetime_password: false,
         }))
     }
 
@@ -327,6 +430,9 @@ impl Accounts {
         }
         if external {
             account_attributes.push("LDAP".to_string());
+        }
+        if caller.password_change_required {
+            account_attributes.push("PASSWORD_CHANGE_REQUIRED".to_string());
         }
         Ok(AuthMe {
             pw_name: row.username,

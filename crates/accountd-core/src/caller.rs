@@ -17,6 +17,14 @@ pub struct Caller {
     /// The session (connection) the call comes from, as `auth.sessions` names it; `None` outside a session.
     /// Writes that end someone's sessions spare this one.
     pub session_id: Option<Arc<str>>,
+    /// The session logged in with an expired password under a `RESTRICT` profile (or one an administrator
+    /// marked as to be changed): until the password is changed, only the methods
+    /// [`permitted_while_password_expired`](crate::account_profiles::expiry::permitted_while_password_expired)
+    /// names may be called.
+    pub password_change_required: bool,
+    /// The session logged in with a one-time password (`auth.generate_onetime_password`): it sets its own
+    /// password without giving the old one, and creates no tokens.
+    pub onetime_password: bool,
 }
 
 impl Caller {

@@ -60,6 +60,8 @@ pub struct Directory {
     source_names: HashMap<i64, String>,
     /// LDAP groups linked to the loaded groups.
     external: HashMap<i64, Vec<ExternalGroup>>,
+    /// `password_expiration_days` of the account profiles that have one.
+    password_expiry: HashMap<i64, i64>,
 }
 
 impl Directory {
@@ -161,6 +163,7 @@ impl Directory {
             privileges: privileges::all(conn)?,
             server_sid: settings::get(conn, "server_sid")?.unwrap_or_default(),
             source_names: auth_sources::names(conn)?,
+            password_expiry: accountd_store::account_profiles::expiration_days(conn)?,
             ..Directory::default()
         };
         match users {
@@ -287,7 +290,14 @@ impl Directory {
             last_password_change: row.last_password_change.map(|ms| Timestamp { ms }),
             password_age,
             password_history: Some(SecretList::Values(row.password_history.clone())),
-            password_change_required: row.password_change_required,
+            password_change_required: crate::account_profiles::expiry::change_required(
+                row.password_change_required,
+                row.last_password_change,
+                (auth_source == auth_sources::INTERNAL_ID)
+                    .then(|| self.password_expiry.get(&row.account_profile).copied())
+                    .flatten(),
+                now_ms,
+            ),
             account_profile: row.account_profile,
             roles,
             api_keys: self.api_keys.get(&row.id).cloned().unwrap_or_default(),

@@ -29,6 +29,8 @@ pub const API_KEYS: &str = ApiKeyQuery::NAME;
 pub const AUTH_SOURCES: &str = AuthSourceQuery::NAME;
 /// Collection name of account profile events.
 pub const ACCOUNT_PROFILES: &str = AccountProfileQuery::NAME;
+/// Collection name of login activity events (`user.activity.query`).
+pub const USER_ACTIVITY: &str = accountd_api::methods::activity::UserActivityQuery::NAME;
 
 /// What happened to an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

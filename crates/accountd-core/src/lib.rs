@@ -4,6 +4,7 @@
 
 pub mod account_profiles;
 mod accounts;
+pub mod activity;
 pub mod api_keys;
 pub mod assurance;
 pub mod attributes;
@@ -20,6 +21,7 @@ pub mod home;
 pub mod ldap;
 pub mod lockout;
 pub mod mail;
+pub mod onetime;
 pub mod password;
 pub mod password_reset;
 pub mod privileges;

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use accountd_api::{Access, Method, for_each_method};
+use accountd_core::account_profiles::expiry;
 use accountd_core::error::errno;
 use accountd_core::{Caller, Error};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -89,7 +90,9 @@ async fn call<M: Handler>(
         crate::rate_limit::check(&state, &session, M::NAME, M::ACCESS)
             .await
             .map_err(to_rpc_error)?;
-        let caller = authorize(&state, &session, M::ACCESS).await.map_err(to_rpc_error)?;
+        let caller = authorize(&state, &session, M::NAME, M::ACCESS)
+            .await
+            .map_err(to_rpc_error)?;
         if let Some(audit) = call_audit.as_mut() {
             audit.authorized(&state, caller.is_some()).await;
         }
@@ -149,14 +152,18 @@ impl std::fmt::Display for ErrorKind<'_> {
     }
 }
 
-/// The auth gate: login required unless `NoAuth`; roles re-read when they may have changed.
-async fn authorize(state: &AppState, session: &Session, access: Access) -> Result<Option<Caller>, Error> {
+/// The auth gate: login required unless `NoAuth`; roles re-read when they may have changed; a session whose
+/// password must be changed reaches only the methods that change it.
+async fn authorize(state: &AppState, session: &Session, method: &str, access: Access) -> Result<Option<Caller>, Error> {
     if access == Access::NoAuth {
         return Ok(session.login().map(|l| l.caller));
     }
     let Some(login) = current_login(state, session).await? else {
         return Err(Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"));
     };
+    if login.caller.password_change_required && !expiry::permitted_while_password_expired(method) {
+        return Err(expiry::password_expired_error());
+    }
     if !allows(access, &login.caller) {
         return Err(Error::call(errno::EACCES, "Not authorized"));
     }

@@ -2,6 +2,7 @@
 //! notifications (redacted for each subscriber), exactly as TrueNAS sends them.
 
 use accountd_api::Method;
+use accountd_api::methods::activity::UserActivityQuery;
 use accountd_api::methods::{
     account_profile::AccountProfileQuery, api_key::ApiKeyQuery, auth_source::AuthSourceQuery, core::CoreGetJobs,
     group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery,
@@ -22,6 +23,7 @@ pub const COLLECTIONS: &[&str] = &[
     ApiKeyQuery::NAME,
     AuthSourceQuery::NAME,
     AccountProfileQuery::NAME,
+    UserActivityQuery::NAME,
     CoreGetJobs::NAME,
 ];
 /// Subscribes to every collection the session may read.

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use accountd_core::activity::LiveSessions;
 use accountd_core::audit::AuditLog;
 use accountd_core::sessions::{
     CredentialEffect, CredentialEffects, NewToken, Redeemed, TokenHash, TokenRefusal, TokenStore,
@@ -20,7 +21,14 @@ pub struct SessionRegistry {
     tokens: Mutex<TokenStore>,
     /// Where the LOGOUT entries of sessions ended from here go.
     audit: OnceLock<AuditLog>,
+    /// Held while a login is checked against its user's session cap and set, so that parallel logins of one
+    /// user cannot both take the last place.
+    login_gate: Mutex<()>,
 }
+
+/// A login refused because its user already holds the account profile's `max_concurrent_sessions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionCapReached(pub usize);
 
 impl std::fmt::Debug for SessionRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -107,6 +115,44 @@ impl SessionRegistry {
         let previous = session.set_login(None)?;
         self.forget_token_of(&previous);
         Some(previous)
+    }
+
+    /// Logs `session` in with `login`, keeping its user within `cap` logged-in sessions (0: no cap). With
+    /// `terminate_others` the user's other sessions end first (Avi's `--clear-sessions`); otherwise a login
+    /// that would exceed the cap is refused.
+    pub fn log_in_capped(
+        &self,
+        session: &Session,
+        login: Login,
+        cap: usize,
+        terminate_others: bool,
+    ) -> Result<(), SessionCapReached> {
+        let _gate = self
+            .login_gate
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let user_id = login.caller.user_id;
+        let others: Vec<Arc<Session>> = self
+            .logged_in()
+            .into_iter()
+            .filter(|(s, l)| s.session_id != session.session_id && l.caller.user_id == user_id)
+            .map(|(s, _)| s)
+            .collect();
+        if terminate_others {
+            // The token this login uses (and those it derives from) survive the sessions that made them.
+            let spared = match (login.token(), self.tokens()) {
+                (Some(hash), Some(tokens)) => tokens.lineage(&hash),
+                _ => Vec::new(),
+            };
+            for other in &others {
+                self.terminate_sparing(other, &spared);
+            }
+            tracing::info!(user_id, ended = others.len(), "login ended the user's other sessions");
+        } else if cap > 0 && others.len() >= cap {
+            return Err(SessionCapReached(cap));
+        }
+        self.set_login(session, Some(login));
+        Ok(())
     }
 
     /// Logged-in sessions with their logins, in login order.
@@ -276,13 +322,29 @@ impl SessionRegistry {
     }
 }
 
+impl LiveSessions for SessionRegistry {
+    fn sessions_by_user(&self) -> HashMap<i64, usize> {
+        let mut out: HashMap<i64, usize> = HashMap::new();
+        for (_, login) in self.logged_in() {
+            *out.entry(login.caller.user_id).or_default() += 1;
+        }
+        out
+    }
+}
+
 impl CredentialEffects for SessionRegistry {
     fn apply(&self, effect: &CredentialEffect, acting_session: Option<&str>) {
         let keep = acting_session.unwrap_or_default();
         match *effect {
-            CredentialEffect::PasswordReplaced { user_id }
-            | CredentialEffect::Locked { user_id }
-            | CredentialEffect::Deleted { user_id } => {
+            CredentialEffect::PasswordReplaced { user_id } => {
+                self.drop_pending_logins_of(user_id);
+                self.end_user_sessions(user_id, keep);
+                // A user who changed their own expired password goes on in this session, unrestricted.
+                if let Some(session) = self.find(keep) {
+                    session.lift_password_change_required(user_id);
+                }
+            }
+            CredentialEffect::Locked { user_id } | CredentialEffect::Deleted { user_id } => {
                 self.drop_pending_logins_of(user_id);
                 self.end_user_sessions(user_id, keep);
             }

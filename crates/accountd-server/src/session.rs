@@ -8,6 +8,7 @@ use accountd_api::types::common::Timestamp;
 use accountd_api::types::core::EffectiveOptions;
 use accountd_api::types::sessions::{ApiKeySessionData, CredentialsData, SessionCredentials};
 use accountd_core::Caller;
+use accountd_core::activity::ActivityNotifier;
 use accountd_core::events::ChangeEvent;
 use accountd_core::sessions::TokenHash;
 use tokio::sync::{broadcast, watch};
@@ -21,6 +22,8 @@ pub enum Credential {
     LoginPassword,
     /// Username, password and one-time password (`LOGIN_TWOFACTOR`).
     LoginTwofactor,
+    /// A single-use password from `auth.generate_onetime_password` (`ONETIME_PASSWORD`).
+    OnetimePassword,
     /// An API key (`API_KEY`).
     ApiKey {
         /// Key id.
@@ -87,6 +90,7 @@ impl Login {
         let (kind, data) = match &self.credential {
             Credential::LoginPassword => ("LOGIN_PASSWORD", user(login_at, None)),
             Credential::LoginTwofactor => ("LOGIN_TWOFACTOR", user(login_at, None)),
+            Credential::OnetimePassword => ("ONETIME_PASSWORD", user(login_at, None)),
             Credential::ApiKey { id, name, .. } => (
                 "API_KEY",
                 user(
@@ -140,7 +144,7 @@ impl Login {
     /// True when this session logged in with a password, or with a token made from a password login.
     pub fn derives_from_password(&self) -> bool {
         match &self.credential {
-            Credential::LoginPassword | Credential::LoginTwofactor => true,
+            Credential::LoginPassword | Credential::LoginTwofactor | Credential::OnetimePassword => true,
             Credential::ApiKey { .. } => false,
             Credential::Token { parent, .. } => {
                 matches!(parent.credentials.as_str(), "LOGIN_PASSWORD" | "LOGIN_TWOFACTOR")
@@ -214,6 +218,8 @@ pub struct Session {
     options: Mutex<EffectiveOptions>,
     subscriptions: Mutex<Vec<(String, String)>>,
     events: Mutex<Option<broadcast::Receiver<Arc<ChangeEvent>>>>,
+    /// Told when a user logs in or out here (`user.activity` events).
+    activity: Option<ActivityNotifier>,
 }
 
 impl Session {
@@ -232,6 +238,30 @@ impl Session {
             options: Mutex::new(EffectiveOptions::default()),
             subscriptions: Mutex::new(Vec::new()),
             events: Mutex::new(None),
+            activity: None,
+        }
+    }
+
+    /// The session, announcing its logins and logouts to `notifier`.
+    pub fn with_activity(mut self, notifier: Option<ActivityNotifier>) -> Self {
+        self.activity = notifier;
+        self
+    }
+
+    /// The password was changed from this session by its own user: the restriction of an expired password is
+    /// lifted at once (the session stays logged in).
+    pub fn lift_password_change_required(&self, user_id: i64) {
+        if let Ok(mut l) = self.login.lock()
+            && let Some(login) = l.as_mut()
+            && login.caller.user_id == user_id
+            && login.caller.password_change_required
+        {
+            login.caller.password_change_required = false;
+            tracing::info!(
+                conn = self.id,
+                user_id,
+                "the new password lifts the session's restriction"
+            );
         }
     }
 
@@ -339,6 +369,13 @@ impl Session {
         });
         if logged_out && let Ok(mut s) = self.subscriptions.lock() {
             s.clear();
+        }
+        if let Some(notifier) = &self.activity {
+            let before = previous.as_ref().map(|l| l.caller.user_id);
+            let after = (!logged_out).then(|| self.login().map(|l| l.caller.user_id)).flatten();
+            if before != after {
+                before.into_iter().chain(after).for_each(|id| notifier.changed(id));
+            }
         }
         previous
     }

@@ -122,6 +122,8 @@ impl AppState {
         // Writes that end credentials (a new password, a locked user, a revoked key) end the sessions, pending
         // logins and tokens that depended on them, right after their commit.
         accounts.set_credential_effects(sessions.clone());
+        // `user.activity` counts the sessions the registry holds, and publishes its events from now on.
+        accounts.set_live_sessions(sessions.clone());
         Ok(Arc::new(AppState {
             rate_limiter: RateLimiter::new(limits.rate_limit.clone()),
             address_shares: AddressShares::new(limits.max_unauthenticated_per_address()),

@@ -68,6 +68,17 @@ pub fn all(conn: &Connection) -> Result<Vec<ProfileRow>, StoreError> {
     Ok(rows)
 }
 
+/// `password_expiration_days` of every profile that has one, by profile id.
+pub fn expiration_days(conn: &Connection) -> Result<std::collections::HashMap<i64, i64>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, password_expiration_days FROM account_profiles WHERE password_expiration_days IS NOT NULL",
+    )?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 /// The profile with this id.
 pub fn get(conn: &Connection, id: i64) -> Result<Option<ProfileRow>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM account_profiles WHERE id = ?1"))?;

@@ -252,6 +252,36 @@ pub fn aux_groups(conn: &Connection, user_id: i64) -> Result<Vec<i64>, StoreErro
     )
 }
 
+/// What `user.activity` shows of a user's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityBasics {
+    /// Database id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// When the password last changed (ms since the epoch).
+    pub last_password_change: Option<i64>,
+    /// The user's account profile.
+    pub account_profile: i64,
+}
+
+/// [`ActivityBasics`] of every user, or of the user `only`, by id.
+pub fn activity_basics(conn: &Connection, only: Option<i64>) -> Result<Vec<ActivityBasics>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, username, last_password_change, account_profile FROM users \
+         WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([only], |r| {
+        Ok(ActivityBasics {
+            id: r.get(0)?,
+            username: r.get(1)?,
+            last_password_change: r.get(2)?,
+            account_profile: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Every `(user_id, group_id)` membership, for assembling many entries at once.
 pub fn all_memberships(conn: &Connection) -> Result<Vec<(i64, i64)>, StoreError> {
     let mut stmt = conn.prepare_cached("SELECT user_id, group_id FROM memberships ORDER BY user_id, group_id")?;

@@ -39,6 +39,8 @@ pub struct Settings {
     pub mail_timeout: Duration,
     /// PEM certificates trusted for the SMTP server's TLS besides the system's roots.
     pub mail_ca_file: Option<PathBuf>,
+    /// How the audit database's commits reach the disk.
+    pub audit_sync: accountd_store::audit::AuditSync,
 }
 
 /// The PEM files of the TLS certificate and its key.
@@ -68,6 +70,7 @@ impl Settings {
             audit_prune_interval: DEFAULT_AUDIT_PRUNE_INTERVAL,
             mail_timeout: DEFAULT_MAIL_TIMEOUT,
             mail_ca_file: None,
+            audit_sync: Default::default(),
         }
     }
 }
@@ -131,6 +134,9 @@ pub struct PartialSettings {
     /// `mail_ca_file = "/etc/accountd/mail-ca.pem"`: PEM certificates trusted for the SMTP server's TLS besides the
     /// system's roots.
     pub mail_ca_file: Option<PathBuf>,
+    /// `audit_sync = "normal"`: `normal` (an entry survives a crash of the service, not a power loss) or `full`
+    /// (synced to disk before each reply, as the accounts database).
+    pub audit_sync: Option<String>,
 }
 
 impl PartialSettings {
@@ -169,6 +175,7 @@ impl PartialSettings {
             audit_prune_interval_ms: self.audit_prune_interval_ms.or(lower.audit_prune_interval_ms),
             mail_timeout_ms: self.mail_timeout_ms.or(lower.mail_timeout_ms),
             mail_ca_file: self.mail_ca_file.or(lower.mail_ca_file),
+            audit_sync: self.audit_sync.or(lower.audit_sync),
         }
     }
 
@@ -212,6 +219,11 @@ impl PartialSettings {
                 None => DEFAULT_MAIL_TIMEOUT,
             },
             mail_ca_file: self.mail_ca_file,
+            audit_sync: match self.audit_sync.as_deref() {
+                None => Default::default(),
+                Some(v) => accountd_store::audit::AuditSync::parse(v)
+                    .with_context(|| format!("audit_sync must be \"normal\" or \"full\", not {v:?}"))?,
+            },
         })
     }
 
@@ -305,6 +317,18 @@ mod tests {
             }
         );
         assert_eq!(s.login_failure_delay, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn audit_sync_is_normal_unless_full_is_asked_for() {
+        use accountd_store::audit::AuditSync;
+        let s = PartialSettings::default().resolve().unwrap();
+        assert_eq!(s.audit_sync, AuditSync::Normal);
+        let file: PartialSettings = toml::from_str("audit_sync = \"full\"").unwrap();
+        assert_eq!(file.resolve().unwrap().audit_sync, AuditSync::Full);
+        let file: PartialSettings = toml::from_str("audit_sync = \"fast\"").unwrap();
+        let err = file.resolve().unwrap_err().to_string();
+        assert!(err.contains("audit_sync must be"), "{err}");
     }
 
     #[test]

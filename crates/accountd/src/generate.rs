@@ -104,6 +104,9 @@ static UUID: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").ok());
 static TOTP_SECRET: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"secret=[A-Z2-7]{32}").ok());
 static TOKEN: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#""[A-Za-z0-9]{64}""#).ok());
+/// A one-time password (`<n>_<xxxxxx-xxxxxx-xxxxxx-xxxxxx>`).
+static ONETIME_PASSWORD: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r#""\d+_[A-Za-z0-9]{6}-[A-Za-z0-9]{6}-[A-Za-z0-9]{6}-[A-Za-z0-9]{6}""#).ok());
 /// A temporary data directory (`tempfile`'s `.tmpXXXXXX`), as in the path of an audit export.
 static TEMP_DIR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r#"(?:/[^"\s/]+)*/\.tmp[A-Za-z0-9]{6}"#).ok());
 static LOOPBACK_PORT: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"127\.0\.0\.1:\d+").ok());
@@ -128,6 +131,7 @@ pub fn normalize(value: &Value) -> Value {
             &*TOKEN,
             r#""6yMjYF0nqy3mQZGH2qJ4PXkVvb8Wc1RtLs9aE5dTBo7uNf3xKhIgOpwzrCl4eSDa""#,
         ),
+        (&*ONETIME_PASSWORD, r#""1_Hq4tZm-Rw7KcP-x9LsVb-N2yDfG""#),
         (&*LOOPBACK_PORT, "127.0.0.1:50000"),
         (&*TEMP_DIR, "/var/lib/accountd"),
     ];

@@ -2,6 +2,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod client;
+pub mod commands;
 pub mod config;
 pub mod generate;
 pub mod schemas;
@@ -32,6 +33,9 @@ pub struct Running {
     pub audit_store: AuditStore,
     /// The task pruning expired audit entries.
     pruner: tokio::task::JoinHandle<()>,
+    /// The lock on the database's lock file, released after the store is closed: offline commands
+    /// (`restore`, `unlock`) refuse to work while it is held.
+    lock: accountd_store::files::DatabaseLock,
 }
 
 impl Running {
@@ -46,10 +50,11 @@ impl Running {
         self.server.shutdown().await.context("server stopped with an error")?;
         self.accounts.flush_login_state().await;
         self.pruner.abort();
-        let (store, audit_store) = (self.store, self.audit_store);
+        let (store, audit_store, lock) = (self.store, self.audit_store, self.lock);
         tokio::task::spawn_blocking(move || {
             store.close();
             audit_store.close();
+            drop(lock);
         })
         .await
         .context("closing the database")?;
@@ -68,7 +73,9 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         Some(files) => Some(load_tls(files)?),
         None => None,
     };
-    // The database first: it creates the data directory 0700 (the home root may lie inside it).
+    // The database first: it creates the data directory 0700 (the home root may lie inside it). One service per
+    // database: the lock is taken before anything is opened.
+    let lock = accountd_store::files::DatabaseLock::acquire(&settings.db)?;
     let options = StoreOptions::new(&settings.db);
     let store = tokio::task::spawn_blocking(move || Store::open(&options))
         .await
@@ -94,7 +101,8 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         config.mail_ca_pem = Some(pem);
     }
     let audit_path = audit_db_path(&settings.db);
-    let audit_store = tokio::task::spawn_blocking(move || AuditStore::open(&audit_path, 2))
+    let audit_sync = settings.audit_sync;
+    let audit_store = tokio::task::spawn_blocking(move || AuditStore::open(&audit_path, 2, audit_sync))
         .await
         .context("opening the audit database")?
         .with_context(|| format!("opening the audit database beside {}", settings.db.display()))?;
@@ -122,6 +130,7 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         accounts,
         audit_store,
         pruner,
+        lock,
     })
 }
 

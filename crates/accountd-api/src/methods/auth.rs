@@ -3,8 +3,8 @@
 use crate::declare_method;
 use crate::method::Audit;
 use crate::types::auth::{
-    AuthMe as AuthMeEntry, LoginArgs, LoginExArgs, LoginExContinueArgs, LoginResult, LoginWithApiKeyArgs,
-    SetAssuranceLevelArgs, SetAttributeArgs,
+    AuthMe as AuthMeEntry, GenerateOnetimePasswordArgs, LoginArgs, LoginExArgs, LoginExContinueArgs, LoginResult,
+    LoginWithApiKeyArgs, SetAssuranceLevelArgs, SetAttributeArgs,
 };
 use crate::types::common::NoArgs;
 use crate::types::query::{QueryArgs, QueryResponse};
@@ -90,6 +90,23 @@ declare_method! {
     audit: Audit::plain("Generate authentication token for session"),
     examples: [
         Admin r#"[300, {}, true, false]"#,
+    ]
+}
+
+declare_method! {
+    /// Generates a password `username` may log in with once within 24 hours (`PASSWORD_PLAIN` or
+    /// `ONETIME_PASSWORD`), as TrueNAS's administrators hand out to let a user in to set a proper password and
+    /// two-factor authentication: `<n>_<xxxxxx-xxxxxx-xxxxxx-xxxxxx>`, shown once and kept only as a digest, in
+    /// memory. The session it opens must set a new password first (`user.set_password` without
+    /// `old_password`, or `user.account.update`), gets no reconnect token and creates no tokens. A new
+    /// password, a lock or the deletion of the user voids it; a restart too. Refused at assurance `LEVEL_2`.
+    /// Unknown, password-disabled, locked and external users are validation errors on `username`.
+    AuthGenerateOnetimePassword = "auth.generate_onetime_password", Access::Roles(&[Role::AccountWrite]),
+        GenerateOnetimePasswordArgs => String,
+    audit: Audit::param("Generate onetime password for user", "username"),
+    examples: [
+        Admin r#"[{"username": "alice"}]"#,
+        Admin r#"[{"username": "nobody-here"}]"# => error,
     ]
 }
 

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod account_profile;
+pub mod activity;
 pub mod api_key;
 pub mod audit;
 pub mod auth;
@@ -38,6 +39,7 @@ macro_rules! for_each_method {
             $crate::methods::auth::AuthLoginExContinue,
             $crate::methods::auth::AuthLoginWithToken,
             $crate::methods::auth::AuthGenerateToken,
+            $crate::methods::auth::AuthGenerateOnetimePassword,
             $crate::methods::auth::AuthSessions,
             $crate::methods::auth::AuthTerminateSession,
             $crate::methods::auth::AuthTerminateOtherSessions,
@@ -57,6 +59,8 @@ macro_rules! for_each_method {
             $crate::methods::user::UserShellChoices,
             $crate::methods::user::UserTimezoneChoices,
             $crate::methods::user::UserLocaleChoices,
+            $crate::methods::activity::UserActivityQuery,
+            $crate::methods::activity::UserActivityGetInstance,
             $crate::methods::account::UserAccountConfig,
             $crate::methods::account::UserAccountUpdate,
             $crate::methods::user::UserGetUserObj,
@@ -65,6 +69,7 @@ macro_rules! for_each_method {
             $crate::methods::user::UserSetPassword,
             $crate::methods::user::UserResetLockout,
             $crate::methods::user::UserRenew2faSecret,
+            $crate::methods::user::UserRenew2faRecoveryCodes,
             $crate::methods::user::UserUnset2faSecret,
             $crate::methods::user::UserProvisioningUri,
             $crate::methods::user::UserTwofactorConfigGet,

@@ -18,6 +18,10 @@ pub struct LoginOptions {
     /// user's `preferences` attribute, at most the assurance level's session age.
     #[serde(default)]
     pub reconnect_token: bool,
+    /// End the user's other sessions when this login succeeds (Avi's `--clear-sessions`): the way in when the
+    /// account profile's `max_concurrent_sessions` is reached.
+    #[serde(default)]
+    pub terminate_other_sessions: bool,
 }
 
 impl Default for LoginOptions {
@@ -25,6 +29,7 @@ impl Default for LoginOptions {
         LoginOptions {
             user_info: true,
             reconnect_token: false,
+            terminate_other_sessions: false,
         }
     }
 }
@@ -71,8 +76,21 @@ pub enum LoginData {
     /// The one-time password that completes a login answered with `OTP_REQUIRED`.
     #[serde(rename = "OTP_TOKEN")]
     OtpToken {
-        /// The current code of the user's authenticator.
+        /// The current code of the user's authenticator, or one of the user's unused recovery codes.
         otp_token: String,
+        /// Options.
+        #[serde(default)]
+        login_options: LoginOptions,
+    },
+    /// A single-use password from `auth.generate_onetime_password` (only that: the user's own password is not
+    /// accepted here). `PASSWORD_PLAIN` accepts it too, as TrueNAS does. The session must set a new password
+    /// before anything else and creates no tokens. Refused at `LEVEL_2`.
+    #[serde(rename = "ONETIME_PASSWORD")]
+    OnetimePassword {
+        /// Login name.
+        username: String,
+        /// The one-time password (`<n>_<xxxxxx-xxxxxx-xxxxxx-xxxxxx>`).
+        password: String,
         /// Options.
         #[serde(default)]
         login_options: LoginOptions,
@@ -87,6 +105,7 @@ impl LoginData {
             LoginData::ApiKeyPlain { .. } => "API_KEY_PLAIN",
             LoginData::TokenPlain { .. } => "TOKEN_PLAIN",
             LoginData::OtpToken { .. } => "OTP_TOKEN",
+            LoginData::OnetimePassword { .. } => "ONETIME_PASSWORD",
         }
     }
 }
@@ -98,7 +117,7 @@ pub enum LoginContinueData {
     /// The one-time password asked for by `OTP_REQUIRED`.
     #[serde(rename = "OTP_TOKEN")]
     OtpToken {
-        /// The current code of the user's authenticator.
+        /// The current code of the user's authenticator, or one of the user's unused recovery codes.
         otp_token: String,
         /// Options.
         #[serde(default)]
@@ -181,7 +200,7 @@ pub struct LoginArgs {
     pub username: String,
     /// Password.
     pub password: String,
-    /// One-time password (only checked when two-factor login is required).
+    /// One-time password or recovery code (only checked when two-factor login is required).
     #[serde(default)]
     pub otp_token: Option<String>,
 }
@@ -227,6 +246,8 @@ pub struct TwoFactorState {
     pub interval: i64,
     /// TOTP digits.
     pub otp_digits: i64,
+    /// Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+    pub recovery_codes_remaining: i64,
 }
 
 /// `auth.me` result: who the session is.
@@ -278,4 +299,20 @@ pub struct SetAttributeArgs {
 pub struct SetAssuranceLevelArgs {
     /// `LEVEL_1` or `LEVEL_2`.
     pub level: String,
+}
+
+/// The user `auth.generate_onetime_password` is for.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnetimePasswordFor {
+    /// Login name.
+    pub username: String,
+}
+
+/// `auth.generate_onetime_password` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateOnetimePasswordArgs {
+    /// Whose password it is.
+    pub generate_single_use_password: OnetimePasswordFor,
 }

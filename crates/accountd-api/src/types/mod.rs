@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod account_profile;
+pub mod activity;
 pub mod api_key;
 pub mod audit;
 pub mod auth;

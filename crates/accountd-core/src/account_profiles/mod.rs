@@ -2,6 +2,7 @@
 //! password rules and expiry). The three builtin profiles come from the schema.
 
 mod enforce;
+pub mod expiry;
 mod rules;
 mod security;
 mod write;
@@ -60,15 +61,26 @@ impl Accounts {
     /// The lockout limits of the user `user_id`'s profile (`Default` for an unknown user), for a password or
     /// code check made outside a login's own user read.
     pub(crate) async fn lockout_policy_of(&self, user_id: i64, known_origin_ms: i64) -> Result<LockoutPolicy, Error> {
-        let profile = self
+        let profile = self.profile_of(user_id).await?;
+        Ok(lockout_policy(&profile, known_origin_ms))
+    }
+
+    /// `max_concurrent_sessions` of the user `user_id`'s profile (0: no limit).
+    pub async fn max_sessions_of(&self, user_id: i64) -> Result<usize, Error> {
+        let profile = self.profile_of(user_id).await?;
+        Ok(usize::try_from(profile.max_concurrent_sessions).unwrap_or(0))
+    }
+
+    /// The profile of the user `user_id` (`Default` for an unknown user).
+    async fn profile_of(&self, user_id: i64) -> Result<ProfileRow, Error> {
+        Ok(self
             .store()
             .read(move |conn| {
                 let profile_id =
                     accountd_store::users::get(conn, user_id)?.map_or(DEFAULT_PROFILE, |row| row.account_profile);
                 profile_of_user(conn, profile_id)
             })
-            .await?;
-        Ok(lockout_policy(&profile, known_origin_ms))
+            .await?)
     }
 }
 

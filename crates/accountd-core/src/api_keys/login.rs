@@ -104,6 +104,8 @@ impl Accounts {
             username: user.username,
             roles,
             session_id: None,
+            password_change_required: false,
+            onetime_password: false,
         }))
     }
 
@@ -158,6 +160,8 @@ mod tests {
             username: row.username,
             roles: roles.unwrap(),
             session_id: None,
+            password_change_required: false,
+            onetime_password: false,
         };
         let data = |name: &str, expires_at| ApiKeyCreate {
             name: name.into(),

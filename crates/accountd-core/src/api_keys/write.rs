@@ -218,6 +218,8 @@ mod tests {
             username: name.to_string(),
             roles: roles.to_vec(),
             session_id: None,
+            password_change_required: false,
+            onetime_password: false,
         }
     }
 

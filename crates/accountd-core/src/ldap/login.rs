@@ -143,6 +143,8 @@ impl Accounts {
             username: "accountd".to_string(),
             roles: vec![Role::FullAdmin],
             session_id: None,
+            password_change_required: false,
+            onetime_password: false,
         };
         let created = match self.user_create(&system, data).await {
             Ok(created) => created,

@@ -83,11 +83,21 @@ impl Counter {
     }
 }
 
+/// What the logins of an account left besides its counters (`user.activity`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct LoginActivity {
+    /// The last successful login (ms) and its client address.
+    pub(crate) last_login: Option<(i64, IpAddr)>,
+    /// The last failed check (ms).
+    pub(crate) last_failed_login: Option<i64>,
+}
+
 /// What changed since the last write to the store.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Dirty {
     Counter(CounterKey),
     Origin(i64, IpAddr),
+    Activity(i64),
 }
 
 /// The lockout state of every account.
@@ -96,6 +106,8 @@ pub(crate) struct LockoutState {
     pub(crate) counters: HashMap<CounterKey, Counter>,
     /// user -> address -> last successful login (ms).
     pub(crate) origins: HashMap<i64, HashMap<IpAddr, i64>>,
+    /// user -> last login and last failure.
+    pub(crate) activity: HashMap<i64, LoginActivity>,
     /// Keys to write to the store.
     pub(crate) dirty: HashSet<Dirty>,
     /// A background write of `dirty` is pending.
@@ -214,13 +226,45 @@ impl LockoutState {
         }
     }
 
+    /// Records a successful login of `user_id` from `origin` (any mechanism).
+    pub(crate) fn note_login(&mut self, user_id: i64, origin: IpAddr, now_ms: i64) {
+        self.activity.entry(user_id).or_default().last_login = Some((now_ms, origin));
+        self.dirty.insert(Dirty::Activity(user_id));
+    }
+
+    /// Records a failed check of `user_id` (also under a profile that never locks).
+    pub(crate) fn note_failure(&mut self, user_id: i64, now_ms: i64) {
+        self.activity.entry(user_id).or_default().last_failed_login = Some(now_ms);
+        self.dirty.insert(Dirty::Activity(user_id));
+    }
+
+    /// The account's failures that still count under `policy` at `now_ms` (both counters, oldest first), and
+    /// the end of the latest lock in force.
+    pub(crate) fn standing(&self, policy: &LockoutPolicy, user_id: i64, now_ms: i64) -> (Vec<i64>, Option<i64>) {
+        let mut failures = Vec::new();
+        let mut locked_until = None;
+        for known in [false, true] {
+            let Some(counter) = self.counters.get(&CounterKey { user_id, known }) else {
+                continue;
+            };
+            failures.extend(counter.failures.iter().copied().filter(|at| policy.counts(*at, now_ms)));
+            if let Some(until) = counter.locked_until.filter(|until| now_ms < *until) {
+                locked_until = locked_until.max(Some(until));
+            }
+        }
+        failures.sort_unstable();
+        (failures, locked_until)
+    }
+
     /// Forgets a deleted account (its rows go with the user's).
     pub(crate) fn forget(&mut self, user_id: i64) {
         self.counters.retain(|k, _| k.user_id != user_id);
         self.origins.remove(&user_id);
+        self.activity.remove(&user_id);
         self.dirty.retain(|d| match d {
             Dirty::Counter(k) => k.user_id != user_id,
             Dirty::Origin(u, _) => *u != user_id,
+            Dirty::Activity(u) => *u != user_id,
         });
     }
 }
@@ -298,19 +342,24 @@ pub(crate) struct Attempt<'a> {
 }
 
 impl Attempt<'_> {
-    /// The check failed: counted (returns true when this failure locked the counter).
-    pub(crate) fn failed(mut self, now_ms: i64) -> bool {
+    /// The check failed: counted, and remembered as the account's last failure. Returns the end of the lock
+    /// when this failure locked the counter.
+    pub(crate) fn failed(mut self, now_ms: i64) -> Option<i64> {
         let running = std::mem::replace(&mut self.running, false);
-        if !self.counted {
-            return false;
-        }
         let Ok(mut s) = self.lockout.state.lock() else {
-            return false;
+            return None;
         };
+        s.note_failure(self.key.user_id, now_ms);
+        if !self.counted {
+            return None;
+        }
         if running {
             s.end(self.key);
         }
-        self.allowed && s.fail(&self.policy, self.key, now_ms)
+        if self.allowed && s.fail(&self.policy, self.key, now_ms) {
+            return s.counters.get(&self.key).and_then(|c| c.locked_until);
+        }
+        None
     }
 
     /// The login succeeded from `origin`: the counter is cleared and `origin` is a known origin.

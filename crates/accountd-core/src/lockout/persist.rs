@@ -4,9 +4,9 @@
 use std::net::IpAddr;
 
 use accountd_store::StoreError;
-use accountd_store::lockout::{self, FailureRow, OriginRow};
+use accountd_store::lockout::{self, ActivityRow, FailureRow, OriginRow};
 
-use super::{Counter, CounterKey, Dirty, Lockout};
+use super::{Counter, CounterKey, Dirty, Lockout, LoginActivity};
 use crate::accounts::Accounts;
 use crate::error::Error;
 
@@ -22,6 +22,7 @@ pub(crate) struct LockoutStore {
 enum Write {
     Counter(CounterKey, Option<Counter>),
     Origin(i64, IpAddr, Option<i64>),
+    Activity(i64, LoginActivity),
 }
 
 impl Accounts {
@@ -32,9 +33,15 @@ impl Accounts {
             .store
             .loaded
             .get_or_try_init(|| async {
-                let (failures, origins) = self
+                let (failures, origins, activity) = self
                     .store()
-                    .read(|conn| Ok::<_, StoreError>((lockout::failures(conn)?, lockout::origins(conn)?)))
+                    .read(|conn| {
+                        Ok::<_, StoreError>((
+                            lockout::failures(conn)?,
+                            lockout::origins(conn)?,
+                            lockout::activity(conn)?,
+                        ))
+                    })
                     .await?;
                 let mut state = lockout.state.lock().map_err(Error::internal)?;
                 for row in failures {
@@ -58,6 +65,15 @@ impl Accounts {
                             .entry(ip)
                             .or_insert(row.last_success);
                     }
+                }
+                for row in activity {
+                    let last_login = row
+                        .last_login
+                        .zip(row.last_login_ip.and_then(|ip| ip.parse::<IpAddr>().ok()));
+                    state.activity.entry(row.user_id).or_insert(LoginActivity {
+                        last_login,
+                        last_failed_login: row.last_failed_login,
+                    });
                 }
                 Ok::<_, Error>(())
             })
@@ -100,6 +116,7 @@ impl Accounts {
                         Dirty::Origin(u, ip) => {
                             Write::Origin(u, ip, s.origins.get(&u).and_then(|o| o.get(&ip)).copied())
                         }
+                        Dirty::Activity(u) => Write::Activity(u, s.activity.get(&u).cloned().unwrap_or_default()),
                     })
                     .collect()
             };
@@ -140,5 +157,14 @@ fn write_one(tx: &accountd_store::Transaction<'_>, w: &Write) -> Result<(), Stor
             },
         ),
         Write::Origin(user_id, ip, None) => lockout::delete_origin(tx, *user_id, &ip.to_string()),
+        Write::Activity(user_id, a) => lockout::save_activity(
+            tx,
+            &ActivityRow {
+                user_id: *user_id,
+                last_login: a.last_login.map(|(at, _)| at),
+                last_login_ip: a.last_login.map(|(_, ip)| ip.to_string()),
+                last_failed_login: a.last_failed_login,
+            },
+        ),
     }
 }

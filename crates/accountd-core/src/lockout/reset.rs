@@ -16,6 +16,7 @@ impl Accounts {
         };
         lockout.reset(user_id);
         self.flush_login_state().await;
+        self.activity_changed(user_id);
         tracing::info!(user_id, "login lockout reset");
         Ok(())
     }

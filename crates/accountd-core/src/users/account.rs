@@ -141,11 +141,12 @@ impl Accounts {
             return Ok(true);
         }
         if attempt.allowed {
-            if attempt.failed(now) {
+            if let Some(until) = attempt.failed(now) {
                 tracing::warn!(
                     user_id = row.id,
                     "account locked out after repeated failed password checks"
                 );
+                self.lock_started(row.id, until);
             }
             self.save_lockout_later();
         }

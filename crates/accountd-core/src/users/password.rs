@@ -31,6 +31,10 @@ impl Accounts {
     /// `user.set_password`.
     pub async fn user_set_password(&self, caller: &Caller, data: SetPasswordData) -> Result<(), Error> {
         let username = data.username.clone();
+        if caller.password_change_required && caller.username != username {
+            // The session may change its own password and nothing else.
+            return Err(crate::account_profiles::expiry::password_expired_error());
+        }
         let is_full_admin = caller.has(Role::FullAdmin);
         if !is_full_admin && caller.username != username {
             return Err(Error::call(
@@ -44,7 +48,9 @@ impl Accounts {
         if entry.is_none() {
             errs.add(format!("{ATTR}.username"), format!("{username}: user does not exist."));
         }
-        if !is_full_admin {
+        // A session that logged in with a one-time password sets its own password without the old one.
+        let onetime_self = caller.onetime_password && caller.username == username;
+        if !is_full_admin && !onetime_self {
             match &data.old_password {
                 None => errs.add(
                     format!("{ATTR}.old_password"),
@@ -88,7 +94,8 @@ impl Accounts {
             profile: None,
             username: None,
             full_name: None,
-            self_service: caller.username == username,
+            // The minimum age does not hold back a password that must be changed now.
+            self_service: caller.username == username && !caller.password_change_required,
         })
         .await?;
 

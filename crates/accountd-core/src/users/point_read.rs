@@ -28,6 +28,7 @@ impl Accounts {
         let cache = &self.inner.read_cache;
         if let Some(mut entry) = cache.user(&key, self.store().commits()) {
             entry.password_age = crate::entry::password_age(entry.last_password_change.map(|t| t.ms), self.now_ms());
+            self.refresh_password_change_required(&mut entry).await?;
             return Ok(Some(entry));
         }
         // Taken before the read: an invalidation between here and the insert makes the insert a no-op.

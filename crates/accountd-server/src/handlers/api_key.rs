@@ -17,7 +17,12 @@ use crate::session::Credential;
 
 /// Checks an API key and, on success, logs the connection in. The transport counts as secure over TLS (to
 /// accountd, or to a trusted proxy that says so) or from a loopback client (see [`crate::origin`]).
-pub(crate) async fn login_api_key(ctx: &CallContext, username: &str, key: &str) -> Result<LoginOutcome, Error> {
+pub(crate) async fn login_api_key(
+    ctx: &CallContext,
+    username: &str,
+    key: &str,
+    terminate_others: bool,
+) -> Result<LoginOutcome, Error> {
     super::auth::permit_mechanism(ctx, "API_KEY_PLAIN").await?;
     let generation = ctx.state.accounts.roles_generation();
     let secure = ctx.session.secure_transport;
@@ -32,7 +37,7 @@ pub(crate) async fn login_api_key(ctx: &CallContext, username: &str, key: &str) 
             expires_at_ms: entry.as_ref().and_then(|e| e.expires_at.map(|t| t.ms)),
             name: entry.map(|e| e.name).unwrap_or_default(),
         };
-        super::auth::complete_login(ctx, caller.clone(), generation, credential).await?;
+        super::auth::complete_login(ctx, caller.clone(), generation, credential, terminate_others).await?;
     }
     Ok(outcome)
 }
@@ -56,7 +61,7 @@ impl Handler for AuthLoginWithApiKey {
             super::auth::failure_delay(&ctx).await;
             return Ok(false);
         };
-        let outcome = login_api_key(&ctx, &owner, &args.api_key).await?;
+        let outcome = login_api_key(&ctx, &owner, &args.api_key, false).await?;
         Ok(matches!(outcome, LoginOutcome::Success(_)))
     }
 }

@@ -2,8 +2,8 @@
 
 use accountd_api::methods::auth::*;
 use accountd_api::types::auth::{
-    AuthMe as AuthMeEntry, Authenticator, LoginArgs, LoginContinueData, LoginData, LoginExArgs, LoginExContinueArgs,
-    LoginOptions, LoginResult, SetAssuranceLevelArgs, SetAttributeArgs,
+    AuthMe as AuthMeEntry, Authenticator, GenerateOnetimePasswordArgs, LoginArgs, LoginContinueData, LoginData,
+    LoginExArgs, LoginExContinueArgs, LoginOptions, LoginResult, SetAssuranceLevelArgs, SetAttributeArgs,
 };
 use accountd_api::types::common::NoArgs;
 use accountd_api::types::sessions::{DEFAULT_TOKEN_TTL_SECS, LoginWithTokenArgs};
@@ -11,9 +11,11 @@ use accountd_core::assurance::AssuranceLevel;
 use accountd_core::auth::LoginOutcome;
 use accountd_core::error::errno;
 use accountd_core::sessions::TokenRefusal;
+use accountd_core::twofactor::SecondFactor;
 use accountd_core::{Caller, Error};
 
 use crate::dispatch::{CallContext, Handler};
+use crate::registry::SessionCapReached;
 use crate::session::{Credential, CredentialCheck, Login, PendingOtp, SessionBounds};
 
 /// The smallest `preferences.lifetime` a reconnect token takes from the user's attributes (TrueNAS's
@@ -47,15 +49,33 @@ fn bounds_of(level: AssuranceLevel, credential: &Credential, now_ms: i64) -> Ses
 }
 
 /// Logs the connection in as `caller` (roles read at `roles_generation`) with `credential`, bounded by the
-/// assurance level in effect.
+/// assurance level in effect and by the session cap of the user's account profile: a login past the cap is
+/// CallError EBUSY unless `terminate_others` ends the user's other sessions first (the credentials were
+/// verified before, so the refusal tells nothing to someone who does not have them).
 pub(crate) async fn complete_login(
     ctx: &CallContext,
     caller: Caller,
     roles_generation: u64,
     credential: Credential,
+    terminate_others: bool,
 ) -> Result<(), Error> {
-    let level = ctx.state.accounts.assurance_level().await?;
-    let now = ctx.state.accounts.now_ms();
+    complete_login_with(ctx, caller, roles_generation, credential, terminate_others, None).await
+}
+
+/// [`complete_login`] of a two-factor login, whose audit entry names the second factor when it was a
+/// recovery code.
+async fn complete_login_with(
+    ctx: &CallContext,
+    caller: Caller,
+    roles_generation: u64,
+    credential: Credential,
+    terminate_others: bool,
+    factor: Option<SecondFactor>,
+) -> Result<(), Error> {
+    let accounts = &ctx.state.accounts;
+    let level = accounts.assurance_level().await?;
+    let cap = accounts.max_sessions_of(caller.user_id).await?;
+    let now = accounts.now_ms();
     let login = Login {
         caller: Caller {
             session_id: Some(ctx.session.session_id.as_str().into()),
@@ -66,8 +86,20 @@ pub(crate) async fn complete_login(
         credential,
         login_at_ms: now,
     };
-    ctx.state.sessions.set_login(&ctx.session, Some(login.clone()));
-    crate::audit::login_succeeded(ctx, &login);
+    let user_id = login.caller.user_id;
+    if let Err(SessionCapReached(n)) =
+        ctx.state
+            .sessions
+            .log_in_capped(&ctx.session, login.clone(), cap, terminate_others)
+    {
+        let error = format!("Maximum number of sessions ({n}) reached for this user");
+        let kind = login.credentials().credentials;
+        crate::audit::login_failed(ctx, &kind, Some(&login.caller.username), &error);
+        tracing::info!(user_id, cap = n, "login refused: the user's session cap is reached");
+        return Err(Error::call(errno::EBUSY, error));
+    }
+    accounts.note_login(user_id, ctx.session.origin.ip()).await?;
+    crate::audit::login_succeeded(ctx, &login, factor);
     Ok(())
 }
 
@@ -98,8 +130,12 @@ async fn success(ctx: &CallContext, caller: &Caller, options: &LoginOptions) -> 
         None
     };
     let level = ctx.state.accounts.assurance_level().await?;
+    // A session restricted to changing its expired password gets no token to come back unrestricted with, and
+    // one that logged in with a one-time password none at all.
     let reconnect_token = match (&me, options.reconnect_token) {
-        (Some(me), true) => reconnect_token(ctx, caller, me, level)?,
+        (Some(me), true) if !caller.password_change_required && !caller.onetime_password => {
+            reconnect_token(ctx, caller, me, level)?
+        }
         _ => None,
     };
     let authenticator = match level {
@@ -156,15 +192,58 @@ pub(crate) async fn failure_delay(ctx: &CallContext) {
 
 /// Checks a password. On success the connection is logged in; when a one-time password must follow, the
 /// attempt is parked on the connection instead (replacing any earlier one) until the login timeout.
-async fn password_step(ctx: &CallContext, username: &str, password: &str) -> Result<LoginOutcome, Error> {
+async fn password_step(
+    ctx: &CallContext,
+    username: &str,
+    password: &str,
+    terminate_others: bool,
+) -> Result<LoginOutcome, Error> {
+    login_step(ctx, username, password, terminate_others, false).await
+}
+
+/// [`password_step`], or with `onetime_only` a login that takes a one-time password only (mechanism
+/// `ONETIME_PASSWORD`).
+async fn login_step(
+    ctx: &CallContext,
+    username: &str,
+    password: &str,
+    terminate_others: bool,
+    onetime_only: bool,
+) -> Result<LoginOutcome, Error> {
     crate::audit::abandon_pending_otp(ctx);
     let generation = ctx.state.accounts.roles_generation();
     let origin = ctx.session.origin.ip();
-    let outcome = ctx.state.accounts.login_password(username, password, origin).await?;
-    crate::audit::login_outcome(ctx, "LOGIN_PASSWORD", Some(username), &outcome);
+    let accounts = &ctx.state.accounts;
+    let (outcome, credentials) = if onetime_only {
+        let outcome = accounts.login_onetime_password(username, password, origin).await?;
+        (outcome, "ONETIME_PASSWORD")
+    } else {
+        (
+            accounts.login_password(username, password, origin).await?,
+            "LOGIN_PASSWORD",
+        )
+    };
+    crate::audit::login_outcome(ctx, credentials, Some(username), &outcome);
     match &outcome {
+        LoginOutcome::OnetimePassword(caller) => {
+            complete_login(
+                ctx,
+                caller.clone(),
+                generation,
+                Credential::OnetimePassword,
+                terminate_others,
+            )
+            .await?
+        }
         LoginOutcome::Success(caller) => {
-            complete_login(ctx, caller.clone(), generation, Credential::LoginPassword).await?
+            complete_login(
+                ctx,
+                caller.clone(),
+                generation,
+                Credential::LoginPassword,
+                terminate_others,
+            )
+            .await?
         }
         LoginOutcome::OtpRequired(caller) => {
             let timeout = ctx.state.limits.login_timeout.as_millis() as i64;
@@ -181,7 +260,7 @@ async fn password_step(ctx: &CallContext, username: &str, password: &str) -> Res
 
 /// Completes the pending password login with a one-time password: the logged-in caller, or `None` when the
 /// code is wrong, the attempt timed out or the account is locked out (the attempt is over either way).
-async fn otp_step(ctx: &CallContext, otp_token: String) -> Result<Option<Caller>, Error> {
+async fn otp_step(ctx: &CallContext, otp_token: String, terminate_others: bool) -> Result<Option<Caller>, Error> {
     let Some(pending) = ctx.session.take_pending_otp() else {
         return Err(Error::call(errno::EINVAL, "OTP_TOKEN: no authentication in progress"));
     };
@@ -191,29 +270,34 @@ async fn otp_step(ctx: &CallContext, otp_token: String) -> Result<Option<Caller>
     if !in_time {
         tracing::info!(user_id, "one-time password refused: the login attempt timed out");
     }
-    if !in_time
-        || !accounts
+    let factor = if in_time {
+        accounts
             .login_second_factor(user_id, otp_token, ctx.session.origin.ip())
             .await?
-    {
+    } else {
+        None
+    };
+    let Some(factor) = factor else {
         let error = "One-time token validation failed: Authentication failure";
         crate::audit::login_failed(ctx, "LOGIN_TWOFACTOR", Some(&pending.caller.username), error);
         failure_delay(ctx).await;
         return Ok(None);
-    }
+    };
     let caller = pending.caller;
-    complete_login(
+    complete_login_with(
         ctx,
         caller.clone(),
         pending.roles_generation,
         Credential::LoginTwofactor,
+        terminate_others,
+        Some(factor),
     )
     .await?;
     Ok(Some(caller))
 }
 
 /// Logs in with a token from `auth.generate_token`.
-async fn token_step(ctx: &CallContext, token: &str) -> Result<LoginOutcome, Error> {
+async fn token_step(ctx: &CallContext, token: &str, terminate_others: bool) -> Result<LoginOutcome, Error> {
     crate::audit::abandon_pending_otp(ctx);
     let now = ctx.state.accounts.now_ms();
     let redeemed = match ctx.state.sessions.redeem_token(token, ctx.session.origin.ip(), now) {
@@ -238,7 +322,7 @@ async fn token_step(ctx: &CallContext, token: &str) -> Result<LoginOutcome, Erro
                 hash: redeemed.hash,
                 parent: Box::new(redeemed.parent),
             };
-            complete_login(ctx, caller.clone(), generation, credential).await?;
+            complete_login(ctx, caller.clone(), generation, credential, terminate_others).await?;
         }
         _ => {
             tracing::info!(
@@ -254,7 +338,7 @@ async fn token_step(ctx: &CallContext, token: &str) -> Result<LoginOutcome, Erro
 /// `auth.login_ex` answer for a first-step outcome.
 async fn answer(ctx: &CallContext, outcome: LoginOutcome, options: &LoginOptions) -> Result<LoginResult, Error> {
     Ok(match outcome {
-        LoginOutcome::Success(caller) => success(ctx, &caller, options).await?,
+        LoginOutcome::Success(caller) | LoginOutcome::OnetimePassword(caller) => success(ctx, &caller, options).await?,
         LoginOutcome::OtpRequired(caller) => LoginResult::OtpRequired {
             username: caller.username,
         },
@@ -266,7 +350,7 @@ async fn answer(ctx: &CallContext, outcome: LoginOutcome, options: &LoginOptions
 
 /// `auth.login_ex` / `auth.login_ex_continue` with `OTP_TOKEN`.
 async fn otp_answer(ctx: &CallContext, otp_token: String, options: &LoginOptions) -> Result<LoginResult, Error> {
-    match otp_step(ctx, otp_token).await? {
+    match otp_step(ctx, otp_token, options.terminate_other_sessions).await? {
         Some(caller) => success(ctx, &caller, options).await,
         None => Ok(LoginResult::AuthErr),
     }
@@ -282,7 +366,7 @@ impl Handler for AuthLoginEx {
                 login_options,
             } => {
                 let _check = one_check_at_a_time(&ctx)?;
-                let outcome = password_step(&ctx, &username, &password).await?;
+                let outcome = password_step(&ctx, &username, &password, login_options.terminate_other_sessions).await?;
                 answer(&ctx, outcome, &login_options).await
             }
             LoginData::ApiKeyPlain {
@@ -291,11 +375,13 @@ impl Handler for AuthLoginEx {
                 login_options,
             } => {
                 crate::audit::abandon_pending_otp(&ctx);
-                let outcome = super::api_key::login_api_key(&ctx, &username, &api_key).await?;
+                let outcome =
+                    super::api_key::login_api_key(&ctx, &username, &api_key, login_options.terminate_other_sessions)
+                        .await?;
                 answer(&ctx, outcome, &login_options).await
             }
             LoginData::TokenPlain { token, login_options } => {
-                let outcome = token_step(&ctx, &token).await?;
+                let outcome = token_step(&ctx, &token, login_options.terminate_other_sessions).await?;
                 answer(&ctx, outcome, &login_options).await
             }
             LoginData::OtpToken {
@@ -304,6 +390,16 @@ impl Handler for AuthLoginEx {
             } => {
                 let _check = one_check_at_a_time(&ctx)?;
                 otp_answer(&ctx, otp_token, &login_options).await
+            }
+            LoginData::OnetimePassword {
+                username,
+                password,
+                login_options,
+            } => {
+                let _check = one_check_at_a_time(&ctx)?;
+                let terminate_others = login_options.terminate_other_sessions;
+                let outcome = login_step(&ctx, &username, &password, terminate_others, true).await?;
+                answer(&ctx, outcome, &login_options).await
             }
         }
     }
@@ -326,10 +422,10 @@ impl Handler for AuthLoginExContinue {
 impl Handler for AuthLogin {
     async fn handle(ctx: CallContext, args: LoginArgs) -> Result<bool, Error> {
         let _check = one_check_at_a_time(&ctx)?;
-        match password_step(&ctx, &args.username, &args.password).await? {
-            LoginOutcome::Success(_) => Ok(true),
+        match password_step(&ctx, &args.username, &args.password, false).await? {
+            LoginOutcome::Success(_) | LoginOutcome::OnetimePassword(_) => Ok(true),
             LoginOutcome::OtpRequired(_) => match args.otp_token {
-                Some(code) => Ok(otp_step(&ctx, code).await?.is_some()),
+                Some(code) => Ok(otp_step(&ctx, code, false).await?.is_some()),
                 None => {
                     ctx.session.set_pending_otp(None);
                     Ok(false)
@@ -343,7 +439,7 @@ impl Handler for AuthLogin {
 impl Handler for AuthLoginWithToken {
     async fn handle(ctx: CallContext, args: LoginWithTokenArgs) -> Result<bool, Error> {
         permit_mechanism(&ctx, "TOKEN_PLAIN").await?;
-        let outcome = token_step(&ctx, &args.token).await?;
+        let outcome = token_step(&ctx, &args.token, false).await?;
         Ok(matches!(outcome, LoginOutcome::Success(_)))
     }
 }
@@ -368,7 +464,24 @@ impl Handler for AuthMe {
 impl Handler for AuthMechanismChoices {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<Vec<String>, Error> {
         let level = ctx.state.accounts.assurance_level().await?;
-        Ok(level.mechanisms().iter().map(|m| m.to_string()).collect())
+        // A session that may not create tokens is not offered the token login (TrueNAS's hint to its UI).
+        let no_tokens = ctx.session.login().is_some_and(|l| l.caller.onetime_password);
+        Ok(level
+            .mechanisms()
+            .iter()
+            .filter(|m| !(no_tokens && **m == "TOKEN_PLAIN"))
+            .map(|m| m.to_string())
+            .collect())
+    }
+}
+
+impl Handler for AuthGenerateOnetimePassword {
+    async fn handle(ctx: CallContext, args: GenerateOnetimePasswordArgs) -> Result<String, Error> {
+        let caller = ctx.caller()?;
+        ctx.state
+            .accounts
+            .generate_onetime_password(caller, &args.generate_single_use_password.username)
+            .await
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod account;
 mod account_profile;
+mod activity;
 mod api_key;
 mod audit;
 mod auth;

@@ -47,6 +47,13 @@ impl Handler for AuthGenerateToken {
     async fn handle(ctx: CallContext, args: GenerateTokenArgs) -> Result<String, Error> {
         let caller = ctx.caller()?;
         let login = current_login(&ctx)?;
+        if caller.onetime_password {
+            return Err(Error::call(
+                errno::EOPNOTSUPP,
+                "LoginOnetimePasswordSessionManagerCredentials: the current session type does not support \
+                 creation of authentication tokens.",
+            ));
+        }
         if !args.single_use && !ctx.state.accounts.assurance_level().await?.allows_multi_use_tokens() {
             return Err(Error::call(
                 errno::EOPNOTSUPP,

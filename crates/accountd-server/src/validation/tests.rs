@@ -241,7 +241,7 @@ fn login_ex_is_a_tagged_union() {
             json!([[
                 "login_data",
                 "Input tag 'FOO' found using 'mechanism' does not match any of the expected tags: 'PASSWORD_PLAIN', \
-                 'API_KEY_PLAIN', 'TOKEN_PLAIN', 'OTP_TOKEN'",
+                 'API_KEY_PLAIN', 'TOKEN_PLAIN', 'OTP_TOKEN', 'ONETIME_PASSWORD'",
                 22
             ]]),
         ),

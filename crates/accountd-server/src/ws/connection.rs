@@ -47,7 +47,7 @@ pub async fn run_connection(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let conn_id = state.next_connection.fetch_add(1, Ordering::Relaxed);
-    let session = Arc::new(Session::new(conn_id, origin));
+    let session = Arc::new(Session::new(conn_id, origin).with_activity(state.accounts.activity_notifier()));
     let origin = origin.addr;
     // Listed by `auth.sessions` and reachable by `auth.terminate_session` until the connection ends.
     let _registration = state.sessions.register(&session);

@@ -105,10 +105,22 @@ export type LoginData =
   | {
       mechanism: "OTP_TOKEN";
       /**
-       * The current code of the user's authenticator.
+       * The current code of the user's authenticator, or one of the user's unused recovery codes.
        */
       otp_token: string;
       login_options?: LoginOptions3;
+    }
+  | {
+      mechanism: "ONETIME_PASSWORD";
+      /**
+       * Login name.
+       */
+      username: string;
+      /**
+       * The one-time password (`<n>_<xxxxxx-xxxxxx-xxxxxx-xxxxxx>`).
+       */
+      password: string;
+      login_options?: LoginOptions4;
     };
 /**
  * The server's authenticator assurance level when the login succeeded (as TrueNAS reports it).
@@ -126,10 +138,10 @@ export type Authenticator = "LEVEL_1" | "LEVEL_2";
 export type LoginContinueData = {
   mechanism: "OTP_TOKEN";
   /**
-   * The current code of the user's authenticator.
+   * The current code of the user's authenticator, or one of the user's unused recovery codes.
    */
   otp_token: string;
-  login_options?: LoginOptions4;
+  login_options?: LoginOptions5;
 };
 /**
  * The interface `core.get_methods` lists methods for (TrueNAS's `target`).
@@ -613,6 +625,14 @@ export interface Methods {
       retention: number;
     };
   };
+  "auth.generate_onetime_password": {
+    /**
+     * @minItems 1
+     * @maxItems 1
+     */
+    params: [OnetimePasswordFor];
+    result: string;
+  };
   "auth.generate_token": {
     /**
      * @minItems 0
@@ -693,10 +713,22 @@ export interface Methods {
       | {
           mechanism: "OTP_TOKEN";
           /**
-           * The current code of the user's authenticator.
+           * The current code of the user's authenticator, or one of the user's unused recovery codes.
            */
           otp_token: string;
           login_options?: LoginOptions3;
+        }
+      | {
+          mechanism: "ONETIME_PASSWORD";
+          /**
+           * Login name.
+           */
+          username: string;
+          /**
+           * The one-time password (`<n>_<xxxxxx-xxxxxx-xxxxxx-xxxxxx>`).
+           */
+          password: string;
+          login_options?: LoginOptions4;
         }
     ];
     /**
@@ -745,10 +777,10 @@ export interface Methods {
       {
         mechanism: "OTP_TOKEN";
         /**
-         * The current code of the user's authenticator.
+         * The current code of the user's authenticator, or one of the user's unused recovery codes.
          */
         otp_token: string;
-        login_options?: LoginOptions4;
+        login_options?: LoginOptions5;
       }
     ];
     /**
@@ -2176,6 +2208,75 @@ export interface Methods {
       roles: string[];
     };
   };
+  "user.activity.get_instance": {
+    /**
+     * @minItems 1
+     * @maxItems 2
+     */
+    params: [number] | [number, QueryOptions15];
+    /**
+     * One user's login activity.
+     */
+    result: {
+      /**
+       * The user's database id (as `user.query`'s `id`).
+       */
+      id: number;
+      /**
+       * Login name.
+       */
+      username: string;
+      /**
+       * Failed password or one-time-password checks that still count towards the lockout (within the profile's
+       * evaluation period), on both counters (known origins and other addresses).
+       */
+      failed_login_attempts: number;
+      /**
+       * When those failures happened, oldest first.
+       */
+      login_failure_timestamps: Timestamp[];
+      /**
+       * The last failed password or one-time-password check of the account (kept after the counters clear).
+       */
+      last_failed_login?: Timestamp | null;
+      /**
+       * Logins are refused now, for the account's known origins, for other addresses, or both.
+       */
+      locked_out: boolean;
+      /**
+       * The end of the latest lock in force; null when not locked out.
+       */
+      lockout_until?: Timestamp | null;
+      /**
+       * The last successful login (any mechanism).
+       */
+      last_login?: Timestamp | null;
+      /**
+       * The client address of that login.
+       */
+      last_login_ip?: string | null;
+      /**
+       * The user holds at least one logged-in session now.
+       */
+      logged_in: boolean;
+      /**
+       * How many logged-in sessions the user holds now.
+       */
+      concurrent_sessions: number;
+      /**
+       * When the password last changed.
+       */
+      last_password_change?: Timestamp | null;
+    };
+  };
+  "user.activity.query": {
+    /**
+     * @minItems 0
+     * @maxItems 2
+     */
+    params: [] | [unknown[][]] | [unknown[][], QueryOptions16];
+    result: (UserActivityEntry[] | UserActivityEntry1 | number) | {}[] | {};
+  };
   "user.create": {
     /**
      * @minItems 1
@@ -2356,7 +2457,7 @@ export interface Methods {
      * @minItems 1
      * @maxItems 2
      */
-    params: [number] | [number, QueryOptions15];
+    params: [number] | [number, QueryOptions17];
     /**
      * A user as `user.query` and `user.get_instance` return it.
      */
@@ -2605,8 +2706,16 @@ export interface Methods {
      * @minItems 0
      * @maxItems 2
      */
-    params: [] | [unknown[][]] | [unknown[][], QueryOptions16];
+    params: [] | [unknown[][]] | [unknown[][], QueryOptions18];
     result: (UserEntry[] | UserEntry1 | number) | {}[] | {};
+  };
+  "user.renew_2fa_recovery_codes": {
+    /**
+     * @minItems 0
+     * @maxItems 1
+     */
+    params: [] | [string | null];
+    result: string[];
   };
   "user.renew_2fa_secret": {
     /**
@@ -2842,6 +2951,10 @@ export interface Methods {
        * TOTP digits.
        */
       otp_digits: number;
+      /**
+       * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+       */
+      recovery_codes_remaining: number;
     };
   };
   "user.unset_2fa_secret": {
@@ -3756,7 +3869,8 @@ export interface AuditEntry {
    */
   event: string;
   /**
-   * Per event: `{credentials, error}` (AUTHENTICATION), `{method, params, description, authenticated,
+   * Per event: `{credentials, error}` (AUTHENTICATION; a two-factor login completed with a recovery code
+   * adds `"second_factor": "RECOVERY_CODE"`), `{method, params, description, authenticated,
    * authorized}` (METHOD_CALL, secrets in `params` shown as `********`), `{credentials}` (LOGOUT).
    */
   event_data: {
@@ -3816,7 +3930,8 @@ export interface AuditEntry1 {
    */
   event: string;
   /**
-   * Per event: `{credentials, error}` (AUTHENTICATION), `{method, params, description, authenticated,
+   * Per event: `{credentials, error}` (AUTHENTICATION; a two-factor login completed with a recovery code
+   * adds `"second_factor": "RECOVERY_CODE"`), `{method, params, description, authenticated,
    * authorized}` (METHOD_CALL, secrets in `params` shown as `********`), `{credentials}` (LOGOUT).
    */
   event_data: {
@@ -3837,6 +3952,15 @@ export interface AuditUpdate {
   retention?: number | null;
 }
 /**
+ * Whose password it is.
+ */
+export interface OnetimePasswordFor {
+  /**
+   * Login name.
+   */
+  username: string;
+}
+/**
  * Options.
  */
 export interface LoginOptions {
@@ -3850,6 +3974,11 @@ export interface LoginOptions {
    * user's `preferences` attribute, at most the assurance level's session age.
    */
   reconnect_token?: boolean;
+  /**
+   * End the user's other sessions when this login succeeds (Avi's `--clear-sessions`): the way in when the
+   * account profile's `max_concurrent_sessions` is reached.
+   */
+  terminate_other_sessions?: boolean;
 }
 /**
  * Options.
@@ -3865,6 +3994,11 @@ export interface LoginOptions1 {
    * user's `preferences` attribute, at most the assurance level's session age.
    */
   reconnect_token?: boolean;
+  /**
+   * End the user's other sessions when this login succeeds (Avi's `--clear-sessions`): the way in when the
+   * account profile's `max_concurrent_sessions` is reached.
+   */
+  terminate_other_sessions?: boolean;
 }
 /**
  * Options.
@@ -3880,6 +4014,11 @@ export interface LoginOptions2 {
    * user's `preferences` attribute, at most the assurance level's session age.
    */
   reconnect_token?: boolean;
+  /**
+   * End the user's other sessions when this login succeeds (Avi's `--clear-sessions`): the way in when the
+   * account profile's `max_concurrent_sessions` is reached.
+   */
+  terminate_other_sessions?: boolean;
 }
 /**
  * Options.
@@ -3895,6 +4034,31 @@ export interface LoginOptions3 {
    * user's `preferences` attribute, at most the assurance level's session age.
    */
   reconnect_token?: boolean;
+  /**
+   * End the user's other sessions when this login succeeds (Avi's `--clear-sessions`): the way in when the
+   * account profile's `max_concurrent_sessions` is reached.
+   */
+  terminate_other_sessions?: boolean;
+}
+/**
+ * Options.
+ */
+export interface LoginOptions4 {
+  /**
+   * Return `user_info` (the `auth.me` object) on success.
+   */
+  user_info?: boolean;
+  /**
+   * Return a `reconnect_token` on success: a single-use token bound to the client's address that logs the
+   * user in again (`TOKEN_PLAIN`) after a disconnect. It lives 600 seconds, or the `lifetime` (>= 60) of the
+   * user's `preferences` attribute, at most the assurance level's session age.
+   */
+  reconnect_token?: boolean;
+  /**
+   * End the user's other sessions when this login succeeds (Avi's `--clear-sessions`): the way in when the
+   * account profile's `max_concurrent_sessions` is reached.
+   */
+  terminate_other_sessions?: boolean;
 }
 /**
  * `auth.me` result: who the session is.
@@ -3976,6 +4140,10 @@ export interface TwoFactorState {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * Privilege of the session.
@@ -4023,7 +4191,7 @@ export interface AllowlistEntry {
 /**
  * Options.
  */
-export interface LoginOptions4 {
+export interface LoginOptions5 {
   /**
    * Return `user_info` (the `auth.me` object) on success.
    */
@@ -4034,6 +4202,11 @@ export interface LoginOptions4 {
    * user's `preferences` attribute, at most the assurance level's session age.
    */
   reconnect_token?: boolean;
+  /**
+   * End the user's other sessions when this login succeeds (Avi's `--clear-sessions`): the way in when the
+   * account profile's `max_concurrent_sessions` is reached.
+   */
+  terminate_other_sessions?: boolean;
 }
 /**
  * Two-factor state.
@@ -4055,6 +4228,10 @@ export interface TwoFactorState1 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * Privilege of the session.
@@ -5962,6 +6139,199 @@ export interface UserAccountUpdate {
   old_password?: string | null;
 }
 /**
+ * Query options (`select` and `extra` apply).
+ */
+export interface QueryOptions15 {
+  /**
+   * Per-method extra options (free-form).
+   */
+  extra?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Sort keys: `field`, `-field` (descending), with optional `nulls_first:`/`nulls_last:` prefix.
+   */
+  order_by?: string[];
+  /**
+   * Fields to return: a path, or `[path, new_name]`.
+   */
+  select?: SelectItem[];
+  /**
+   * Return the number of matches instead of the entries.
+   */
+  count?: boolean;
+  /**
+   * Return the first match as an object (error when none).
+   */
+  get?: boolean;
+  /**
+   * Entries to skip.
+   */
+  offset?: number;
+  /**
+   * Entries to return at most (0 = no limit, at most 10000). The upper bound is checked by the query engine
+   * (as TrueNAS's options validator does: `options` "Value error, Options limit must be between 1 and 10000"),
+   * not by the schema.
+   */
+  limit?: number;
+  /**
+   * Accepted for compatibility; filters are always applied exactly.
+   */
+  force_sql_filters?: boolean;
+}
+/**
+ * Query options.
+ */
+export interface QueryOptions16 {
+  /**
+   * Per-method extra options (free-form).
+   */
+  extra?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Sort keys: `field`, `-field` (descending), with optional `nulls_first:`/`nulls_last:` prefix.
+   */
+  order_by?: string[];
+  /**
+   * Fields to return: a path, or `[path, new_name]`.
+   */
+  select?: SelectItem[];
+  /**
+   * Return the number of matches instead of the entries.
+   */
+  count?: boolean;
+  /**
+   * Return the first match as an object (error when none).
+   */
+  get?: boolean;
+  /**
+   * Entries to skip.
+   */
+  offset?: number;
+  /**
+   * Entries to return at most (0 = no limit, at most 10000). The upper bound is checked by the query engine
+   * (as TrueNAS's options validator does: `options` "Value error, Options limit must be between 1 and 10000"),
+   * not by the schema.
+   */
+  limit?: number;
+  /**
+   * Accepted for compatibility; filters are always applied exactly.
+   */
+  force_sql_filters?: boolean;
+}
+/**
+ * One user's login activity.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "UserActivityEntry".
+ */
+export interface UserActivityEntry {
+  /**
+   * The user's database id (as `user.query`'s `id`).
+   */
+  id: number;
+  /**
+   * Login name.
+   */
+  username: string;
+  /**
+   * Failed password or one-time-password checks that still count towards the lockout (within the profile's
+   * evaluation period), on both counters (known origins and other addresses).
+   */
+  failed_login_attempts: number;
+  /**
+   * When those failures happened, oldest first.
+   */
+  login_failure_timestamps: Timestamp[];
+  /**
+   * The last failed password or one-time-password check of the account (kept after the counters clear).
+   */
+  last_failed_login?: Timestamp | null;
+  /**
+   * Logins are refused now, for the account's known origins, for other addresses, or both.
+   */
+  locked_out: boolean;
+  /**
+   * The end of the latest lock in force; null when not locked out.
+   */
+  lockout_until?: Timestamp | null;
+  /**
+   * The last successful login (any mechanism).
+   */
+  last_login?: Timestamp | null;
+  /**
+   * The client address of that login.
+   */
+  last_login_ip?: string | null;
+  /**
+   * The user holds at least one logged-in session now.
+   */
+  logged_in: boolean;
+  /**
+   * How many logged-in sessions the user holds now.
+   */
+  concurrent_sessions: number;
+  /**
+   * When the password last changed.
+   */
+  last_password_change?: Timestamp | null;
+}
+/**
+ * One user's login activity.
+ */
+export interface UserActivityEntry1 {
+  /**
+   * The user's database id (as `user.query`'s `id`).
+   */
+  id: number;
+  /**
+   * Login name.
+   */
+  username: string;
+  /**
+   * Failed password or one-time-password checks that still count towards the lockout (within the profile's
+   * evaluation period), on both counters (known origins and other addresses).
+   */
+  failed_login_attempts: number;
+  /**
+   * When those failures happened, oldest first.
+   */
+  login_failure_timestamps: Timestamp[];
+  /**
+   * The last failed password or one-time-password check of the account (kept after the counters clear).
+   */
+  last_failed_login?: Timestamp | null;
+  /**
+   * Logins are refused now, for the account's known origins, for other addresses, or both.
+   */
+  locked_out: boolean;
+  /**
+   * The end of the latest lock in force; null when not locked out.
+   */
+  lockout_until?: Timestamp | null;
+  /**
+   * The last successful login (any mechanism).
+   */
+  last_login?: Timestamp | null;
+  /**
+   * The client address of that login.
+   */
+  last_login_ip?: string | null;
+  /**
+   * The user holds at least one logged-in session now.
+   */
+  logged_in: boolean;
+  /**
+   * How many logged-in sessions the user holds now.
+   */
+  concurrent_sessions: number;
+  /**
+   * When the password last changed.
+   */
+  last_password_change?: Timestamp | null;
+}
+/**
  * The new user.
  */
 export interface UserCreate {
@@ -6124,7 +6494,7 @@ export interface UserDeleteOptions {
 /**
  * Query options (`select` and `extra` apply).
  */
-export interface QueryOptions15 {
+export interface QueryOptions17 {
   /**
    * Per-method extra options (free-form).
    */
@@ -6223,7 +6593,7 @@ export interface GetUserObjQuery {
 /**
  * Query options.
  */
-export interface QueryOptions16 {
+export interface QueryOptions18 {
   /**
    * Per-method extra options (free-form).
    */
@@ -6488,6 +6858,10 @@ export interface TwoFactorState2 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * What to change.
@@ -6736,7 +7110,7 @@ export interface AccountProfileCreate1 {
  * This interface was referenced by `Methods`'s JSON-Schema
  * via the `definition` "QueryOptions".
  */
-export interface QueryOptions17 {
+export interface QueryOptions19 {
   /**
    * Per-method extra options (free-form).
    */
@@ -6934,12 +7308,24 @@ export interface AuditUpdate1 {
   retention?: number | null;
 }
 /**
+ * The user `auth.generate_onetime_password` is for.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "OnetimePasswordFor".
+ */
+export interface OnetimePasswordFor1 {
+  /**
+   * Login name.
+   */
+  username: string;
+}
+/**
  * Per-login options.
  *
  * This interface was referenced by `Methods`'s JSON-Schema
  * via the `definition` "LoginOptions".
  */
-export interface LoginOptions5 {
+export interface LoginOptions6 {
   /**
    * Return `user_info` (the `auth.me` object) on success.
    */
@@ -6950,6 +7336,11 @@ export interface LoginOptions5 {
    * user's `preferences` attribute, at most the assurance level's session age.
    */
   reconnect_token?: boolean;
+  /**
+   * End the user's other sessions when this login succeeds (Avi's `--clear-sessions`): the way in when the
+   * account profile's `max_concurrent_sessions` is reached.
+   */
+  terminate_other_sessions?: boolean;
 }
 /**
  * Two-factor state of the session's user.
@@ -6974,6 +7365,10 @@ export interface TwoFactorState3 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * The session's privilege.
