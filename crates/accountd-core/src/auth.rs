@@ -226,7 +226,8 @@ impl Accounts {
         origin: IpAddr,
         now: i64,
     ) -> Result<LoginOutcome, Error> {
-        let Some(roles) = roles else {
+        let self_service_only = roles.is_none();
+        let Some(roles) = self.roles_or_self_service(roles).await? else {
             tracing::info!(user_id = row.id, "login denied: no privilege");
             return Ok(LoginOutcome::Denied);
         };
@@ -245,6 +246,7 @@ impl Accounts {
             session_id: None,
             password_change_required: expired == Some(ExpiredLogin::Restrict),
             onetime_password: false,
+            self_service_only,
         };
         if self.otp_required(row.id).await? {
             tracing::info!(user_id = row.id, "password accepted; one-time password required");
@@ -350,7 +352,8 @@ impl Accounts {
         let Some((username, false, roles, expired)) = found else {
             return Ok(LoginOutcome::AuthErr);
         };
-        let Some(roles) = roles else {
+        let self_service_only = roles.is_none();
+        let Some(roles) = self.roles_or_self_service(roles).await? else {
             return Ok(LoginOutcome::Denied);
         };
         if expired == Some(ExpiredLogin::Deny) {
@@ -363,7 +366,18 @@ impl Accounts {
             session_id: None,
             password_change_required: expired == Some(ExpiredLogin::Restrict),
             onetime_password: false,
+            self_service_only,
         }))
+    }
+
+    /// The roles a login gets: those of the user's privileges, or, for a user matched by no privilege, none at
+    /// all when `allow_unprivileged_self_service` lets them in to their own account (`None`: `DENIED`).
+    async fn roles_or_self_service(&self, roles: Option<Vec<Role>>) -> Result<Option<Vec<Role>>, Error> {
+        match roles {
+            Some(roles) => Ok(Some(roles)),
+            None if self.unprivileged_self_service_allowed().await? => Ok(Some(Vec::new())),
+            None => Ok(None),
+        }
     }
 
     /// The database id of the user named `username`.

@@ -17,9 +17,8 @@ pub struct PasswordResetEntry {
     /// The link mailed, with `{token}` standing for the token; null: the service's own page,
     /// `http://<listen address>/ui/reset?token={token}`.
     pub url_template: Option<String>,
-    /// The setting for letting users whose groups no privilege matches log in to a session restricted to
-    /// `user.account.*`, `auth.me`, `auth.logout` and `core.ping`. Stored and returned; this build does not apply it
-    /// to logins yet (such users get `DENIED`).
+    /// Users whose groups no privilege matches (refused with `DENIED` otherwise) log in with their password
+    /// to a session restricted to `user.account.*`, `auth.me`, `auth.logout` and `core.ping`.
     pub allow_unprivileged_self_service: bool,
 }
 
@@ -37,7 +36,7 @@ pub struct PasswordResetUpdate {
     /// An `http://` or `https://` link containing `{token}`; null: the service's own page.
     #[serde(default, deserialize_with = "double_option")]
     pub url_template: Option<Option<String>>,
-    /// The unprivileged self-service setting (stored; not yet applied to logins).
+    /// Let users matched by no privilege log in to their own account only.
     #[serde(default)]
     pub allow_unprivileged_self_service: Option<bool>,
 }

@@ -952,9 +952,8 @@ export interface Methods {
        */
       url_template?: string | null;
       /**
-       * The setting for letting users whose groups no privilege matches log in to a session restricted to
-       * `user.account.*`, `auth.me`, `auth.logout` and `core.ping`. Stored and returned; this build does not apply it
-       * to logins yet (such users get `DENIED`).
+       * Users whose groups no privilege matches (refused with `DENIED` otherwise) log in with their password
+       * to a session restricted to `user.account.*`, `auth.me`, `auth.logout` and `core.ping`.
        */
       allow_unprivileged_self_service: boolean;
     };
@@ -995,9 +994,8 @@ export interface Methods {
        */
       url_template?: string | null;
       /**
-       * The setting for letting users whose groups no privilege matches log in to a session restricted to
-       * `user.account.*`, `auth.me`, `auth.logout` and `core.ping`. Stored and returned; this build does not apply it
-       * to logins yet (such users get `DENIED`).
+       * Users whose groups no privilege matches (refused with `DENIED` otherwise) log in with their password
+       * to a session restricted to `user.account.*`, `auth.me`, `auth.logout` and `core.ping`.
        */
       allow_unprivileged_self_service: boolean;
     };
@@ -4290,7 +4288,7 @@ export interface PasswordResetUpdate {
    */
   url_template?: string | null;
   /**
-   * The unprivileged self-service setting (stored; not yet applied to logins).
+   * Let users matched by no privilege log in to their own account only.
    */
   allow_unprivileged_self_service?: boolean | null;
 }
@@ -7451,7 +7449,7 @@ export interface PasswordResetUpdate1 {
    */
   url_template?: string | null;
   /**
-   * The unprivileged self-service setting (stored; not yet applied to logins).
+   * Let users matched by no privilege log in to their own account only.
    */
   allow_unprivileged_self_service?: boolean | null;
 }
