@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use accountd_core::ManualClock;
+use accountd_e2e::otp::pyotp_code;
 use accountd_e2e::{Client, TestServer, assert_call_error};
 use serde_json::{Value, json};
 
@@ -21,20 +22,6 @@ async fn enable_for(admin: &mut Client, username: &str) -> String {
         .to_string();
     let start = uri.find("secret=").expect("secret=") + "secret=".len();
     uri[start..].split('&').next().expect("secret").to_string()
-}
-
-/// The code pyotp computes for `secret` at `at_ms`.
-fn pyotp_code(secret: &str, at_ms: i64) -> String {
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(format!(
-            "import pyotp\nprint(pyotp.TOTP('{secret}').at({}))",
-            at_ms / 1000
-        ))
-        .output()
-        .expect("python3 runs (pip install pyotp)");
-    assert!(out.status.success(), "pyotp: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
 }
 
 /// The codes of a `user.renew_2fa_recovery_codes` result.

@@ -2,6 +2,7 @@
 //! real WebSocket connections.
 
 pub mod logs;
+pub mod otp;
 pub mod slapd;
 pub mod smtp;
 

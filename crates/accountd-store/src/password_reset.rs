@@ -33,19 +33,22 @@ pub fn replace(
     Ok(())
 }
 
+/// A token's row from `SELECT user_id, created_ms, expires_ms`.
+fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ResetTokenRow> {
+    Ok(ResetTokenRow {
+        user_id: r.get(0)?,
+        created_ms: r.get(1)?,
+        expires_ms: r.get(2)?,
+    })
+}
+
 /// Removes and returns the token with this digest (a token is used once).
 pub fn take(conn: &Connection, digest: &str) -> Result<Option<ResetTokenRow>, StoreError> {
     Ok(conn
         .prepare_cached(
             "DELETE FROM password_reset_tokens WHERE digest = ?1 RETURNING user_id, created_ms, expires_ms",
         )?
-        .query_row([digest], |r| {
-            Ok(ResetTokenRow {
-                user_id: r.get(0)?,
-                created_ms: r.get(1)?,
-                expires_ms: r.get(2)?,
-            })
-        })
+        .query_row([digest], token_row)
         .optional()?)
 }
 
@@ -68,12 +71,6 @@ pub fn prune_expired(conn: &Connection, now_ms: i64) -> Result<usize, StoreError
 pub fn by_digest(conn: &Connection, digest: &str) -> Result<Option<ResetTokenRow>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT user_id, created_ms, expires_ms FROM password_reset_tokens WHERE digest = ?1")?
-        .query_row([digest], |r| {
-            Ok(ResetTokenRow {
-                user_id: r.get(0)?,
-                created_ms: r.get(1)?,
-                expires_ms: r.get(2)?,
-            })
-        })
+        .query_row([digest], token_row)
         .optional()?)
 }

@@ -126,6 +126,17 @@ fn rusqlite_check(path: &std::path::Path) -> String {
     }
 }
 
+/// Runs `accountd restore` of `backup` onto the database in `dir`.
+fn restore(dir: &std::path::Path, backup: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_accountd"))
+        .args(["restore", "--db"])
+        .arg(dir.join("accountd.db"))
+        .arg("--from")
+        .arg(backup)
+        .output()
+        .expect("restore runs")
+}
+
 #[tokio::test]
 async fn backup_while_serving_then_restore() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -154,13 +165,7 @@ async fn backup_while_serving_then_restore() {
     .expect("create");
     drop(c);
     // Not while the service runs on the database.
-    let out = Command::new(env!("CARGO_BIN_EXE_accountd"))
-        .args(["restore", "--db"])
-        .arg(dir.path().join("accountd.db"))
-        .arg("--from")
-        .arg(&backup)
-        .output()
-        .expect("restore runs");
+    let out = restore(dir.path(), &backup);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("is in use by a running accountd (stop the service first)"),
@@ -173,13 +178,7 @@ async fn backup_while_serving_then_restore() {
         .expect("kill");
     assert!(service.child.wait().expect("exit").success());
 
-    let out = Command::new(env!("CARGO_BIN_EXE_accountd"))
-        .args(["restore", "--db"])
-        .arg(dir.path().join("accountd.db"))
-        .arg("--from")
-        .arg(&backup)
-        .output()
-        .expect("restore runs");
+    let out = restore(dir.path(), &backup);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let mut service = spawn(dir.path(), "warn", Stdio::null());
