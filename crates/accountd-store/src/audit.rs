@@ -128,13 +128,14 @@ struct Inner {
 /// How the audit database's commits reach the disk.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum AuditSync {
-    /// WAL with `synchronous=NORMAL`: a committed entry survives a crash of the service (it is in the WAL file
-    /// before the call's reply), but the last commits before a power loss or kernel crash may be lost. Costs
-    /// no `fsync` per commit, so an audited write is not slowed by a second sync after its account commit.
+    /// WAL with `synchronous=FULL`, as the accounts database: every commit is synced to disk before the reply,
+    /// so an entry survives a power loss whenever the account change it describes does.
     #[default]
-    Normal,
-    /// WAL with `synchronous=FULL`, as the accounts database: every commit is synced to disk before the reply.
     Full,
+    /// WAL with `synchronous=NORMAL`: a committed entry survives a crash of the service (it is in the WAL file
+    /// before the call's reply), but the last commits before a power loss or kernel crash may be lost. Saves
+    /// the audit commit's `fsync` (a few percent of an audited write's throughput, see BENCHMARKS.md).
+    Normal,
 }
 
 impl AuditSync {

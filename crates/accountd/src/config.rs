@@ -134,8 +134,8 @@ pub struct PartialSettings {
     /// `mail_ca_file = "/etc/accountd/mail-ca.pem"`: PEM certificates trusted for the SMTP server's TLS besides the
     /// system's roots.
     pub mail_ca_file: Option<PathBuf>,
-    /// `audit_sync = "normal"`: `normal` (an entry survives a crash of the service, not a power loss) or `full`
-    /// (synced to disk before each reply, as the accounts database).
+    /// `audit_sync = "full"`: `full` (synced to disk before each reply, as the accounts database) or `normal`
+    /// (an entry survives a crash of the service, not a power loss).
     pub audit_sync: Option<String>,
 }
 
@@ -320,12 +320,12 @@ mod tests {
     }
 
     #[test]
-    fn audit_sync_is_normal_unless_full_is_asked_for() {
+    fn audit_sync_is_full_unless_normal_is_asked_for() {
         use accountd_store::audit::AuditSync;
         let s = PartialSettings::default().resolve().unwrap();
-        assert_eq!(s.audit_sync, AuditSync::Normal);
-        let file: PartialSettings = toml::from_str("audit_sync = \"full\"").unwrap();
-        assert_eq!(file.resolve().unwrap().audit_sync, AuditSync::Full);
+        assert_eq!(s.audit_sync, AuditSync::Full);
+        let file: PartialSettings = toml::from_str("audit_sync = \"normal\"").unwrap();
+        assert_eq!(file.resolve().unwrap().audit_sync, AuditSync::Normal);
         let file: PartialSettings = toml::from_str("audit_sync = \"fast\"").unwrap();
         let err = file.resolve().unwrap_err().to_string();
         assert!(err.contains("audit_sync must be"), "{err}");

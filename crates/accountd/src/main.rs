@@ -205,8 +205,8 @@ struct ServeArgs {
     /// roots, e.g. a private CA [default: the system's roots only].
     #[arg(long, env = "ACCOUNTD_MAIL_CA_FILE")]
     mail_ca_file: Option<PathBuf>,
-    /// How audit commits reach the disk: `normal` (survive a crash of the service, not a power loss) or `full`
-    /// (synced before each reply) [default: normal].
+    /// How audit commits reach the disk: `full` (synced before each reply) or `normal` (survive a crash of the
+    /// service, not a power loss) [default: full].
     #[arg(long, env = "ACCOUNTD_AUDIT_SYNC")]
     audit_sync: Option<String>,
 }
