@@ -6,26 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use accountd_core::ManualClock;
+use accountd_e2e::otp::pyotp_code;
 use accountd_e2e::{Client, TestServer, assert_call_error};
 use serde_json::{Value, json};
 
 /// 2026-01-01T00:00:00Z: a multiple of the 30-second TOTP step.
 const T0: i64 = 1_767_225_600_000;
 const MINUTE_MS: i64 = 60_000;
-
-/// The TOTP code pyotp computes for `secret` at `at_ms`.
-fn pyotp_code(secret: &str, at_ms: i64) -> String {
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(format!(
-            "import pyotp\nprint(pyotp.TOTP('{secret}').at({}))",
-            at_ms / 1000
-        ))
-        .output()
-        .expect("python3 runs (pip install pyotp)");
-    assert!(out.status.success(), "pyotp: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
-}
 
 /// Enables two-factor authentication and gives `username` a secret; returns it.
 async fn enable_twofactor(admin: &mut Client, username: &str) -> String {

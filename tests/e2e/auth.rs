@@ -255,7 +255,7 @@ async fn auth_me_describes_the_session() {
             "source": "LOCAL",
             "local": true,
             "attributes": {},
-            "two_factor_config": {"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6},
+            "two_factor_config": {"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0},
             "privilege": {
                 "roles": {"$set": ["FULL_ADMIN"]},
                 "allowlist": [{"method": "*", "resource": "*"}],
@@ -286,7 +286,7 @@ async fn auth_me_describes_the_session() {
             "source": "LOCAL",
             "local": true,
             "attributes": {},
-            "two_factor_config": {"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6},
+            "two_factor_config": {"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0},
             "privilege": {
                 "roles": {"$set": ["READONLY_ADMIN"]},
                 "allowlist": [],

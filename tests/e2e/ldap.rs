@@ -161,12 +161,26 @@ async fn external_users_cannot_have_a_local_password() {
         "user_create.password",
         "Password cannot be set for users of an external authentication source",
     );
-    let id = create_external_user(&mut admin, JDOE.0, corp, &[]).await;
+    let readers = server.grant_privilege(&mut admin, "readers", &["READONLY_ADMIN"]).await;
+    let id = create_external_user(&mut admin, JDOE.0, corp, &[readers]).await;
     let e = admin.err("user.update", json!([id, {"password": "local-pw"}])).await;
     assert_invalid(
         &e,
         "user_update.password",
         "Password cannot be set for users of an external authentication source",
+    );
+    // Nor through self-service: the directory keeps the password.
+    let mut jdoe = server.logged_in(JDOE.0, JDOE.1).await;
+    let e = jdoe
+        .err(
+            "user.account.update",
+            json!([{"password": "local-pw", "old_password": JDOE.1}]),
+        )
+        .await;
+    assert_invalid(
+        &e,
+        "user_account_update.password",
+        "Password cannot be changed for users of an external authentication source",
     );
     let e = admin
         .err(

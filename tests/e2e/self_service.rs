@@ -301,3 +301,58 @@ async fn nobody_locks_themselves() {
     admin.ok("user.update", json!([alice["id"], {"locked": true}])).await;
     assert_eq!(user_by_name(&mut admin, "alice").await["locked"], true);
 }
+
+#[tokio::test]
+async fn users_without_a_privilege_reach_only_their_own_account_when_allowed() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    server.create_user(&mut admin, "plain", &[]).await;
+    assert_eq!(
+        server.login_type("plain", "pw").await,
+        "DENIED",
+        "TrueNAS's answer by default"
+    );
+
+    admin
+        .ok(
+            "auth.password_reset.update",
+            json!([{"allow_unprivileged_self_service": true}]),
+        )
+        .await;
+    let mut plain = server.logged_in("plain", "pw").await;
+    assert_eq!(plain.ok("user.account.config", json!([])).await["username"], "plain");
+    assert_eq!(plain.ok("auth.me", json!([])).await["pw_name"], "plain");
+    plain.ok("core.ping", json!([])).await;
+    let config = plain
+        .ok("user.account.update", json!([{"full_name": "Plain User"}]))
+        .await;
+    assert_eq!(config["full_name"], "Plain User");
+    for (method, params) in [
+        ("user.query", json!([])),
+        ("auth.generate_token", json!([])),
+        ("auth.sessions", json!([])),
+        (
+            "user.set_password",
+            json!([{"username": "plain", "old_password": "pw", "new_password": "another-password"}]),
+        ),
+    ] {
+        let err = plain.err(method, params).await;
+        accountd_e2e::assert_call_error(&err, "EACCES", "Not authorized");
+    }
+    // Its own password, through self-service.
+    plain
+        .ok(
+            "user.account.update",
+            json!([{"password": "plain-new-password", "old_password": "pw"}]),
+        )
+        .await;
+    assert_eq!(server.login_type("plain", "plain-new-password").await, "SUCCESS");
+
+    admin
+        .ok(
+            "auth.password_reset.update",
+            json!([{"allow_unprivileged_self_service": false}]),
+        )
+        .await;
+    assert_eq!(server.login_type("plain", "plain-new-password").await, "DENIED");
+}

@@ -6,33 +6,12 @@
 use std::sync::Arc;
 
 use accountd_core::ManualClock;
+use accountd_e2e::otp::{pyotp, pyotp_code_with};
 use accountd_e2e::{ADMIN_PASSWORD, Client, TestServer, assert_call_error, assert_invalid};
 use serde_json::{Value, json};
 
 /// 2026-01-01T00:00:00Z: a multiple of every interval the tests use.
 const T0: i64 = 1_767_225_600_000;
-
-/// The code pyotp computes for `secret` at `at_ms` (or now).
-fn pyotp_code(secret: &str, digits: i64, interval: i64, at_ms: Option<i64>) -> String {
-    let when = match at_ms {
-        Some(ms) => format!("at({})", ms / 1000),
-        None => "now()".to_string(),
-    };
-    pyotp(&format!(
-        "print(pyotp.TOTP('{secret}', digits={digits}, interval={interval}).{when})"
-    ))
-}
-
-/// Runs a Python snippet with pyotp imported; returns its trimmed output.
-fn pyotp(code: &str) -> String {
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(format!("import pyotp\n{code}"))
-        .output()
-        .expect("python3 runs (pip install pyotp)");
-    assert!(out.status.success(), "pyotp: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("utf-8").trim().to_string()
-}
 
 /// The base32 secret inside a provisioning URI.
 fn secret_of(uri: &Value) -> String {
@@ -89,7 +68,7 @@ async fn renew_gives_a_new_secret_and_keeps_unspecified_options() {
     assert_eq!(
         *config,
         json!({"provisioning_uri": format!("otpauth://totp/iXsystems:alice-accountd%40TrueNAS?secret={secret}&issuer=iXsystems"),
-               "secret_configured": true, "interval": 30, "otp_digits": 6})
+               "secret_configured": true, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0})
     );
     // pyotp builds the same URI from the secret (as TrueNAS does).
     let expected = pyotp(&format!(
@@ -142,7 +121,7 @@ async fn renew_gives_a_new_secret_and_keeps_unspecified_options() {
     assert_eq!(admin.ok("user.unset_2fa_secret", json!(["alice"])).await, Value::Null);
     assert_eq!(
         admin.ok("user.twofactor_config", json!(["alice"])).await,
-        json!({"provisioning_uri": null, "secret_configured": false, "interval": 60, "otp_digits": 8})
+        json!({"provisioning_uri": null, "secret_configured": false, "interval": 60, "otp_digits": 8, "recovery_codes_remaining": 0})
     );
     let entry = admin
         .ok("user.query", json!([[["username", "=", "alice"]], {"get": true}]))
@@ -263,7 +242,7 @@ async fn provisioning_uri_and_config_show_the_secret_only_to_whom_it_belongs_or_
     let own = carol.ok("user.twofactor_config", json!(["carol"])).await;
     assert_eq!(
         own,
-        json!({"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6})
+        json!({"provisioning_uri": null, "secret_configured": false, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0})
     );
     // Someone else's URI: FULL_ADMIN or ACCOUNT_WRITE.
     assert_eq!(admin.ok("user.provisioning_uri", json!(["alice"])).await, alice_uri);
@@ -277,7 +256,7 @@ async fn provisioning_uri_and_config_show_the_secret_only_to_whom_it_belongs_or_
     // Someone else's config: ACCOUNT_READ, with the URI redacted without FULL_ADMIN/ACCOUNT_WRITE.
     assert_eq!(
         alice.ok("user.twofactor_config", json!(["bob"])).await,
-        json!({"provisioning_uri": "********", "secret_configured": true, "interval": 30, "otp_digits": 6})
+        json!({"provisioning_uri": "********", "secret_configured": true, "interval": 30, "otp_digits": 6, "recovery_codes_remaining": 0})
     );
     assert_eq!(
         bob.ok("user.twofactor_config", json!(["alice"])).await["provisioning_uri"],
@@ -384,7 +363,7 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
             .await,
         json!([])
     );
-    let code = pyotp_code(&secret, 6, 30, Some(T0));
+    let code = pyotp_code_with(&secret, 6, 30, Some(T0));
     let r = otp(&mut c, &code).await;
     assert_eq!(r["response_type"], "SUCCESS");
     // The server's assurance level, as TrueNAS reports it (LEVEL_2 only once the server is set to it).
@@ -421,7 +400,7 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
     // The next step's code works, through auth.login_ex with OTP_TOKEN too.
     clock.advance_ms(30_000);
     assert_eq!(again.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
-    let next = pyotp_code(&secret, 6, 30, Some(T0 + 30_000));
+    let next = pyotp_code_with(&secret, 6, 30, Some(T0 + 30_000));
     let r = again
         .ok(
             "auth.login_ex",
@@ -481,7 +460,7 @@ async fn password_then_one_time_password_logs_in_at_level_2() {
 
     // A new PASSWORD_PLAIN abandons the pending attempt (and a user without a secret logs straight in).
     clock.advance_ms(30_000);
-    let third = pyotp_code(&secret, 6, 30, Some(T0 + 60_000));
+    let third = pyotp_code_with(&secret, 6, 30, Some(T0 + 60_000));
     assert_eq!(fresh.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
     let r = fresh.login_ex("truenas_admin", ADMIN_PASSWORD).await;
     assert_eq!(r["response_type"], "SUCCESS");
@@ -524,7 +503,7 @@ async fn window_widens_the_accepted_steps_and_older_steps_are_replays() {
     let secret = enable_for(&mut admin, "alice", 0, json!({"interval": 60})).await;
     clock.advance_ms(600_000);
     let now = T0 + 600_000;
-    let at = |offset_steps: i64| pyotp_code(&secret, 6, 60, Some(now + offset_steps * 60_000));
+    let at = |offset_steps: i64| pyotp_code_with(&secret, 6, 60, Some(now + offset_steps * 60_000));
 
     let mut c = server.client().await;
     // Window 0: only the current step.
@@ -559,7 +538,7 @@ async fn window_widens_the_accepted_steps_and_older_steps_are_replays() {
     let secret = secret_of(&secret);
     assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
     // (`{}` keeps the stored 60 s interval.)
-    let code = pyotp_code(&secret, 6, 60, Some(now));
+    let code = pyotp_code_with(&secret, 6, 60, Some(now));
     assert_eq!(otp(&mut c, &code).await["response_type"], "SUCCESS");
 }
 
@@ -570,7 +549,7 @@ async fn legacy_login_takes_the_code_as_third_argument() {
     let mut admin = server.admin().await;
     server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
     let secret = enable_for(&mut admin, "alice", 0, json!({"otp_digits": 8})).await;
-    let code = pyotp_code(&secret, 8, 30, Some(T0));
+    let code = pyotp_code_with(&secret, 8, 30, Some(T0));
     assert_eq!(code.len(), 8);
 
     let mut c = server.client().await;
@@ -620,7 +599,7 @@ async fn pyotp_drives_a_full_login_on_the_real_clock() {
             c.login_ex(user, "pw").await,
             json!({"response_type": "OTP_REQUIRED", "username": user})
         );
-        let code = pyotp_code(secret, digits, interval, None);
+        let code = pyotp_code_with(secret, digits, interval, None);
         assert_eq!(code.len(), digits as usize);
         let r = otp(&mut c, &code).await;
         assert_eq!(r["response_type"], "SUCCESS", "{user}: {r}");
@@ -671,7 +650,7 @@ async fn secrets_are_sealed_in_the_database_file() {
 
     let mut c = server.client().await;
     assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
-    let r = otp(&mut c, &pyotp_code(&secret, 6, 30, Some(T0))).await;
+    let r = otp(&mut c, &pyotp_code_with(&secret, 6, 30, Some(T0))).await;
     assert_eq!(r["response_type"], "SUCCESS");
     let mut admin = server.admin().await;
     let entry = admin
@@ -686,7 +665,7 @@ async fn secrets_are_sealed_in_the_database_file() {
 fn wrong_code(secret: &str, at_ms: i64) -> String {
     let near: Vec<String> = [-30_000, 0, 30_000]
         .iter()
-        .map(|d| pyotp_code(secret, 6, 30, Some(at_ms + d)))
+        .map(|d| pyotp_code_with(secret, 6, 30, Some(at_ms + d)))
         .collect();
     (0..)
         .map(|i| format!("{:06}", i * 111_111 % 1_000_000))
@@ -702,7 +681,7 @@ async fn guessing_codes_is_bounded_per_account_whatever_the_connection() {
     server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
     server.user_with_roles(&mut admin, "mallory", &["READONLY_ADMIN"]).await;
     let secret = enable_for(&mut admin, "alice", 0, json!({})).await;
-    let right = pyotp_code(&secret, 6, 30, Some(T0));
+    let right = pyotp_code_with(&secret, 6, 30, Some(T0));
     let wrong = wrong_code(&secret, T0);
 
     // A login parked before the guessing starts.
@@ -736,7 +715,7 @@ async fn guessing_codes_is_bounded_per_account_whatever_the_connection() {
     clock.advance_ms(15 * 60_000);
     let mut c = server.client().await;
     assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
-    let code = pyotp_code(&secret, 6, 30, Some(T0 + 15 * 60_000));
+    let code = pyotp_code_with(&secret, 6, 30, Some(T0 + 15 * 60_000));
     assert_eq!(
         otp(&mut c, &code).await["response_type"],
         "SUCCESS",
@@ -751,7 +730,7 @@ async fn a_pending_login_ends_when_the_password_changes_or_the_user_is_locked_or
     let mut admin = server.admin().await;
     let alice = server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
     let secret = enable_for(&mut admin, "alice", 0, json!({})).await;
-    let code = pyotp_code(&secret, 6, 30, Some(T0));
+    let code = pyotp_code_with(&secret, 6, 30, Some(T0));
     let changes = [
         ("user.update", json!([alice, {"password": "new-pw"}]), "new-pw"),
         (
@@ -797,14 +776,14 @@ async fn a_pending_login_times_out_even_on_a_logged_in_connection() {
 
     assert_eq!(admin.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
     clock.advance_ms(timeout - 1);
-    let code = pyotp_code(&secret, 6, 30, Some(T0 + timeout - 1));
+    let code = pyotp_code_with(&secret, 6, 30, Some(T0 + timeout - 1));
     assert_eq!(otp(&mut admin, &code).await["response_type"], "SUCCESS", "in time");
 
     let mut c = server.logged_in("bob", "pw").await;
     let start = T0 + timeout - 1;
     assert_eq!(c.login_ex("alice", "pw").await["response_type"], "OTP_REQUIRED");
     clock.advance_ms(timeout);
-    let code = pyotp_code(&secret, 6, 30, Some(start + timeout));
+    let code = pyotp_code_with(&secret, 6, 30, Some(start + timeout));
     assert_eq!(
         otp(&mut c, &code).await,
         json!({"response_type": "AUTH_ERR"}),

@@ -6,6 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use accountd_e2e::TestServer;
+use accountd_e2e::smtp::SmtpServer;
 use serde_json::{Value, json};
 
 use crate::transport::http_get;
@@ -36,12 +37,16 @@ async fn browser_flows(server: &TestServer, mode: Option<&str>) -> Value {
         shots.join(format!("{name}.stderr")),
     );
     let file = |path: &PathBuf| std::fs::File::create(path).expect("output file");
+    // The real SMTP server reset links are mailed through (the flows read its Maildir).
+    let smtp = SmtpServer::start();
     let mut command = tokio::process::Command::new("node");
     command
         .arg("--experimental-websocket")
         .arg("tests/flows.mjs")
         .arg(format!("http://{addr}"))
-        .arg(&shots);
+        .arg(&shots)
+        .arg(smtp.maildir())
+        .arg(smtp.port.to_string());
     if let Some(mode) = mode {
         command.arg(mode);
     }
@@ -144,7 +149,8 @@ async fn configured_origins_may_frame_the_page() {
 /// The flows of the page in a real browser: first boot, login (a wrong password first), a validation error on its
 /// field, create and edit a user, a user created by the API appearing in the open list, search, every page, an API
 /// key shown once, a reload keeping the session without storing a secret, two-factor enrolment and a login with a
-/// code computed by the test, changing the own password, the phone layout and the keyboard.
+/// code computed by the test, changing the own password, the phone layout and the keyboard, and a forgotten
+/// password reset through a link mailed by a real SMTP server (aiosmtpd).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_manages_accounts_in_a_real_browser() {
     let server = TestServer::start().await;
@@ -176,6 +182,9 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     assert_eq!(facts["first_tab_stop"], "Skip to content");
     assert_eq!(facts["csp_violations"], serde_json::json!([]));
     assert_eq!(facts["page_errors"], serde_json::json!([]));
+    assert_eq!(facts["reset_link_is_own_page"], true, "{facts}");
+    assert_eq!(facts["token_left_in_address_bar"], false, "{facts}");
+    assert_eq!(facts["reset_keeps_second_factor"], true, "{facts}");
 
     // Account profiles: the builtin ones cannot be deleted or renamed; errors show on their fields.
     assert_eq!(facts["builtin_profile_delete_buttons"], 0, "{facts}");
@@ -274,6 +283,7 @@ async fn a_person_manages_accounts_in_a_real_browser() {
         assert_eq!(user["password_change_required"], false, "{name}: {user}");
     }
     assert_eq!(server.login_type("erin", "erin-password-1A").await, "EXPIRED");
+    assert_eq!(server.login_type("alice", "alice-password-3").await, "OTP_REQUIRED");
 }
 
 /// The users page of a service holding 100,000 users (seeded through the store before it starts): the first page,

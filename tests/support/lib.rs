@@ -1,7 +1,10 @@
 //! Test support: start a real accountd on `127.0.0.1:0` with a temporary database and talk to it over
 //! real WebSocket connections.
 
+pub mod logs;
+pub mod otp;
 pub mod slapd;
+pub mod smtp;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -138,9 +141,20 @@ impl TestServer {
 
     /// Stops the server cleanly and starts it again on the same database (new port).
     pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start_again().await;
+    }
+
+    /// Stops the server cleanly; its database stays (for offline commands), [`TestServer::start_again`]
+    /// starts it again.
+    pub async fn stop(&mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await.expect("clean shutdown");
         }
+    }
+
+    /// Starts the stopped server again on the same database and clock (new port).
+    pub async fn start_again(&mut self) {
         self.running = Some(
             accountd::start_with_clock(&self.settings, self.clock.clone())
                 .await

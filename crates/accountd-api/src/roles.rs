@@ -39,11 +39,15 @@ pub enum Role {
     SystemSecurityRead,
     /// Change the security settings and account profiles (implies SYSTEM_SECURITY_READ).
     SystemSecurityWrite,
+    /// Read the mail settings (TrueNAS's alert roles guard `mail.*`).
+    AlertRead,
+    /// Change the mail settings and send test mail (implies ALERT_READ).
+    AlertWrite,
 }
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 13] = [
+    pub const ALL: [Role; 15] = [
         Role::FullAdmin,
         Role::ReadonlyAdmin,
         Role::SharingAdmin,
@@ -57,6 +61,8 @@ impl Role {
         Role::DirectoryServiceWrite,
         Role::SystemSecurityRead,
         Role::SystemSecurityWrite,
+        Role::AlertRead,
+        Role::AlertWrite,
     ];
 
     /// The wire name, e.g. `FULL_ADMIN`.
@@ -75,6 +81,8 @@ impl Role {
             Role::DirectoryServiceWrite => "DIRECTORY_SERVICE_WRITE",
             Role::SystemSecurityRead => "SYSTEM_SECURITY_READ",
             Role::SystemSecurityWrite => "SYSTEM_SECURITY_WRITE",
+            Role::AlertRead => "ALERT_READ",
+            Role::AlertWrite => "ALERT_WRITE",
         }
     }
 
@@ -362,6 +370,11 @@ mod tests {
             (Role::ReadonlyAdmin, Role::SystemSecurityWrite, false),
             (Role::SystemSecurityWrite, Role::SystemSecurityRead, true),
             (Role::FullAdmin, Role::SystemSecurityWrite, true),
+            (Role::AlertWrite, Role::AlertRead, true),
+            (Role::AlertRead, Role::AlertWrite, false),
+            (Role::ReadonlyAdmin, Role::AlertRead, true),
+            (Role::ReadonlyAdmin, Role::AlertWrite, false),
+            (Role::FullAdmin, Role::AlertWrite, true),
         ];
         for (held, wanted, expected) in cases {
             assert_eq!(held.grants(wanted), expected, "{held:?} grants {wanted:?}");

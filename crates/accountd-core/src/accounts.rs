@@ -49,6 +49,10 @@ pub(crate) struct Inner {
     pub(crate) dummy_cost: tokio::sync::OnceCell<()>,
     /// The authenticator assurance level in effect.
     pub(crate) assurance: crate::assurance::CurrentLevel,
+    /// The queue and task that mail password reset links.
+    pub(crate) reset_mailer: crate::password_reset::ResetMailer,
+    /// The service's own address (`http://host:port`), for links to its web page.
+    pub(crate) service_url: OnceLock<String>,
     /// The profiles' `password_expiration_days` as of a store commit count (for entries read from the cache).
     pub(crate) password_expiry: Mutex<Option<crate::account_profiles::expiry::ExpiryDays>>,
     /// Who holds how many sessions (the server's session registry).
@@ -97,6 +101,8 @@ impl Accounts {
                 lockout: Lockout::new(config.lockout),
                 dummy_cost: tokio::sync::OnceCell::new(),
                 assurance: crate::assurance::CurrentLevel::default(),
+                reset_mailer: crate::password_reset::ResetMailer::default(),
+                service_url: OnceLock::new(),
                 password_expiry: Mutex::new(None),
                 live_sessions: OnceLock::new(),
                 activity_notifier: OnceLock::new(),
@@ -109,6 +115,12 @@ impl Accounts {
     /// Sends the credential effects of every later commit to `sink` (once; later calls are ignored).
     pub fn set_credential_effects(&self, sink: Arc<dyn CredentialEffects>) {
         let _ = self.inner.credential_effects.set(sink);
+    }
+
+    /// Sets the service's own address (`http://host:port` or `https://host:port`), known once it listens: password
+    /// reset links point at its web page unless `url_template` says otherwise (once; later calls are ignored).
+    pub fn set_service_url(&self, url: String) {
+        let _ = self.inner.service_url.set(url);
     }
 
     /// The store.
@@ -154,6 +166,8 @@ impl Accounts {
                 move |tx| {
                     let mut changes = ChangeSet::default();
                     let value = f(tx, &mut changes)?;
+                    // A pending password reset ends with the password, the lock or the user it was for.
+                    crate::password_reset::cancel_for_effects(tx, &changes)?;
                     Ok::<_, Error>((value, changes))
                 },
                 move |conn, (_, changes): &(T, ChangeSet)| {

@@ -18,6 +18,7 @@ use crate::entry::{Directory, builtin};
 use crate::error::Error;
 use crate::ldap::LdapLogin;
 use crate::lockout::Attempt;
+use crate::twofactor::SecondFactor;
 
 /// The result of checking credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,7 +226,8 @@ impl Accounts {
         origin: IpAddr,
         now: i64,
     ) -> Result<LoginOutcome, Error> {
-        let Some(roles) = roles else {
+        let self_service_only = roles.is_none();
+        let Some(roles) = self.roles_or_self_service(roles).await? else {
             tracing::info!(user_id = row.id, "login denied: no privilege");
             return Ok(LoginOutcome::Denied);
         };
@@ -244,6 +246,7 @@ impl Accounts {
             session_id: None,
             password_change_required: expired == Some(ExpiredLogin::Restrict),
             onetime_password: false,
+            self_service_only,
         };
         if self.otp_required(row.id).await? {
             tracing::info!(user_id = row.id, "password accepted; one-time password required");
@@ -275,8 +278,14 @@ impl Accounts {
     /// Completes a password login of `user_id` from `origin` with a one-time password: true when the code is
     /// right and the account is not locked out for `origin` (then the login counts as a success). A wrong code
     /// counts as a failure of the account; during a lockout the code is not checked and nothing is counted.
-    /// Does not wait the failure delay (the caller does).
-    pub async fn login_second_factor(&self, user_id: i64, otp_token: String, origin: IpAddr) -> Result<bool, Error> {
+    /// Does not wait the failure delay (the caller does). A recovery code may stand in for the one-time password
+    /// ([`Accounts::verify_otp`]); the answer says which factor it was, `None` when refused.
+    pub async fn login_second_factor(
+        &self,
+        user_id: i64,
+        otp_token: String,
+        origin: IpAddr,
+    ) -> Result<Option<SecondFactor>, Error> {
         let lockout = self.lockout().await?;
         let policy = self.lockout_policy_of(user_id, lockout.policy.known_origin_ms).await?;
         let now = self.now_ms();
@@ -286,15 +295,15 @@ impl Accounts {
                 user_id,
                 "one-time password refused: the account is locked out for this origin"
             );
-            return Ok(false);
+            return Ok(None);
         }
-        if !self.verify_otp(user_id, otp_token).await? {
+        let Some(factor) = self.verify_otp(user_id, otp_token).await? else {
             self.count_login_failure(user_id, attempt, now);
-            return Ok(false);
-        }
+            return Ok(None);
+        };
         attempt.succeeded(origin, now);
         self.save_lockout_later();
-        Ok(true)
+        Ok(Some(factor))
     }
 
     /// Counts a failed check of an account's password or one-time password.
@@ -343,7 +352,8 @@ impl Accounts {
         let Some((username, false, roles, expired)) = found else {
             return Ok(LoginOutcome::AuthErr);
         };
-        let Some(roles) = roles else {
+        let self_service_only = roles.is_none();
+        let Some(roles) = self.roles_or_self_service(roles).await? else {
             return Ok(LoginOutcome::Denied);
         };
         if expired == Some(ExpiredLogin::Deny) {
@@ -356,7 +366,18 @@ impl Accounts {
             session_id: None,
             password_change_required: expired == Some(ExpiredLogin::Restrict),
             onetime_password: false,
+            self_service_only,
         }))
+    }
+
+    /// The roles a login gets: those of the user's privileges, or, for a user matched by no privilege, none at
+    /// all when `allow_unprivileged_self_service` lets them in to their own account (`None`: `DENIED`).
+    async fn roles_or_self_service(&self, roles: Option<Vec<Role>>) -> Result<Option<Vec<Role>>, Error> {
+        match roles {
+            Some(roles) => Ok(Some(roles)),
+            None if self.unprivileged_self_service_allowed().await? => Ok(Some(Vec::new())),
+            None => Ok(None),
+        }
     }
 
     /// The database id of the user named `username`.

@@ -25,7 +25,19 @@ pub struct Caller {
     /// The session logged in with a one-time password (`auth.generate_onetime_password`): it sets its own
     /// password without giving the old one, and creates no tokens.
     pub onetime_password: bool,
+    /// A user matched by no privilege, let in because `allow_unprivileged_self_service` is on: the session may
+    /// call only [`PERMITTED_SELF_SERVICE`] (Avi: every user reaches My Account).
+    pub self_service_only: bool,
 }
+
+/// The methods a session of a user without any privilege may call (with `allow_unprivileged_self_service`).
+pub const PERMITTED_SELF_SERVICE: &[&str] = &[
+    "auth.me",
+    "auth.logout",
+    "core.ping",
+    "user.account.config",
+    "user.account.update",
+];
 
 impl Caller {
     /// True when the caller's roles grant `role`.

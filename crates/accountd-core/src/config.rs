@@ -23,6 +23,10 @@ pub struct Config {
     pub read_cache_entries: usize,
     /// Limits of the login lockout per account.
     pub lockout: LockoutPolicy,
+    /// How long sending one mail may take (connection, TLS, each SMTP step, and all of it together).
+    pub mail_timeout: Duration,
+    /// PEM certificates trusted for the SMTP server's TLS besides the system's roots (a private CA).
+    pub mail_ca_pem: Option<Vec<u8>>,
 }
 
 impl Config {
@@ -36,6 +40,8 @@ impl Config {
             hostname: "accountd".to_string(),
             read_cache_entries: crate::read_cache::DEFAULT_CAPACITY,
             lockout: LockoutPolicy::default(),
+            mail_timeout: Duration::from_secs(30),
+            mail_ca_pem: None,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::fmt;
 pub mod errno {
     pub const EPERM: i32 = 1;
     pub const ENOENT: i32 = 2;
+    pub const EIO: i32 = 5;
     pub const EACCES: i32 = 13;
     pub const EBUSY: i32 = 16;
     pub const EEXIST: i32 = 17;
@@ -22,6 +23,7 @@ pub mod errno {
         match code {
             EPERM => "EPERM",
             ENOENT => "ENOENT",
+            EIO => "EIO",
             EACCES => "EACCES",
             EBUSY => "EBUSY",
             EEXIST => "EEXIST",

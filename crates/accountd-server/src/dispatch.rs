@@ -164,6 +164,9 @@ async fn authorize(state: &AppState, session: &Session, method: &str, access: Ac
     if login.caller.password_change_required && !expiry::permitted_while_password_expired(method) {
         return Err(expiry::password_expired_error());
     }
+    if login.caller.self_service_only && !accountd_core::caller::PERMITTED_SELF_SERVICE.contains(&method) {
+        return Err(Error::call(errno::EACCES, "Not authorized"));
+    }
     if !allows(access, &login.caller) {
         return Err(Error::call(errno::EACCES, "Not authorized"));
     }

@@ -125,9 +125,40 @@ struct Inner {
     path: PathBuf,
 }
 
+/// How the audit database's commits reach the disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AuditSync {
+    /// WAL with `synchronous=FULL`, as the accounts database: every commit is synced to disk before the reply,
+    /// so an entry survives a power loss whenever the account change it describes does.
+    #[default]
+    Full,
+    /// WAL with `synchronous=NORMAL`: a committed entry survives a crash of the service (it is in the WAL file
+    /// before the call's reply), but the last commits before a power loss or kernel crash may be lost. Saves
+    /// the audit commit's `fsync` (a few percent of an audited write's throughput, see BENCHMARKS.md).
+    Normal,
+}
+
+impl AuditSync {
+    /// Parses the setting's value (`normal` or `full`).
+    pub fn parse(value: &str) -> Option<AuditSync> {
+        match value {
+            "normal" => Some(AuditSync::Normal),
+            "full" => Some(AuditSync::Full),
+            _ => None,
+        }
+    }
+
+    fn pragma(self) -> &'static str {
+        match self {
+            AuditSync::Normal => "NORMAL",
+            AuditSync::Full => "FULL",
+        }
+    }
+}
+
 impl AuditStore {
     /// Opens (creating if needed) the audit database at `path` and starts its writer thread.
-    pub fn open(path: &Path, readers: usize) -> Result<AuditStore, StoreError> {
+    pub fn open(path: &Path, readers: usize, sync: AuditSync) -> Result<AuditStore, StoreError> {
         if let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
@@ -137,7 +168,7 @@ impl AuditStore {
         crate::files::tighten_database(path)?;
         let mut writer = Connection::open(path)?;
         writer.pragma_update(None, "journal_mode", "WAL")?;
-        writer.pragma_update(None, "synchronous", "FULL")?;
+        writer.pragma_update(None, "synchronous", sync.pragma())?;
         writer.busy_timeout(Duration::from_secs(10))?;
         writer.execute_batch(SCHEMA)?;
         writer.execute(
@@ -384,7 +415,7 @@ mod tests {
     #[tokio::test]
     async fn appends_selects_counts_and_prunes() {
         let dir = tempfile::tempdir().unwrap();
-        let store = AuditStore::open(&dir.path().join("audit.db"), 1).unwrap();
+        let store = AuditStore::open(&dir.path().join("audit.db"), 1, AuditSync::Full).unwrap();
         let acks: Vec<_> = (0..50)
             .map(|i| store.append(row(&format!("id{i}"), 1000 * i, "LOGOUT")))
             .collect();
@@ -416,18 +447,18 @@ mod tests {
     async fn retention_defaults_to_seven_days_and_persists() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("audit.db");
-        let store = AuditStore::open(&path, 1).unwrap();
+        let store = AuditStore::open(&path, 1, AuditSync::Full).unwrap();
         assert_eq!(store.retention().await.unwrap(), DEFAULT_RETENTION_DAYS);
         store.set_retention(20).await.unwrap();
         store.close();
-        let store = AuditStore::open(&path, 1).unwrap();
+        let store = AuditStore::open(&path, 1, AuditSync::Full).unwrap();
         assert_eq!(store.retention().await.unwrap(), 20);
     }
 
     #[tokio::test]
     async fn a_duplicate_id_fails_its_batch_and_is_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let store = AuditStore::open(&dir.path().join("audit.db"), 1).unwrap();
+        let store = AuditStore::open(&dir.path().join("audit.db"), 1, AuditSync::Full).unwrap();
         store.append(row("same", 1, "LOGOUT")).await.unwrap().unwrap();
         assert!(store.append(row("same", 2, "LOGOUT")).await.unwrap().is_err());
         store.close();

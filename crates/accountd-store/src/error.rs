@@ -21,6 +21,9 @@ pub enum StoreError {
     /// A database file or directory could not be created or its mode set.
     #[error("{0}")]
     Files(String),
+    /// The database is locked by a running service (or an offline command working on it).
+    #[error("{0}")]
+    InUse(String),
 }
 
 impl From<rusqlite::Error> for StoreError {

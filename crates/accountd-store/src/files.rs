@@ -89,6 +89,48 @@ pub fn tighten_database(db: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The lock file of a database, `<db>.lock`: a running service holds an exclusive lock on it.
+pub fn lock_path(db: &Path) -> PathBuf {
+    let mut p = db.as_os_str().to_owned();
+    p.push(".lock");
+    PathBuf::from(p)
+}
+
+/// An exclusive lock on a database's lock file (`flock`): the service holds one while it runs, and the offline
+/// commands (`accountd restore`, `accountd unlock`) take one for their work, so neither runs while the other
+/// does. The lock ends with the value (or the process).
+#[derive(Debug)]
+pub struct DatabaseLock {
+    _file: std::fs::File,
+}
+
+impl DatabaseLock {
+    /// Takes the lock of `db` without waiting: `StoreError::InUse` when another process (or another open
+    /// of the same database in this one) holds it.
+    pub fn acquire(db: &Path) -> Result<DatabaseLock, StoreError> {
+        let path = lock_path(db);
+        if let Some(parent) = path.parent() {
+            create_private_dir(parent)?;
+        }
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(FILE_MODE)
+            .open(&path)
+            .map_err(|e| io_error(&path, "opening", e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DatabaseLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::InUse(format!(
+                "{} is in use by a running accountd (stop the service first)",
+                db.display()
+            ))),
+            Err(std::fs::TryLockError::Error(e)) => Err(io_error(&path, "locking", e)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,5 +165,17 @@ mod tests {
         );
         assert_eq!((mode(&db), mode(&wal), mode(&outside)), (0o600, 0o600, 0o644));
         assert_eq!(tighten(&paths).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn a_database_is_locked_by_one_holder_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("data").join("a.db");
+        let first = DatabaseLock::acquire(&db).unwrap();
+        assert!(matches!(DatabaseLock::acquire(&db), Err(StoreError::InUse(_))));
+        assert_eq!(mode(&lock_path(&db)), 0o600);
+        drop(first);
+        let again = DatabaseLock::acquire(&db);
+        assert!(again.is_ok());
     }
 }

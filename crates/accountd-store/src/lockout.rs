@@ -1,6 +1,9 @@
 //! The `login_failures` and `login_origins` tables: what the login lockout keeps across restarts.
 
-use rusqlite::{Connection, params};
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::error::StoreError;
 
@@ -144,6 +147,34 @@ pub fn delete_origin(conn: &Connection, user_id: i64, address: &str) -> Result<(
     Ok(())
 }
 
+/// Clears every failure counter of the user named `username` in the database file `db`, for `accountd
+/// unlock` while the service is stopped (a running service keeps its counters in memory and would write them
+/// back). Known origins stay. `Ok(None)` when there is no such user, else how many counters were removed. The
+/// database must exist; it is not created.
+pub fn reset_offline(db: &Path, username: &str) -> Result<Option<usize>, StoreError> {
+    let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'login_failures')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Err(StoreError::Corrupt(format!(
+            "{} is not an accountd database with login lockout state",
+            db.display()
+        )));
+    }
+    let user_id: Option<i64> = conn
+        .query_row("SELECT id FROM users WHERE username = ?1", [username], |r| r.get(0))
+        .optional()?;
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    let removed = conn.execute("DELETE FROM login_failures WHERE user_id = ?1", [user_id])?;
+    Ok(Some(removed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,5 +240,40 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(store.read(activity).await.unwrap(), [seen]);
+    }
+
+    #[tokio::test]
+    async fn offline_reset_clears_both_counters_of_one_user_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let store = Store::open(&StoreOptions::new(&path)).unwrap();
+        let root_id = store
+            .read(|c| crate::users::by_username(c, "root"))
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let other = store
+            .read(|c| crate::users::by_username(c, "daemon"))
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        for (user_id, known) in [(root_id, false), (root_id, true), (other, false)] {
+            let row = FailureRow {
+                user_id,
+                known,
+                failures: vec![1, 2, 3],
+                locked_until: Some(10),
+            };
+            store.write(move |tx| save_failures(tx, &row)).await.unwrap();
+        }
+        store.close();
+        assert_eq!(reset_offline(&path, "root").unwrap(), Some(2));
+        assert_eq!(reset_offline(&path, "nobody-here").unwrap(), None);
+        let store = Store::open(&StoreOptions::new(&path)).unwrap();
+        let left = store.read(failures).await.unwrap();
+        assert_eq!(left.iter().map(|r| r.user_id).collect::<Vec<_>>(), [other]);
+        assert!(reset_offline(&dir.path().join("missing.db"), "root").is_err());
     }
 }

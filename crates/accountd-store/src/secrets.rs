@@ -38,6 +38,7 @@ const SEALED_COLUMNS: &[(&str, &str, &str)] = &[
     ("users", "smbhash", "users.smbhash"),
     ("twofactor", "secret", "twofactor.secret"),
     ("auth_sources", "account_password", "auth_sources.account_password"),
+    ("mail_settings", "pass", "mail_settings.pass"),
 ];
 
 /// The key file of the database at `db`: `<db>.key`.

@@ -1,4 +1,5 @@
-//! The `twofactor` table: each user's TOTP secret, its parameters and the last accepted time step.
+//! The `twofactor` table: each user's TOTP secret, its parameters and the last accepted time step; and the
+//! `twofactor_recovery_codes` table: the digests of each user's unused recovery codes.
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -15,6 +16,8 @@ pub struct TwoFactorRow {
     pub interval: i64,
     /// The last time step accepted for a login (a step is accepted once).
     pub last_step: Option<i64>,
+    /// How many unused recovery codes the user has.
+    pub recovery_codes: i64,
 }
 
 impl std::fmt::Debug for TwoFactorRow {
@@ -25,6 +28,7 @@ impl std::fmt::Debug for TwoFactorRow {
             .field("otp_digits", &self.otp_digits)
             .field("interval", &self.interval)
             .field("last_step", &self.last_step)
+            .field("recovery_codes", &self.recovery_codes)
             .finish()
     }
 }
@@ -33,7 +37,9 @@ impl std::fmt::Debug for TwoFactorRow {
 pub fn get(conn: &Connection, user_id: i64) -> Result<Option<TwoFactorRow>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT unseal(secret, 'twofactor.secret'), otp_digits, interval, last_step FROM twofactor WHERE user_id = ?1",
+            "SELECT unseal(secret, 'twofactor.secret'), otp_digits, interval, last_step, \
+             (SELECT COUNT(*) FROM twofactor_recovery_codes c WHERE c.user_id = twofactor.user_id) \
+             FROM twofactor WHERE user_id = ?1",
             [user_id],
             |r| {
                 Ok(TwoFactorRow {
@@ -41,6 +47,7 @@ pub fn get(conn: &Connection, user_id: i64) -> Result<Option<TwoFactorRow>, Stor
                     otp_digits: r.get(1)?,
                     interval: r.get(2)?,
                     last_step: r.get(3)?,
+                    recovery_codes: r.get(4)?,
                 })
             },
         )
@@ -79,4 +86,63 @@ pub fn advance_step(conn: &Connection, user_id: i64, step: i64) -> Result<bool, 
         params![user_id, step],
     )?;
     Ok(changed == 1)
+}
+
+/// Replaces the user's recovery codes with the given digests (hex SHA-256 of each normalized code).
+pub fn replace_recovery_codes(conn: &Connection, user_id: i64, digests: &[String]) -> Result<(), StoreError> {
+    clear_recovery_codes(conn, user_id)?;
+    let mut stmt = conn.prepare_cached("INSERT INTO twofactor_recovery_codes (user_id, digest) VALUES (?1, ?2)")?;
+    for digest in digests {
+        stmt.execute(params![user_id, digest])?;
+    }
+    Ok(())
+}
+
+/// Removes every recovery code of the user.
+pub fn clear_recovery_codes(conn: &Connection, user_id: i64) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM twofactor_recovery_codes WHERE user_id = ?1")?
+        .execute([user_id])?;
+    Ok(())
+}
+
+/// Uses up the recovery code with `digest` of a user who still has a TOTP secret: true when it was there (it
+/// is gone now). Atomic, so two logins racing with the same code cannot both succeed.
+pub fn use_recovery_code(conn: &Connection, user_id: i64, digest: &str) -> Result<bool, StoreError> {
+    let changed = conn
+        .prepare_cached(
+            "DELETE FROM twofactor_recovery_codes WHERE user_id = ?1 AND digest = ?2 \
+             AND EXISTS (SELECT 1 FROM twofactor t WHERE t.user_id = ?1 AND t.secret IS NOT NULL)",
+        )?
+        .execute(params![user_id, digest])?;
+    Ok(changed == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Store, StoreOptions};
+
+    #[tokio::test]
+    async fn recovery_codes_are_used_once_and_only_with_a_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&StoreOptions::new(dir.path().join("a.db"))).unwrap();
+        let digests: Vec<String> = (0..3).map(|i| format!("d{i}")).collect();
+        store
+            .write(move |tx| {
+                set_secret(tx, 1, Some("JBSWY3DPEHPK3PXP"), 6, 30)?;
+                replace_recovery_codes(tx, 1, &digests)
+            })
+            .await
+            .unwrap();
+        assert_eq!(store.read(|c| get(c, 1)).await.unwrap().unwrap().recovery_codes, 3);
+        assert!(store.write(|tx| use_recovery_code(tx, 1, "d1")).await.unwrap());
+        assert!(!store.write(|tx| use_recovery_code(tx, 1, "d1")).await.unwrap());
+        assert!(!store.write(|tx| use_recovery_code(tx, 1, "other")).await.unwrap());
+        assert_eq!(store.read(|c| get(c, 1)).await.unwrap().unwrap().recovery_codes, 2);
+        // Without a secret the codes do nothing.
+        store.write(|tx| set_secret(tx, 1, None, 6, 30)).await.unwrap();
+        assert!(!store.write(|tx| use_recovery_code(tx, 1, "d2")).await.unwrap());
+        store.write(|tx| clear_recovery_codes(tx, 1)).await.unwrap();
+        assert_eq!(store.read(|c| get(c, 1)).await.unwrap().unwrap().recovery_codes, 0);
+    }
 }

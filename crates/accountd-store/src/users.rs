@@ -144,6 +144,11 @@ pub fn by_username(conn: &Connection, username: &str) -> Result<Option<UserRow>,
     Ok(select(conn, "username = ?1", &[&username])?.into_iter().next())
 }
 
+/// The users with this email address (ASCII letters compared without regard to case).
+pub fn with_email(conn: &Connection, email: &str) -> Result<Vec<UserRow>, StoreError> {
+    select(conn, "email = ?1 COLLATE NOCASE", &[&email])
+}
+
 /// The user with this uid.
 pub fn by_uid(conn: &Connection, uid: i64) -> Result<Option<UserRow>, StoreError> {
     Ok(select(conn, "uid = ?1", &[&uid])?.into_iter().next())

@@ -35,6 +35,12 @@ pub struct Settings {
     pub audit: bool,
     /// How often entries older than the audit retention are pruned.
     pub audit_prune_interval: Duration,
+    /// How long sending one mail may take.
+    pub mail_timeout: Duration,
+    /// PEM certificates trusted for the SMTP server's TLS besides the system's roots.
+    pub mail_ca_file: Option<PathBuf>,
+    /// How the audit database's commits reach the disk.
+    pub audit_sync: accountd_store::audit::AuditSync,
 }
 
 /// The PEM files of the TLS certificate and its key.
@@ -62,9 +68,15 @@ impl Settings {
             tls: None,
             audit: true,
             audit_prune_interval: DEFAULT_AUDIT_PRUNE_INTERVAL,
+            mail_timeout: DEFAULT_MAIL_TIMEOUT,
+            mail_ca_file: None,
+            audit_sync: Default::default(),
         }
     }
 }
+
+/// How long sending one mail may take by default.
+pub const DEFAULT_MAIL_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How often the audit log is pruned by default.
 pub const DEFAULT_AUDIT_PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
@@ -120,6 +132,14 @@ pub struct PartialSettings {
     /// `ui_frame_ancestors = ["https://nas.example"]`: origins that may show the web page in a frame (default:
     /// none, `X-Frame-Options: DENY`).
     pub ui_frame_ancestors: Option<Vec<String>>,
+    /// `mail_timeout_ms = 30000`: how long sending one mail may take.
+    pub mail_timeout_ms: Option<u64>,
+    /// `mail_ca_file = "/etc/accountd/mail-ca.pem"`: PEM certificates trusted for the SMTP server's TLS besides the
+    /// system's roots.
+    pub mail_ca_file: Option<PathBuf>,
+    /// `audit_sync = "full"`: `full` (synced to disk before each reply, as the accounts database) or `normal`
+    /// (an entry survives a crash of the service, not a power loss).
+    pub audit_sync: Option<String>,
 }
 
 impl PartialSettings {
@@ -157,6 +177,9 @@ impl PartialSettings {
             audit: self.audit.or(lower.audit),
             audit_prune_interval_ms: self.audit_prune_interval_ms.or(lower.audit_prune_interval_ms),
             ui_frame_ancestors: self.ui_frame_ancestors.or(lower.ui_frame_ancestors),
+            mail_timeout_ms: self.mail_timeout_ms.or(lower.mail_timeout_ms),
+            mail_ca_file: self.mail_ca_file.or(lower.mail_ca_file),
+            audit_sync: self.audit_sync.or(lower.audit_sync),
         }
     }
 
@@ -193,6 +216,17 @@ impl PartialSettings {
                 Some(0) => anyhow::bail!("audit_prune_interval_ms must be at least 1"),
                 Some(ms) => Duration::from_millis(ms),
                 None => DEFAULT_AUDIT_PRUNE_INTERVAL,
+            },
+            mail_timeout: match self.mail_timeout_ms {
+                Some(0) => anyhow::bail!("mail_timeout_ms must be at least 1"),
+                Some(ms) => Duration::from_millis(ms),
+                None => DEFAULT_MAIL_TIMEOUT,
+            },
+            mail_ca_file: self.mail_ca_file,
+            audit_sync: match self.audit_sync.as_deref() {
+                None => Default::default(),
+                Some(v) => accountd_store::audit::AuditSync::parse(v)
+                    .with_context(|| format!("audit_sync must be \"normal\" or \"full\", not {v:?}"))?,
             },
         })
     }
@@ -324,6 +358,18 @@ mod tests {
     }
 
     #[test]
+    fn audit_sync_is_full_unless_normal_is_asked_for() {
+        use accountd_store::audit::AuditSync;
+        let s = PartialSettings::default().resolve().unwrap();
+        assert_eq!(s.audit_sync, AuditSync::Full);
+        let file: PartialSettings = toml::from_str("audit_sync = \"normal\"").unwrap();
+        assert_eq!(file.resolve().unwrap().audit_sync, AuditSync::Normal);
+        let file: PartialSettings = toml::from_str("audit_sync = \"fast\"").unwrap();
+        let err = file.resolve().unwrap_err().to_string();
+        assert!(err.contains("audit_sync must be"), "{err}");
+    }
+
+    #[test]
     fn read_cache_size_is_configurable() {
         let s = PartialSettings::default().resolve().unwrap();
         assert_eq!(s.read_cache_entries, 200_000);
@@ -402,6 +448,19 @@ mod tests {
         assert!(t.contains("127.0.0.1".parse().unwrap()) && t.contains("::1".parse().unwrap()));
         assert!(!t.contains("127.0.0.2".parse().unwrap()));
         assert!(toml::from_str::<PartialSettings>("trusted_proxy = [\"localhost\"]").is_err());
+    }
+
+    #[test]
+    fn mail_settings_are_configurable() {
+        let s = PartialSettings::default().resolve().unwrap();
+        assert_eq!((s.mail_timeout, s.mail_ca_file), (Duration::from_secs(30), None));
+        let file: PartialSettings =
+            toml::from_str("mail_timeout_ms = 5000\nmail_ca_file = \"/etc/accountd/mail-ca.pem\"").unwrap();
+        let s = file.resolve().unwrap();
+        assert_eq!(s.mail_timeout, Duration::from_secs(5));
+        assert_eq!(s.mail_ca_file, Some(PathBuf::from("/etc/accountd/mail-ca.pem")));
+        let bad: PartialSettings = toml::from_str("mail_timeout_ms = 0").unwrap();
+        assert!(bad.resolve().is_err());
     }
 
     #[test]

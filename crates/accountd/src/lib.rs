@@ -2,6 +2,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod client;
+pub mod commands;
 pub mod config;
 pub mod generate;
 pub mod schemas;
@@ -32,6 +33,9 @@ pub struct Running {
     pub audit_store: AuditStore,
     /// The task pruning expired audit entries.
     pruner: tokio::task::JoinHandle<()>,
+    /// The lock on the database's lock file, released after the store is closed: offline commands
+    /// (`restore`, `unlock`) refuse to work while it is held.
+    lock: accountd_store::files::DatabaseLock,
 }
 
 impl Running {
@@ -46,10 +50,11 @@ impl Running {
         self.server.shutdown().await.context("server stopped with an error")?;
         self.accounts.flush_login_state().await;
         self.pruner.abort();
-        let (store, audit_store) = (self.store, self.audit_store);
+        let (store, audit_store, lock) = (self.store, self.audit_store, self.lock);
         tokio::task::spawn_blocking(move || {
             store.close();
             audit_store.close();
+            drop(lock);
         })
         .await
         .context("closing the database")?;
@@ -68,7 +73,9 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         Some(files) => Some(load_tls(files)?),
         None => None,
     };
-    // The database first: it creates the data directory 0700 (the home root may lie inside it).
+    // The database first: it creates the data directory 0700 (the home root may lie inside it). One service per
+    // database: the lock is taken before anything is opened.
+    let lock = accountd_store::files::DatabaseLock::acquire(&settings.db)?;
     let options = StoreOptions::new(&settings.db);
     let store = tokio::task::spawn_blocking(move || Store::open(&options))
         .await
@@ -85,8 +92,17 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
     config.argon2 = settings.argon2;
     config.login_failure_delay = settings.login_failure_delay;
     config.read_cache_entries = settings.read_cache_entries;
+    config.mail_timeout = settings.mail_timeout;
+    if let Some(path) = &settings.mail_ca_file {
+        let pem = std::fs::read(path).with_context(|| format!("reading the mail CA file {}", path.display()))?;
+        accountd_core::mail::check_ca_pem(&pem)
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("the mail CA file {}", path.display()))?;
+        config.mail_ca_pem = Some(pem);
+    }
     let audit_path = audit_db_path(&settings.db);
-    let audit_store = tokio::task::spawn_blocking(move || AuditStore::open(&audit_path, 2))
+    let audit_sync = settings.audit_sync;
+    let audit_store = tokio::task::spawn_blocking(move || AuditStore::open(&audit_path, 2, audit_sync))
         .await
         .context("opening the audit database")?
         .with_context(|| format!("opening the audit database beside {}", settings.db.display()))?;
@@ -105,6 +121,8 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         .with_context(|| format!("listening on {}", settings.listen))?;
     let secure = tls.is_some();
     let server = accountd_server::serve_tls(listener, state, tls)?;
+    let scheme = if secure { "https" } else { "http" };
+    accounts.set_service_url(format!("{scheme}://{}", server.local_addr));
     Ok(Running {
         server,
         store,
@@ -112,6 +130,7 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         accounts,
         audit_store,
         pruner,
+        lock,
     })
 }
 

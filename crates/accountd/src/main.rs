@@ -4,6 +4,8 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use accountd::commands::ConnectArgs;
+use accountd::commands::prompt::Prompter;
 use accountd::config::PartialSettings;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -22,6 +24,32 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Call a method on a running service and print the result as JSON (like TrueNAS's `midclt call`).
     Call(CallArgs),
+    /// Change your own password, or as an administrator another user's.
+    ///
+    /// Asks for the current password (unless the login just used it) and the new one twice, without echo; with
+    /// standard input not a terminal, reads one line per answer. The server's password rules are reported as
+    /// it words them.
+    Passwd {
+        #[command(flatten)]
+        connect: ConnectArgs,
+        /// Another user whose password to set (needs ACCOUNT_WRITE); your own when omitted.
+        username: Option<String>,
+    },
+    /// Show or change a user on a running service.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// End a login lockout offline, with the service stopped.
+    ///
+    /// Clears the user's failed logins in the database, for an administrator locked out of every address.
+    /// Refuses while a service runs on the database.
+    Unlock {
+        /// The locked-out user's login name.
+        #[arg(long)]
+        user: String,
+        /// Database file [default: as for serve].
+        #[arg(long, env = "ACCOUNTD_DB")]
+        db: Option<PathBuf>,
+    },
     /// Copy the database to FILE with SQLite's online backup (safe while the service runs).
     Backup {
         /// Database file [default: as for serve].
@@ -56,29 +84,39 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct CallArgs {
-    /// Service URL.
-    #[arg(long, env = "ACCOUNTD_URL", default_value = "ws://127.0.0.1:6780/api/current")]
-    url: String,
-    /// User to log in as (with --password, or with --api-key).
-    #[arg(long, short = 'u', env = "ACCOUNTD_USER")]
-    user: Option<String>,
-    /// Password of --user.
-    #[arg(long, short = 'p', env = "ACCOUNTD_PASSWORD", hide_env_values = true)]
-    password: Option<String>,
-    /// API key (`<id>-<secret>`) to log in with instead of a password; with --user it is checked against that
-    /// user (`API_KEY_PLAIN`), without it the key alone identifies its owner.
-    #[arg(
-        long,
-        short = 'k',
-        env = "ACCOUNTD_API_KEY",
-        hide_env_values = true,
-        conflicts_with = "password"
-    )]
-    api_key: Option<String>,
+    #[command(flatten)]
+    connect: ConnectArgs,
     /// Method name, e.g. `user.query`.
     method: String,
     /// Positional arguments, each one JSON value, e.g. '[["username","=","root"]]' '{"get":true}'.
     args: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Show a user: username, uid, full name, email, groups, roles, locked, 2FA, last login, lockout.
+    Show {
+        #[command(flatten)]
+        connect: ConnectArgs,
+        /// Print the raw `user.query` entry as JSON instead.
+        #[arg(long)]
+        json: bool,
+        /// The user's login name.
+        name: String,
+    },
+    /// Change fields of a user with `user.update` and print what changed.
+    ///
+    /// For example `locked=true`, `groups=builtin_users,staff` (group names or ids), `email=` (empty clears),
+    /// `account_profile=2`. Values are typed by the field's schema.
+    Configure {
+        #[command(flatten)]
+        connect: ConnectArgs,
+        /// The user's login name.
+        name: String,
+        /// `key=value` pairs; values are typed by the field (booleans, numbers, lists, null when empty).
+        #[arg(required = true, value_name = "KEY=VALUE")]
+        pairs: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -95,7 +133,7 @@ struct ServeArgs {
     /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
     /// max_connections, unauthenticated_share_percent, trusted_proxy, login_timeout_ms, write_timeout_ms,
     /// outbound_queue_bytes, rate_limit_*, read_cache_entries, tls_cert, tls_key, audit,
-    /// audit_prune_interval_ms, ui_frame_ancestors).
+    /// audit_prune_interval_ms, audit_sync, mail_timeout_ms, mail_ca_file, ui_frame_ancestors).
     #[arg(long, env = "ACCOUNTD_CONFIG")]
     config: Option<PathBuf>,
     /// argon2id memory cost in KiB for new password hashes [default: 19456].
@@ -164,6 +202,17 @@ struct ServeArgs {
     /// then says `frame-ancestors <origins>` instead of `X-Frame-Options: DENY` [default: none].
     #[arg(long, env = "ACCOUNTD_UI_FRAME_ANCESTORS", value_delimiter = ',')]
     ui_frame_ancestors: Option<Vec<String>>,
+    /// How long sending one mail (a test mail, a password reset link) may take, in ms [default: 30000].
+    #[arg(long, env = "ACCOUNTD_MAIL_TIMEOUT_MS")]
+    mail_timeout_ms: Option<u64>,
+    /// PEM certificates trusted for the SMTP server's TLS (mail.update security SSL or TLS) besides the system's
+    /// roots, e.g. a private CA [default: the system's roots only].
+    #[arg(long, env = "ACCOUNTD_MAIL_CA_FILE")]
+    mail_ca_file: Option<PathBuf>,
+    /// How audit commits reach the disk: `full` (synced before each reply) or `normal` (survive a crash of the
+    /// service, not a power loss) [default: full].
+    #[arg(long, env = "ACCOUNTD_AUDIT_SYNC")]
+    audit_sync: Option<String>,
 }
 
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
@@ -219,15 +268,63 @@ fn main() -> anyhow::Result<()> {
             }
             .resolve()?
             .db;
+            let _lock = accountd_store::files::DatabaseLock::acquire(&db)?;
             accountd_store::restore_from(&from, &db).with_context(|| format!("restoring {}", from.display()))?;
             println!("restored {} from {}", db.display(), from.display());
             Ok(())
+        }
+        Command::Passwd { connect, username } => {
+            client_command(
+                async move { accountd::commands::passwd::run(&connect, username, &mut Prompter::new()).await },
+            )
+        }
+        Command::User(UserCommand::Show { connect, json, name }) => client_command(async move {
+            let (mut client, _) = connect.connect(&mut Prompter::new(), true).await?;
+            accountd::commands::user::show(&mut client, &name, json).await
+        }),
+        Command::User(UserCommand::Configure { connect, name, pairs }) => client_command(async move {
+            let (mut client, _) = connect.connect(&mut Prompter::new(), true).await?;
+            accountd::commands::user::configure(&mut client, &name, &pairs).await
+        }),
+        Command::Unlock { user, db } => {
+            let db = PartialSettings {
+                db,
+                ..Default::default()
+            }
+            .resolve()?
+            .db;
+            match accountd::commands::unlock::run(&db, &user) {
+                Ok(line) => {
+                    println!("{line}");
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("accountd unlock: {e:#}");
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Schemas { out } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             let changed = runtime.block_on(accountd::schemas::write_schema_files(&out))?;
             println!("{changed} generated files updated in {}", out.display());
             Ok(())
+        }
+    }
+}
+
+/// Runs a command that talks to the service: prints its output, or its error (as the server words it) and
+/// exits 1.
+fn client_command(work: impl std::future::Future<Output = anyhow::Result<String>>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    match runtime.block_on(work) {
+        Ok(out) => {
+            println!("{out}");
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{e:#}");
+            std::process::exit(1);
         }
     }
 }
@@ -239,13 +336,7 @@ async fn call(args: CallArgs) -> anyhow::Result<serde_json::Value> {
         .enumerate()
         .map(|(i, a)| serde_json::from_str(a).with_context(|| format!("argument {} is not JSON: {a}", i + 1)))
         .collect::<anyhow::Result<Vec<serde_json::Value>>>()?;
-    let mut client = accountd::client::RpcClient::connect(&args.url).await?;
-    match (&args.user, &args.password, &args.api_key) {
-        (Some(user), Some(password), None) => client.login_password(user, password).await?,
-        (user, None, Some(key)) => client.login_api_key(user.as_deref(), key).await?,
-        (None, None, None) => {}
-        _ => anyhow::bail!("give --user with --password, or --api-key (with or without --user), or none of them"),
-    }
+    let (mut client, _) = args.connect.connect(&mut Prompter::new(), false).await?;
     Ok(client.call(&args.method, serde_json::Value::Array(params)).await??)
 }
 
@@ -284,6 +375,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         audit: args.audit,
         audit_prune_interval_ms: args.audit_prune_interval_ms,
         ui_frame_ancestors: args.ui_frame_ancestors,
+        mail_timeout_ms: args.mail_timeout_ms,
+        mail_ca_file: args.mail_ca_file,
+        audit_sync: args.audit_sync,
     };
     let from_file = match &args.config {
         Some(path) => PartialSettings::from_file(path)?,

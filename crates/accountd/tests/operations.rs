@@ -126,6 +126,17 @@ fn rusqlite_check(path: &std::path::Path) -> String {
     }
 }
 
+/// Runs `accountd restore` of `backup` onto the database in `dir`.
+fn restore(dir: &std::path::Path, backup: &std::path::Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_accountd"))
+        .args(["restore", "--db"])
+        .arg(dir.join("accountd.db"))
+        .arg("--from")
+        .arg(backup)
+        .output()
+        .expect("restore runs")
+}
+
 #[tokio::test]
 async fn backup_while_serving_then_restore() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -153,19 +164,21 @@ async fn backup_while_serving_then_restore() {
     .await
     .expect("create");
     drop(c);
+    // Not while the service runs on the database.
+    let out = restore(dir.path(), &backup);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is in use by a running accountd (stop the service first)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Command::new("kill")
         .args(["-TERM", &service.child.id().to_string()])
         .status()
         .expect("kill");
     assert!(service.child.wait().expect("exit").success());
 
-    let out = Command::new(env!("CARGO_BIN_EXE_accountd"))
-        .args(["restore", "--db"])
-        .arg(dir.path().join("accountd.db"))
-        .arg("--from")
-        .arg(&backup)
-        .output()
-        .expect("restore runs");
+    let out = restore(dir.path(), &backup);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let mut service = spawn(dir.path(), "warn", Stdio::null());
@@ -249,6 +262,26 @@ async fn trace_logs_contain_no_secrets() {
         .and_then(|rest| rest.split('&').next())
         .expect("secret in the URI")
         .to_string();
+    // Recovery codes, one of them used for a two-factor login.
+    let codes = c
+        .call_ok("user.renew_2fa_recovery_codes", json!([]))
+        .await
+        .expect("recovery codes");
+    let codes: Vec<String> = codes
+        .as_array()
+        .expect("codes")
+        .iter()
+        .map(|code| code.as_str().expect("code").to_string())
+        .collect();
+    c.call_ok("auth.twofactor.update", json!([{"enabled": true}]))
+        .await
+        .expect("enable 2fa");
+    let mut by_code = RpcClient::connect(&service.url).await.expect("connect");
+    by_code
+        .login_password_then("truenas_admin", secrets[0], || Ok(codes[0].clone()))
+        .await
+        .expect("login with a recovery code");
+    drop(by_code);
     let key = c
         .call_ok(
             "api_key.create",
@@ -295,7 +328,15 @@ async fn trace_logs_contain_no_secrets() {
             token.as_str(),
         ])
         .chain(key.split_once('-').map(|(_, secret)| secret))
+        .chain(codes.iter().map(String::as_str))
     {
         assert!(!log.contains(secret), "secret {secret} appears in the log");
+    }
+    assert!(
+        log.contains("recovery code accepted"),
+        "the log records the use of a recovery code"
+    );
+    for code in &codes {
+        assert!(!log.contains(&code.replace('-', "")), "{code} appears in the log");
     }
 }

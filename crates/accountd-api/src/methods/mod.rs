@@ -9,6 +9,8 @@ pub mod auth;
 pub mod auth_source;
 pub mod core;
 pub mod group;
+pub mod mail;
+pub mod password_reset;
 pub mod privilege;
 pub mod rpc;
 pub mod system;
@@ -44,6 +46,10 @@ macro_rules! for_each_method {
             $crate::methods::auth::AuthTwofactorConfig,
             $crate::methods::auth::AuthTwofactorUpdate,
             $crate::methods::auth::AuthSetAuthenticatorAssuranceLevel,
+            $crate::methods::password_reset::AuthPasswordResetRequest,
+            $crate::methods::password_reset::AuthPasswordResetComplete,
+            $crate::methods::password_reset::AuthPasswordResetConfig,
+            $crate::methods::password_reset::AuthPasswordResetUpdate,
             $crate::methods::user::UserQuery,
             $crate::methods::user::UserGetInstance,
             $crate::methods::user::UserCreate,
@@ -63,6 +69,7 @@ macro_rules! for_each_method {
             $crate::methods::user::UserSetPassword,
             $crate::methods::user::UserResetLockout,
             $crate::methods::user::UserRenew2faSecret,
+            $crate::methods::user::UserRenew2faRecoveryCodes,
             $crate::methods::user::UserUnset2faSecret,
             $crate::methods::user::UserProvisioningUri,
             $crate::methods::user::UserTwofactorConfigGet,
@@ -106,6 +113,9 @@ macro_rules! for_each_method {
             $crate::methods::audit::AuditConfigGet,
             $crate::methods::audit::AuditUpdate,
             $crate::methods::audit::AuditExport,
+            $crate::methods::mail::MailConfig,
+            $crate::methods::mail::MailUpdate,
+            $crate::methods::mail::MailSend,
             $crate::methods::rpc::RpcDiscover
         )
     };

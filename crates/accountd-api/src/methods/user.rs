@@ -6,7 +6,9 @@ use crate::declare_method;
 use crate::method::{Audit, AuditRecord};
 use crate::types::common::{NoArgs, Presented};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
-use crate::types::twofactor::{Renew2faSecretArgs, TwofactorUsernameArgs, UserTwofactorConfig, UserWithTwofactor};
+use crate::types::twofactor::{
+    Renew2faSecretArgs, RenewRecoveryCodesArgs, TwofactorUsernameArgs, UserTwofactorConfig, UserWithTwofactor,
+};
 use crate::types::user::{
     GetUserObjArgs, ResetLockoutArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs,
     UserDeleteArgs, UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
@@ -162,7 +164,24 @@ declare_method! {
 }
 
 declare_method! {
-    /// Removes `username`'s two-factor secret: the user logs in with a password alone again.
+    /// Issues 10 new two-factor recovery codes for `username` (the caller's own account when omitted) and
+    /// returns them, this once: each is 12 letters and digits in groups of four (`xxxx-xxxx-xxxx`, 60 random
+    /// bits; upper case, spaces and no dashes are accepted when typed). Only their SHA-256 digests are stored.
+    /// Each code works once in place of a one-time password (`OTP_TOKEN` of `auth.login_ex` /
+    /// `auth.login_ex_continue`, `otp_token` of `auth.login`); a wrong one counts as a wrong one-time password.
+    /// The codes issued before are void, as they are when the secret is renewed or removed.
+    /// `user.twofactor_config` shows how many remain. Users may renew only their own codes unless they have
+    /// FULL_ADMIN (else EPERM); EFAULT when the user has no two-factor secret.
+    UserRenew2faRecoveryCodes = "user.renew_2fa_recovery_codes", Access::AnyUser, RenewRecoveryCodesArgs => Vec<String>,
+    audit: Audit::param("Renew two-factor recovery codes", ""),
+    examples: [
+        Admin r#"[]"# => error,
+    ]
+}
+
+declare_method! {
+    /// Removes `username`'s two-factor secret (and its recovery codes): the user logs in with a password alone
+    /// again.
     UserUnset2faSecret = "user.unset_2fa_secret", WRITE, TwofactorUsernameArgs => (),
     audit: Audit::param("Unset two-factor authentication secret:", ""),
     examples: [
@@ -181,7 +200,8 @@ declare_method! {
 }
 
 declare_method! {
-    /// `username`'s two-factor settings: `{provisioning_uri, secret_configured, interval, otp_digits}`.
+    /// `username`'s two-factor settings: `{provisioning_uri, secret_configured, interval, otp_digits,
+    /// recovery_codes_remaining}`.
     /// Callable for one's own account or with ACCOUNT_READ (else EPERM); the provisioning URI contains the
     /// secret and shows as `********` to other users' callers without FULL_ADMIN or ACCOUNT_WRITE.
     UserTwofactorConfigGet = "user.twofactor_config", Access::AnyUser, TwofactorUsernameArgs => UserTwofactorConfig,

@@ -84,7 +84,8 @@ pub struct AuditEntry {
     pub service_data: Map<String, Value>,
     /// `AUTHENTICATION`, `METHOD_CALL` or `LOGOUT`.
     pub event: String,
-    /// Per event: `{credentials, error}` (AUTHENTICATION), `{method, params, description, authenticated,
+    /// Per event: `{credentials, error}` (AUTHENTICATION; a two-factor login completed with a recovery code
+    /// adds `"second_factor": "RECOVERY_CODE"`), `{method, params, description, authenticated,
     /// authorized}` (METHOD_CALL, secrets in `params` shown as `********`), `{credentials}` (LOGOUT).
     pub event_data: Map<String, Value>,
     /// Whether the action succeeded.

@@ -76,7 +76,7 @@ pub enum LoginData {
     /// The one-time password that completes a login answered with `OTP_REQUIRED`.
     #[serde(rename = "OTP_TOKEN")]
     OtpToken {
-        /// The current code of the user's authenticator.
+        /// The current code of the user's authenticator, or one of the user's unused recovery codes.
         otp_token: String,
         /// Options.
         #[serde(default)]
@@ -117,7 +117,7 @@ pub enum LoginContinueData {
     /// The one-time password asked for by `OTP_REQUIRED`.
     #[serde(rename = "OTP_TOKEN")]
     OtpToken {
-        /// The current code of the user's authenticator.
+        /// The current code of the user's authenticator, or one of the user's unused recovery codes.
         otp_token: String,
         /// Options.
         #[serde(default)]
@@ -200,7 +200,7 @@ pub struct LoginArgs {
     pub username: String,
     /// Password.
     pub password: String,
-    /// One-time password (only checked when two-factor login is required).
+    /// One-time password or recovery code (only checked when two-factor login is required).
     #[serde(default)]
     pub otp_token: Option<String>,
 }
@@ -246,6 +246,8 @@ pub struct TwoFactorState {
     pub interval: i64,
     /// TOTP digits.
     pub otp_digits: i64,
+    /// Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+    pub recovery_codes_remaining: i64,
 }
 
 /// `auth.me` result: who the session is.

@@ -10,6 +10,8 @@ pub mod auth_source;
 pub mod common;
 pub mod core;
 pub mod group;
+pub mod mail;
+pub mod password_reset;
 pub mod privilege;
 pub mod query;
 pub mod rpc;

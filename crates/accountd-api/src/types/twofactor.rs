@@ -36,6 +36,15 @@ pub struct Renew2faSecretArgs {
     pub twofactor_options: TwofactorOptions,
 }
 
+/// `user.renew_2fa_recovery_codes` arguments.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewRecoveryCodesArgs {
+    /// The user whose codes are renewed; the caller's own account when omitted.
+    #[serde(default)]
+    pub username: Option<String>,
+}
+
 /// Arguments of the per-user two-factor methods that only name a user.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

@@ -106,6 +106,7 @@ impl Accounts {
             session_id: None,
             password_change_required: false,
             onetime_password: false,
+            self_service_only: false,
         }))
     }
 
@@ -162,6 +163,7 @@ mod tests {
             session_id: None,
             password_change_required: false,
             onetime_password: false,
+            self_service_only: false,
         };
         let data = |name: &str, expires_at| ApiKeyCreate {
             name: name.into(),

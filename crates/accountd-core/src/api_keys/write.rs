@@ -220,6 +220,7 @@ mod tests {
             session_id: None,
             password_change_required: false,
             onetime_password: false,
+            self_service_only: false,
         }
     }
 

@@ -145,6 +145,7 @@ impl Accounts {
             session_id: None,
             password_change_required: false,
             onetime_password: false,
+            self_service_only: false,
         };
         let created = match self.user_create(&system, data).await {
             Ok(created) => created,

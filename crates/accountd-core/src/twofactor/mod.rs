@@ -1,6 +1,8 @@
 //! Two-factor authentication: each user's TOTP secret (`user.renew_2fa_secret` and friends), the global
-//! `auth.twofactor` setting, and checking one-time passwords with replay protection.
+//! `auth.twofactor` setting, recovery codes (`user.renew_2fa_recovery_codes`), and checking one-time passwords
+//! with replay protection.
 
+pub mod recovery;
 pub mod totp;
 
 use accountd_api::Role;
@@ -51,7 +53,41 @@ pub(crate) fn state_of(row: Option<&TwoFactorRow>, username: &str, hostname: &st
         secret_configured: secret.is_some(),
         interval,
         otp_digits,
+        recovery_codes_remaining: row.filter(|_| secret.is_some()).map_or(0, |r| r.recovery_codes),
     }
+}
+
+/// What completed a two-factor login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecondFactor {
+    /// A TOTP code of the user's authenticator.
+    Totp,
+    /// One of the user's recovery codes (now used up).
+    RecoveryCode,
+}
+
+/// Refuses a caller who may not renew `username`'s second factor: users renew their own, FULL_ADMIN anyone's.
+fn may_renew(caller: &Caller, username: &str) -> Result<(), Error> {
+    if caller.username != username && !caller.has(Role::FullAdmin) {
+        return Err(Error::call(
+            errno::EPERM,
+            format!(
+                "{username}: currently authenticated credential may not renew two-factor authentication for this \
+                 user."
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn not_configured(username: &str) -> Error {
+    Error::call(
+        errno::EFAULT,
+        format!(
+            "{} user does not have two factor authentication configured",
+            repr_str(username)
+        ),
+    )
 }
 
 fn no_such_user(username: &str) -> Error {
@@ -112,15 +148,7 @@ impl Accounts {
         username: String,
         options: TwofactorOptions,
     ) -> Result<Value, Error> {
-        if caller.username != username && !caller.has(Role::FullAdmin) {
-            return Err(Error::call(
-                errno::EPERM,
-                format!(
-                    "{username}: currently authenticated credential may not renew two-factor authentication \
-                     for this user."
-                ),
-            ));
-        }
+        may_renew(caller, &username)?;
         let secret = totp::generate_secret();
         let name = username.clone();
         let user_id = self
@@ -130,6 +158,8 @@ impl Accounts {
                 let digits = options.otp_digits.unwrap_or(digits);
                 let interval = options.interval.unwrap_or(interval);
                 store::set_secret(tx, row.id, Some(&secret), digits, interval)?;
+                // Codes issued for the old secret do not outlive it.
+                store::clear_recovery_codes(tx, row.id)?;
                 changes.user_changed(row.id);
                 Ok(row.id)
             })
@@ -153,12 +183,46 @@ impl Accounts {
                 let (row, twofactor) = load(tx, &username)?.ok_or_else(|| no_such_user(&username))?;
                 let (digits, interval) = parameters(twofactor.as_ref());
                 store::set_secret(tx, row.id, None, digits, interval)?;
+                store::clear_recovery_codes(tx, row.id)?;
                 changes.user_changed(row.id);
                 Ok(row.id)
             })
             .await?;
         tracing::info!(user_id, "two-factor secret removed");
         Ok(())
+    }
+
+    /// `user.renew_2fa_recovery_codes`: replaces the recovery codes of `username` (the caller's own when `None`)
+    /// with new ones and returns them; only their digests are kept. The same access rule as
+    /// `user.renew_2fa_secret`; EFAULT when the user has no TOTP secret (the codes stand in for its codes).
+    pub async fn renew_2fa_recovery_codes(
+        &self,
+        caller: &Caller,
+        username: Option<String>,
+    ) -> Result<Vec<String>, Error> {
+        let username = username.unwrap_or_else(|| caller.username.clone());
+        may_renew(caller, &username)?;
+        let codes = recovery::generate();
+        let digests: Vec<String> = codes
+            .iter()
+            .filter_map(|c| recovery::normalize(c))
+            .map(|n| recovery::digest(&n))
+            .collect();
+        if digests.len() != codes.len() {
+            return Err(Error::internal("a generated recovery code does not normalize"));
+        }
+        let user_id = self
+            .write_outside_entries(move |tx| {
+                let (row, twofactor) = load(tx, &username)?.ok_or_else(|| no_such_user(&username))?;
+                if twofactor.and_then(|t| t.secret).is_none() {
+                    return Err(not_configured(&username));
+                }
+                store::replace_recovery_codes(tx, row.id, &digests)?;
+                Ok(row.id)
+            })
+            .await?;
+        tracing::info!(user_id, count = codes.len(), "two-factor recovery codes issued");
+        Ok(codes)
     }
 
     /// `user.provisioning_uri`: for one's own account, or with FULL_ADMIN or ACCOUNT_WRITE.
@@ -172,15 +236,7 @@ impl Accounts {
             ));
         }
         let state = self.user_twofactor_state(&username).await?;
-        state.provisioning_uri.ok_or_else(|| {
-            Error::call(
-                errno::EFAULT,
-                format!(
-                    "{} user does not have two factor authentication configured",
-                    repr_str(&username)
-                ),
-            )
-        })
+        state.provisioning_uri.ok_or_else(|| not_configured(&username))
     }
 
     /// `user.twofactor_config`: for one's own account, or with ACCOUNT_READ; the URI (it holds the secret) is
@@ -231,7 +287,21 @@ impl Accounts {
 
     /// Checks a one-time password of `user_id` at the current time, accepting the configured window of steps
     /// around it. A step is accepted once: a code of the last accepted step or an earlier one is refused.
-    pub async fn verify_otp(&self, user_id: i64, code: String) -> Result<bool, Error> {
+    /// Something in the form of a recovery code is checked against the user's unused recovery codes instead,
+    /// and a matching one is used up. `None` when refused.
+    pub async fn verify_otp(&self, user_id: i64, code: String) -> Result<Option<SecondFactor>, Error> {
+        if let Some(normalized) = recovery::normalize(&code) {
+            let digest = recovery::digest(&normalized);
+            let used = self
+                .write_outside_entries(move |tx| store::use_recovery_code(tx, user_id, &digest).map_err(Error::from))
+                .await?;
+            if used {
+                tracing::info!(user_id, "recovery code accepted in place of a one-time password");
+                return Ok(Some(SecondFactor::RecoveryCode));
+            }
+            tracing::info!(user_id, "recovery code refused");
+            return Ok(None);
+        }
         let now = self.now_ms();
         let found = self
             .store()
@@ -246,7 +316,7 @@ impl Accounts {
         };
         let Some(step) = step else {
             tracing::info!(user_id, "one-time password refused");
-            return Ok(false);
+            return Ok(None);
         };
         let fresh = self
             .write_outside_entries(move |tx| store::advance_step(tx, user_id, step).map_err(Error::from))
@@ -256,6 +326,6 @@ impl Accounts {
         } else {
             tracing::info!(user_id, "one-time password refused: its time step was already used");
         }
-        Ok(fresh)
+        Ok(fresh.then_some(SecondFactor::Totp))
     }
 }

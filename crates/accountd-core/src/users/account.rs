@@ -46,11 +46,24 @@ impl Accounts {
         mut data: UserAccountUpdate,
     ) -> Result<AccountConfig, Error> {
         let id = caller.user_id;
-        let row = self
+        let (row, external) = self
             .store()
-            .read(move |conn| users::get(conn, id))
+            .read(move |conn| {
+                let Some(row) = users::get(conn, id)? else {
+                    return Ok::<_, accountd_store::StoreError>(None);
+                };
+                let source = accountd_store::auth_sources::source_of_user(conn, id)?;
+                Ok(Some((row, source != accountd_store::auth_sources::INTERNAL_ID)))
+            })
             .await?
             .ok_or_else(|| Error::not_found(format!("User {id} does not exist")))?;
+        if external && data.password.is_some() {
+            // The directory keeps the password: there is nothing here to change.
+            return Err(Error::invalid(
+                format!("{SCHEMA}.password"),
+                "Password cannot be changed for users of an external authentication source",
+            ));
+        }
         if let Some(Some(email)) = &data.email
             && email.is_empty()
         {

@@ -30,6 +30,8 @@ use crate::entry::{Directory, builtin};
 use crate::error::{Error, ValidationErrors};
 use crate::querying;
 use crate::read_cache::UserKey;
+pub(crate) use email::email_error;
+pub(crate) use password::set_password_fields;
 pub use uid_reservations::PER_SESSION as UID_RESERVATIONS_PER_SESSION;
 pub(crate) use uid_reservations::UidReservations;
 

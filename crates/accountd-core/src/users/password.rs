@@ -107,17 +107,7 @@ impl Accounts {
         let caller = caller.clone();
         self.write_changes(move |tx, changes| {
             let mut row = users::get(tx, id)?.ok_or_else(|| Error::internal("user vanished"))?;
-            if row.unixhash != "*" {
-                row.password_history.push(row.unixhash.clone());
-            }
-            while row.password_history.len() > MAX_PASSWORD_HISTORY {
-                row.password_history.remove(0);
-            }
-            row.unixhash = unixhash;
-            if row.smb {
-                row.smbhash = smbhash;
-            }
-            row.last_password_change = Some(now);
+            set_password_fields(&mut row, unixhash, smbhash, now);
             if self_service {
                 // The user chose a new password: an administrator's requirement is met.
                 row.password_change_required = false;
@@ -177,6 +167,22 @@ impl Accounts {
         tracing::info!(?username, "local administrator set up");
         Ok(())
     }
+}
+
+/// Gives `row` a new password: the old hash joins the history (at most [`MAX_PASSWORD_HISTORY`] kept), the NT hash
+/// follows when the user is an SMB user, and the time of the change is `now`.
+pub(crate) fn set_password_fields(row: &mut UserRow, unixhash: String, smbhash: String, now: i64) {
+    if row.unixhash != "*" {
+        row.password_history.push(row.unixhash.clone());
+    }
+    while row.password_history.len() > MAX_PASSWORD_HISTORY {
+        row.password_history.remove(0);
+    }
+    row.unixhash = unixhash;
+    if row.smb {
+        row.smbhash = smbhash;
+    }
+    row.last_password_change = Some(now);
 }
 
 fn exists_error(what: String) -> Error {

@@ -10,6 +10,7 @@ use accountd_api::Method;
 use accountd_api::method::{Audit, AuditRecord, AuditTarget};
 use accountd_api::types::query::QueryOptions;
 use accountd_core::audit::{AuditLog, NewEntry, Pending};
+use accountd_core::twofactor::SecondFactor;
 use jsonrpsee::types::Params;
 use serde_json::{Map, Value, json};
 
@@ -77,9 +78,13 @@ fn object(value: Value) -> Map<String, Value> {
     }
 }
 
-/// Records a successful login of the call's session (after the session is logged in).
-pub(crate) fn login_succeeded(ctx: &CallContext, login: &Login) {
-    let data = object(json!({"credentials": credentials_of(login), "error": null}));
+/// Records a successful login of the call's session (after the session is logged in). A two-factor login
+/// completed with a recovery code says so (`"second_factor": "RECOVERY_CODE"`), never which code.
+pub(crate) fn login_succeeded(ctx: &CallContext, login: &Login, factor: Option<SecondFactor>) {
+    let mut data = object(json!({"credentials": credentials_of(login), "error": null}));
+    if factor == Some(SecondFactor::RecoveryCode) {
+        data.insert("second_factor".into(), Value::from("RECOVERY_CODE"));
+    }
     ctx.audit.push(
         ctx.state
             .audit

@@ -11,6 +11,7 @@ use accountd_core::assurance::AssuranceLevel;
 use accountd_core::auth::LoginOutcome;
 use accountd_core::error::errno;
 use accountd_core::sessions::TokenRefusal;
+use accountd_core::twofactor::SecondFactor;
 use accountd_core::{Caller, Error};
 
 use crate::dispatch::{CallContext, Handler};
@@ -58,6 +59,19 @@ pub(crate) async fn complete_login(
     credential: Credential,
     terminate_others: bool,
 ) -> Result<(), Error> {
+    complete_login_with(ctx, caller, roles_generation, credential, terminate_others, None).await
+}
+
+/// [`complete_login`] of a two-factor login, whose audit entry names the second factor when it was a
+/// recovery code.
+async fn complete_login_with(
+    ctx: &CallContext,
+    caller: Caller,
+    roles_generation: u64,
+    credential: Credential,
+    terminate_others: bool,
+    factor: Option<SecondFactor>,
+) -> Result<(), Error> {
     let accounts = &ctx.state.accounts;
     let level = accounts.assurance_level().await?;
     let cap = accounts.max_sessions_of(caller.user_id).await?;
@@ -85,7 +99,7 @@ pub(crate) async fn complete_login(
         return Err(Error::call(errno::EBUSY, error));
     }
     accounts.note_login(user_id, ctx.session.origin.ip()).await?;
-    crate::audit::login_succeeded(ctx, &login);
+    crate::audit::login_succeeded(ctx, &login, factor);
     Ok(())
 }
 
@@ -256,23 +270,27 @@ async fn otp_step(ctx: &CallContext, otp_token: String, terminate_others: bool) 
     if !in_time {
         tracing::info!(user_id, "one-time password refused: the login attempt timed out");
     }
-    if !in_time
-        || !accounts
+    let factor = if in_time {
+        accounts
             .login_second_factor(user_id, otp_token, ctx.session.origin.ip())
             .await?
-    {
+    } else {
+        None
+    };
+    let Some(factor) = factor else {
         let error = "One-time token validation failed: Authentication failure";
         crate::audit::login_failed(ctx, "LOGIN_TWOFACTOR", Some(&pending.caller.username), error);
         failure_delay(ctx).await;
         return Ok(None);
-    }
+    };
     let caller = pending.caller;
-    complete_login(
+    complete_login_with(
         ctx,
         caller.clone(),
         pending.roles_generation,
         Credential::LoginTwofactor,
         terminate_others,
+        Some(factor),
     )
     .await?;
     Ok(Some(caller))

@@ -9,6 +9,8 @@ mod auth;
 mod auth_source;
 mod core;
 mod group;
+mod mail;
+mod password_reset;
 mod privilege;
 mod rpc;
 mod sessions;

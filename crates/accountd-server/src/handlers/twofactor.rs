@@ -1,14 +1,14 @@
-//! Two-factor methods: `user.renew_2fa_secret`, `user.unset_2fa_secret`, `user.provisioning_uri`,
-//! `user.twofactor_config`, `auth.twofactor.config` and `auth.twofactor.update`.
+//! Two-factor methods: `user.renew_2fa_secret`, `user.renew_2fa_recovery_codes`, `user.unset_2fa_secret`,
+//! `user.provisioning_uri`, `user.twofactor_config`, `auth.twofactor.config` and `auth.twofactor.update`.
 
 use accountd_api::methods::auth::{AuthTwofactorConfig, AuthTwofactorUpdate};
 use accountd_api::methods::user::{
-    UserProvisioningUri, UserRenew2faSecret, UserTwofactorConfigGet, UserUnset2faSecret,
+    UserProvisioningUri, UserRenew2faRecoveryCodes, UserRenew2faSecret, UserTwofactorConfigGet, UserUnset2faSecret,
 };
 use accountd_api::types::common::{NoArgs, Presented};
 use accountd_api::types::twofactor::{
-    Renew2faSecretArgs, TwoFactorAuthEntry, TwoFactorAuthUpdateArgs, TwofactorUsernameArgs, UserTwofactorConfig,
-    UserWithTwofactor,
+    Renew2faSecretArgs, RenewRecoveryCodesArgs, TwoFactorAuthEntry, TwoFactorAuthUpdateArgs, TwofactorUsernameArgs,
+    UserTwofactorConfig, UserWithTwofactor,
 };
 use accountd_core::Error;
 
@@ -23,6 +23,13 @@ impl Handler for UserRenew2faSecret {
                 .renew_2fa_secret(caller, args.username, args.twofactor_options)
                 .await?,
         ))
+    }
+}
+
+impl Handler for UserRenew2faRecoveryCodes {
+    async fn handle(ctx: CallContext, args: RenewRecoveryCodesArgs) -> Result<Vec<String>, Error> {
+        let caller = ctx.caller()?;
+        ctx.state.accounts.renew_2fa_recovery_codes(caller, args.username).await
     }
 }
 

@@ -1,4 +1,5 @@
-// The page: first boot, login, then the management views behind a navigation bar.
+// The page: first boot, login, then the management views behind a navigation bar; at /ui/reset, the page a
+// password reset link opens.
 import { useEffect, useState } from "preact/hooks";
 import { Client, errorText } from "./api/client";
 import { navigate, useRoute } from "./router";
@@ -12,6 +13,7 @@ import { Login, Setup } from "./views/Login";
 import { MyAccount } from "./views/MyAccount";
 import { Privileges } from "./views/Privileges";
 import { Profiles } from "./views/Profiles";
+import { ResetPassword, isResetPage } from "./views/Reset";
 import { Sessions } from "./views/Sessions";
 import { Settings } from "./views/Settings";
 import { UserForm } from "./views/UserForm";
@@ -33,6 +35,12 @@ const NAV: [string, string][] = [
 ];
 
 export function App() {
+  // A mailed reset link opens the page at /ui/reset: that page needs no login.
+  if (isResetPage(window.location)) return <ResetPassword />;
+  return <Management />;
+}
+
+function Management() {
   const [session, setSession] = useState(() => new Session(Client.urlForPage(window.location)));
   const [phase, setPhase] = useState<Phase>("connecting");
   const [me, setMe] = useState<Me | null>(null);

@@ -1,15 +1,16 @@
 // The web page's flows in a real browser (Debian's Chromium driven by playwright-core) against a real accountd.
-// Run by tests/e2e/web_page.rs: `node --experimental-websocket tests/flows.mjs BASE_URL SCREENSHOT_DIR [many-users]`.
+// Run by tests/e2e/web_page.rs: `node --experimental-websocket tests/flows.mjs BASE_URL SCREENSHOT_DIR MAILDIR SMTP_PORT
+// [many-users]` (the Maildir and port of the real SMTP server, aiosmtpd, that reset links are mailed through).
 // Prints one JSON line of facts measured along the way; exits non-zero (with the failing step) on any failure.
 // With `many-users` it runs only the timing flow against a service seeded with many users (the administrator set
 // up already): how long the users page takes to show its first page, and the README's picture of it.
 import { createHmac } from "node:crypto";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
-const [base, shots, mode] = process.argv.slice(2);
-if (!base || !shots) throw new Error("usage: flows.mjs BASE_URL SCREENSHOT_DIR");
+const [base, shots, maildir, smtpPort, mode] = process.argv.slice(2);
+if (!base || !shots || !maildir || !smtpPort) throw new Error("usage: flows.mjs BASE_URL SCREENSHOT_DIR MAILDIR SMTP_PORT [many-users]");
 mkdirSync(shots, { recursive: true });
 const ADMIN_PASSWORD = "admin-password-1";
 const facts = {};
@@ -26,6 +27,31 @@ function totp(secret, digits = 6, period = 30, at = Date.now()) {
   const offset = mac[mac.length - 1] & 0xf;
   const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 10 ** digits;
   return String(value).padStart(digits, "0");
+}
+
+/** The text of a delivered mail, its transfer encoding (quoted-printable or base64) undone. */
+function mailText(raw) {
+  const split = raw.search(/\r?\n\r?\n/);
+  const head = raw.slice(0, split);
+  const body = raw.slice(split).replace(/^\r?\n\r?\n/, "");
+  const encoding = /^content-transfer-encoding:\s*(\S+)/im.exec(head)?.[1]?.toLowerCase();
+  if (encoding === "base64") return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (encoding === "quoted-printable") {
+    const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    return Buffer.from(bytes, "latin1").toString("utf8");
+  }
+  return body;
+}
+
+/** Waits for the first mail in the Maildir; returns its text. */
+async function firstMail() {
+  const dir = join(maildir, "new");
+  for (let i = 0; i < 200; i++) {
+    const files = (() => { try { return readdirSync(dir); } catch { return []; } })();
+    if (files.length > 0) return mailText(readFileSync(join(dir, files[0]), "utf8"));
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("no mail arrived");
 }
 
 /** A plain API client over the service's WebSocket (Node's own WebSocket), for what a script does meanwhile. */
@@ -478,6 +504,36 @@ try {
   step = "keyboard: the skip link is the first stop and focus is visible"; console.error("step:", step);
   await page.keyboard.press("Tab");
   facts.first_tab_stop = await page.evaluate(() => document.activeElement?.textContent ?? "");
+
+  step = "a forgotten password: the login page asks for a link, the mailed link sets a new password"; console.error("step:", step);
+  await script.call("mail.update", { fromemail: "accountd@example.com", outgoingserver: "127.0.0.1", port: Number(smtpPort), security: "PLAIN", smtp: false });
+  await script.call("auth.password_reset.update", { enabled: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("button", { name: "Forgot your password?" }).click();
+  await page.getByLabel("Email").fill("alice@example.com");
+  await page.getByRole("button", { name: "Send the link" }).click();
+  await page.getByRole("status").getByText("If an account has this address").waitFor();
+  await shot("reset-requested");
+  const mail = await firstMail();
+  const link = /https?:\/\/\S+\/ui\/reset\?token=[A-Za-z0-9_-]+/.exec(mail)?.[0];
+  if (!link) throw new Error(`no reset link in the mail: ${mail}`);
+  facts.reset_link_is_own_page = link.startsWith(`${base}/ui/reset?token=`);
+  await page.goto(link);
+  await page.getByRole("heading", { name: "Reset your password" }).waitFor();
+  facts.token_left_in_address_bar = page.url().includes("token=");
+  await page.getByLabel("New password", { exact: true }).fill("alice-password-3");
+  await page.getByLabel("Repeat the new password").fill("alice-password-3");
+  await shot("reset-form");
+  await page.getByRole("button", { name: "Set the new password" }).click();
+  await page.getByRole("heading", { name: "Password changed" }).waitFor();
+  await page.getByRole("link", { name: "Log in" }).click();
+  await page.getByLabel("Username").fill("alice");
+  await page.getByLabel("Password").fill("alice-password-3");
+  await page.getByRole("button", { name: "Log in" }).click();
+  // The reset did not remove the second factor.
+  await page.getByLabel("One-time code").waitFor();
+  facts.reset_keeps_second_factor = true;
   script.close();
   }
   facts.csp_violations = cspViolations;

@@ -43,6 +43,13 @@ export type UsernsIdmap = "DIRECT" | number;
  */
 export type SecretList = string[] | string;
 /**
+ * How the connection to the SMTP server is protected.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "MailSecurity".
+ */
+export type MailSecurity = "PLAIN" | "SSL" | "TLS";
+/**
  * A directory service group: a gid or a SID.
  *
  * This interface was referenced by `Methods`'s JSON-Schema
@@ -98,7 +105,7 @@ export type LoginData =
   | {
       mechanism: "OTP_TOKEN";
       /**
-       * The current code of the user's authenticator.
+       * The current code of the user's authenticator, or one of the user's unused recovery codes.
        */
       otp_token: string;
       login_options?: LoginOptions3;
@@ -131,7 +138,7 @@ export type Authenticator = "LEVEL_1" | "LEVEL_2";
 export type LoginContinueData = {
   mechanism: "OTP_TOKEN";
   /**
-   * The current code of the user's authenticator.
+   * The current code of the user's authenticator, or one of the user's unused recovery codes.
    */
   otp_token: string;
   login_options?: LoginOptions5;
@@ -706,7 +713,7 @@ export interface Methods {
       | {
           mechanism: "OTP_TOKEN";
           /**
-           * The current code of the user's authenticator.
+           * The current code of the user's authenticator, or one of the user's unused recovery codes.
            */
           otp_token: string;
           login_options?: LoginOptions3;
@@ -770,7 +777,7 @@ export interface Methods {
       {
         mechanism: "OTP_TOKEN";
         /**
-         * The current code of the user's authenticator.
+         * The current code of the user's authenticator, or one of the user's unused recovery codes.
          */
         otp_token: string;
         login_options?: LoginOptions5;
@@ -909,6 +916,90 @@ export interface Methods {
      */
     params: never[];
     result: string[];
+  };
+  "auth.password_reset.complete": {
+    /**
+     * @minItems 1
+     * @maxItems 1
+     */
+    params: [PasswordResetComplete];
+    result: null;
+  };
+  "auth.password_reset.config": {
+    /**
+     * @minItems 0
+     * @maxItems 0
+     */
+    params: never[];
+    /**
+     * The password reset settings.
+     */
+    result: {
+      /**
+       * Always 1.
+       */
+      id: number;
+      /**
+       * `auth.password_reset.request` sends reset links (it also needs `mail.update` settings).
+       */
+      enabled: boolean;
+      /**
+       * Seconds a reset link stays valid (300-86400).
+       */
+      token_ttl: number;
+      /**
+       * The link mailed, with `{token}` standing for the token; null: the service's own page,
+       * `http://<listen address>/ui/reset?token={token}`.
+       */
+      url_template?: string | null;
+      /**
+       * Users whose groups no privilege matches (refused with `DENIED` otherwise) log in with their password
+       * to a session restricted to `user.account.*`, `auth.me`, `auth.logout` and `core.ping`.
+       */
+      allow_unprivileged_self_service: boolean;
+    };
+  };
+  "auth.password_reset.request": {
+    /**
+     * @minItems 1
+     * @maxItems 1
+     */
+    params: [PasswordResetRequest];
+    result: null;
+  };
+  "auth.password_reset.update": {
+    /**
+     * @minItems 1
+     * @maxItems 1
+     */
+    params: [PasswordResetUpdate];
+    /**
+     * The password reset settings.
+     */
+    result: {
+      /**
+       * Always 1.
+       */
+      id: number;
+      /**
+       * `auth.password_reset.request` sends reset links (it also needs `mail.update` settings).
+       */
+      enabled: boolean;
+      /**
+       * Seconds a reset link stays valid (300-86400).
+       */
+      token_ttl: number;
+      /**
+       * The link mailed, with `{token}` standing for the token; null: the service's own page,
+       * `http://<listen address>/ui/reset?token={token}`.
+       */
+      url_template?: string | null;
+      /**
+       * Users whose groups no privilege matches (refused with `DENIED` otherwise) log in with their password
+       * to a session restricted to `user.account.*`, `auth.me`, `auth.logout` and `core.ping`.
+       */
+      allow_unprivileged_self_service: boolean;
+    };
   };
   "auth.sessions": {
     /**
@@ -1636,6 +1727,122 @@ export interface Methods {
      */
     params: [number, GroupUpdate];
     result: number;
+  };
+  "mail.config": {
+    /**
+     * @minItems 0
+     * @maxItems 0
+     */
+    params: never[];
+    /**
+     * The outgoing mail settings (TrueNAS `MailEntry`).
+     */
+    result: {
+      /**
+       * Always 1.
+       */
+      id: number;
+      /**
+       * The sending address (envelope and `From` header); empty: mail is not configured.
+       */
+      fromemail: string;
+      /**
+       * The display name in the `From` header (may be empty).
+       */
+      fromname: string;
+      /**
+       * Host name or IP address of the SMTP server; empty: mail is not configured.
+       */
+      outgoingserver: string;
+      /**
+       * SMTP server port.
+       */
+      port: number;
+      /**
+       * `PLAIN`, `SSL` or `TLS` (STARTTLS).
+       */
+      security: "PLAIN" | "SSL" | "TLS";
+      /**
+       * SMTP authentication with `user` and `pass`.
+       */
+      smtp: boolean;
+      /**
+       * SMTP user.
+       */
+      user?: string | null;
+      /**
+       * SMTP password: always null (secret, never returned).
+       */
+      pass?: string | null;
+      /**
+       * OAuth mail providers are not supported: always null.
+       */
+      oauth?: {
+        [k: string]: unknown | undefined;
+      };
+    };
+  };
+  "mail.send": {
+    /**
+     * @minItems 1
+     * @maxItems 2
+     */
+    params: [MailMessage] | [MailMessage, MailUpdate];
+    result: boolean;
+  };
+  "mail.update": {
+    /**
+     * @minItems 1
+     * @maxItems 1
+     */
+    params: [MailUpdate1];
+    /**
+     * The outgoing mail settings (TrueNAS `MailEntry`).
+     */
+    result: {
+      /**
+       * Always 1.
+       */
+      id: number;
+      /**
+       * The sending address (envelope and `From` header); empty: mail is not configured.
+       */
+      fromemail: string;
+      /**
+       * The display name in the `From` header (may be empty).
+       */
+      fromname: string;
+      /**
+       * Host name or IP address of the SMTP server; empty: mail is not configured.
+       */
+      outgoingserver: string;
+      /**
+       * SMTP server port.
+       */
+      port: number;
+      /**
+       * How the connection to the SMTP server is protected.
+       */
+      security: "PLAIN" | "SSL" | "TLS";
+      /**
+       * SMTP authentication with `user` and `pass`.
+       */
+      smtp: boolean;
+      /**
+       * SMTP user.
+       */
+      user?: string | null;
+      /**
+       * SMTP password: always null (secret, never returned).
+       */
+      pass?: string | null;
+      /**
+       * OAuth mail providers are not supported: always null.
+       */
+      oauth?: {
+        [k: string]: unknown | undefined;
+      };
+    };
   };
   "privilege.create": {
     /**
@@ -2513,6 +2720,14 @@ export interface Methods {
     params: [] | [unknown[][]] | [unknown[][], QueryOptions18];
     result: (UserEntry[] | UserEntry1 | number) | {}[] | {};
   };
+  "user.renew_2fa_recovery_codes": {
+    /**
+     * @minItems 0
+     * @maxItems 1
+     */
+    params: [] | [string | null];
+    result: string[];
+  };
   "user.renew_2fa_secret": {
     /**
      * @minItems 2
@@ -2747,6 +2962,10 @@ export interface Methods {
        * TOTP digits.
        */
       otp_digits: number;
+      /**
+       * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+       */
+      recovery_codes_remaining: number;
     };
   };
   "user.unset_2fa_secret": {
@@ -3661,7 +3880,8 @@ export interface AuditEntry {
    */
   event: string;
   /**
-   * Per event: `{credentials, error}` (AUTHENTICATION), `{method, params, description, authenticated,
+   * Per event: `{credentials, error}` (AUTHENTICATION; a two-factor login completed with a recovery code
+   * adds `"second_factor": "RECOVERY_CODE"`), `{method, params, description, authenticated,
    * authorized}` (METHOD_CALL, secrets in `params` shown as `********`), `{credentials}` (LOGOUT).
    */
   event_data: {
@@ -3721,7 +3941,8 @@ export interface AuditEntry1 {
    */
   event: string;
   /**
-   * Per event: `{credentials, error}` (AUTHENTICATION), `{method, params, description, authenticated,
+   * Per event: `{credentials, error}` (AUTHENTICATION; a two-factor login completed with a recovery code
+   * adds `"second_factor": "RECOVERY_CODE"`), `{method, params, description, authenticated,
    * authorized}` (METHOD_CALL, secrets in `params` shown as `********`), `{credentials}` (LOGOUT).
    */
   event_data: {
@@ -3931,6 +4152,10 @@ export interface TwoFactorState {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * Privilege of the session.
@@ -4015,6 +4240,10 @@ export interface TwoFactorState1 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * Privilege of the session.
@@ -4033,6 +4262,49 @@ export interface SessionPrivilege1 {
    * Web UI access.
    */
   webui_access: boolean;
+}
+/**
+ * The completion.
+ */
+export interface PasswordResetComplete {
+  /**
+   * The token from the link.
+   */
+  token: string;
+  /**
+   * The new password (the account profile's password rules apply).
+   */
+  new_password: string;
+}
+/**
+ * The request.
+ */
+export interface PasswordResetRequest {
+  /**
+   * The account's email address (compared without regard to case).
+   */
+  email: string;
+}
+/**
+ * Fields to change.
+ */
+export interface PasswordResetUpdate {
+  /**
+   * Offer reset by email.
+   */
+  enabled?: boolean | null;
+  /**
+   * Seconds a reset link stays valid.
+   */
+  token_ttl?: number | null;
+  /**
+   * An `http://` or `https://` link containing `{token}`; null: the service's own page.
+   */
+  url_template?: string | null;
+  /**
+   * Let users matched by no privilege log in to their own account only.
+   */
+  allow_unprivileged_self_service?: boolean | null;
 }
 /**
  * Query options.
@@ -5422,6 +5694,112 @@ export interface GroupUpdate {
   external_groups?: ExternalGroup[] | null;
 }
 /**
+ * The message.
+ */
+export interface MailMessage {
+  /**
+   * Subject line.
+   */
+  subject: string;
+  /**
+   * Body (plain text, UTF-8).
+   */
+  text?: string;
+  /**
+   * Recipients (at least one address).
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  to: [string, ...string[]];
+}
+/**
+ * Settings for this message (omitted fields: the stored ones).
+ */
+export interface MailUpdate {
+  /**
+   * The sending address (empty turns mail off).
+   */
+  fromemail?: string | null;
+  /**
+   * The display name in the `From` header.
+   */
+  fromname?: string | null;
+  /**
+   * Host name or IP address of the SMTP server (empty turns mail off).
+   */
+  outgoingserver?: string | null;
+  /**
+   * SMTP server port.
+   */
+  port?: number | null;
+  /**
+   * `PLAIN`, `SSL` or `TLS`.
+   */
+  security?: MailSecurity | null;
+  /**
+   * Authenticate with `user` and `pass`.
+   */
+  smtp?: boolean | null;
+  /**
+   * SMTP user (null clears it).
+   */
+  user?: string | null;
+  /**
+   * SMTP password (secret; null clears it, omitted keeps it).
+   */
+  pass?: string | null;
+  /**
+   * OAuth settings: only null is accepted (OAuth providers are not supported).
+   */
+  oauth?: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
+ * Fields to change.
+ */
+export interface MailUpdate1 {
+  /**
+   * The sending address (empty turns mail off).
+   */
+  fromemail?: string | null;
+  /**
+   * The display name in the `From` header.
+   */
+  fromname?: string | null;
+  /**
+   * Host name or IP address of the SMTP server (empty turns mail off).
+   */
+  outgoingserver?: string | null;
+  /**
+   * SMTP server port.
+   */
+  port?: number | null;
+  /**
+   * `PLAIN`, `SSL` or `TLS`.
+   */
+  security?: MailSecurity | null;
+  /**
+   * Authenticate with `user` and `pass`.
+   */
+  smtp?: boolean | null;
+  /**
+   * SMTP user (null clears it).
+   */
+  user?: string | null;
+  /**
+   * SMTP password (secret; null clears it, omitted keeps it).
+   */
+  pass?: string | null;
+  /**
+   * OAuth settings: only null is accepted (OAuth providers are not supported).
+   */
+  oauth?: {
+    [k: string]: unknown | undefined;
+  };
+}
+/**
  * The new privilege.
  */
 export interface PrivilegeCreate {
@@ -6500,6 +6878,10 @@ export interface TwoFactorState2 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * What to change.
@@ -7003,6 +7385,10 @@ export interface TwoFactorState3 {
    * TOTP digits.
    */
   otp_digits: number;
+  /**
+   * Unused recovery codes (`user.renew_2fa_recovery_codes`); 0 without a secret.
+   */
+  recovery_codes_remaining: number;
 }
 /**
  * The session's privilege.
@@ -7036,6 +7422,58 @@ export interface RoleSet1 {
    * The roles.
    */
   $set: string[];
+}
+/**
+ * The completion of a reset: the mailed token and the new password.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "PasswordResetComplete".
+ */
+export interface PasswordResetComplete1 {
+  /**
+   * The token from the link.
+   */
+  token: string;
+  /**
+   * The new password (the account profile's password rules apply).
+   */
+  new_password: string;
+}
+/**
+ * A reset request: the address the link goes to.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "PasswordResetRequest".
+ */
+export interface PasswordResetRequest1 {
+  /**
+   * The account's email address (compared without regard to case).
+   */
+  email: string;
+}
+/**
+ * `auth.password_reset.update` input: only given keys change.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "PasswordResetUpdate".
+ */
+export interface PasswordResetUpdate1 {
+  /**
+   * Offer reset by email.
+   */
+  enabled?: boolean | null;
+  /**
+   * Seconds a reset link stays valid.
+   */
+  token_ttl?: number | null;
+  /**
+   * An `http://` or `https://` link containing `{token}`; null: the service's own page.
+   */
+  url_template?: string | null;
+  /**
+   * Let users matched by no privilege log in to their own account only.
+   */
+  allow_unprivileged_self_service?: boolean | null;
 }
 /**
  * `credentials_data` of a session: who logged in and how.
@@ -7437,6 +7875,75 @@ export interface GroupUpdate1 {
    * LDAP groups the group is linked to (replaces the list).
    */
   external_groups?: ExternalGroup[] | null;
+}
+/**
+ * A plain-text message for `mail.send`.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "MailMessage".
+ */
+export interface MailMessage1 {
+  /**
+   * Subject line.
+   */
+  subject: string;
+  /**
+   * Body (plain text, UTF-8).
+   */
+  text?: string;
+  /**
+   * Recipients (at least one address).
+   *
+   * @minItems 1
+   * @maxItems 50
+   */
+  to: [string, ...string[]];
+}
+/**
+ * `mail.update` input: only given keys change; an omitted `pass` is kept.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "MailUpdate".
+ */
+export interface MailUpdate2 {
+  /**
+   * The sending address (empty turns mail off).
+   */
+  fromemail?: string | null;
+  /**
+   * The display name in the `From` header.
+   */
+  fromname?: string | null;
+  /**
+   * Host name or IP address of the SMTP server (empty turns mail off).
+   */
+  outgoingserver?: string | null;
+  /**
+   * SMTP server port.
+   */
+  port?: number | null;
+  /**
+   * `PLAIN`, `SSL` or `TLS`.
+   */
+  security?: MailSecurity | null;
+  /**
+   * Authenticate with `user` and `pass`.
+   */
+  smtp?: boolean | null;
+  /**
+   * SMTP user (null clears it).
+   */
+  user?: string | null;
+  /**
+   * SMTP password (secret; null clears it, omitted keeps it).
+   */
+  pass?: string | null;
+  /**
+   * OAuth settings: only null is accepted (OAuth providers are not supported).
+   */
+  oauth?: {
+    [k: string]: unknown | undefined;
+  };
 }
 /**
  * `privilege.create` input.

@@ -1,9 +1,10 @@
-// First boot (set up the local administrator), password login and the one-time-code step; a password that must
-// be changed first hands over to the change-password form.
+// First boot (set up the local administrator), password login, the one-time-code step, the way to a reset
+// link for a forgotten password; a password that must be changed first hands over to the change-password form.
 import { useState } from "preact/hooks";
 import { errorText } from "../api/client";
 import { FormErrors, GeneralError, TextInput } from "../components/forms";
 import type { Me, Session } from "../session";
+import { ForgotPassword } from "./Reset";
 
 export function Setup({ session, onDone }: { session: Session; onDone: () => void }) {
   const [username, setUsername] = useState<"truenas_admin" | "root">("truenas_admin");
@@ -49,7 +50,7 @@ export function Setup({ session, onDone }: { session: Session; onDone: () => voi
 }
 
 export function Login({ session, onLoggedIn, onMustChange }: { session: Session; onLoggedIn: (me: Me) => void; onMustChange: (me: Me) => void }) {
-  const [step, setStep] = useState<"password" | "otp">("password");
+  const [step, setStep] = useState<"password" | "otp" | "forgot">("password");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [otp, setOtp] = useState("");
@@ -78,12 +79,15 @@ export function Login({ session, onLoggedIn, onMustChange }: { session: Session;
   return (
     <main class="card narrow">
       <h1>accountd</h1>
-      {step === "password" ? (
+      {step === "forgot" ? (
+        <ForgotPassword client={session.client} onBack={() => setStep("password")} />
+      ) : step === "password" ? (
         <form onSubmit={(e) => (e.preventDefault(), run(() => session.loginPassword(username, password)))}>
           <TextInput label="Username" name="username" autocomplete="username" value={username} onValue={setUsername} required />
           <TextInput label="Password" name="password" type="password" autocomplete="current-password" value={password} onValue={setPassword} required />
           {message && <p class="error banner" role="alert">{message}</p>}
-          <button type="submit" disabled={busy}>Log in</button>
+          <button type="submit" disabled={busy}>Log in</button>{" "}
+          <button type="button" class="link" onClick={() => (setMessage(null), setStep("forgot"))}>Forgot your password?</button>
         </form>
       ) : (
         <form onSubmit={(e) => (e.preventDefault(), run(() => session.loginOtp(otp)))}>
