@@ -173,6 +173,10 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     assert_eq!(facts["storage"]["secretsInStorage"], false);
     assert_eq!(facts["storage_after_logout"], serde_json::json!([]));
     assert_eq!(facts["who"], "alice");
+    assert_eq!(
+        facts["recovery_codes"], 10,
+        "ten recovery codes shown once in My account"
+    );
     assert_eq!(facts["phone_overflow"], false, "nothing wider than a 390-pixel screen");
     assert_eq!(
         facts["phone_overflow_pages"],

@@ -468,6 +468,9 @@ try {
   await page.getByRole("img", { name: "QR code of the two-factor secret" }).waitFor();
   const secret = await page.getByTestId("otp-secret").innerText();
   await shot("my-account-2fa");
+  await page.getByRole("button", { name: "Make recovery codes" }).click();
+  await page.getByTestId("recovery-codes").waitFor();
+  facts.recovery_codes = await page.getByTestId("recovery-codes").locator("li").count();
 
   step = "log in with the new password and a one-time code"; console.error("step:", step);
   await logOut();

@@ -1,4 +1,5 @@
-// My account: change my password (with the old one) and enrol in two-factor login (QR code of the secret).
+// My account: change my password (with the old one), enrol in two-factor login (QR code of the secret) and make
+// recovery codes for a lost authenticator.
 import { useState } from "preact/hooks";
 import { errorText } from "../api/client";
 import { FormErrors, GeneralError, TextInput } from "../components/forms";
@@ -13,6 +14,7 @@ export function MyAccount({ session }: { session: Session }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [uri, setUri] = useState<string | null>(null);
   const [twofaError, setTwofaError] = useState<string | null>(null);
+  const [codes, setCodes] = useState<string[] | null>(null);
   if (!me) return null;
   const changePassword = async (e: Event) => {
     e.preventDefault();
@@ -35,6 +37,15 @@ export function MyAccount({ session }: { session: Session }) {
       setTwofaError(errorText(err));
     }
   };
+  const makeCodes = async () => {
+    try {
+      setCodes(await session.client.call("user.renew_2fa_recovery_codes"));
+      setTwofaError(null);
+    } catch (err) {
+      setTwofaError(errorText(err));
+    }
+  };
+  const hasSecret = me.two_factor_config.secret_configured || uri !== null;
   return (
     <section aria-labelledby="me-title">
       <h1 id="me-title">My account</h1>
@@ -62,6 +73,25 @@ export function MyAccount({ session }: { session: Session }) {
             Or enter the secret by hand: <code class="secret" data-testid="otp-secret">{new URL(uri).searchParams.get("secret")}</code>
           </p>
         </div>
+      )}
+      {hasSecret && (
+        <>
+          <h3>Recovery codes</h3>
+          <p>
+            Each code logs in once in place of a one-time code, for when the authenticator is lost. Making new codes
+            voids the earlier ones.{" "}
+            {codes === null && `Unused codes: ${me.two_factor_config.recovery_codes_remaining}.`}
+          </p>
+          <button type="button" onClick={makeCodes}>Make recovery codes</button>
+          {codes && (
+            <div class="qr-box">
+              <p role="status">Keep these codes somewhere safe: they are shown only now.</p>
+              <ul class="codes" data-testid="recovery-codes">
+                {codes.map((c) => <li key={c}><code>{c}</code></li>)}
+              </ul>
+            </div>
+          )}
+        </>
       )}
     </section>
   );
