@@ -166,22 +166,32 @@ impl Accounts {
 
     /// `user.activity.query`.
     pub async fn user_activity_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
+        self.activity_run(None, filters, options).await
+    }
+
+    /// `user.activity.get_instance`: assembles the one user's entry only.
+    pub async fn user_activity_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
+        let (filters, options) = querying::instance_query(id, options);
+        querying::or_not_found(self.activity_run(Some(id), &filters, &options).await, || {
+            Error::not_found(format!("User {id} does not exist"))
+        })
+    }
+
+    /// Runs a query over the entries of every user, or of the user `only`.
+    async fn activity_run(
+        &self,
+        only: Option<i64>,
+        filters: &[Vec<Value>],
+        options: &WireOptions,
+    ) -> Result<Value, Error> {
         let query = querying::parse(filters, options)?;
         let values = self
-            .activity_entries(None)
+            .activity_entries(only)
             .await?
             .iter()
             .map(|e| serde_json::to_value(e).map_err(Error::internal))
             .collect::<Result<Vec<_>, _>>()?;
         querying::run(values, &query)
-    }
-
-    /// `user.activity.get_instance`.
-    pub async fn user_activity_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
-        let (filters, options) = querying::instance_query(id, options);
-        querying::or_not_found(self.user_activity_query(&filters, &options).await, || {
-            Error::not_found(format!("User {id} does not exist"))
-        })
     }
 }
 

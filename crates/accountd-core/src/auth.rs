@@ -115,15 +115,17 @@ impl Accounts {
         let valid = self.inner.hasher.verify(password.to_string(), phc).await;
         let locked_out = attempt.as_ref().is_some_and(|a| !a.allowed);
         // Not the stored password: maybe a one-time password an administrator generated (LEVEL_1 only).
-        let onetime = !valid
-            && !locked_out
-            && found
-                .as_ref()
-                .is_some_and(|(row, _, _)| !row.locked && !row.password_disabled)
-            && self.assurance_level().await?.permits("ONETIME_PASSWORD")
-            && found
-                .as_ref()
-                .is_some_and(|(row, _, _)| self.redeem_onetime_password(row.id, password));
+        let may_redeem = found
+            .as_ref()
+            .filter(|(row, _, _)| !valid && !locked_out && !row.locked && !row.password_disabled)
+            .map(|(row, _, _)| row.id);
+        let onetime = match may_redeem {
+            Some(user_id) => {
+                self.assurance_level().await?.permits("ONETIME_PASSWORD")
+                    && self.redeem_onetime_password(user_id, password)
+            }
+            None => false,
+        };
         match found {
             Some((row, roles, _)) if onetime => {
                 tracing::info!(user_id = row.id, "one-time password used");

@@ -2,8 +2,15 @@
 
 use std::sync::Arc;
 
+use accountd_api::Method;
 use accountd_api::Role;
+use accountd_api::methods::account::{UserAccountConfig, UserAccountUpdate};
+use accountd_api::methods::auth::{AuthLogout, AuthMe};
+use accountd_api::methods::core::CorePing;
 use accountd_api::roles::any_grants;
+
+use crate::account_profiles::expiry;
+use crate::error::{Error, errno};
 
 /// The authenticated principal of a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,17 +39,30 @@ pub struct Caller {
 
 /// The methods a session of a user without any privilege may call (with `allow_unprivileged_self_service`).
 pub const PERMITTED_SELF_SERVICE: &[&str] = &[
-    "auth.me",
-    "auth.logout",
-    "core.ping",
-    "user.account.config",
-    "user.account.update",
+    AuthMe::NAME,
+    AuthLogout::NAME,
+    CorePing::NAME,
+    UserAccountConfig::NAME,
+    UserAccountUpdate::NAME,
 ];
 
 impl Caller {
     /// True when the caller's roles grant `role`.
     pub fn has(&self, role: Role) -> bool {
         any_grants(&self.roles, role)
+    }
+
+    /// The refusal of `method` by the session's restriction, if any: a password that must be changed first
+    /// (EACCES "Password has expired and must be changed"), or a user let in only to their own account (EACCES
+    /// "Not authorized"). The auth gate asks this before every call that needs a login.
+    pub fn restriction_refuses(&self, method: &str) -> Option<Error> {
+        if self.password_change_required && !expiry::permitted_while_password_expired(method) {
+            return Some(expiry::password_expired_error());
+        }
+        if self.self_service_only && !PERMITTED_SELF_SERVICE.contains(&method) {
+            return Some(Error::call(errno::EACCES, "Not authorized"));
+        }
+        None
     }
 
     /// True when secret fields may be shown (FULL_ADMIN or ACCOUNT_WRITE).

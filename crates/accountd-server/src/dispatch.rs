@@ -5,7 +5,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use accountd_api::{Access, Method, for_each_method};
-use accountd_core::account_profiles::expiry;
 use accountd_core::error::errno;
 use accountd_core::{Caller, Error};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -161,11 +160,8 @@ async fn authorize(state: &AppState, session: &Session, method: &str, access: Ac
     let Some(login) = current_login(state, session).await? else {
         return Err(Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"));
     };
-    if login.caller.password_change_required && !expiry::permitted_while_password_expired(method) {
-        return Err(expiry::password_expired_error());
-    }
-    if login.caller.self_service_only && !accountd_core::caller::PERMITTED_SELF_SERVICE.contains(&method) {
-        return Err(Error::call(errno::EACCES, "Not authorized"));
+    if let Some(refusal) = login.caller.restriction_refuses(method) {
+        return Err(refusal);
     }
     if !allows(access, &login.caller) {
         return Err(Error::call(errno::EACCES, "Not authorized"));

@@ -4,6 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use accountd_api::Method;
+use accountd_api::methods::account::{UserAccountConfig, UserAccountUpdate};
+use accountd_api::methods::auth::{AuthLogout, AuthMe};
+use accountd_api::methods::core::CorePing;
+use accountd_api::methods::user::UserSetPassword;
 use accountd_api::types::user::UserEntry;
 use accountd_store::account_profiles::{self, ProfileRow};
 use accountd_store::auth_sources::INTERNAL_ID;
@@ -19,12 +24,12 @@ pub const WARNING_DAYS: i64 = 6;
 
 /// The methods a session whose password must be changed may call (besides those needing no login).
 pub const PERMITTED_WHILE_PASSWORD_EXPIRED: &[&str] = &[
-    "auth.me",
-    "auth.logout",
-    "core.ping",
-    "user.set_password",
-    "user.account.config",
-    "user.account.update",
+    AuthMe::NAME,
+    AuthLogout::NAME,
+    CorePing::NAME,
+    UserSetPassword::NAME,
+    UserAccountConfig::NAME,
+    UserAccountUpdate::NAME,
 ];
 
 /// The profiles' `password_expiration_days` (by profile id), as of a store commit count.
