@@ -241,6 +241,36 @@ async fn query_filters_time_ranges_and_options() {
     assert!(!early.is_empty() && early.iter().all(|e| e["timestamp"]["$date"] == T0));
     let by_seconds = entries(&mut admin, json!([["message_timestamp", ">=", later / 1000]])).await;
     assert_eq!(by_seconds.len(), 2);
+    let this_second = entries(&mut admin, json!([["message_timestamp", "=", later / 1000]])).await;
+    assert_eq!(this_second, by_seconds);
+    let after = entries(&mut admin, json!([["message_timestamp", ">", later / 1000]])).await;
+    assert!(after.is_empty(), "{after:#?}");
+    let before = entries(&mut admin, json!([["message_timestamp", "<", later / 1000]])).await;
+    assert_eq!(before, early);
+    let up_to = entries(&mut admin, json!([["message_timestamp", "<=", T0 / 1000]])).await;
+    assert_eq!(up_to, early);
+    let newest_by_seconds = admin
+        .ok(
+            "audit.query",
+            json!([{"query-options": {"order_by": ["-message_timestamp"], "limit": 2}}]),
+        )
+        .await;
+    let events: Vec<&Value> = newest_by_seconds
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| &e["event"])
+        .collect();
+    // Within one second, entries are ordered by their milliseconds.
+    assert_eq!(
+        events,
+        [&json!("METHOD_CALL"), &json!("AUTHENTICATION")],
+        "{newest_by_seconds:#}"
+    );
+    // Ids sort in the order the entries were recorded.
+    let all = entries(&mut admin, json!([])).await;
+    let ids: Vec<&str> = all.iter().filter_map(|e| e["audit_id"].as_str()).collect();
+    assert!(ids.len() > 3 && ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     let iso = entries(&mut admin, json!([["timestamp.$date", ">=", "2026-01-01T01:00:00Z"]])).await;
     assert_eq!(iso.len(), 2);
 

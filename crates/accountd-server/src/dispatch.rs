@@ -81,7 +81,13 @@ async fn call<M: Handler>(
         origin = %session.origin,
         user = user.as_deref().unwrap_or("-")
     );
-    let mut audit = crate::audit::MethodCall::start::<M>(&session, &params);
+    // The params are parsed once: for the audit record, and (when they are an array) for validation.
+    let parsed: Option<Result<Vec<Value>, serde_json::Error>> = params.as_str().map(serde_json::from_str);
+    let audited_params = match &parsed {
+        Some(Ok(raw)) => raw.as_slice(),
+        _ => &[],
+    };
+    let mut audit = crate::audit::MethodCall::start::<M>(&state, &session, audited_params);
     let (audit_state, audit_session) = (state.clone(), session.clone());
     let records = crate::audit::CallRecords::default();
     let (call_audit, call_records) = (&mut audit, records.clone());
@@ -95,11 +101,9 @@ async fn call<M: Handler>(
         if let Some(audit) = call_audit.as_mut() {
             audit.authorized(&state, caller.is_some()).await;
         }
-        let raw: Vec<Value> = match params.as_str() {
+        let raw: Vec<Value> = match parsed {
             None => Vec::new(),
-            Some(text) => {
-                serde_json::from_str(text).map_err(|_| call_error(errno::EINVAL, "params must be an array"))?
-            }
+            Some(parsed) => parsed.map_err(|_| call_error(errno::EINVAL, "params must be an array"))?,
         };
         let validator = state
             .validators

@@ -14,6 +14,7 @@ use std::time::Duration;
 use accountd_api::types::audit::{AuditConfig, AuditExport, AuditQuery, AuditService, AuditUpdate};
 use accountd_api::types::query::{QueryFilter, QueryOptions as WireOptions};
 use accountd_query::{Column, ColumnKind, FieldPath, Filter, Op};
+pub use accountd_store::audit::ExpectedEntry;
 use accountd_store::audit::{AuditRow, AuditStore, RowPage, columns};
 use accountd_store::rusqlite_types::Value as SqlParam;
 use serde_json::{Map, Value};
@@ -66,10 +67,12 @@ const FILTER_COLUMNS: &[Column] = &[
     column("success", columns::SUCCESS, ColumnKind::Bool),
 ];
 
-/// Columns `order_by` may be pushed to: the filter columns and `timestamp` (ordered by its milliseconds).
+/// Columns `order_by` may be pushed to: the filter columns and `timestamp`; both times are ordered by the
+/// indexed milliseconds (`message_timestamp` is its seconds: entries of one second come in the order of their
+/// milliseconds).
 const ORDER_COLUMNS: &[Column] = &[
     column("audit_id", columns::AUDIT_ID, ColumnKind::Text),
-    column("message_timestamp", columns::MESSAGE_TIMESTAMP, ColumnKind::Integer),
+    column("message_timestamp", columns::TIMESTAMP_MS, ColumnKind::Integer),
     column("timestamp", columns::TIMESTAMP_MS, ColumnKind::Integer),
     column("address", columns::ADDRESS, ColumnKind::Text),
     column("username", columns::USERNAME, ColumnKind::Text),
@@ -140,14 +143,21 @@ impl AuditLog {
         &self.data_dir
     }
 
+    /// Says a call under way will record an entry (none when nothing is recorded): hold it until the entry is
+    /// recorded, so that the writer lets it share a commit with the entries before it.
+    pub fn expect_entry(&self) -> Option<ExpectedEntry> {
+        self.recording.then(|| self.store.expect_entry())
+    }
+
     /// Stamps `entry` with a new id and the current time and queues it for the database.
     pub fn record(&self, entry: NewEntry) -> Pending {
         if !self.recording {
             return Pending(None);
         }
+        let timestamp_ms = self.clock.now_ms();
         let row = AuditRow {
-            audit_id: new_uuid(),
-            timestamp_ms: self.clock.now_ms(),
+            audit_id: time_ordered_uuid(timestamp_ms),
+            timestamp_ms,
             address: entry.address,
             username: entry.username,
             session: entry.session,
@@ -319,36 +329,64 @@ fn check_select(options: &WireOptions) -> Result<(), Error> {
     errors.check()
 }
 
-/// The filters as planned for SQL: a comparison of `timestamp` with a whole-millisecond datetime becomes the
-/// same comparison of the `timestamp_ms` column (entries are still checked against the original filters).
+/// The filters as planned for SQL, on the indexed `timestamp_ms` column where the time is compared: a comparison
+/// of `timestamp` with a whole-millisecond datetime becomes the same comparison of `timestamp_ms`, and one of
+/// `message_timestamp` (seconds) with an integer the equivalent range of milliseconds. Entries are still
+/// checked against the original filters.
 fn sql_filters(filters: &[Filter]) -> Vec<Filter> {
-    filters
-        .iter()
-        .map(|f| match f {
-            Filter::Cond {
-                path,
-                op,
-                case_insensitive: false,
-                value,
-                ..
-            } if matches!(path.as_str(), "timestamp" | "timestamp.$date")
-                && matches!(op, Op::Eq | Op::Ne | Op::Gt | Op::Ge | Op::Lt | Op::Le) =>
-            {
-                match value.get("$date").and_then(Value::as_i64) {
-                    Some(ms) => Filter::Cond {
-                        path: FieldPath::parse("timestamp_ms"),
-                        op: *op,
-                        case_insensitive: false,
-                        value: Value::from(ms),
-                        date: false,
-                    },
-                    None => f.clone(),
-                }
+    filters.iter().flat_map(sql_filter).collect()
+}
+
+fn ms_condition(op: Op, ms: i64) -> Filter {
+    Filter::Cond {
+        path: FieldPath::parse("timestamp_ms"),
+        op,
+        case_insensitive: false,
+        value: Value::from(ms),
+        date: false,
+    }
+}
+
+fn sql_filter(f: &Filter) -> Vec<Filter> {
+    match f {
+        Filter::Cond {
+            path,
+            op,
+            case_insensitive: false,
+            value,
+            ..
+        } if matches!(path.as_str(), "timestamp" | "timestamp.$date")
+            && matches!(op, Op::Eq | Op::Ne | Op::Gt | Op::Ge | Op::Lt | Op::Le) =>
+        {
+            match value.get("$date").and_then(Value::as_i64) {
+                Some(ms) => vec![ms_condition(*op, ms)],
+                None => vec![f.clone()],
             }
-            Filter::Or(branches) => Filter::Or(branches.iter().map(|b| sql_filters(b)).collect()),
-            other => other.clone(),
-        })
-        .collect()
+        }
+        Filter::Cond {
+            path,
+            op,
+            case_insensitive: false,
+            value,
+            ..
+        } if path.as_str() == "message_timestamp" => {
+            let Some(seconds) = value.as_i64() else {
+                return vec![f.clone()];
+            };
+            let start = seconds.saturating_mul(1000);
+            let next = seconds.saturating_add(1).saturating_mul(1000);
+            match op {
+                Op::Eq => vec![ms_condition(Op::Ge, start), ms_condition(Op::Lt, next)],
+                Op::Gt => vec![ms_condition(Op::Ge, next)],
+                Op::Ge => vec![ms_condition(Op::Ge, start)],
+                Op::Lt => vec![ms_condition(Op::Lt, start)],
+                Op::Le => vec![ms_condition(Op::Lt, next)],
+                _ => vec![f.clone()],
+            }
+        }
+        Filter::Or(branches) => vec![Filter::Or(branches.iter().map(|b| sql_filters(b)).collect())],
+        other => vec![other.clone()],
+    }
 }
 
 /// A stored row as an entry.
@@ -381,6 +419,21 @@ fn entry_of(row: AuditRow) -> Value {
 fn new_uuid() -> String {
     let mut b: [u8; 16] = rand::random();
     b[6] = (b[6] & 0x0f) | 0x40;
+    uuid_text(b)
+}
+
+/// A version 7 UUID: the entry's time in milliseconds, then random bits. Ids of later entries sort later, so
+/// the unique index on `audit_id` grows at its end instead of at random pages.
+fn time_ordered_uuid(timestamp_ms: i64) -> String {
+    let mut b: [u8; 16] = rand::random();
+    let ms = u64::try_from(timestamp_ms).unwrap_or(0).to_be_bytes();
+    b[..6].copy_from_slice(&ms[2..]);
+    b[6] = (b[6] & 0x0f) | 0x70;
+    uuid_text(b)
+}
+
+/// The 8-4-4-4-12 text of a UUID, with the RFC 4122 variant bits set.
+fn uuid_text(mut b: [u8; 16]) -> String {
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);
     format!(
@@ -398,12 +451,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uuids_are_version_4() {
+    fn export_names_are_version_4_uuids() {
         let u = new_uuid();
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");
         assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
         assert_ne!(u, new_uuid());
+    }
+
+    #[test]
+    fn ids_are_version_7_uuids_in_time_order() {
+        let u = time_ordered_uuid(1_700_000_000_123);
+        assert_eq!(u.len(), 36);
+        // 1_700_000_000_123 ms is 0x018bcfe5687b.
+        assert_eq!(&u[..13], "018bcfe5-687b");
+        assert_eq!(&u[14..15], "7");
+        assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
+        assert_ne!(u, time_ordered_uuid(1_700_000_000_123));
+        assert!(time_ordered_uuid(1_700_000_000_124) > u);
+        assert!(time_ordered_uuid(1_700_000_001_000) > time_ordered_uuid(1_700_000_000_999));
     }
 
     #[test]
@@ -419,5 +485,41 @@ mod tests {
             FILTER_COLUMNS,
         );
         assert!(!plan.exact);
+    }
+
+    /// Rows of (seconds filter, millisecond times it must keep, millisecond times it must drop).
+    #[test]
+    fn message_timestamp_filters_become_exact_millisecond_ranges() {
+        let rows: &[(&str, &[i64], &[i64])] = &[
+            ("=", &[5000, 5999], &[4999, 6000]),
+            (">", &[6000], &[5999, 5000]),
+            (">=", &[5000], &[4999]),
+            ("<", &[4999], &[5000]),
+            ("<=", &[5999], &[6000]),
+        ];
+        for (op, keep, drop) in rows {
+            let raw = serde_json::json!([["message_timestamp", op, 5]]);
+            let planned = sql_filters(&accountd_query::parse_filters(&raw).unwrap());
+            let plan = accountd_query::plan_sql(&planned, FILTER_COLUMNS);
+            assert!(plan.exact, "{op}: {plan:?}");
+            assert!(
+                !plan.where_sql.contains("message_timestamp"),
+                "{op}: {}",
+                plan.where_sql
+            );
+            let entry = |ms: i64| serde_json::json!({"timestamp_ms": ms});
+            for ms in keep.iter() {
+                assert!(
+                    accountd_query::matches(&planned, &entry(*ms)).unwrap(),
+                    "{op} 5 keeps {ms}"
+                );
+            }
+            for ms in drop.iter() {
+                assert!(
+                    !accountd_query::matches(&planned, &entry(*ms)).unwrap(),
+                    "{op} 5 drops {ms}"
+                );
+            }
+        }
     }
 }

@@ -9,9 +9,8 @@ use std::sync::{Arc, Mutex};
 use accountd_api::Method;
 use accountd_api::method::{Audit, AuditRecord, AuditTarget};
 use accountd_api::types::query::QueryOptions;
-use accountd_core::audit::{AuditLog, NewEntry, Pending};
+use accountd_core::audit::{AuditLog, ExpectedEntry, NewEntry, Pending};
 use accountd_core::twofactor::SecondFactor;
-use jsonrpsee::types::Params;
 use serde_json::{Map, Value, json};
 
 use crate::dispatch::CallContext;
@@ -144,16 +143,16 @@ pub(crate) struct MethodCall {
     authenticated: bool,
     authorized: bool,
     target: Option<String>,
+    /// Held until the entry is recorded: the audit writer waits briefly for it when committing others.
+    expected: Option<ExpectedEntry>,
 }
 
 impl MethodCall {
-    /// Starts the record of a call of `M`; `None` when `M` is not audited.
-    pub(crate) fn start<M: Method>(session: &Session, params: &Params<'_>) -> Option<MethodCall> {
+    /// Starts the record of a call of `M` with its params (`raw`, as parsed; empty when they are not an
+    /// array); `None` when `M` is not audited.
+    pub(crate) fn start<M: Method>(state: &AppState, session: &Session, raw: &[Value]) -> Option<MethodCall> {
         let audit = M::AUDIT?;
-        let raw = params
-            .as_str()
-            .and_then(|text| serde_json::from_str::<Vec<Value>>(text).ok())
-            .unwrap_or_default();
+        let raw = raw.to_vec();
         let target = match audit.target {
             AuditTarget::Param { arg, field } => {
                 let v = raw.get(arg);
@@ -173,6 +172,7 @@ impl MethodCall {
             authenticated: session.is_authenticated(),
             authorized: false,
             target,
+            expected: state.audit.expect_entry(),
         })
     }
 
@@ -189,7 +189,9 @@ impl MethodCall {
     }
 
     /// Records the call's outcome.
-    pub(crate) fn finish(self, state: &AppState, session: &Session, success: bool) -> Pending {
+    pub(crate) fn finish(mut self, state: &AppState, session: &Session, success: bool) -> Pending {
+        // This call's entry is no longer to be waited for: it is appended right below.
+        drop(self.expected.take());
         let description = match &self.target {
             Some(t) => format!("{} {t}", self.audit.description),
             None => self.audit.description.to_string(),
