@@ -10,6 +10,7 @@ pub mod assurance;
 pub mod attributes;
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod caller;
 pub mod clock;
 pub mod config;

@@ -343,7 +343,7 @@ fn apply_update(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> R
     }
     if let Some(v) = d.password_change_required {
         row.password_change_required = v;
-    } else if p.new_password.is_some() && p.caller.user_id == p.id {
+    } else if p.new_password.is_some() && p.caller.is_self(p.id) {
         // The user chose a new password: an administrator's requirement is met.
         row.password_change_required = false;
     }
