@@ -17,6 +17,8 @@ pub mod config;
 pub mod entry;
 pub mod error;
 pub mod events;
+#[cfg(test)]
+mod fixture;
 pub mod groups;
 pub mod home;
 pub mod ldap;

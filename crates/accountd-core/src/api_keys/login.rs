@@ -126,45 +126,16 @@ impl Accounts {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use accountd_api::types::api_key::ApiKeyCreate;
-    use accountd_api::types::user::AdminUsername;
-    use accountd_store::{Store, StoreOptions};
 
     use super::*;
-    use crate::clock::ManualClock;
-    use crate::config::Config;
-    use crate::password::{Argon2Params, PasswordHasher};
-
-    async fn accounts(dir: &std::path::Path, clock: Arc<ManualClock>) -> Accounts {
-        let store = Store::open(&StoreOptions::new(dir.join("a.db"))).unwrap();
-        let hasher = PasswordHasher::new(Argon2Params { m_kib: 64, t: 1, p: 1 }, 2).unwrap();
-        let mut config = Config::new(dir.join("homes"));
-        config.login_failure_delay = std::time::Duration::ZERO;
-        Accounts::new(store, hasher, config, clock)
-    }
+    use crate::fixture::Fixture;
 
     #[tokio::test]
     async fn keys_used_over_an_insecure_transport_are_revoked() {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(ManualClock::new(1_000_000));
-        let a = accounts(dir.path(), clock.clone()).await;
-        a.setup_local_administrator(AdminUsername::TruenasAdmin, "pw".into())
-            .await
-            .unwrap();
-        let Some((row, grants)) = a.store().read(|c| lookup(c, "truenas_admin", None)).await.unwrap().0 else {
-            panic!("no admin");
-        };
-        let admin = Caller {
-            user_id: row.id,
-            username: row.username,
-            grants: grants.unwrap(),
-            session_id: None,
-            password_change_required: false,
-            onetime_password: false,
-            self_service_only: false,
-        };
+        let f = Fixture::new().await;
+        let (a, clock) = (&f.accounts, &f.clock);
+        let admin = f.admin().await;
         let data = |name: &str, expires_at| ApiKeyCreate {
             name: name.into(),
             username: "truenas_admin".into(),
@@ -200,7 +171,9 @@ mod tests {
         assert!(!a.api_key_entry(other.entry.id).await.unwrap().unwrap().revoked);
 
         // Expiry is judged on the injected clock.
-        let timestamp = accountd_api::types::common::Timestamp { ms: 1_010_000 };
+        let timestamp = accountd_api::types::common::Timestamp {
+            ms: a.now_ms() + 10_000,
+        };
         let short = a
             .api_key_create(&admin, data("short", Some(timestamp)))
             .await

@@ -13,6 +13,8 @@ mod sessions;
 mod users;
 
 #[cfg(test)]
+mod service_tests;
+#[cfg(test)]
 pub(crate) mod testing;
 
 pub use credentials::{
