@@ -6,7 +6,6 @@ use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
 
 use super::admins::password_admins;
-use super::update::MAX_PASSWORD_HISTORY;
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
 use crate::authz;
@@ -165,15 +164,24 @@ impl Accounts {
     }
 }
 
-/// Gives `row` a new password: the old hash joins the history (at most [`MAX_PASSWORD_HISTORY`] kept), the NT hash
-/// follows when the user is an SMB user, and the time of the change is `now`.
-pub(crate) fn set_password_fields(row: &mut UserRow, unixhash: String, smbhash: String, now: i64) {
+/// Old password hashes kept per user.
+pub(crate) const MAX_PASSWORD_HISTORY: usize = 10;
+
+/// Remembers `row`'s current hash before it is replaced: it joins the history, of which the newest
+/// [`MAX_PASSWORD_HISTORY`] are kept. `*` means "no password": there is nothing to remember.
+pub(crate) fn push_password_history(row: &mut UserRow) {
     if row.unixhash != "*" {
         row.password_history.push(row.unixhash.clone());
     }
     while row.password_history.len() > MAX_PASSWORD_HISTORY {
         row.password_history.remove(0);
     }
+}
+
+/// Gives `row` a new password: the old hash joins the history ([`push_password_history`]), the NT hash follows
+/// when the user is an SMB user, and the time of the change is `now`.
+pub(crate) fn set_password_fields(row: &mut UserRow, unixhash: String, smbhash: String, now: i64) {
+    push_password_history(row);
     row.unixhash = unixhash;
     if row.smb {
         row.smbhash = smbhash;
