@@ -3,9 +3,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use accountd_api::Role;
 use accountd_store::{Store, StoreError};
 
+use crate::authz::Grant;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::Error;
@@ -205,16 +205,16 @@ impl Accounts {
             .await
     }
 
-    /// The roles a user holds now, and whether the account may log in (exists, not locked).
-    pub async fn roles_of_user(&self, user_id: i64) -> Result<Option<(Vec<Role>, bool)>, Error> {
+    /// The grants a user holds now, and whether the account may log in (exists, not locked).
+    pub async fn grants_of_user(&self, user_id: i64) -> Result<Option<(Vec<Grant>, bool)>, Error> {
         self.inner
             .store
             .read(move |conn| {
                 let Some(row) = accountd_store::users::get(conn, user_id)? else {
                     return Ok(None);
                 };
-                let roles = crate::entry::roles_of_user(conn, &row)?;
-                Ok(Some((roles, !row.locked)))
+                let grants = crate::entry::grants_of_user(conn, &row)?;
+                Ok(Some((grants, !row.locked)))
             })
             .await
     }

@@ -3,8 +3,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use accountd_api::Role;
-use accountd_api::types::auth::{AllowlistEntry, AuthMe, RoleSet, SessionPrivilege};
+use accountd_api::types::auth::{AuthMe, RoleSet, SessionPrivilege};
 use accountd_store::account_profiles::ProfileRow;
 use accountd_store::users::{self, UserRow};
 use accountd_store::{StoreError, auth_sources};
@@ -13,6 +12,7 @@ use serde_json::Value;
 use crate::account_profiles::expiry::{ExpiredLogin, expired_login};
 use crate::account_profiles::{lockout_policy, profile_of_user};
 use crate::accounts::Accounts;
+use crate::authz::{self, Grant};
 use crate::caller::Caller;
 use crate::entry::{Directory, builtin};
 use crate::error::Error;
@@ -74,16 +74,16 @@ impl Accounts {
         let lockout = self.lockout().await?;
         let lookup = username.to_string();
         let known_origin_ms = lockout.policy.known_origin_ms;
-        let found: Option<(UserRow, Option<Vec<Role>>, i64, ProfileRow)> = self
+        let found: Option<(UserRow, Option<Vec<Grant>>, i64, ProfileRow)> = self
             .store()
             .read(move |conn| {
                 let Some(row) = users::by_username(conn, &lookup)? else {
                     return Ok::<_, StoreError>(None);
                 };
-                let roles = crate::entry::session_roles(conn, &row)?;
+                let grants = crate::entry::session_grants(conn, &row)?;
                 let source = auth_sources::source_of_user(conn, row.id)?;
                 let profile = profile_of_user(conn, row.account_profile)?;
-                Ok(Some((row, roles, source, profile)))
+                Ok(Some((row, grants, source, profile)))
             })
             .await?;
         if let Some((row, _, source, profile)) = &found
@@ -94,14 +94,14 @@ impl Accounts {
         }
         if found.is_none() && !onetime_only {
             match self.ldap_login_register(username, password).await? {
-                Some(LdapLogin::Valid(row, roles)) => {
-                    return self.password_accepted(*row, roles, None, None, origin, 0).await;
+                Some(LdapLogin::Valid(row, grants)) => {
+                    return self.password_accepted(*row, grants, None, None, origin, 0).await;
                 }
                 Some(_) => return self.login_failed().await,
                 None => {}
             }
         }
-        let found = found.map(|(row, roles, _, profile)| (row, roles, profile));
+        let found = found.map(|(row, grants, _, profile)| (row, grants, profile));
         // With `onetime_only` the dummy hash is verified instead of the stored one: same cost, never valid.
         let phc = found
             .as_ref()
@@ -127,9 +127,9 @@ impl Accounts {
             None => false,
         };
         match found {
-            Some((row, roles, _)) if onetime => {
+            Some((row, grants, _)) if onetime => {
                 tracing::info!(user_id = row.id, "one-time password used");
-                let outcome = self.password_accepted(row, roles, None, attempt, origin, now).await?;
+                let outcome = self.password_accepted(row, grants, None, attempt, origin, now).await?;
                 Ok(match outcome {
                     LoginOutcome::Success(caller) => LoginOutcome::OnetimePassword(Caller {
                         password_change_required: true,
@@ -151,9 +151,9 @@ impl Accounts {
                 );
                 self.login_failed().await
             }
-            Some((row, roles, profile)) if valid => {
+            Some((row, grants, profile)) if valid => {
                 self.rehash_if_outdated(&row, password).await;
-                self.password_accepted(row, roles, Some(&profile), attempt, origin, now)
+                self.password_accepted(row, grants, Some(&profile), attempt, origin, now)
                     .await
             }
             found => {
@@ -194,8 +194,8 @@ impl Accounts {
         };
         match outcome {
             // The directory owns the password and its age: no expiry here.
-            LdapLogin::Valid(row, roles) => {
-                self.password_accepted(*row, roles, None, Some(attempt), origin, now)
+            LdapLogin::Valid(row, grants) => {
+                self.password_accepted(*row, grants, None, Some(attempt), origin, now)
                     .await
             }
             LdapLogin::Invalid => {
@@ -222,14 +222,14 @@ impl Accounts {
     async fn password_accepted(
         &self,
         row: UserRow,
-        roles: Option<Vec<Role>>,
+        grants: Option<Vec<Grant>>,
         profile: Option<&ProfileRow>,
         attempt: Option<Attempt<'_>>,
         origin: IpAddr,
         now: i64,
     ) -> Result<LoginOutcome, Error> {
-        let self_service_only = roles.is_none();
-        let Some(roles) = self.roles_or_self_service(roles).await? else {
+        let self_service_only = grants.is_none();
+        let Some(grants) = self.grants_or_self_service(grants).await? else {
             tracing::info!(user_id = row.id, "login denied: no privilege");
             return Ok(LoginOutcome::Denied);
         };
@@ -244,7 +244,7 @@ impl Accounts {
         let caller = Caller {
             user_id: row.id,
             username: row.username,
-            roles,
+            grants,
             session_id: None,
             password_change_required: expired == Some(ExpiredLogin::Restrict),
             onetime_password: false,
@@ -328,7 +328,7 @@ impl Accounts {
         Ok(LoginOutcome::AuthErr)
     }
 
-    /// The caller a login as `user_id` gets now (token logins): the user's current roles; `AuthErr` when the
+    /// The caller a login as `user_id` gets now (token logins): the user's current grants; `AuthErr` when the
     /// user no longer exists or is locked, `Denied` when no privilege matches its groups. A token does not
     /// outlive the password it came from: once that has expired, the login is restricted or refused as a
     /// password login would be.
@@ -340,7 +340,7 @@ impl Accounts {
                 let Some(row) = users::get(conn, user_id)? else {
                     return Ok::<_, StoreError>(None);
                 };
-                let roles = crate::entry::session_roles(conn, &row)?;
+                let grants = crate::entry::session_grants(conn, &row)?;
                 let internal = auth_sources::source_of_user(conn, row.id)? == auth_sources::INTERNAL_ID;
                 let expired = if internal {
                     let profile = profile_of_user(conn, row.account_profile)?;
@@ -348,14 +348,14 @@ impl Accounts {
                 } else {
                     None
                 };
-                Ok(Some((row.username, row.locked, roles, expired)))
+                Ok(Some((row.username, row.locked, grants, expired)))
             })
             .await?;
-        let Some((username, false, roles, expired)) = found else {
+        let Some((username, false, grants, expired)) = found else {
             return Ok(LoginOutcome::AuthErr);
         };
-        let self_service_only = roles.is_none();
-        let Some(roles) = self.roles_or_self_service(roles).await? else {
+        let self_service_only = grants.is_none();
+        let Some(grants) = self.grants_or_self_service(grants).await? else {
             return Ok(LoginOutcome::Denied);
         };
         if expired == Some(ExpiredLogin::Deny) {
@@ -364,7 +364,7 @@ impl Accounts {
         Ok(LoginOutcome::Success(Caller {
             user_id,
             username,
-            roles,
+            grants,
             session_id: None,
             password_change_required: expired == Some(ExpiredLogin::Restrict),
             onetime_password: false,
@@ -372,11 +372,11 @@ impl Accounts {
         }))
     }
 
-    /// The roles a login gets: those of the user's privileges, or, for a user matched by no privilege, none at
+    /// The grants a login gets: those of the user's privileges, or, for a user matched by no privilege, none at
     /// all when `allow_unprivileged_self_service` lets them in to their own account (`None`: `DENIED`).
-    async fn roles_or_self_service(&self, roles: Option<Vec<Role>>) -> Result<Option<Vec<Role>>, Error> {
-        match roles {
-            Some(roles) => Ok(Some(roles)),
+    async fn grants_or_self_service(&self, grants: Option<Vec<Grant>>) -> Result<Option<Vec<Grant>>, Error> {
+        match grants {
+            Some(grants) => Ok(Some(grants)),
             None if self.unprivileged_self_service_allowed().await? => Ok(Some(Vec::new())),
             None => Ok(None),
         }
@@ -427,16 +427,8 @@ impl Accounts {
             return Err(Error::call(crate::error::errno::ENOENT, "User no longer exists"));
         };
         let two_factor_config = crate::twofactor::state_of(twofactor.as_ref(), &row.username, &self.config().hostname);
-        let mut roles: Vec<String> = caller.roles.iter().map(|r| r.as_str().to_string()).collect();
-        roles.sort();
-        let allowlist = if caller.has(Role::FullAdmin) {
-            vec![AllowlistEntry {
-                method: "*".into(),
-                resource: "*".into(),
-            }]
-        } else {
-            Vec::new()
-        };
+        let roles = authz::session_role_names(caller);
+        let allowlist = authz::allowlist_of(caller);
         let mut account_attributes = vec!["LOCAL".to_string()];
         if row.uid == 0 || row.uid == builtin::TRUENAS_ADMIN_ID {
             account_attributes.insert(0, "SYS_ADMIN".to_string());

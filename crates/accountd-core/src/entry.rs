@@ -3,7 +3,6 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
-use accountd_api::Role;
 use accountd_api::types::auth_source::ExternalGroup;
 use accountd_api::types::common::{Timestamp, UsernsIdmap};
 use accountd_api::types::group::GroupEntry;
@@ -13,6 +12,7 @@ use accountd_store::privileges::{self, PrivilegeRow};
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Connection, StoreError, api_keys, auth_sources, settings};
 
+use crate::authz::{Grant, global_grants};
 use crate::home;
 
 /// Database ids of the builtin groups the rules refer to.
@@ -352,16 +352,16 @@ pub fn role_names_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<String
     Ok(roles_granted(&privileges::all(conn)?, &group_ids))
 }
 
-/// [`role_names_of_user`] as the roles a session holds: the roles this service guards methods with that the
-/// granted catalogue roles include (see [`accountd_api::roles::guarded_roles`]).
-pub fn roles_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<Role>, StoreError> {
-    Ok(session_roles(conn, row)?.unwrap_or_default())
+/// [`role_names_of_user`] as the grants a session holds: the roles this service guards methods with that the
+/// granted catalogue roles include (see [`accountd_api::roles::guarded_roles`]), everywhere.
+pub fn grants_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<Grant>, StoreError> {
+    Ok(session_grants(conn, row)?.unwrap_or_default())
 }
 
-/// The roles a session of this user holds, or `None` when no privilege is bound to any of the user's groups
+/// The grants a session of this user holds, or `None` when no privilege is bound to any of the user's groups
 /// (TrueNAS's `authenticate_user` refuses such a login; a privilege without roles admits the user, who is then
-/// refused each method that needs a role).
-pub fn session_roles(conn: &Connection, row: &UserRow) -> Result<Option<Vec<Role>>, StoreError> {
+/// refused each method that needs a role). Group privileges are global.
+pub fn session_grants(conn: &Connection, row: &UserRow) -> Result<Option<Vec<Grant>>, StoreError> {
     let mut group_ids = vec![row.group_id];
     group_ids.extend(users::aux_groups(conn, row.id)?);
     let privileges = privileges::all(conn)?;
@@ -371,10 +371,10 @@ pub fn session_roles(conn: &Connection, row: &UserRow) -> Result<Option<Vec<Role
     {
         return Ok(None);
     }
-    Ok(Some(accountd_api::roles::guarded_roles(&roles_granted(
+    Ok(Some(global_grants(accountd_api::roles::guarded_roles(&roles_granted(
         &privileges,
         &group_ids,
-    ))))
+    )))))
 }
 
 /// Whole days since the last password change (`None`: never changed, or changed in the future); the one field

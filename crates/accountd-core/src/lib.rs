@@ -10,12 +10,15 @@ pub mod assurance;
 pub mod attributes;
 pub mod audit;
 pub mod auth;
+pub mod authz;
 pub mod caller;
 pub mod clock;
 pub mod config;
 pub mod entry;
 pub mod error;
 pub mod events;
+#[cfg(test)]
+mod fixture;
 pub mod groups;
 pub mod home;
 pub mod ldap;

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use accountd_api::{Access, Method, for_each_method};
+use accountd_core::authz;
 use accountd_core::error::errno;
 use accountd_core::{Caller, Error};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
@@ -164,11 +165,8 @@ async fn authorize(state: &AppState, session: &Session, method: &str, access: Ac
     let Some(login) = current_login(state, session).await? else {
         return Err(Error::call(errno::ENOTAUTHENTICATED, "Not authenticated"));
     };
-    if let Some(refusal) = login.caller.restriction_refuses(method) {
+    if let Some(refusal) = authz::call_refusal(&login.caller, method, access) {
         return Err(refusal);
-    }
-    if !allows(access, &login.caller) {
-        return Err(Error::call(errno::EACCES, "Not authorized"));
     }
     Ok(Some(login.caller))
 }
@@ -181,10 +179,10 @@ pub(crate) async fn current_login(state: &AppState, session: &Session) -> Result
     if login.roles_generation == generation {
         return Ok(Some(login));
     }
-    match state.accounts.roles_of_user(login.caller.user_id).await? {
-        Some((roles, true)) => {
+    match state.accounts.grants_of_user(login.caller.user_id).await? {
+        Some((grants, true)) => {
             let login = Login {
-                caller: Caller { roles, ..login.caller },
+                caller: Caller { grants, ..login.caller },
                 roles_generation: generation,
                 ..login
             };
@@ -195,13 +193,5 @@ pub(crate) async fn current_login(state: &AppState, session: &Session) -> Result
             session.set_login(None);
             Ok(None)
         }
-    }
-}
-
-/// True when `caller` may call a method with this access.
-pub(crate) fn allows(access: Access, caller: &Caller) -> bool {
-    match access {
-        Access::NoAuth | Access::AnyUser => true,
-        Access::Roles(wanted) => wanted.iter().any(|r| caller.has(*r)),
     }
 }

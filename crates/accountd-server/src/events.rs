@@ -8,11 +8,11 @@ use accountd_api::methods::{
     group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery,
 };
 use accountd_core::Caller;
-use accountd_core::events::{ChangeEvent, USERS};
+use accountd_core::authz::{self, Redaction};
+use accountd_core::events::ChangeEvent;
 use accountd_core::users::present::redact;
 use serde_json::{Value, json};
 
-use crate::dispatch::allows;
 use crate::state::AppState;
 
 /// Event collections; each is named after the query method whose roles it requires.
@@ -35,7 +35,7 @@ pub fn may_read(state: &AppState, caller: &Caller, collection: &str) -> bool {
         && state
             .specs
             .get(collection)
-            .is_some_and(|spec| allows(spec.access, caller))
+            .is_some_and(|spec| authz::allows(spec.access, caller))
 }
 
 /// True when `caller` may subscribe to `name` (a collection or `*`).
@@ -56,7 +56,7 @@ pub fn notification(state: &AppState, caller: &Caller, event: &ChangeEvent) -> O
     let mut params = json!({"msg": event.kind.as_str(), "collection": event.collection, "id": event.id});
     if let Some(fields) = &event.fields {
         let mut fields = fields.clone();
-        if event.collection == USERS && !caller.may_see_secrets() {
+        if authz::redaction_for(Some(caller), event.collection) == Redaction::UserSecrets {
             redact(&mut fields);
         }
         params["fields"] = fields;

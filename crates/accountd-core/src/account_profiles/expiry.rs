@@ -1,36 +1,22 @@
 //! Password expiry (account-policy section 3): when a password has expired, the warning window before it does,
-//! and what a session logged in with an expired password under a `RESTRICT` profile may still call.
+//! and what a login with an expired password gets (what such a session may still call is
+//! [`crate::authz::restriction`]'s).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use accountd_api::Method;
-use accountd_api::methods::account::{UserAccountConfig, UserAccountUpdate};
-use accountd_api::methods::auth::{AuthLogout, AuthMe};
-use accountd_api::methods::core::CorePing;
-use accountd_api::methods::user::UserSetPassword;
 use accountd_api::types::user::UserEntry;
 use accountd_store::account_profiles::{self, ProfileRow};
 use accountd_store::auth_sources::INTERNAL_ID;
 
 use crate::accounts::Accounts;
-use crate::error::{Error, errno};
+use crate::error::Error;
 
 /// Milliseconds in a day.
 const MS_PER_DAY: i64 = 86_400_000;
 
 /// Days before the expiry during which `password_change_required` already reads true (TrueNAS's warning).
 pub const WARNING_DAYS: i64 = 6;
-
-/// The methods a session whose password must be changed may call (besides those needing no login).
-pub const PERMITTED_WHILE_PASSWORD_EXPIRED: &[&str] = &[
-    AuthMe::NAME,
-    AuthLogout::NAME,
-    CorePing::NAME,
-    UserSetPassword::NAME,
-    UserAccountConfig::NAME,
-    UserAccountUpdate::NAME,
-];
 
 /// The profiles' `password_expiration_days` (by profile id), as of a store commit count.
 pub(crate) type ExpiryDays = (u64, Arc<HashMap<i64, i64>>);
@@ -77,16 +63,6 @@ pub fn expired_login(
         "DENY" => ExpiredLogin::Deny,
         _ => ExpiredLogin::Restrict,
     })
-}
-
-/// True when a session whose password must be changed may call `method`.
-pub fn permitted_while_password_expired(method: &str) -> bool {
-    PERMITTED_WHILE_PASSWORD_EXPIRED.contains(&method)
-}
-
-/// The refusal of any other method (CallError EACCES).
-pub fn password_expired_error() -> Error {
-    Error::call(errno::EACCES, "Password has expired and must be changed")
 }
 
 impl Accounts {
@@ -148,19 +124,6 @@ mod tests {
                 required,
                 "{last:?} {days:?} {now}"
             );
-        }
-    }
-
-    #[test]
-    fn only_the_password_methods_are_permitted() {
-        for (method, permitted) in [
-            ("user.set_password", true),
-            ("user.account.update", true),
-            ("auth.me", true),
-            ("user.query", false),
-            ("auth.generate_token", false),
-        ] {
-            assert_eq!(permitted_while_password_expired(method), permitted, "{method}");
         }
     }
 }

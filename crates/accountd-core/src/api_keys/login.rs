@@ -1,6 +1,5 @@
 //! Logging in with an API key (`API_KEY_PLAIN`, `auth.login_with_api_key`).
 
-use accountd_api::Role;
 use accountd_store::api_keys::{self, ApiKeyRow};
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Connection, StoreError};
@@ -8,6 +7,7 @@ use accountd_store::{Connection, StoreError};
 use super::secret::parse_key;
 use crate::accounts::Accounts;
 use crate::auth::LoginOutcome;
+use crate::authz::Grant;
 use crate::caller::Caller;
 use crate::error::Error;
 use crate::sessions::CredentialEffect;
@@ -15,19 +15,19 @@ use crate::sessions::CredentialEffect;
 /// Why TrueNAS revokes a key used in the clear.
 pub const INSECURE_TRANSPORT_REASON: &str = "Attempt to use over an insecure transport";
 
-/// The user named `username` with its roles, and the key with `key_id` if it belongs to that user.
-type Found = (Option<(UserRow, Option<Vec<Role>>)>, Option<ApiKeyRow>);
+/// The user named `username` with its grants, and the key with `key_id` if it belongs to that user.
+type Found = (Option<(UserRow, Option<Vec<Grant>>)>, Option<ApiKeyRow>);
 
 fn lookup(conn: &Connection, username: &str, key_id: Option<i64>) -> Result<Found, StoreError> {
     let Some(user) = users::by_username(conn, username)? else {
         return Ok((None, None));
     };
-    let roles = crate::entry::session_roles(conn, &user)?;
+    let grants = crate::entry::session_grants(conn, &user)?;
     let key = match key_id {
         Some(id) => api_keys::get(conn, id)?.filter(|k| k.user_id == user.id),
         None => None,
     };
-    Ok((Some((user, roles)), key))
+    Ok((Some((user, grants)), key))
 }
 
 impl Accounts {
@@ -53,7 +53,7 @@ impl Accounts {
             .verify(secret, row.as_ref().map(|r| r.key_hash.clone()))
             .await;
         let outcome = match (user, row) {
-            (Some((user, roles)), Some(row)) if valid => self.judge(user, roles, row, secure_transport).await?,
+            (Some((user, grants)), Some(row)) if valid => self.judge(user, grants, row, secure_transport).await?,
             _ => LoginOutcome::AuthErr,
         };
         match &outcome {
@@ -70,7 +70,7 @@ impl Accounts {
     async fn judge(
         &self,
         user: UserRow,
-        roles: Option<Vec<Role>>,
+        grants: Option<Vec<Grant>>,
         row: ApiKeyRow,
         secure_transport: bool,
     ) -> Result<LoginOutcome, Error> {
@@ -96,13 +96,13 @@ impl Accounts {
             .await?;
             return Ok(LoginOutcome::Expired);
         }
-        let Some(roles) = roles else {
+        let Some(grants) = grants else {
             return Ok(LoginOutcome::Denied);
         };
         Ok(LoginOutcome::Success(Caller {
             user_id: user.id,
             username: user.username,
-            roles,
+            grants,
             session_id: None,
             password_change_required: false,
             onetime_password: false,
@@ -126,45 +126,16 @@ impl Accounts {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use accountd_api::types::api_key::ApiKeyCreate;
-    use accountd_api::types::user::AdminUsername;
-    use accountd_store::{Store, StoreOptions};
 
     use super::*;
-    use crate::clock::ManualClock;
-    use crate::config::Config;
-    use crate::password::{Argon2Params, PasswordHasher};
-
-    async fn accounts(dir: &std::path::Path, clock: Arc<ManualClock>) -> Accounts {
-        let store = Store::open(&StoreOptions::new(dir.join("a.db"))).unwrap();
-        let hasher = PasswordHasher::new(Argon2Params { m_kib: 64, t: 1, p: 1 }, 2).unwrap();
-        let mut config = Config::new(dir.join("homes"));
-        config.login_failure_delay = std::time::Duration::ZERO;
-        Accounts::new(store, hasher, config, clock)
-    }
+    use crate::fixture::Fixture;
 
     #[tokio::test]
     async fn keys_used_over_an_insecure_transport_are_revoked() {
-        let dir = tempfile::tempdir().unwrap();
-        let clock = Arc::new(ManualClock::new(1_000_000));
-        let a = accounts(dir.path(), clock.clone()).await;
-        a.setup_local_administrator(AdminUsername::TruenasAdmin, "pw".into())
-            .await
-            .unwrap();
-        let Some((row, roles)) = a.store().read(|c| lookup(c, "truenas_admin", None)).await.unwrap().0 else {
-            panic!("no admin");
-        };
-        let admin = Caller {
-            user_id: row.id,
-            username: row.username,
-            roles: roles.unwrap(),
-            session_id: None,
-            password_change_required: false,
-            onetime_password: false,
-            self_service_only: false,
-        };
+        let f = Fixture::new().await;
+        let (a, clock) = (&f.accounts, &f.clock);
+        let admin = f.admin().await;
         let data = |name: &str, expires_at| ApiKeyCreate {
             name: name.into(),
             username: "truenas_admin".into(),
@@ -200,7 +171,9 @@ mod tests {
         assert!(!a.api_key_entry(other.entry.id).await.unwrap().unwrap().revoked);
 
         // Expiry is judged on the injected clock.
-        let timestamp = accountd_api::types::common::Timestamp { ms: 1_010_000 };
+        let timestamp = accountd_api::types::common::Timestamp {
+            ms: a.now_ms() + 10_000,
+        };
         let short = a
             .api_key_create(&admin, data("short", Some(timestamp)))
             .await

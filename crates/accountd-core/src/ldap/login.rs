@@ -11,6 +11,7 @@ use super::client::Failure;
 use super::directory::{self, Checked, DirectoryUser};
 use super::sync::refresh_user;
 use crate::accounts::Accounts;
+use crate::authz::Grant;
 use crate::caller::Caller;
 use crate::error::Error;
 use crate::users::names::check_username;
@@ -18,9 +19,9 @@ use crate::users::names::check_username;
 /// What an LDAP source said about a login.
 #[derive(Debug)]
 pub enum LdapLogin {
-    /// The password bound: the user (created now when it was unknown), refreshed and synced, with the roles a
+    /// The password bound: the user (created now when it was unknown), refreshed and synced, with the grants a
     /// session gets (`None`: no privilege matches its groups).
-    Valid(Box<UserRow>, Option<Vec<Role>>),
+    Valid(Box<UserRow>, Option<Vec<Grant>>),
     /// Wrong password, or the login is not in the directory: counts for lockout.
     Invalid,
     /// The server could not be reached or refused to work (the source is FAULTED): not counted.
@@ -33,10 +34,10 @@ fn wants_groups(conn: &accountd_store::Connection, source: &AuthSourceRow) -> Re
     Ok(source.usergroup_sync && !auth_sources::links_of_source(conn, source.id)?.is_empty())
 }
 
-fn roles_after(tx: &Transaction<'_>, user_id: i64) -> Result<(UserRow, Option<Vec<Role>>), Error> {
+fn grants_after(tx: &Transaction<'_>, user_id: i64) -> Result<(UserRow, Option<Vec<Grant>>), Error> {
     let row = users::get(tx, user_id)?.ok_or_else(|| Error::internal("user vanished during login"))?;
-    let roles = crate::entry::session_roles(tx, &row)?;
-    Ok((row, roles))
+    let grants = crate::entry::session_grants(tx, &row)?;
+    Ok((row, grants))
 }
 
 impl Accounts {
@@ -64,8 +65,8 @@ impl Accounts {
         match directory::check_password(&source_row, &row.username, password, with_groups).await {
             Ok(Checked::Valid(found)) => {
                 self.record_status(&source_row, None).await;
-                let (row, roles) = self.apply_directory_user(row.id, source, found).await?;
-                Ok(LdapLogin::Valid(Box::new(row), roles))
+                let (row, grants) = self.apply_directory_user(row.id, source, found).await?;
+                Ok(LdapLogin::Valid(Box::new(row), grants))
             }
             Ok(Checked::Invalid) => {
                 self.record_status(&source_row, None).await;
@@ -141,7 +142,7 @@ impl Accounts {
         let system = Caller {
             user_id: 0,
             username: "accountd".to_string(),
-            roles: vec![Role::FullAdmin],
+            grants: vec![Grant::global(Role::FullAdmin)],
             session_id: None,
             password_change_required: false,
             onetime_password: false,
@@ -163,8 +164,8 @@ impl Accounts {
             auth_source_id = source.id,
             "user registered from the directory"
         );
-        let (row, roles) = self.apply_directory_user(id, source.id, found).await?;
-        Ok(LdapLogin::Valid(Box::new(row), roles))
+        let (row, grants) = self.apply_directory_user(id, source.id, found).await?;
+        Ok(LdapLogin::Valid(Box::new(row), grants))
     }
 
     async fn apply_directory_user(
@@ -172,10 +173,10 @@ impl Accounts {
         user_id: i64,
         source: i64,
         found: DirectoryUser,
-    ) -> Result<(UserRow, Option<Vec<Role>>), Error> {
+    ) -> Result<(UserRow, Option<Vec<Grant>>), Error> {
         self.write_changes(move |tx, changes| {
             refresh_user(tx, user_id, source, &found, changes)?;
-            roles_after(tx, user_id)
+            grants_after(tx, user_id)
         })
         .await
     }

@@ -5,7 +5,6 @@
 pub mod recovery;
 pub mod totp;
 
-use accountd_api::Role;
 use accountd_api::pytext::repr_str;
 use accountd_api::types::auth::TwoFactorState;
 use accountd_api::types::common::REDACTED;
@@ -18,6 +17,7 @@ use accountd_store::{Connection, StoreError, settings};
 use serde_json::Value;
 
 use crate::accounts::Accounts;
+use crate::authz;
 use crate::caller::Caller;
 use crate::error::{Error, errno};
 use crate::users::present_user;
@@ -66,9 +66,9 @@ pub enum SecondFactor {
     RecoveryCode,
 }
 
-/// Refuses a caller who may not renew `username`'s second factor: users renew their own, FULL_ADMIN anyone's.
-fn may_renew(caller: &Caller, username: &str) -> Result<(), Error> {
-    if caller.username != username && !caller.has(Role::FullAdmin) {
+/// The refusal of [`authz::may_renew_twofactor_of`].
+fn check_may_renew(caller: &Caller, username: &str) -> Result<(), Error> {
+    if !authz::may_renew_twofactor_of(caller, username) {
         return Err(Error::call(
             errno::EPERM,
             format!(
@@ -148,7 +148,7 @@ impl Accounts {
         username: String,
         options: TwofactorOptions,
     ) -> Result<Value, Error> {
-        may_renew(caller, &username)?;
+        check_may_renew(caller, &username)?;
         let secret = totp::generate_secret();
         let name = username.clone();
         let user_id = self
@@ -201,7 +201,7 @@ impl Accounts {
         username: Option<String>,
     ) -> Result<Vec<String>, Error> {
         let username = username.unwrap_or_else(|| caller.username.clone());
-        may_renew(caller, &username)?;
+        check_may_renew(caller, &username)?;
         let codes = recovery::generate();
         let digests: Vec<String> = codes
             .iter()
@@ -227,7 +227,7 @@ impl Accounts {
 
     /// `user.provisioning_uri`: for one's own account, or with FULL_ADMIN or ACCOUNT_WRITE.
     pub async fn user_provisioning_uri(&self, caller: &Caller, username: String) -> Result<String, Error> {
-        if caller.username != username && !caller.may_see_secrets() {
+        if !authz::sees_twofactor_secret(caller, &username) {
             return Err(Error::call(
                 errno::EPERM,
                 format!(
@@ -242,8 +242,7 @@ impl Accounts {
     /// `user.twofactor_config`: for one's own account, or with ACCOUNT_READ; the URI (it holds the secret) is
     /// redacted for other users' callers without FULL_ADMIN or ACCOUNT_WRITE.
     pub async fn user_twofactor_config(&self, caller: &Caller, username: String) -> Result<TwoFactorState, Error> {
-        let own = caller.username == username;
-        if !own && !caller.has(Role::AccountRead) {
+        if !authz::may_read_twofactor_config_of(caller, &username) {
             return Err(Error::call(
                 errno::EPERM,
                 format!(
@@ -253,7 +252,7 @@ impl Accounts {
             ));
         }
         let mut state = self.user_twofactor_state(&username).await?;
-        if !own && !caller.may_see_secrets() && state.provisioning_uri.is_some() {
+        if !authz::sees_twofactor_secret(caller, &username) && state.provisioning_uri.is_some() {
             state.provisioning_uri = Some(REDACTED.to_string());
         }
         Ok(state)

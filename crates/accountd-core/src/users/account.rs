@@ -9,6 +9,7 @@ use accountd_store::users;
 use super::email::email_error;
 use super::profile::{ProfileFields, validate_profile};
 use crate::accounts::Accounts;
+use crate::authz;
 use crate::caller::Caller;
 use crate::error::{Error, ValidationErrors, errno};
 
@@ -169,9 +170,9 @@ impl Accounts {
     }
 }
 
-/// `user.update` on oneself with `locked: true` (Foreman's rule).
+/// `user.update` with `locked: true` of a user the caller may not lock ([`authz::may_lock`]).
 pub(crate) fn refuse_self_lock(caller: &Caller, id: i64, data: &UserUpdate) -> Result<(), Error> {
-    if caller.user_id == id && data.locked == Some(true) {
+    if data.locked == Some(true) && !authz::may_lock(caller, id) {
         return Err(Error::invalid_errno(
             "user_update.locked",
             "It is not possible to lock yourself",

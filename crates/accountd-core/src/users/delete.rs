@@ -7,6 +7,7 @@ use accountd_store::{Transaction, api_keys, groups, privileges, users};
 
 use super::admins::{AFTER_DELETE, no_local_administrator_left, password_admins};
 use crate::accounts::Accounts;
+use crate::authz;
 use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, errno};
@@ -27,7 +28,7 @@ impl Accounts {
         let caller = caller.clone();
         let home_root = self.config().home_root.clone();
         self.write_changes(move |tx, changes| {
-            delete_user(tx, id, caller.user_id, options, &home_root, changes)?;
+            delete_user(tx, id, &caller, options, &home_root, changes)?;
             changes.credentials_affected(CredentialEffect::Deleted { user_id: id }, Some(&caller));
             Ok(())
         })
@@ -40,13 +41,13 @@ impl Accounts {
 fn delete_user(
     tx: &Transaction<'_>,
     id: i64,
-    caller_id: i64,
+    caller: &Caller,
     options: UserDeleteOptions,
     home_root: &Path,
     changes: &mut ChangeSet,
 ) -> Result<(), Error> {
     let user = users::get(tx, id)?.ok_or_else(|| Error::not_found(format!("User {id} does not exist")))?;
-    if user.id == caller_id {
+    if !authz::may_delete_user(caller, user.id) {
         return Err(Error::call(errno::EINVAL, "Cannot delete the currently active user"));
     }
     if user.builtin {

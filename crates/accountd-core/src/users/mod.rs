@@ -25,9 +25,11 @@ use accountd_store::{Connection, StoreError, ToSql};
 use serde_json::Value;
 
 use crate::accounts::Accounts;
+use crate::authz::{self, Redaction};
 use crate::caller::Caller;
 use crate::entry::{Directory, builtin};
 use crate::error::{Error, ValidationErrors};
+use crate::events::USERS;
 use crate::querying;
 use crate::read_cache::UserKey;
 pub(crate) use email::email_error;
@@ -164,7 +166,7 @@ fn point_key(filters: &[accountd_query::Filter]) -> Option<UserKey> {
 /// The result of a query SQLite answered completely (exact filters, final order and page, no `select`): the
 /// entries serialized straight to text, redacted for the caller, without the engine's JSON trees.
 fn typed_result(mut entries: Vec<UserEntry>, caller: &Caller, get: bool) -> Result<Json, Error> {
-    if !caller.may_see_secrets() {
+    if authz::redaction_for(Some(caller), USERS) == Redaction::UserSecrets {
         entries.iter_mut().for_each(present::redact_entry);
     }
     let text = if get {

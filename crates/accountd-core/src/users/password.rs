@@ -1,15 +1,14 @@
 //! Passwords: `user.set_password`, first-boot administrator setup.
 
-use accountd_api::Role;
 use accountd_api::types::user::{AdminUsername, SetPasswordData};
 use accountd_store::StoreError;
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
 
 use super::admins::password_admins;
-use super::update::MAX_PASSWORD_HISTORY;
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
+use crate::authz;
 use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
@@ -31,12 +30,10 @@ impl Accounts {
     /// `user.set_password`.
     pub async fn user_set_password(&self, caller: &Caller, data: SetPasswordData) -> Result<(), Error> {
         let username = data.username.clone();
-        if caller.password_change_required && caller.username != username {
-            // The session may change its own password and nothing else.
-            return Err(crate::account_profiles::expiry::password_expired_error());
+        if let Some(refusal) = authz::restriction_refuses_target(caller, &username) {
+            return Err(refusal);
         }
-        let is_full_admin = caller.has(Role::FullAdmin);
-        if !is_full_admin && caller.username != username {
+        if !authz::may_set_password_of(caller, &username) {
             return Err(Error::call(
                 errno::EPERM,
                 format!("{username}: currently authenticated credential may not reset password for this user."),
@@ -48,9 +45,7 @@ impl Accounts {
         if entry.is_none() {
             errs.add(format!("{ATTR}.username"), format!("{username}: user does not exist."));
         }
-        // A session that logged in with a one-time password sets its own password without the old one.
-        let onetime_self = caller.onetime_password && caller.username == username;
-        if !is_full_admin && !onetime_self {
+        if !authz::skips_old_password(caller, &username) {
             match &data.old_password {
                 None => errs.add(
                     format!("{ATTR}.old_password"),
@@ -95,7 +90,7 @@ impl Accounts {
             username: None,
             full_name: None,
             // The minimum age does not hold back a password that must be changed now.
-            self_service: caller.username == username && !caller.password_change_required,
+            self_service: caller.is_self(&username) && !caller.password_change_required,
         })
         .await?;
 
@@ -103,7 +98,7 @@ impl Accounts {
         let smbhash = nt_hash(&data.new_password);
         let now = self.now_ms();
         let id = entry.id;
-        let self_service = caller.username == username;
+        let self_service = caller.is_self(&username);
         let caller = caller.clone();
         self.write_changes(move |tx, changes| {
             let mut row = users::get(tx, id)?.ok_or_else(|| Error::internal("user vanished"))?;
@@ -169,15 +164,24 @@ impl Accounts {
     }
 }
 
-/// Gives `row` a new password: the old hash joins the history (at most [`MAX_PASSWORD_HISTORY`] kept), the NT hash
-/// follows when the user is an SMB user, and the time of the change is `now`.
-pub(crate) fn set_password_fields(row: &mut UserRow, unixhash: String, smbhash: String, now: i64) {
+/// Old password hashes kept per user.
+pub(crate) const MAX_PASSWORD_HISTORY: usize = 10;
+
+/// Remembers `row`'s current hash before it is replaced: it joins the history, of which the newest
+/// [`MAX_PASSWORD_HISTORY`] are kept. `*` means "no password": there is nothing to remember.
+pub(crate) fn push_password_history(row: &mut UserRow) {
     if row.unixhash != "*" {
         row.password_history.push(row.unixhash.clone());
     }
     while row.password_history.len() > MAX_PASSWORD_HISTORY {
         row.password_history.remove(0);
     }
+}
+
+/// Gives `row` a new password: the old hash joins the history ([`push_password_history`]), the NT hash follows
+/// when the user is an SMB user, and the time of the change is `now`.
+pub(crate) fn set_password_fields(row: &mut UserRow, unixhash: String, smbhash: String, now: i64) {
+    push_password_history(row);
     row.unixhash = unixhash;
     if row.smb {
         row.smbhash = smbhash;

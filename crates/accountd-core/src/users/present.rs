@@ -5,14 +5,16 @@ use accountd_api::types::user::{SecretList, UserEntry};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::authz::{self, Redaction};
 use crate::caller::Caller;
 use crate::error::Error;
+use crate::events::USERS;
 
-/// Serializes a user entry (or an entry plus password) and redacts secret fields for callers without
-/// FULL_ADMIN or ACCOUNT_WRITE.
+/// Serializes a user entry (or an entry plus password) and redacts the secret fields `caller` may not see
+/// ([`authz::redaction_for`]).
 pub fn present_user<T: Serialize>(entry: &T, caller: Option<&Caller>) -> Result<Value, Error> {
     let mut value = serde_json::to_value(entry).map_err(Error::internal)?;
-    if !caller.is_some_and(Caller::may_see_secrets) {
+    if authz::redaction_for(caller, USERS) == Redaction::UserSecrets {
         redact(&mut value);
     }
     Ok(value)

@@ -9,6 +9,7 @@ use accountd_api::types::common::NoArgs;
 use accountd_api::types::sessions::{DEFAULT_TOKEN_TTL_SECS, LoginWithTokenArgs};
 use accountd_core::assurance::AssuranceLevel;
 use accountd_core::auth::LoginOutcome;
+use accountd_core::authz;
 use accountd_core::error::errno;
 use accountd_core::sessions::TokenRefusal;
 use accountd_core::twofactor::SecondFactor;
@@ -133,9 +134,7 @@ async fn success(ctx: &CallContext, caller: &Caller, options: &LoginOptions) -> 
     // A session restricted to changing its expired password gets no token to come back unrestricted with, and
     // one that logged in with a one-time password none at all.
     let reconnect_token = match (&me, options.reconnect_token) {
-        (Some(me), true) if !caller.password_change_required && !caller.onetime_password => {
-            reconnect_token(ctx, caller, me, level)?
-        }
+        (Some(me), true) if authz::may_get_reconnect_token(caller) => reconnect_token(ctx, caller, me, level)?,
         _ => None,
     };
     let authenticator = match level {
@@ -465,7 +464,10 @@ impl Handler for AuthMechanismChoices {
     async fn handle(ctx: CallContext, _args: NoArgs) -> Result<Vec<String>, Error> {
         let level = ctx.state.accounts.assurance_level().await?;
         // A session that may not create tokens is not offered the token login (TrueNAS's hint to its UI).
-        let no_tokens = ctx.session.login().is_some_and(|l| l.caller.onetime_password);
+        let no_tokens = ctx
+            .session
+            .login()
+            .is_some_and(|l| !authz::may_create_tokens(&l.caller));
         Ok(level
             .mechanisms()
             .iter()

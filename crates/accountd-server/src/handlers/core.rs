@@ -13,11 +13,11 @@ use accountd_api::types::core::{
 };
 use accountd_api::types::query::{QueryArgs, QueryResponse};
 use accountd_api::{Access, methods};
-use accountd_core::Error;
 use accountd_core::error::errno;
+use accountd_core::{Error, authz};
 use serde_json::Value;
 
-use crate::dispatch::{CallContext, Handler, allows};
+use crate::dispatch::{CallContext, Handler};
 use crate::events;
 
 impl Handler for CorePing {
@@ -88,7 +88,7 @@ impl Handler for CoreGetMethods {
         Ok(METHODS
             .iter()
             .filter(|(name, _, _)| args.service.as_deref().is_none_or(|s| service_of(name) == s))
-            .filter(|(_, access, _)| allows(*access, caller))
+            .filter(|(_, access, _)| authz::allows(*access, caller))
             .map(|(name, _, meta)| (name.to_string(), meta.clone()))
             .collect())
     }

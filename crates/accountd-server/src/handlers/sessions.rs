@@ -1,11 +1,11 @@
 //! Tokens and sessions: `auth.generate_token`, `auth.sessions`, `auth.terminate_session`,
 //! `auth.terminate_other_sessions`.
 
-use accountd_api::Role;
 use accountd_api::methods::auth::{AuthGenerateToken, AuthSessions, AuthTerminateOtherSessions, AuthTerminateSession};
 use accountd_api::types::common::{NoArgs, Timestamp};
 use accountd_api::types::query::{QueryArgs, QueryResponse};
 use accountd_api::types::sessions::{DEFAULT_TOKEN_TTL_SECS, GenerateTokenArgs, SessionEntry, TerminateSessionArgs};
+use accountd_core::authz;
 use accountd_core::error::errno;
 use accountd_core::sessions::NewToken;
 use accountd_core::{Caller, Error};
@@ -47,7 +47,7 @@ impl Handler for AuthGenerateToken {
     async fn handle(ctx: CallContext, args: GenerateTokenArgs) -> Result<String, Error> {
         let caller = ctx.caller()?;
         let login = current_login(&ctx)?;
-        if caller.onetime_password {
+        if !authz::may_create_tokens(caller) {
             return Err(Error::call(
                 errno::EOPNOTSUPP,
                 "LoginOnetimePasswordSessionManagerCredentials: the current session type does not support \
@@ -100,21 +100,15 @@ fn entry(session: &Session, login: &Login, current: &Session) -> SessionEntry {
     }
 }
 
-/// True when `caller` may end a session of `owner` (their own, or anyone's with FULL_ADMIN).
-fn may_terminate(caller: &Caller, owner: i64) -> bool {
-    owner == caller.user_id || caller.has(Role::FullAdmin)
-}
-
 impl Handler for AuthSessions {
     async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<SessionEntry>, Error> {
         let caller = ctx.caller()?;
-        let everyone = caller.has(Role::ReadonlyAdmin);
         let entries = ctx
             .state
             .sessions
             .logged_in()
             .iter()
-            .filter(|(_, login)| everyone || login.caller.user_id == caller.user_id)
+            .filter(|(_, login)| authz::may_list_sessions_of(caller, login.caller.user_id))
             .map(|(session, login)| serde_json::to_value(entry(session, login, &ctx.session)))
             .collect::<Result<Vec<_>, _>>()
             .map_err(Error::internal)?;
@@ -135,7 +129,7 @@ impl Handler for AuthTerminateSession {
         let Some(login) = session.login() else {
             return Ok(false);
         };
-        if !may_terminate(caller, login.caller.user_id) {
+        if !authz::may_end_session(caller, login.caller.user_id) {
             return Err(Error::call(errno::EACCES, "Not authorized"));
         }
         ctx.state.sessions.terminate(&session);
@@ -148,7 +142,7 @@ impl Handler for AuthTerminateOtherSessions {
         let caller = ctx.caller()?;
         ctx.state
             .sessions
-            .terminate_other_sessions(&ctx.session, |owner| may_terminate(caller, owner));
+            .terminate_other_sessions(&ctx.session, |owner| authz::may_end_session(caller, owner));
         Ok(true)
     }
 }
