@@ -25,7 +25,7 @@ const MAX_BATCH: usize = 1024;
 /// How long the writer waits for the entries of calls under way before committing a batch. Each commit
 /// writes the touched pages of the table and its indexes to the WAL and syncs it: under a stream of audited
 /// writes, batches of several entries cost a fraction of one commit each.
-pub const LINGER: Duration = Duration::from_millis(1);
+pub const LINGER: Duration = Duration::from_millis(2);
 
 /// Days entries are kept when nothing else was set (TrueNAS `AUDIT_LIFETIME`).
 pub const DEFAULT_RETENTION_DAYS: i64 = 7;
