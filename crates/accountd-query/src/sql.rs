@@ -147,6 +147,7 @@ fn plan_and(filters: &[Filter], columns: &[Column]) -> Planned {
                 date,
             } => match column_of(path, columns) {
                 Some(c) if !case_insensitive && !date => plan_cond(c, *op, value),
+                Some(c) if *op == Op::StartsWith && !date => plan_casefold_prefix(c, value),
                 _ => Planned::nothing(),
             },
         };
@@ -338,6 +339,34 @@ fn plan_cond(c: &Column, op: Op, value: &Value) -> Planned {
             Planned::exact(format!("{part} {cmp} {ph}"), vec![SqlValue::Text(s.clone())])
         }
         Op::Regex | Op::Rin | Op::Rnin => Planned::nothing(),
+    }
+}
+
+/// `C^` (case-insensitive prefix) as a pre-filter: `LIKE 'prefix%'` folds ASCII letters only, and a field with
+/// any character outside printable ASCII may fold into the prefix in ways LIKE does not know (`ß` is `ss`, the
+/// Kelvin sign is `k`), so such fields are kept for the exact check in memory. Only an ASCII prefix is planned;
+/// the plan is never exact. A search box over 100,000 users then builds the entries of the few that match.
+fn plan_casefold_prefix(c: &Column, value: &Value) -> Planned {
+    let (ColumnKind::Text, Value::String(prefix)) = (c.kind, value) else {
+        return Planned::nothing();
+    };
+    if !prefix.is_ascii() {
+        return Planned::nothing();
+    }
+    let lhs = format!("({})", c.sql);
+    let mut pattern = String::with_capacity(prefix.len() + 1);
+    for ch in prefix.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    Planned {
+        sql: Some(format!("{lhs} LIKE ? ESCAPE '\\' OR {lhs} GLOB '*[^ -~]*'")),
+        params: vec![SqlValue::Text(pattern)],
+        exact: false,
+        compound: false,
     }
 }
 

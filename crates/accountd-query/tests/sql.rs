@@ -185,12 +185,30 @@ fn pushed_loosely() {
         vec![I(0), I(1)],
         false,
     );
+    // A case-insensitive prefix with an ASCII value: LIKE (ASCII folding, wildcards escaped), and every field
+    // with a character outside printable ASCII kept for the exact casefold check.
+    check(
+        json!([["username", "C^", "Jo_%"]]),
+        r"((u.username) LIKE ? ESCAPE '\' OR (u.username) GLOB '*[^ -~]*')",
+        vec![t(r"Jo\_\%%")],
+        false,
+    );
+    // The web page's search box.
+    check(
+        json!([["OR", [["username", "C^", "al"], ["email", "C^", "al"]]]]),
+        r"(((u.username) LIKE ? ESCAPE '\' OR (u.username) GLOB '*[^ -~]*') OR ((u.email) LIKE ? ESCAPE '\' OR (u.email) GLOB '*[^ -~]*'))",
+        vec![t("al%"), t("al%")],
+        false,
+    );
 }
 
 #[test]
 fn not_pushed() {
     let table = [
         json!([["username", "C=", "ROOT"]]),
+        json!([["username", "C^", "Ö"]]),
+        json!([["username", "C$", "x"]]),
+        json!([["uid", "C^", "1"]]),
         json!([["username", "~", "r"]]),
         json!([["username", "rin", "o"]]),
         json!([["username", "rnin", "o"]]),

@@ -44,7 +44,24 @@ const COLUMNS: &[Column] = &[
 ];
 
 const WORDS: &[&str] = &[
-    "", "a", "A", "ab", "aB", "Ab", "b", "ß", "SS", "ss", "a.b", "ba", "%", "_a",
+    "",
+    "a",
+    "A",
+    "ab",
+    "aB",
+    "Ab",
+    "b",
+    "ß",
+    "SS",
+    "ss",
+    "a.b",
+    "ba",
+    "%",
+    "_a",
+    "\u{212a}b",
+    "kB",
+    "a\\b",
+    "\u{17f}s",
 ];
 
 #[derive(Debug, Clone)]
@@ -239,5 +256,43 @@ fn wide_filters_run_in_sqlite() {
             "{}",
             raw.to_string().chars().take(100).collect::<String>()
         );
+    }
+}
+
+/// `C^` over every pair of words: the SQL pre-filter keeps every row whose field folds to a string starting
+/// with the folded prefix (`ß` against `ss`, the Kelvin sign against `k`, wildcards and backslashes literal).
+#[test]
+fn casefold_prefix_pushdown_keeps_every_match() {
+    let rows: Vec<Row> = WORDS
+        .iter()
+        .map(|w| Row {
+            uid: None,
+            name: Some((*w).to_owned()),
+            flag: false,
+            nick: format!("{w}x"),
+            tags: Vec::new(),
+        })
+        .collect();
+    let db = database(&rows).unwrap();
+    for prefix in WORDS {
+        for field in ["name", "nick"] {
+            let raw = json!([[field, "C^", prefix]]);
+            let parsed = parse_filters(&raw).unwrap();
+            let plan = plan_sql(&parsed, COLUMNS);
+            let selected = sql_ids(&db, &plan.where_sql, &plan.params).unwrap();
+            for (i, r) in rows.iter().enumerate() {
+                let id = i as i64 + 1;
+                if matches(&parsed, &entry(id, r)) == Ok(true) {
+                    assert!(
+                        selected.contains(&id),
+                        "{raw}: {r:?} matches but {} drops it",
+                        plan.where_sql
+                    );
+                }
+            }
+            if prefix.is_ascii() && !prefix.is_empty() {
+                assert!(plan.where_sql.contains("LIKE"), "{raw} is pushed: {}", plan.where_sql);
+            }
+        }
     }
 }
