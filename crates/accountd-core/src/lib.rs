@@ -40,4 +40,3 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::Config;
 pub use error::{Error, Result, ValidationErrors, ValidationItem};
 pub use querying::query_list;
-pub use read_cache::DEFAULT_CAPACITY as DEFAULT_READ_CACHE_ENTRIES;

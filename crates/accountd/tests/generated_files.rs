@@ -48,3 +48,14 @@ fn every_method_has_an_example_and_params_schema() {
         assert!(files.iter().any(|(n, _)| *n == format!("{}.result.json", spec.name)));
     }
 }
+
+#[test]
+fn the_readme_settings_table_is_fresh() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let fresh = accountd::config::table::with_settings_table(&readme).expect("the README has the table's markers");
+    assert!(
+        fresh == readme,
+        "the README's settings table is stale (run `cargo run -p accountd -- schemas`)"
+    );
+}
