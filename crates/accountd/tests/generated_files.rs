@@ -2,6 +2,12 @@
 //! `cargo run -p accountd -- schemas` after changing a method. Generating runs every example against a real
 //! server, so this also checks that each example validates against its params schema, succeeds, and returns a
 //! result matching its result schema.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -1,4 +1,10 @@
 //! The `accountd` binary as an operator runs it: the ready line, signals, restarts, the schemas command.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,6 +56,10 @@ fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
             return status;
         }
         assert!(Instant::now() < deadline, "accountd did not stop within 20 s");
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "polls a child process for its exit, under a deadline"
+        )]
         std::thread::sleep(Duration::from_millis(20));
     }
 }
