@@ -1,6 +1,10 @@
 //! Authenticator assurance levels (`auth.set_authenticator_assurance_level`), as TrueNAS defines LEVEL_1 and
 //! LEVEL_2 in `middlewared/utils/auth.py`: permitted mechanisms, the mandatory second factor, multi-use tokens,
 //! and the session age and idle timeout of each level. One-time codes come from Python's pyotp.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "polls, under a deadline, for what the real server does after its reply"
+)]
 
 use std::sync::Arc;
 use std::time::Duration;

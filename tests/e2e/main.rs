@@ -1,4 +1,10 @@
 //! End-to-end tests over real WebSocket connections; one module per area.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 mod activity;
 mod api_keys;

@@ -1,5 +1,9 @@
 //! The session cap of account profiles (account-policy section 5): `max_concurrent_sessions`, refused only
 //! after the credentials were verified, and `login_options.terminate_other_sessions`.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "polls, under a deadline, for what the real server does after its reply"
+)]
 
 use accountd_e2e::{Client, TestServer, assert_call_error};
 use serde_json::json;

@@ -89,6 +89,10 @@ async fn create_returns_the_full_entry_with_defaults() {
     assert_eq!(alice["password_age"], 0);
     assert_eq!(alice["password_change_required"], false);
     let changed = alice["last_password_change"]["$date"].as_i64().expect("$date");
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "the server under test runs on the system clock"
+    )]
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")

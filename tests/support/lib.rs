@@ -1,5 +1,11 @@
 //! Test support: start a real accountd on `127.0.0.1:0` with a temporary database and talk to it over
 //! real WebSocket connections.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test support: a broken fixture fails the test that uses it"
+)]
 
 pub mod logs;
 pub mod otp;

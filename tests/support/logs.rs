@@ -63,6 +63,10 @@ impl Logs {
                 return line.to_string();
             }
             assert!(Instant::now() < deadline, "no log line with {needles:?}");
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "polls a log another task writes, under a deadline"
+            )]
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

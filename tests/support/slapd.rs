@@ -138,6 +138,10 @@ impl Slapd {
                     self.port = port;
                     return true;
                 }
+                #[allow(
+                    clippy::disallowed_methods,
+                    reason = "waits for the slapd process to listen, under a deadline"
+                )]
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
@@ -161,6 +165,10 @@ impl Slapd {
             if self.launch(self.port) {
                 return;
             }
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "a retry of slapd's start, whose old process may still hold the port"
+            )]
             std::thread::sleep(Duration::from_millis(100));
         }
         panic!("slapd did not restart on port {}", self.port);

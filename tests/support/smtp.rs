@@ -147,6 +147,10 @@ async fn wait_for(n: usize, read: impl Fn() -> Vec<Vec<u8>>) -> Vec<Vec<u8>> {
             "expected {n} messages, the SMTP server has {}",
             found.len()
         );
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "polls the SMTP server's Maildir, under a deadline"
+        )]
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

@@ -1,6 +1,5 @@
 //! Wire types of the accountd JSON-RPC API and the method table: every method is declared once here,
 //! and dispatch, validation, authorization, schemas and documentation are derived from it.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod files;
 pub mod method;

@@ -32,6 +32,10 @@ async fn logins_from_second_address(url: &str, duration: Duration) -> anyhow::Re
             Ok(reply) if reply.contains(r#""response_type":"SUCCESS""#) => samples.push(t.elapsed().as_nanos() as u64),
             _ => errors += 1,
         }
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a benchmark on real time: the pause between the probe's logins"
+        )]
         tokio::time::sleep(PAUSE).await;
     }
     conn.close().await;
@@ -64,6 +68,10 @@ pub async fn run(
     let probe_url = url.to_string();
     let probe = tokio::spawn(async move {
         // Once the flood has filled the hashing queue.
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a benchmark on real time: the probe starts once the flood filled the queue"
+        )]
         tokio::time::sleep(Duration::from_millis(300)).await;
         logins_from_second_address(&probe_url, duration.saturating_sub(Duration::from_millis(600))).await
     });

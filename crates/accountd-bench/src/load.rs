@@ -135,6 +135,10 @@ pub async fn probe(
             Ok(_) => samples.push(t.elapsed().as_nanos() as u64),
             Err(_) => errors += 1,
         }
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a benchmark on real time: the pacing of a client's calls"
+        )]
         tokio::time::sleep(interval).await;
     }
     conn.close().await;

@@ -407,6 +407,10 @@ impl Bench {
         let probe_url = url.clone();
         let duration = self.settings.duration;
         let probe = tokio::spawn(async move {
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "a benchmark on real time: the probe starts once the storm filled the queue"
+            )]
             tokio::time::sleep(Duration::from_millis(300)).await;
             load::probe(
                 &probe_url,
@@ -561,6 +565,10 @@ impl Bench {
         if let Some(e) = first_error {
             println!("  ({} of {n} connections failed; first: {e:#})", n - conns.len());
         }
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "a benchmark on real time: lets the connections settle before measuring"
+        )]
         tokio::time::sleep(Duration::from_secs(1)).await;
         let held = self.server()?.sample()?;
         let probe = load::probe(

@@ -99,6 +99,10 @@ impl Server {
         let started = Instant::now();
         let mut before = self.sample()?;
         while started.elapsed() < max {
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "samples the server process's CPU time at intervals of real time"
+            )]
             tokio::time::sleep(Duration::from_millis(100)).await;
             let now = self.sample()?;
             if now.cpu_percent_since(&before) < 5.0 {
@@ -144,6 +148,10 @@ impl Server {
             if self.child.try_wait()?.is_some() {
                 return Ok(());
             }
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "polls the server process for its exit, under a deadline"
+            )]
             std::thread::sleep(Duration::from_millis(20));
         }
         self.child.kill()?;

@@ -1,6 +1,12 @@
 //! Entry assembly and serialization: rows → `UserEntry` (groups, memberships, privileges, 2FA, API keys) →
 //! JSON, for one user (a `get_instance`) and for a page of 10,000 (a listing).
 //! `cargo bench -p accountd-core`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark stops loudly on a broken assumption"
+)]
 
 use std::hint::black_box;
 use std::path::Path;

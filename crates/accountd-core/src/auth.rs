@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::time::Duration;
 
 use accountd_api::types::auth::{AuthMe, RoleSet, SessionPrivilege};
 use accountd_store::account_profiles::ProfileRow;
@@ -19,6 +20,16 @@ use crate::error::Error;
 use crate::ldap::LdapLogin;
 use crate::lockout::Attempt;
 use crate::twofactor::SecondFactor;
+
+/// Waits `delay` before a refused login, password check or rate-limited call is answered (a guess costs the
+/// guesser time): the one wait of a call that is not the clock's.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the failure delay is a real wait on the runtime's timer by design, and its length is a setting"
+)]
+pub async fn wait_failure_delay(delay: Duration) {
+    tokio::time::sleep(delay).await;
+}
 
 /// The result of checking credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,7 +270,7 @@ impl Accounts {
                 user_id = row.id,
                 "login refused: the assurance level requires a second factor the user does not have"
             );
-            tokio::time::sleep(self.login_failure_delay().await).await;
+            wait_failure_delay(self.login_failure_delay().await).await;
             return Ok(LoginOutcome::SecondFactorMissing);
         }
         if caller.password_change_required {
@@ -324,7 +335,7 @@ impl Accounts {
 
     /// Waits the failure delay; `AuthErr`.
     async fn login_failed(&self) -> Result<LoginOutcome, Error> {
-        tokio::time::sleep(self.login_failure_delay().await).await;
+        wait_failure_delay(self.login_failure_delay().await).await;
         Ok(LoginOutcome::AuthErr)
     }
 

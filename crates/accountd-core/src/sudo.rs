@@ -1,5 +1,4 @@
 //! Validation of `sudo_commands` / `sudo_commands_nopasswd` lists (TrueNAS `validate_sudo_commands`).
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 use std::path::Path;
 

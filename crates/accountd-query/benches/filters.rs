@@ -1,5 +1,11 @@
 //! The query-filter engine on user-shaped entries: parsing, matching, the whole pipeline and SQL planning.
 //! `cargo bench -p accountd-query`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a benchmark stops loudly on a broken assumption"
+)]
 
 use std::hint::black_box;
 

@@ -1,4 +1,10 @@
 //! The shapes `plan_sql` produces: what is pushed, how, and when the plan is exact.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use accountd_query::{Column, ColumnKind, SqlValue, parse_filters, plan_sql};
 use serde_json::{Value, json};

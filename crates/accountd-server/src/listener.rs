@@ -287,6 +287,10 @@ impl LimitedStream {
             }
             Poll::Pending => {
                 let timeout = self.write_timeout;
+                #[allow(
+                    clippy::disallowed_methods,
+                    reason = "a socket's write deadline is the transport's timer, not a time the service reasons about"
+                )]
                 let stall = self.write_stall.get_or_insert_with(|| Box::pin(sleep(timeout)));
                 if stall.as_mut().poll(cx).is_ready() {
                     self.stalled = true;

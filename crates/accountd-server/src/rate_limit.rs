@@ -148,7 +148,7 @@ pub async fn check(state: &AppState, session: &Session, method: &'static str, ac
         return Ok(());
     }
     tracing::info!(%ip, "rate limit exceeded");
-    tokio::time::sleep(state.rate_limiter.sleep_duration()).await;
+    accountd_core::auth::wait_failure_delay(state.rate_limiter.sleep_duration()).await;
     Err(Error::call(errno::EBUSY, "Rate Limit Exceeded"))
 }
 

@@ -1,6 +1,12 @@
 //! Property: whatever the params validator lets through deserializes into the method's argument type, so a
 //! handler only ever sees well-typed input; and whatever it rejects is reported as TrueNAS validation items
 //! naming an argument. Inputs are random JSON built from each method's own field names, so they get deep.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::collections::BTreeMap;
 

@@ -167,6 +167,14 @@ impl AuditSync {
         }
     }
 
+    /// The setting's value naming this mode (what [`AuditSync::parse`] reads).
+    pub fn name(self) -> &'static str {
+        match self {
+            AuditSync::Normal => "normal",
+            AuditSync::Full => "full",
+        }
+    }
+
     fn pragma(self) -> &'static str {
         match self {
             AuditSync::Normal => "NORMAL",

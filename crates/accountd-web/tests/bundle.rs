@@ -1,5 +1,11 @@
 //! The embedded bundle is built from the current sources: the digest `ui/scripts/stamp.mjs` wrote at build time
 //! equals the digest of the sources now (the same files, hashed the same way, without Node.js).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

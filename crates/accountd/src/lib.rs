@@ -1,5 +1,4 @@
 //! The accountd application: configuration and start-up, shared by the `accountd` binary and the tests.
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod client;
 pub mod commands;

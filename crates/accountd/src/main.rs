@@ -1,14 +1,13 @@
 //! The `accountd` command.
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use accountd::commands::ConnectArgs;
 use accountd::commands::prompt::Prompter;
-use accountd::config::PartialSettings;
+use accountd::config::{ServeArgs, ServeSettings};
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// TrueNAS-compatible user accounts over WebSocket JSON-RPC.
 #[derive(Debug, Parser)]
@@ -74,11 +73,16 @@ enum Command {
         from: PathBuf,
     },
     /// (Re)write the generated files under schemas/: JSON Schemas, example responses (by running every
-    /// example against a real in-process server), the HTML reference and the OpenRPC document.
+    /// example against a real in-process server), the HTML reference and the OpenRPC document; and the
+    /// README's settings table.
     Schemas {
         /// Output directory.
         #[arg(long, default_value = "schemas")]
         out: PathBuf,
+        /// The README whose settings table (between its marker comments) is rewritten; skipped when there is
+        /// no such file.
+        #[arg(long, default_value = "README.md")]
+        readme: PathBuf,
     },
 }
 
@@ -119,102 +123,6 @@ enum UserCommand {
     },
 }
 
-#[derive(Debug, Args)]
-struct ServeArgs {
-    /// Address to listen on (port 0 picks a free port) [default: 127.0.0.1:6780].
-    #[arg(long, env = "ACCOUNTD_LISTEN")]
-    listen: Option<SocketAddr>,
-    /// SQLite database file [default: $XDG_DATA_HOME/accountd/accountd.db].
-    #[arg(long, env = "ACCOUNTD_DB")]
-    db: Option<PathBuf>,
-    /// Directory under which home directories may be created (TrueNAS's /mnt).
-    #[arg(long, env = "ACCOUNTD_HOME_ROOT")]
-    home_root: Option<PathBuf>,
-    /// TOML config file with the same settings (listen, db, home_root, argon2_*, login_failure_delay_ms,
-    /// max_connections, unauthenticated_share_percent, trusted_proxy, login_timeout_ms, write_timeout_ms,
-    /// outbound_queue_bytes, rate_limit_*, read_cache_entries, tls_cert, tls_key, audit,
-    /// audit_prune_interval_ms, audit_sync, mail_timeout_ms, mail_ca_file, ui_frame_ancestors).
-    #[arg(long, env = "ACCOUNTD_CONFIG")]
-    config: Option<PathBuf>,
-    /// argon2id memory cost in KiB for new password hashes [default: 19456].
-    #[arg(long, env = "ACCOUNTD_ARGON2_M_KIB")]
-    argon2_m_kib: Option<u32>,
-    /// argon2id iterations [default: 2].
-    #[arg(long, env = "ACCOUNTD_ARGON2_T")]
-    argon2_t: Option<u32>,
-    /// argon2id parallelism [default: 1].
-    #[arg(long, env = "ACCOUNTD_ARGON2_P")]
-    argon2_p: Option<u32>,
-    /// Delay before answering a failed login, in milliseconds [default: 1000].
-    #[arg(long, env = "ACCOUNTD_LOGIN_FAILURE_DELAY_MS")]
-    login_failure_delay_ms: Option<u64>,
-    /// Open connections at most; more are answered HTTP 503 [default: 10000].
-    #[arg(long, env = "ACCOUNTD_MAX_CONNECTIONS")]
-    max_connections: Option<usize>,
-    /// Percentage of --max-connections (at least one) one client address may hold with connections that are
-    /// not logged in; more are answered HTTP 503 [default: 10].
-    #[arg(long, env = "ACCOUNTD_UNAUTHENTICATED_SHARE_PERCENT")]
-    unauthenticated_share_percent: Option<u8>,
-    /// Comma-separated peer addresses (e.g. a TLS proxy on this host, 127.0.0.1) whose X-Real-Remote-Addr or
-    /// X-Forwarded-For header names the real client; never believed from other peers [default: none].
-    #[arg(long, env = "ACCOUNTD_TRUSTED_PROXY", value_delimiter = ',')]
-    trusted_proxy: Option<Vec<std::net::IpAddr>>,
-    /// A connection that has not logged in after this many milliseconds is closed [default: 60000].
-    #[arg(long, env = "ACCOUNTD_LOGIN_TIMEOUT_MS")]
-    login_timeout_ms: Option<u64>,
-    /// A connection whose peer reads nothing of what is sent for this many milliseconds is dropped
-    /// [default: 30000].
-    #[arg(long, env = "ACCOUNTD_WRITE_TIMEOUT_MS")]
-    write_timeout_ms: Option<u64>,
-    /// Bytes of replies and events queued per connection at most; a client that does not read stops being
-    /// read from (or, for events, is closed) [default: 8388608].
-    #[arg(long, env = "ACCOUNTD_OUTBOUND_QUEUE_BYTES")]
-    outbound_queue_bytes: Option<usize>,
-    /// Unauthenticated calls of one no-auth method allowed per address and window [default: 20].
-    #[arg(long, env = "ACCOUNTD_RATE_LIMIT_MAX_CALLS")]
-    rate_limit_max_calls: Option<u32>,
-    /// The rate limit window in milliseconds [default: 60000].
-    #[arg(long, env = "ACCOUNTD_RATE_LIMIT_WINDOW_MS")]
-    rate_limit_window_ms: Option<u64>,
-    /// Shortest wait before refusing a call over the rate limit, in milliseconds [default: 1000].
-    #[arg(long, env = "ACCOUNTD_RATE_LIMIT_SLEEP_MIN_MS")]
-    rate_limit_sleep_min_ms: Option<u64>,
-    /// Longest wait before refusing a call over the rate limit, in milliseconds [default: 10000].
-    #[arg(long, env = "ACCOUNTD_RATE_LIMIT_SLEEP_MAX_MS")]
-    rate_limit_sleep_max_ms: Option<u64>,
-    /// User entries kept in memory for point reads (`user.get_instance`); about 400 bytes each; 0 turns the
-    /// cache off [default: 200000].
-    #[arg(long, env = "ACCOUNTD_READ_CACHE_ENTRIES")]
-    read_cache_entries: Option<usize>,
-    /// Serve TLS (wss://) with this PEM certificate chain (leaf first); needs --tls-key [default: no TLS].
-    #[arg(long, env = "ACCOUNTD_TLS_CERT", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// The PEM private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
-    #[arg(long, env = "ACCOUNTD_TLS_KEY", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
-    /// Record logins, logouts and account changes in the audit log [default: true].
-    #[arg(long, env = "ACCOUNTD_AUDIT")]
-    audit: Option<bool>,
-    /// How often audit entries older than the retention are pruned, in ms [default: 3600000].
-    #[arg(long, env = "ACCOUNTD_AUDIT_PRUNE_INTERVAL_MS")]
-    audit_prune_interval_ms: Option<u64>,
-    /// Comma-separated origins (e.g. https://nas.example) that may show the web page in a frame; the page
-    /// then says `frame-ancestors <origins>` instead of `X-Frame-Options: DENY` [default: none].
-    #[arg(long, env = "ACCOUNTD_UI_FRAME_ANCESTORS", value_delimiter = ',')]
-    ui_frame_ancestors: Option<Vec<String>>,
-    /// How long sending one mail (a test mail, a password reset link) may take, in ms [default: 30000].
-    #[arg(long, env = "ACCOUNTD_MAIL_TIMEOUT_MS")]
-    mail_timeout_ms: Option<u64>,
-    /// PEM certificates trusted for the SMTP server's TLS (mail.update security SSL or TLS) besides the system's
-    /// roots, e.g. a private CA [default: the system's roots only].
-    #[arg(long, env = "ACCOUNTD_MAIL_CA_FILE")]
-    mail_ca_file: Option<PathBuf>,
-    /// How audit commits reach the disk: `full` (synced before each reply) or `normal` (survive a crash of the
-    /// service, not a power loss) [default: full].
-    #[arg(long, env = "ACCOUNTD_AUDIT_SYNC")]
-    audit_sync: Option<String>,
-}
-
 /// Log levels that third-party crates never exceed, whatever `ACCOUNTD_LOG` says: at trace level they print
 /// message payloads, which carry passwords.
 const SECRET_SAFE_CAPS: [&str; 4] = [
@@ -225,9 +133,16 @@ const SECRET_SAFE_CAPS: [&str; 4] = [
 ];
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    // Parsed in two steps: serving needs to know which settings clap filled in from their defaults.
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches)
+        .map_err(|e| e.format(&mut Cli::command()))
+        .unwrap_or_else(|e| e.exit());
     match cli.command {
-        Command::Serve(args) => serve(*args),
+        Command::Serve(args) => {
+            let serve_matches = matches.subcommand_matches("serve").context("the serve arguments")?;
+            serve(*args, serve_matches)
+        }
         Command::Call(args) => {
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             match runtime.block_on(call(args)) {
@@ -242,7 +157,7 @@ fn main() -> anyhow::Result<()> {
             }
         }
         Command::Backup { db, out, include_key } => {
-            let db = PartialSettings {
+            let db = ServeSettings {
                 db,
                 ..Default::default()
             }
@@ -262,7 +177,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Restore { db, from } => {
-            let db = PartialSettings {
+            let db = ServeSettings {
                 db,
                 ..Default::default()
             }
@@ -287,7 +202,7 @@ fn main() -> anyhow::Result<()> {
             accountd::commands::user::configure(&mut client, &name, &pairs).await
         }),
         Command::Unlock { user, db } => {
-            let db = PartialSettings {
+            let db = ServeSettings {
                 db,
                 ..Default::default()
             }
@@ -304,10 +219,17 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Schemas { out } => {
+        Command::Schemas { out, readme } => {
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             let changed = runtime.block_on(accountd::schemas::write_schema_files(&out))?;
             println!("{changed} generated files updated in {}", out.display());
+            if readme.is_file() {
+                let updated = accountd::schemas::write_settings_table(&readme)?;
+                let state = if updated { "updated" } else { "unchanged" };
+                println!("settings table in {} {state}", readme.display());
+            } else {
+                println!("no {}: settings table not written", readme.display());
+            }
             Ok(())
         }
     }
@@ -340,7 +262,7 @@ async fn call(args: CallArgs) -> anyhow::Result<serde_json::Value> {
     Ok(client.call(&args.method, serde_json::Value::Array(params)).await??)
 }
 
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
+fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     let mut filter = tracing_subscriber::EnvFilter::try_from_env("ACCOUNTD_LOG").unwrap_or_else(|_| "info".into());
     // Libraries that print whole frames or responses at trace level would log passwords and hashes: cap them.
     for directive in SECRET_SAFE_CAPS {
@@ -351,37 +273,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
-    let from_flags = PartialSettings {
-        listen: args.listen,
-        db: args.db,
-        home_root: args.home_root,
-        argon2_m_kib: args.argon2_m_kib,
-        argon2_t: args.argon2_t,
-        argon2_p: args.argon2_p,
-        login_failure_delay_ms: args.login_failure_delay_ms,
-        max_connections: args.max_connections,
-        unauthenticated_share_percent: args.unauthenticated_share_percent,
-        trusted_proxy: args.trusted_proxy,
-        login_timeout_ms: args.login_timeout_ms,
-        write_timeout_ms: args.write_timeout_ms,
-        outbound_queue_bytes: args.outbound_queue_bytes,
-        rate_limit_max_calls: args.rate_limit_max_calls,
-        rate_limit_window_ms: args.rate_limit_window_ms,
-        rate_limit_sleep_min_ms: args.rate_limit_sleep_min_ms,
-        rate_limit_sleep_max_ms: args.rate_limit_sleep_max_ms,
-        read_cache_entries: args.read_cache_entries,
-        tls_cert: args.tls_cert,
-        tls_key: args.tls_key,
-        audit: args.audit,
-        audit_prune_interval_ms: args.audit_prune_interval_ms,
-        ui_frame_ancestors: args.ui_frame_ancestors,
-        mail_timeout_ms: args.mail_timeout_ms,
-        mail_ca_file: args.mail_ca_file,
-        audit_sync: args.audit_sync,
-    };
+    let from_flags = args.settings.given_only(matches);
     let from_file = match &args.config {
-        Some(path) => PartialSettings::from_file(path)?,
-        None => PartialSettings::default(),
+        Some(path) => ServeSettings::from_file(path)?,
+        None => ServeSettings::default(),
     };
     let settings = from_flags.over(from_file).resolve()?;
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;

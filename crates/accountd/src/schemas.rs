@@ -1,4 +1,4 @@
-//! `accountd schemas`: writes the generated files under `schemas/`.
+//! `accountd schemas`: writes the generated files under `schemas/` and the README's settings table.
 
 use std::path::Path;
 
@@ -37,4 +37,17 @@ pub async fn write_schema_files(dir: &Path) -> anyhow::Result<usize> {
         }
     }
     Ok(changed)
+}
+
+/// Rewrites the settings table of the README at `path` (between its marker comments); returns whether it
+/// changed.
+pub fn write_settings_table(path: &Path) -> anyhow::Result<bool> {
+    let readme = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let updated = crate::config::table::with_settings_table(&readme)
+        .with_context(|| format!("the settings table of {}", path.display()))?;
+    if updated == readme {
+        return Ok(false);
+    }
+    std::fs::write(path, updated).with_context(|| format!("writing {}", path.display()))?;
+    Ok(true)
 }

@@ -1,5 +1,11 @@
 //! The account commands of the real `accountd` binary (`passwd`, `user show`, `user configure`, `unlock`)
 //! against a real server over WebSocket, with secrets piped on standard input.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::process::Output;
 

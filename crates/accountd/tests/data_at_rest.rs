@@ -1,6 +1,12 @@
 //! Files holding secrets as an operator meets them, under the usual 022 umask: the data directory accountd
 //! creates is 0700; the database, its `-wal`/`-shm` files, the key file and backups are 0600; modes left open
 //! by older versions are tightened (and logged) at start; a database whose key file is gone does not start.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
@@ -179,6 +185,10 @@ async fn a_missing_key_file_stops_the_start_with_a_clear_message() {
             child.kill().expect("kill");
             panic!("accountd started without its key file");
         }
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "polls a child process for its exit, under a deadline"
+        )]
         std::thread::sleep(Duration::from_millis(20));
     };
     let mut stderr = String::new();

@@ -2,6 +2,12 @@
 //! `cargo run -p accountd -- schemas` after changing a method. Generating runs every example against a real
 //! server, so this also checks that each example validates against its params schema, succeeds, and returns a
 //! result matching its result schema.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -47,4 +53,15 @@ fn every_method_has_an_example_and_params_schema() {
         assert!(files.iter().any(|(n, _)| *n == format!("{}.params.json", spec.name)));
         assert!(files.iter().any(|(n, _)| *n == format!("{}.result.json", spec.name)));
     }
+}
+
+#[test]
+fn the_readme_settings_table_is_fresh() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let fresh = accountd::config::table::with_settings_table(&readme).expect("the README has the table's markers");
+    assert!(
+        fresh == readme,
+        "the README's settings table is stale (run `cargo run -p accountd -- schemas`)"
+    );
 }

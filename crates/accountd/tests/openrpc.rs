@@ -1,6 +1,12 @@
 //! The OpenRPC document validates against the official OpenRPC meta-schema (fetched once from the npm
 //! registry with `npm pack @open-rpc/meta-schema`, cached under `target/`), and the running service serves the
 //! same document through `rpc.discover` and `GET /api/openrpc.json`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,4 +1,10 @@
 //! Operating the service: crash safety under a write storm, backups while serving, and logs free of secrets.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -68,6 +74,10 @@ async fn sigkill_during_a_write_storm_loses_nothing_acknowledged() {
         }));
     }
     while acknowledged.lock().expect("lock").len() < 60 {
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "waits for the writers' tasks to have 60 writes acknowledged"
+        )]
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     service.child.kill().expect("SIGKILL");

@@ -1,4 +1,10 @@
 //! The `accountd` binary as an operator runs it: the ready line, signals, restarts, the schemas command.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test fails loudly on a broken assumption"
+)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -50,6 +56,10 @@ fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
             return status;
         }
         assert!(Instant::now() < deadline, "accountd did not stop within 20 s");
+        #[allow(
+            clippy::disallowed_methods,
+            reason = "polls a child process for its exit, under a deadline"
+        )]
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -141,6 +151,65 @@ fn a_bad_config_file_is_reported() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("unknown field `unknown_key`"), "{stderr}");
+}
+
+/// A loopback port free at the time of the call.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("address")
+        .port()
+}
+
+/// The URL `accountd serve` reports with the file `config`, the environment variable `ACCOUNTD_LISTEN` and the
+/// flag `--listen` (each when given); the service is stopped after its ready line.
+fn listen_url(dir: &std::path::Path, config: &std::path::Path, env: Option<&str>, flag: Option<&str>) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_accountd"));
+    command
+        .args(["serve", "--config"])
+        .arg(config)
+        .arg("--db")
+        .arg(dir.join("accountd.db"))
+        .env("ACCOUNTD_LOG", "warn")
+        .env_remove("ACCOUNTD_LISTEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(listen) = env {
+        command.env("ACCOUNTD_LISTEN", listen);
+    }
+    if let Some(listen) = flag {
+        command.args(["--listen", listen]);
+    }
+    let mut child = command.spawn().expect("accountd starts");
+    let url = common::ready_url(&mut child);
+    signal(&child, "-TERM");
+    assert!(wait_exit(&mut child).success(), "SIGTERM exits cleanly");
+    url
+}
+
+#[test]
+fn a_flag_beats_the_environment_which_beats_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (file, env, flag) = (free_port(), free_port(), free_port());
+    let config = dir.path().join("accountd.toml");
+    let text = format!(
+        "listen = \"127.0.0.1:{file}\"\nargon2_m_kib = 64\nargon2_t = 1\nhome_root = {:?}\n",
+        dir.path().join("homes")
+    );
+    std::fs::write(&config, text).expect("write");
+    let env_listen = format!("127.0.0.1:{env}");
+    let flag_listen = format!("127.0.0.1:{flag}");
+    let url = |env, flag| listen_url(dir.path(), &config, env, flag);
+    assert_eq!(url(None, None), format!("ws://127.0.0.1:{file}/api/current"));
+    assert_eq!(
+        url(Some(&env_listen), None),
+        format!("ws://127.0.0.1:{env}/api/current")
+    );
+    assert_eq!(
+        url(Some(&env_listen), Some(&flag_listen)),
+        format!("ws://127.0.0.1:{flag}/api/current")
+    );
 }
 
 #[tokio::test]

@@ -64,6 +64,10 @@ impl Bench {
         let probe_url = url.clone();
         let duration = self.settings.duration;
         let probe = tokio::spawn(async move {
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "a benchmark on real time: the probe starts once the storm filled the queue"
+            )]
             tokio::time::sleep(Duration::from_millis(300)).await;
             load::probe(
                 &probe_url,

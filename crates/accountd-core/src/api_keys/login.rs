@@ -60,7 +60,7 @@ impl Accounts {
             LoginOutcome::Success(c) => tracing::info!(user_id = c.user_id, "API key login succeeded"),
             other => {
                 tracing::info!(outcome = ?other, "API key login failed");
-                tokio::time::sleep(self.config().login_failure_delay).await;
+                crate::auth::wait_failure_delay(self.config().login_failure_delay).await;
             }
         }
         Ok(outcome)

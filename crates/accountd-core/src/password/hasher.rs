@@ -417,6 +417,10 @@ mod tests {
         {
             tasks.push(submit(origin, name));
             while h.inner.jobs.len() < i + 1 {
+                #[allow(
+                    clippy::disallowed_methods,
+                    reason = "waits for the hashing threads to queue the job, real threads the clock does not drive"
+                )]
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }

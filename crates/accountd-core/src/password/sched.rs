@@ -63,7 +63,8 @@ fn set_nice_and_slice() -> bool {
     result == 0
 }
 
-#[cfg(all(test, target_os = "linux"))]
+#[cfg(test)]
+#[cfg(target_os = "linux")]
 mod tests {
     use super::*;
 

@@ -165,7 +165,7 @@ impl Accounts {
             self.save_lockout_later();
         }
         tracing::info!(user_id = row.id, "own password check failed");
-        tokio::time::sleep(self.config().login_failure_delay).await;
+        crate::auth::wait_failure_delay(self.config().login_failure_delay).await;
         Ok(false)
     }
 }

@@ -119,6 +119,10 @@ impl Accounts {
             if clears.changed().await.is_err() {
                 return;
             }
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "spaces out the refills of the cache to bound their load; no rule depends on it"
+            )]
             tokio::time::sleep(REFILL_DELAY.max(took * 4)).await;
         }
     }

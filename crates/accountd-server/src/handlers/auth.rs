@@ -186,7 +186,7 @@ fn reconnect_token(
 
 /// Waits the delay of a failed login (longer at a higher assurance level).
 pub(crate) async fn failure_delay(ctx: &CallContext) {
-    tokio::time::sleep(ctx.state.accounts.login_failure_delay().await).await;
+    accountd_core::auth::wait_failure_delay(ctx.state.accounts.login_failure_delay().await).await;
 }
 
 /// Checks a password. On success the connection is logged in; when a one-time password must follow, the
