@@ -8,7 +8,7 @@ mod export;
 mod render;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use accountd_api::types::audit::{AuditConfig, AuditExport, AuditQuery, AuditService, AuditUpdate};
@@ -124,6 +124,7 @@ pub struct AuditLog {
     clock: Arc<dyn Clock>,
     data_dir: PathBuf,
     recording: bool,
+    ids: Arc<IdSequence>,
 }
 
 impl AuditLog {
@@ -135,6 +136,7 @@ impl AuditLog {
             clock,
             data_dir,
             recording,
+            ids: Arc::default(),
         }
     }
 
@@ -156,7 +158,7 @@ impl AuditLog {
         }
         let timestamp_ms = self.clock.now_ms();
         let row = AuditRow {
-            audit_id: time_ordered_uuid(timestamp_ms),
+            audit_id: self.ids.next(timestamp_ms),
             timestamp_ms,
             address: entry.address,
             username: entry.username,
@@ -426,13 +428,47 @@ fn new_uuid() -> String {
     uuid_text(b)
 }
 
-/// A version 7 UUID: the entry's time in milliseconds, then random bits. Ids of later entries sort later, so
-/// the unique index on `audit_id` grows at its end instead of at random pages.
-fn time_ordered_uuid(timestamp_ms: i64) -> String {
+/// The ids of one audit log: version 7 UUIDs, the entry's time in milliseconds, then a 12-bit sequence (RFC
+/// 9562's method 1: random at each new millisecond, counting up within it), then random bits. Ids of later
+/// entries sort later, also within one millisecond, so the unique index on `audit_id` grows at its end instead
+/// of at random pages and ids list entries in the order they were recorded.
+#[derive(Debug, Default)]
+struct IdSequence {
+    /// The millisecond of the last id and its sequence number.
+    last: Mutex<(i64, u16)>,
+}
+
+/// The largest 12-bit sequence number.
+const SEQUENCE_MAX: u16 = 0x0fff;
+
+impl IdSequence {
+    /// The id of an entry recorded at `timestamp_ms`.
+    fn next(&self, timestamp_ms: i64) -> String {
+        let sequence = match self.last.lock() {
+            Ok(mut last) => {
+                let sequence = if last.0 == timestamp_ms && last.1 < SEQUENCE_MAX {
+                    last.1 + 1
+                } else {
+                    // A new millisecond starts in the lower half, leaving room to count up.
+                    rand::random::<u16>() & (SEQUENCE_MAX >> 1)
+                };
+                *last = (timestamp_ms, sequence);
+                sequence
+            }
+            Err(_) => rand::random::<u16>() & SEQUENCE_MAX,
+        };
+        time_ordered_uuid(timestamp_ms, sequence)
+    }
+}
+
+/// A version 7 UUID of `timestamp_ms` with the 12-bit `sequence` after it.
+fn time_ordered_uuid(timestamp_ms: i64, sequence: u16) -> String {
     let mut b: [u8; 16] = rand::random();
     let ms = u64::try_from(timestamp_ms).unwrap_or(0).to_be_bytes();
     b[..6].copy_from_slice(&ms[2..]);
-    b[6] = (b[6] & 0x0f) | 0x70;
+    let [high, low] = (sequence & SEQUENCE_MAX).to_be_bytes();
+    b[6] = 0x70 | high;
+    b[7] = low;
     uuid_text(b)
 }
 
@@ -465,15 +501,31 @@ mod tests {
 
     #[test]
     fn ids_are_version_7_uuids_in_time_order() {
-        let u = time_ordered_uuid(1_700_000_000_123);
+        let ids = IdSequence::default();
+        let u = ids.next(1_700_000_000_123);
         assert_eq!(u.len(), 36);
         // 1_700_000_000_123 ms is 0x018bcfe5687b.
         assert_eq!(&u[..13], "018bcfe5-687b");
         assert_eq!(&u[14..15], "7");
         assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
-        assert_ne!(u, time_ordered_uuid(1_700_000_000_123));
-        assert!(time_ordered_uuid(1_700_000_000_124) > u);
-        assert!(time_ordered_uuid(1_700_000_001_000) > time_ordered_uuid(1_700_000_000_999));
+        assert!(ids.next(1_700_000_000_124) > u);
+        assert!(ids.next(1_700_000_001_000) > ids.next(1_700_000_000_999));
+    }
+
+    #[test]
+    fn ids_within_one_millisecond_count_up() {
+        let ids = IdSequence::default();
+        let mut previous = ids.next(1_700_000_000_123);
+        for _ in 0..5000 {
+            let next = ids.next(1_700_000_000_123);
+            assert_eq!(&next[..13], "018bcfe5-687b");
+            assert_ne!(next, previous);
+            // Past the 4,096th id of a millisecond the order within it is random; it never is before.
+            if u16::from_str_radix(&previous[15..18], 16).unwrap() < SEQUENCE_MAX {
+                assert!(next > previous, "{previous} {next}");
+            }
+            previous = next;
+        }
     }
 
     #[test]
