@@ -1,7 +1,7 @@
 //! Per-connection session state: who is logged in and the connection's options.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use accountd_api::types::common::Timestamp;
@@ -209,6 +209,9 @@ pub struct Session {
     /// An API key may be sent over this connection (TLS, or a loopback client).
     pub secure_transport: bool,
     login: Mutex<Option<Login>>,
+    /// How many logins this connection has had, so that a login and logout between two looks of the login
+    /// deadline are not missed.
+    logins: AtomicU64,
     /// When the login last received a message (ms since the epoch), for its idle timeout.
     last_used_ms: AtomicI64,
     pending_otp: Mutex<Option<PendingOtp>>,
@@ -231,6 +234,7 @@ impl Session {
             origin: origin.addr,
             secure_transport: origin.secure_transport,
             login: Mutex::new(None),
+            logins: AtomicU64::new(0),
             last_used_ms: AtomicI64::new(0),
             pending_otp: Mutex::new(None),
             checking_credential: AtomicBool::new(false),
@@ -355,6 +359,11 @@ impl Session {
         self.login.lock().map(|l| l.is_some()).unwrap_or(false)
     }
 
+    /// How many times this connection has logged in (a new login counts, a refreshed one too).
+    pub fn logins(&self) -> u64 {
+        self.logins.load(Ordering::Acquire)
+    }
+
     /// Sets or clears the login (a terminated session stays logged out); logging out drops subscriptions.
     /// Returns the login it replaced.
     pub fn set_login(&self, login: Option<Login>) -> Option<Login> {
@@ -364,6 +373,7 @@ impl Session {
             logged_out = login.is_none();
             if let Some(new) = &login {
                 self.last_used_ms.fetch_max(new.login_at_ms, Ordering::AcqRel);
+                self.logins.fetch_add(1, Ordering::AcqRel);
             }
             std::mem::replace(&mut *l, login)
         });
