@@ -39,14 +39,38 @@ pub trait Method: Send + Sync + 'static {
     const DOC: &'static str;
     /// Required login/roles.
     const ACCESS: Access;
-    /// Positional arguments, as a struct with named fields.
-    type Args: DeserializeOwned + JsonSchema + Send + 'static;
+    /// Positional arguments, as a struct with named fields (`#[derive(ArgNames)]`).
+    type Args: DeserializeOwned + JsonSchema + ArgNames + Send + 'static;
     /// Result type.
     type Output: Serialize + JsonSchema + Send + 'static;
     /// Request examples shown in the reference (each is run against a real server by the tests).
     const EXAMPLES: &'static [Example];
     /// Whether and how a call is recorded in the audit log (TrueNAS `audit=`); `None`: not recorded.
     const AUDIT: Option<Audit> = None;
+    /// For a query method: its name is an event collection (`core.subscribe`), and this says which fields
+    /// of its entries are secret. `None`: no events.
+    const EVENTS: Option<Events> = None;
+    /// Whether calls of a no-auth method before login are rate limited (TrueNAS `rate_limit=`). Methods
+    /// that need a login are never limited.
+    const RATE_LIMITED: bool = true;
+    /// The names of the positional arguments, in order: validation attributes start with them.
+    const ARGS: &'static [&'static str] = <Self::Args as ArgNames>::ARG_NAMES;
+}
+
+/// The field names of an argument struct, in declaration order: a method's positional argument names. Derived
+/// with `#[derive(ArgNames)]`, never written by hand.
+pub trait ArgNames {
+    /// The names, in order.
+    const ARG_NAMES: &'static [&'static str];
+}
+
+/// What an event collection's entries hide from readers who may not see secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Events {
+    /// Nothing: the entries carry no secret fields.
+    Public,
+    /// User entries: their secret fields (`UserEntry::SECRET_FIELDS`) read `********`.
+    UserSecrets,
 }
 
 /// How calls of a method are recorded in the audit log: the description's fixed part (TrueNAS `audit=`) and
@@ -188,6 +212,10 @@ pub struct MethodSpec {
     pub examples: &'static [Example],
     /// How calls are recorded in the audit log (`None`: not recorded).
     pub audit: Option<Audit>,
+    /// The event collection the method names, if any.
+    pub events: Option<Events>,
+    /// Whether calls before login are rate limited (no-auth methods only).
+    pub rate_limited: bool,
 }
 
 impl MethodSpec {
@@ -203,6 +231,8 @@ impl MethodSpec {
             result,
             examples: M::EXAMPLES,
             audit: M::AUDIT,
+            events: M::EVENTS,
+            rate_limited: M::RATE_LIMITED,
         }
     }
 
@@ -294,11 +324,15 @@ fn split_args(args_schema: &Value) -> Vec<ArgSpec> {
 
 /// Declares a method type implementing [`Method`]: doc comment, wire name, access, args, output and examples
 /// (`examples: [Fixture "params JSON", Fixture "params JSON" => error, ...]`; `=> error` marks an example whose
-/// documented reply is an error), optionally preceded by `audit: Audit::...,` for methods the audit log records.
+/// documented reply is an error), optionally preceded, in this order, by `audit: Audit::...,` for methods the audit
+/// log records, `events: Events::...,` for query methods whose name is an event collection and
+/// `rate_limit: false,` for no-auth methods that are not rate limited.
 #[macro_export]
 macro_rules! declare_method {
     ($(#[doc = $doc:literal])* $ty:ident = $name:literal, $access:expr, $args:ty => $output:ty,
      $(audit: $audit:expr,)?
+     $(events: $events:expr,)?
+     $(rate_limit: $rate_limit:expr,)?
      examples: [$($fixture:ident $params:literal $(=> $error:ident)?),+ $(,)?]) => {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy)]
@@ -310,6 +344,8 @@ macro_rules! declare_method {
             type Args = $args;
             type Output = $output;
             $(const AUDIT: Option<$crate::method::Audit> = Some($audit);)?
+            $(const EVENTS: Option<$crate::method::Events> = Some($events);)?
+            $(const RATE_LIMITED: bool = $rate_limit;)?
             const EXAMPLES: &'static [$crate::method::Example] = &[
                 $($crate::method::Example {
                     fixture: $crate::method::Fixture::$fixture,

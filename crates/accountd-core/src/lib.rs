@@ -5,6 +5,7 @@ pub mod account_profiles;
 mod accounts;
 pub mod activity;
 pub mod api_keys;
+mod args;
 pub mod assurance;
 pub mod attributes;
 pub mod audit;

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use accountd_api::Method;
+use accountd_api::methods::auth::AuthGenerateOnetimePassword;
 use accountd_store::StoreError;
 use accountd_store::{auth_sources, users};
 use rand::Rng;
@@ -23,7 +25,10 @@ const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 /// Length of the random part, shown in groups of six (about 143 bits).
 const RANDOM_CHARS: usize = 24;
 
-const ATTR: &str = "auth.generate_onetime_password.username";
+/// The attribute of every refusal: the username, named after the method as TrueNAS does.
+fn attr() -> String {
+    format!("{}.username", AuthGenerateOnetimePassword::NAME)
+}
 
 /// One issued password.
 #[derive(Debug)]
@@ -114,23 +119,23 @@ impl Accounts {
             })
             .await?;
         let Some((row, external)) = found else {
-            return Err(Error::invalid(ATTR, format!("{username}: user does not exist.")));
+            return Err(Error::invalid(attr(), format!("{username}: user does not exist.")));
         };
         let mut errs = ValidationErrors::new();
         if external {
             errs.add(
-                ATTR,
+                attr(),
                 format!("{username}: the password of this account is kept by its external authentication source."),
             );
         }
         if row.password_disabled {
             errs.add(
-                ATTR,
+                attr(),
                 format!("{username}: password authentication is disabled for account."),
             );
         }
         if row.locked {
-            errs.add(ATTR, format!("{username}: account is locked."));
+            errs.add(attr(), format!("{username}: account is locked."));
         }
         errs.check()?;
         let now = self.now_ms();

@@ -17,6 +17,7 @@ use tracing::Instrument;
 use crate::errors::{call_error, to_rpc_error, validation_error};
 use crate::session::{Login, Session};
 use crate::state::AppState;
+use crate::validation::ParamsValidator;
 
 /// What a handler gets besides its arguments.
 pub struct CallContext {
@@ -47,20 +48,27 @@ pub trait Handler: Method {
 
 /// Builds the module with every method of the table. A method without a [`Handler`] does not compile.
 pub fn build_module(state: Arc<AppState>) -> Result<RpcModule<AppState>, String> {
-    let mut module = RpcModule::from_arc(state);
+    let mut module = RpcModule::from_arc(state.clone());
     macro_rules! register_all {
         ($($m:path),*) => {
-            $( register::<$m>(&mut module)?; )*
+            $( register::<$m>(&mut module, &state)?; )*
         };
     }
     for_each_method!(register_all);
     Ok(module)
 }
 
-fn register<M: Handler>(module: &mut RpcModule<AppState>) -> Result<(), String> {
+/// Registers method `M` with its params validator, compiled here once from the method's spec.
+fn register<M: Handler>(module: &mut RpcModule<AppState>, state: &AppState) -> Result<(), String> {
+    let spec = state
+        .specs
+        .get(M::NAME)
+        .ok_or_else(|| format!("{}: no spec", M::NAME))?;
+    let validator = Arc::new(ParamsValidator::compile(spec).map_err(|e| format!("{}: {e}", M::NAME))?);
     module
-        .register_async_method(M::NAME, |params, state, extensions| async move {
-            call::<M>(params, state, extensions).await
+        .register_async_method(M::NAME, move |params, state, extensions| {
+            let validator = validator.clone();
+            async move { call::<M>(params, state, extensions, &validator).await }
         })
         .map_err(|e| e.to_string())?;
     Ok(())
@@ -70,6 +78,7 @@ async fn call<M: Handler>(
     params: Params<'static>,
     state: Arc<AppState>,
     ext: Extensions,
+    validator: &ParamsValidator,
 ) -> Result<Box<RawValue>, ErrorObjectOwned> {
     let Some(session) = ext.get::<Arc<Session>>().cloned() else {
         return Err(call_error(errno::EFAULT, "no session"));
@@ -93,7 +102,7 @@ async fn call<M: Handler>(
     let records = crate::audit::CallRecords::default();
     let (call_audit, call_records) = (&mut audit, records.clone());
     let result = async move {
-        crate::rate_limit::check(&state, &session, M::NAME, M::ACCESS)
+        crate::rate_limit::check::<M>(&state, &session)
             .await
             .map_err(to_rpc_error)?;
         let caller = authorize(&state, &session, M::NAME, M::ACCESS)
@@ -106,10 +115,6 @@ async fn call<M: Handler>(
             None => Vec::new(),
             Some(parsed) => parsed.map_err(|_| call_error(errno::EINVAL, "params must be an array"))?,
         };
-        let validator = state
-            .validators
-            .get(M::NAME)
-            .ok_or_else(|| call_error(errno::EFAULT, "no validator"))?;
         let object = validator.validate(&raw).map_err(|items| validation_error(&items))?;
         let args: M::Args = serde_json::from_value(Value::Object(object)).map_err(|e| {
             tracing::warn!(error = %e, "params passed the schema but not deserialization");

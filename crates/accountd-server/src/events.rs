@@ -1,12 +1,7 @@
 //! Change events for subscribed connections: who may subscribe to what, and the `collection_update`
 //! notifications (redacted for each subscriber), exactly as TrueNAS sends them.
 
-use accountd_api::Method;
-use accountd_api::methods::activity::UserActivityQuery;
-use accountd_api::methods::{
-    account_profile::AccountProfileQuery, api_key::ApiKeyQuery, auth_source::AuthSourceQuery, core::CoreGetJobs,
-    group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery,
-};
+use accountd_api::methods::event_collection;
 use accountd_core::Caller;
 use accountd_core::authz::{self, Redaction};
 use accountd_core::events::ChangeEvent;
@@ -15,23 +10,13 @@ use serde_json::{Value, json};
 
 use crate::state::AppState;
 
-/// Event collections; each is named after the query method whose roles it requires.
-pub const COLLECTIONS: &[&str] = &[
-    UserQuery::NAME,
-    GroupQuery::NAME,
-    PrivilegeQuery::NAME,
-    ApiKeyQuery::NAME,
-    AuthSourceQuery::NAME,
-    AccountProfileQuery::NAME,
-    UserActivityQuery::NAME,
-    CoreGetJobs::NAME,
-];
 /// Subscribes to every collection the session may read.
 pub const ALL: &str = "*";
 
-/// True when `caller` may receive events of `collection`.
+/// True when `caller` may receive events of `collection`: a query method declared with `events:` in the method
+/// table, whose roles the caller holds.
 pub fn may_read(state: &AppState, caller: &Caller, collection: &str) -> bool {
-    COLLECTIONS.contains(&collection)
+    event_collection(collection).is_some()
         && state
             .specs
             .get(collection)

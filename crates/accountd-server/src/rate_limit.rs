@@ -1,7 +1,7 @@
 //! The rate limit of unauthenticated calls (TrueNAS `RateLimitCache`): a connection that is not logged in may
 //! call each no-auth method at most `max_calls` times per `window` from one IP address. The call over the limit
 //! waits a random `sleep_min..=sleep_max` and fails with CallError "Rate Limit Exceeded" (EBUSY). Logged-in
-//! sessions and `core.set_options` are not limited. At most `max_entries` (method, address) pairs are tracked:
+//! sessions and the methods declared with `rate_limit: false` (`core.set_options`) are not limited. At most `max_entries` (method, address) pairs are tracked:
 //! a new pair arriving at a full table evicts the pair whose window started first (so callers rotating
 //! addresses cannot make the server refuse everyone), and the table is emptied every `clear_interval` (as
 //! TrueNAS does). Time comes from the services' injected clock.
@@ -11,7 +11,6 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use accountd_api::methods::core::CoreSetOptions;
 use accountd_api::{Access, Method};
 use accountd_core::Error;
 use accountd_core::error::errno;
@@ -19,9 +18,6 @@ use rand::Rng;
 
 use crate::session::Session;
 use crate::state::AppState;
-
-/// No-auth methods that are never limited (TrueNAS `rate_limit=False`).
-pub const EXEMPT: &[&str] = &[CoreSetOptions::NAME];
 
 /// Limits of unauthenticated calls (TrueNAS `RateLimitConfig` defaults).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,13 +134,14 @@ impl RateLimiter {
     }
 }
 
-/// The dispatch hook: limits calls to no-auth methods from connections that are not logged in.
-pub async fn check(state: &AppState, session: &Session, method: &'static str, access: Access) -> Result<(), Error> {
-    if access != Access::NoAuth || session.is_authenticated() || EXEMPT.contains(&method) {
+/// The dispatch hook: limits calls of method `M` when it is a rate-limited no-auth method and the connection is
+/// not logged in.
+pub async fn check<M: Method>(state: &AppState, session: &Session) -> Result<(), Error> {
+    if M::ACCESS != Access::NoAuth || !M::RATE_LIMITED || session.is_authenticated() {
         return Ok(());
     }
     let ip = session.origin.ip();
-    if !state.rate_limiter.exceeded(method, ip, state.accounts.now_ms()) {
+    if !state.rate_limiter.exceeded(M::NAME, ip, state.accounts.now_ms()) {
         return Ok(());
     }
     tracing::info!(%ip, "rate limit exceeded");

@@ -14,7 +14,6 @@ use crate::docs::Docs;
 use crate::origin::TrustedProxies;
 use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::registry::SessionRegistry;
-use crate::validation::ParamsValidator;
 
 /// Transport limits (TrueNAS defaults where TrueNAS has one).
 #[derive(Debug, Clone)]
@@ -93,8 +92,6 @@ pub struct AppState {
     pub rate_limiter: RateLimiter,
     /// Method specs by name.
     pub specs: HashMap<&'static str, MethodSpec>,
-    /// Compiled params validators by method name.
-    pub validators: HashMap<&'static str, ParamsValidator>,
     /// Limits.
     pub limits: Limits,
     /// Connection counter.
@@ -108,19 +105,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state, compiling every method's params schemas once.
+    /// Builds the state with every method's spec (the dispatch compiles their params validators).
     pub fn new(accounts: Accounts, audit: AuditLog, limits: Limits) -> Result<Arc<AppState>, String> {
-        let mut specs = HashMap::new();
-        let mut validators = HashMap::new();
         let all = accountd_api::methods::all();
         let docs = Docs::render(&all);
-        for spec in all {
-            validators.insert(
-                spec.name,
-                ParamsValidator::compile(&spec).map_err(|e| format!("{}: {e}", spec.name))?,
-            );
-            specs.insert(spec.name, spec);
-        }
+        let specs: HashMap<_, _> = all.into_iter().map(|spec| (spec.name, spec)).collect();
         let sessions = SessionRegistry::new();
         sessions.set_audit(audit.clone());
         // Writes that end credentials (a new password, a locked user, a revoked key) end the sessions, pending
@@ -134,7 +123,6 @@ impl AppState {
             accounts,
             audit,
             specs,
-            validators,
             limits,
             next_connection: AtomicU64::new(1),
             docs,

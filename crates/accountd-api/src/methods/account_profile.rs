@@ -1,6 +1,7 @@
 //! `account_profile.*` methods: the named account policies users point at.
 
 use crate::declare_method;
+use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
 use crate::types::account_profile::{
     AccountProfileCreateArgs, AccountProfileDeleteArgs, AccountProfileEntry, AccountProfileUpdateArgs,
@@ -20,6 +21,7 @@ declare_method! {
     /// never locks: for automation accounts) and 3 `Hardened` (OWASP ASVS level 2: 12 characters, common
     /// passwords refused, history 5, lockout 5 / 900 s / 900 s, at most 10 sessions).
     AccountProfileQuery = "account_profile.query", READ, QueryArgs => QueryResponse<AccountProfileEntry>,
+    events: Events::Public,
     examples: [
         Admin r#"[[["builtin", "=", true]], {"select": ["id", "name", "lockout_max_auth_failures"]}]"#,
     ]

@@ -1,6 +1,7 @@
 //! `user.activity.*` methods: each account's login activity, read-only.
 
 use crate::declare_method;
+use crate::method::Events;
 use crate::types::activity::UserActivityEntry;
 use crate::types::common::Presented;
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
@@ -15,6 +16,7 @@ declare_method! {
     /// now, the last password change. Subscribable as `user.activity.query`: an event when a lockout starts or
     /// ends and when the user logs in or out.
     UserActivityQuery = "user.activity.query", READ, QueryArgs => QueryResponse<UserActivityEntry>,
+    events: Events::Public,
     examples: [
         Admin r#"[[["username", "=", "truenas_admin"]], {"select": ["username", "logged_in", "concurrent_sessions", "failed_login_attempts"]}]"#,
     ]

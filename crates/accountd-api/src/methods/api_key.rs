@@ -1,6 +1,7 @@
 //! `api_key.*` methods.
 
 use crate::declare_method;
+use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
 use crate::types::api_key::{
     ApiKeyCreateArgs, ApiKeyDeleteArgs, ApiKeyEntry, ApiKeyUpdateArgs, ApiKeyUpdated, ApiKeyWithKey,
@@ -16,6 +17,7 @@ const WRITE: Access = Access::Roles(&[Role::ReadonlyAdmin, Role::ApiKeyWrite]);
 declare_method! {
     /// Queries API keys with query-filters and query-options. `keyhash` always shows as `********`.
     ApiKeyQuery = "api_key.query", READ, QueryArgs => QueryResponse<ApiKeyEntry>,
+    events: Events::Public,
     examples: [
         Admin r#"[[["username", "=", "truenas_admin"]], {"select": ["id", "name", "username", "expires_at", "revoked"]}]"#,
     ]

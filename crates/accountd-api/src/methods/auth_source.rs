@@ -1,6 +1,7 @@
 //! `auth_source.*` methods: external authentication sources (Foreman's LDAP auth sources).
 
 use crate::declare_method;
+use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
 use crate::types::auth_source::{
     AuthSourceCreateArgs, AuthSourceEntry, AuthSourceIdArgs, AuthSourceTestResult, AuthSourceUpdateArgs,
@@ -18,6 +19,7 @@ declare_method! {
     /// Queries authentication sources with query-filters and query-options: the builtin `Internal` (id 1,
     /// local passwords) and the LDAP sources. `account_password` is always null.
     AuthSourceQuery = "auth_source.query", READ, QueryArgs => QueryResponse<AuthSourceEntry>,
+    events: Events::Public,
     examples: [
         Admin r#"[[], {"select": ["id", "name", "type", "status"]}]"#,
     ]

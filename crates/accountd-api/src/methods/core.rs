@@ -2,6 +2,7 @@
 
 use crate::Access;
 use crate::declare_method;
+use crate::method::Events;
 use crate::types::common::NoArgs;
 use crate::types::core::{
     EffectiveOptions, GetMethodsArgs, MethodMetadata, SetOptionsArgs, SubscribeArgs, UnsubscribeArgs,
@@ -20,6 +21,7 @@ declare_method! {
     /// Sets connection options (`legacy_jobs`, `private_methods`, `py_exceptions`) and returns the effective
     /// values. Clients call it first on every connection; no login needed.
     CoreSetOptions = "core.set_options", Access::NoAuth, SetOptionsArgs => EffectiveOptions,
+    rate_limit: false,
     examples: [
         Fresh r#"[{"legacy_jobs": false, "private_methods": false, "py_exceptions": false}]"#,
     ]
@@ -50,6 +52,7 @@ declare_method! {
     /// Lists background jobs. No method of this service runs as a job, so the list is always empty; it exists
     /// because TrueNAS clients subscribe to and query it.
     CoreGetJobs = "core.get_jobs", Access::AnyUser, QueryArgs => QueryResponse<serde_json::Value>,
+    events: Events::Public,
     examples: [
         Admin r#"[[["state", "=", "RUNNING"]], {}]"#,
     ]

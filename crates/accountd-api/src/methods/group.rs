@@ -1,6 +1,7 @@
 //! `group.*` methods.
 
 use crate::declare_method;
+use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
 use crate::types::auth_source::GroupRefreshExternalArgs;
 use crate::types::common::{NoArgs, Presented};
@@ -18,6 +19,7 @@ const WRITE: Access = Access::Roles(&[Role::AccountWrite]);
 declare_method! {
     /// Queries groups with query-filters and query-options.
     GroupQuery = "group.query", READ, QueryArgs => QueryResponse<GroupEntry>,
+    events: Events::Public,
     examples: [
         Admin r#"[[["builtin", "=", false]], {"select": ["id", "gid", "name", "users"]}]"#,
     ]

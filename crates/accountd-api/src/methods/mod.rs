@@ -16,7 +16,9 @@ pub mod rpc;
 pub mod system;
 pub mod user;
 
-use crate::method::{Method, MethodSpec};
+use std::sync::LazyLock;
+
+use crate::method::{Events, Method, MethodSpec};
 
 /// Calls `$callback!(path::To::Method, ...)` with every method of the API: the single list that dispatch,
 /// schema files and the reference are built from. A method missing here does not exist.
@@ -137,9 +139,111 @@ pub fn names() -> Vec<&'static str> {
     for_each_method!(names)
 }
 
+/// The event collections (`core.subscribe` names): the query methods declared with `events:`, with what their
+/// entries hide, in table order.
+pub fn event_collections() -> &'static [(&'static str, Events)] {
+    static COLLECTIONS: LazyLock<Vec<(&'static str, Events)>> = LazyLock::new(|| {
+        macro_rules! collections {
+            ($($m:path),*) => {
+                [$((<$m as Method>::NAME, <$m as Method>::EVENTS)),*]
+                    .into_iter()
+                    .filter_map(|(name, events)| Some((name, events?)))
+                    .collect()
+            };
+        }
+        for_each_method!(collections)
+    });
+    &COLLECTIONS
+}
+
+/// What the entries of event collection `name` hide, or `None` when `name` is not an event collection.
+pub fn event_collection(name: &str) -> Option<Events> {
+    event_collections()
+        .iter()
+        .find(|(collection, _)| *collection == name)
+        .map(|(_, events)| *events)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every `declare_method!` in this folder's files, by wire name, is in the table: a method declared but not
+    /// listed in `for_each_method!` (and so neither registered nor documented) fails here.
+    #[test]
+    fn every_declared_method_is_in_the_table() {
+        let sources = [
+            include_str!("account.rs"),
+            include_str!("account_profile.rs"),
+            include_str!("activity.rs"),
+            include_str!("api_key.rs"),
+            include_str!("audit.rs"),
+            include_str!("auth.rs"),
+            include_str!("auth_source.rs"),
+            include_str!("core.rs"),
+            include_str!("group.rs"),
+            include_str!("mail.rs"),
+            include_str!("password_reset.rs"),
+            include_str!("privilege.rs"),
+            include_str!("rpc.rs"),
+            include_str!("system.rs"),
+            include_str!("user.rs"),
+        ];
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/methods");
+        let files = std::fs::read_dir(&folder)
+            .expect("methods folder")
+            .filter(|e| e.as_ref().is_ok_and(|e| e.file_name() != "mod.rs"))
+            .count();
+        assert_eq!(
+            files,
+            sources.len(),
+            "a file in src/methods is missing from this test's list"
+        );
+        let names = names();
+        let mut declared = 0;
+        for source in sources {
+            for block in source.split("declare_method! {").skip(1) {
+                let name = block
+                    .split(" = \"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .expect("a declaration names its method");
+                assert!(names.contains(&name), "{name} is declared but not in for_each_method!");
+                declared += 1;
+            }
+        }
+        assert_eq!(
+            declared,
+            names.len(),
+            "the table lists a method twice or one declared elsewhere"
+        );
+    }
+
+    /// The argument names the code uses (`Method::ARGS`) are the ones the schemas and validation errors use.
+    #[test]
+    fn argument_names_are_the_schemas() {
+        macro_rules! check {
+            ($($m:path),*) => {$(
+                let spec = MethodSpec::of::<$m>();
+                let names: Vec<&str> = spec.args.iter().map(|a| a.name.as_str()).collect();
+                assert_eq!(names, <$m as Method>::ARGS, "{}", spec.name);
+            )*};
+        }
+        for_each_method!(check);
+    }
+
+    #[test]
+    fn event_collections_are_query_methods_with_the_user_secrets_on_users() {
+        let collections = event_collections();
+        assert!(collections.len() >= 8, "{collections:?}");
+        for (name, _) in collections {
+            assert!(name.ends_with(".query") || *name == "core.get_jobs", "{name}");
+        }
+        assert_eq!(event_collection("user.query"), Some(Events::UserSecrets));
+        assert_eq!(event_collection("group.query"), Some(Events::Public));
+        assert_eq!(event_collection("user.create"), None);
+        assert_eq!(event_collection("audit.query"), None);
+    }
 
     #[test]
     fn names_are_unique_and_namespaced() {

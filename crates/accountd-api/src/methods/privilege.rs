@@ -1,6 +1,7 @@
 //! `privilege.*` methods.
 
 use crate::declare_method;
+use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
 use crate::types::common::Presented;
 use crate::types::privilege::{
@@ -18,6 +19,7 @@ declare_method! {
     /// Queries privileges with query-filters and query-options; `local_groups` shows the bound groups as
     /// `group.query` does.
     PrivilegeQuery = "privilege.query", READ, QueryArgs => QueryResponse<PrivilegeEntry>,
+    events: Events::Public,
     examples: [
         Admin r#"[[["builtin_name", "=", "LOCAL_ADMINISTRATOR"]]]"#,
         Admin r#"[[], {"select": ["id", "name", "roles", "web_shell"]}]"#,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::declare_method;
+use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
 use crate::types::common::{NoArgs, Presented};
 use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
@@ -22,6 +23,7 @@ declare_method! {
     /// Queries users with query-filters and query-options. Secret fields (`unixhash`, `smbhash`,
     /// `password_history`) show as `********` to callers without FULL_ADMIN or ACCOUNT_WRITE.
     UserQuery = "user.query", READ, QueryArgs => QueryResponse<UserEntry>,
+    events: Events::UserSecrets,
     examples: [
         Admin r#"[[["username", "=", "alice"]], {"select": ["id", "uid", "username", "groups", "roles"]}]"#,
         Admin r#"[[["builtin", "=", false]], {"count": true}]"#,

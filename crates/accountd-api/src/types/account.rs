@@ -1,5 +1,6 @@
 //! `user.account.*` wire types: a user's view and edit of their own account.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -62,7 +63,7 @@ pub struct UserAccountUpdate {
 }
 
 /// `user.account.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AccountUpdateArgs {
     /// Fields to change.

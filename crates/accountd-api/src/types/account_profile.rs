@@ -1,5 +1,6 @@
 //! `account_profile.*` and `system.security.*` wire types.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -192,7 +193,7 @@ pub struct AccountProfileUpdate {
 }
 
 /// `account_profile.create` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AccountProfileCreateArgs {
     /// The new profile.
@@ -200,7 +201,7 @@ pub struct AccountProfileCreateArgs {
 }
 
 /// `account_profile.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AccountProfileUpdateArgs {
     /// The profile's id.
@@ -210,7 +211,7 @@ pub struct AccountProfileUpdateArgs {
 }
 
 /// `account_profile.delete` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AccountProfileDeleteArgs {
     /// The profile's id.
@@ -266,7 +267,7 @@ pub struct SystemSecurityUpdate {
 }
 
 /// `system.security.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct SystemSecurityUpdateArgs {
     /// Fields to change.

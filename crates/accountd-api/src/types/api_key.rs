@@ -1,5 +1,6 @@
 //! `api_key.*` wire types.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -84,7 +85,7 @@ pub struct ApiKeyUpdate {
 }
 
 /// `api_key.create` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyCreateArgs {
     /// The new key.
@@ -92,7 +93,7 @@ pub struct ApiKeyCreateArgs {
 }
 
 /// `api_key.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyUpdateArgs {
     /// The key's id.
@@ -102,7 +103,7 @@ pub struct ApiKeyUpdateArgs {
 }
 
 /// `api_key.delete` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyDeleteArgs {
     /// The key's id.

@@ -1,5 +1,6 @@
 //! `audit.*` wire types: the audit log's entries, its query and export arguments, and its settings.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -55,7 +56,7 @@ impl Default for AuditQuery {
 }
 
 /// `audit.query` arguments.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQueryArgs {
     /// Services, filters and options.
@@ -156,7 +157,7 @@ impl Default for AuditExport {
 }
 
 /// `audit.export` arguments.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AuditExportArgs {
     /// What to export, how and where.
@@ -184,7 +185,7 @@ pub struct AuditUpdate {
 }
 
 /// `audit.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AuditUpdateArgs {
     /// Settings to change.

@@ -1,5 +1,6 @@
 //! `auth.*` wire types.
 
+use crate::ArgNames;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -126,7 +127,7 @@ pub enum LoginContinueData {
 }
 
 /// `auth.login_ex_continue` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct LoginExContinueArgs {
     /// The next step.
@@ -134,7 +135,7 @@ pub struct LoginExContinueArgs {
 }
 
 /// `auth.login_ex` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct LoginExArgs {
     /// Credentials.
@@ -185,7 +186,7 @@ pub enum LoginResult {
 }
 
 /// `auth.login_with_api_key` (legacy) arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct LoginWithApiKeyArgs {
     /// The key (`<id>-<key>`).
@@ -193,7 +194,7 @@ pub struct LoginWithApiKeyArgs {
 }
 
 /// `auth.login` (legacy) arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct LoginArgs {
     /// Login name.
@@ -285,7 +286,7 @@ pub struct AuthMe {
 }
 
 /// `auth.set_attribute` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct SetAttributeArgs {
     /// Attribute name.
@@ -295,7 +296,7 @@ pub struct SetAttributeArgs {
 }
 
 /// `auth.set_authenticator_assurance_level` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct SetAssuranceLevelArgs {
     /// `LEVEL_1` or `LEVEL_2`.
@@ -311,7 +312,7 @@ pub struct OnetimePasswordFor {
 }
 
 /// `auth.generate_onetime_password` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateOnetimePasswordArgs {
     /// Whose password it is.

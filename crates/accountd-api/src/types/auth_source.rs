@@ -1,5 +1,6 @@
 //! `auth_source.*` wire types: external authentication sources (Foreman's LDAP auth sources).
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -241,7 +242,7 @@ pub struct AuthSourceUpdate {
 }
 
 /// `auth_source.create` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSourceCreateArgs {
     /// The new source.
@@ -249,7 +250,7 @@ pub struct AuthSourceCreateArgs {
 }
 
 /// `auth_source.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSourceUpdateArgs {
     /// The source's id.
@@ -259,7 +260,7 @@ pub struct AuthSourceUpdateArgs {
 }
 
 /// `auth_source.delete` and `auth_source.test` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSourceIdArgs {
     /// The source's id.
@@ -287,7 +288,7 @@ pub struct ExternalGroup {
 }
 
 /// `group.refresh_external` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GroupRefreshExternalArgs {
     /// The local group's database id.

@@ -1,5 +1,6 @@
 //! Small shared wire types.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -16,7 +17,7 @@ pub struct Timestamp {
 pub const REDACTED: &str = "********";
 
 /// An empty argument list / options object.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct NoArgs {}
 

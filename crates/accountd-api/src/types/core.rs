@@ -1,5 +1,6 @@
 //! `core.*` wire types.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +20,7 @@ pub struct ConnectionOptions {
 }
 
 /// `core.set_options` arguments.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct SetOptionsArgs {
     /// Options to change.
@@ -49,7 +50,7 @@ impl Default for EffectiveOptions {
 }
 
 /// `core.subscribe` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeArgs {
     /// Event name, e.g. `user.query`, or `*` for every event the session may see.
@@ -57,7 +58,7 @@ pub struct SubscribeArgs {
 }
 
 /// `core.unsubscribe` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct UnsubscribeArgs {
     /// The id `core.subscribe` returned.
@@ -80,7 +81,7 @@ pub enum MethodsTarget {
 }
 
 /// `core.get_methods` arguments.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GetMethodsArgs {
     /// Only the methods of this service (e.g. `user`, `auth.twofactor`); null for all.

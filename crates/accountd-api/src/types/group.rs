@@ -1,5 +1,6 @@
 //! `group.*` wire types.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -104,7 +105,7 @@ pub struct GroupUpdate {
 }
 
 /// `group.create` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GroupCreateArgs {
     /// The new group.
@@ -112,7 +113,7 @@ pub struct GroupCreateArgs {
 }
 
 /// `group.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GroupUpdateArgs {
     /// The group's database id.
@@ -131,7 +132,7 @@ pub struct GroupDeleteOptions {
 }
 
 /// `group.delete` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GroupDeleteArgs {
     /// The group's database id.
@@ -157,7 +158,7 @@ pub struct GetGroupObjQuery {
 }
 
 /// `group.get_group_obj` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GetGroupObjArgs {
     /// Which group.
@@ -191,7 +192,7 @@ pub struct GroupIds {
 }
 
 /// `group.has_password_enabled_user` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct HasPasswordEnabledUserArgs {
     /// gids of the groups to look in.
@@ -202,7 +203,7 @@ pub struct HasPasswordEnabledUserArgs {
 }
 
 /// `group.get_password_enabled_users` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GetPasswordEnabledUsersArgs {
     /// gids of the groups to look in.

@@ -1,5 +1,6 @@
 //! `mail.*` wire types: TrueNAS's outgoing mail settings (`MailEntry`) and test messages.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +104,7 @@ pub struct MailUpdate {
 }
 
 /// `mail.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct MailUpdateArgs {
     /// Fields to change.
@@ -128,7 +129,7 @@ pub struct MailMessage {
 
 /// `mail.send` arguments: the message, and settings that replace the stored ones for this message only (to test
 /// settings before saving them; an omitted `pass` is the stored one).
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct MailSendArgs {
     /// The message.

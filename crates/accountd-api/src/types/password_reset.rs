@@ -1,5 +1,6 @@
 //! `auth.password_reset.*` wire types: password reset by email.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +43,7 @@ pub struct PasswordResetUpdate {
 }
 
 /// `auth.password_reset.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetUpdateArgs {
     /// Fields to change.
@@ -59,7 +60,7 @@ pub struct PasswordResetRequest {
 }
 
 /// `auth.password_reset.request` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequestArgs {
     /// The request.
@@ -80,7 +81,7 @@ pub struct PasswordResetComplete {
 }
 
 /// `auth.password_reset.complete` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetCompleteArgs {
     /// The completion.

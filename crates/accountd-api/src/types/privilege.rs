@@ -1,5 +1,6 @@
 //! `privilege.*` wire types.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -90,7 +91,7 @@ pub struct PrivilegeUpdate {
 }
 
 /// `privilege.create` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct PrivilegeCreateArgs {
     /// The new privilege.
@@ -98,7 +99,7 @@ pub struct PrivilegeCreateArgs {
 }
 
 /// `privilege.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct PrivilegeUpdateArgs {
     /// The privilege's id.
@@ -108,7 +109,7 @@ pub struct PrivilegeUpdateArgs {
 }
 
 /// `privilege.delete` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct PrivilegeDeleteArgs {
     /// The privilege's id.

@@ -1,5 +1,6 @@
 //! query-filters and query-options as they travel; the engine in `accountd-query` interprets them.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -54,7 +55,7 @@ pub enum SelectItem {
 }
 
 /// Arguments of `*.query` methods.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct QueryArgs {
     /// List of filters, ANDed.
@@ -66,7 +67,7 @@ pub struct QueryArgs {
 }
 
 /// Arguments of `*.get_instance` methods.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GetInstanceArgs {
     /// The entry's id.

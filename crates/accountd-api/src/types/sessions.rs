@@ -1,5 +1,6 @@
 //! Authentication tokens and login sessions (`auth.generate_token`, `auth.sessions`, ...).
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -18,7 +19,7 @@ fn default_true() -> bool {
 }
 
 /// `auth.generate_token` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GenerateTokenArgs {
     /// Seconds the token stays valid after its last use (null: 600).
@@ -36,7 +37,7 @@ pub struct GenerateTokenArgs {
 }
 
 /// `auth.login_with_token` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct LoginWithTokenArgs {
     /// A token from `auth.generate_token`.
@@ -96,7 +97,7 @@ pub struct SessionEntry {
 }
 
 /// `auth.terminate_session` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct TerminateSessionArgs {
     /// Session id from `auth.sessions`.

@@ -1,6 +1,7 @@
 //! Two-factor authentication wire types: per-user TOTP settings (`user.*_2fa_*`) and the global
 //! `auth.twofactor` configuration.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +28,7 @@ pub struct TwofactorOptions {
 }
 
 /// `user.renew_2fa_secret` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct Renew2faSecretArgs {
     /// The user whose secret is renewed.
@@ -37,7 +38,7 @@ pub struct Renew2faSecretArgs {
 }
 
 /// `user.renew_2fa_recovery_codes` arguments.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct RenewRecoveryCodesArgs {
     /// The user whose codes are renewed; the caller's own account when omitted.
@@ -46,7 +47,7 @@ pub struct RenewRecoveryCodesArgs {
 }
 
 /// Arguments of the per-user two-factor methods that only name a user.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct TwofactorUsernameArgs {
     /// Login name.
@@ -102,7 +103,7 @@ pub struct TwoFactorAuthUpdate {
 }
 
 /// `auth.twofactor.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct TwoFactorAuthUpdateArgs {
     /// Settings to change.

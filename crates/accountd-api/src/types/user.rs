@@ -1,5 +1,6 @@
 //! `user.*` wire types.
 
+use crate::ArgNames;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -343,7 +344,7 @@ pub struct UserUpdate {
 }
 
 /// `user.create` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct UserCreateArgs {
     /// The new user.
@@ -351,7 +352,7 @@ pub struct UserCreateArgs {
 }
 
 /// `user.update` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdateArgs {
     /// The user's database id.
@@ -376,7 +377,7 @@ impl Default for UserDeleteOptions {
 }
 
 /// `user.delete` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct UserDeleteArgs {
     /// The user's database id.
@@ -387,7 +388,7 @@ pub struct UserDeleteArgs {
 }
 
 /// `user.shell_choices` arguments.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct ShellChoicesArgs {
     /// Group database ids; privileged groups add the TrueNAS CLI shells.
@@ -414,7 +415,7 @@ pub struct GetUserObjQuery {
 }
 
 /// `user.get_user_obj` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct GetUserObjArgs {
     /// Which user.
@@ -463,7 +464,7 @@ pub struct SetPasswordData {
 }
 
 /// `user.set_password` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct SetPasswordArgs {
     /// What to change.
@@ -471,7 +472,7 @@ pub struct SetPasswordArgs {
 }
 
 /// `user.reset_lockout` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct ResetLockoutArgs {
     /// Login name of the locked-out user.
@@ -507,7 +508,7 @@ pub struct Ec2Options {
 }
 
 /// `user.setup_local_administrator` arguments.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]
 pub struct SetupLocalAdministratorArgs {
     /// `root` or `truenas_admin`.

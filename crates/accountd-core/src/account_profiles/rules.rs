@@ -4,6 +4,7 @@
 use accountd_store::account_profiles::{self, ProfileRow};
 use accountd_store::{Connection, StoreError};
 
+use crate::args::ACCOUNT_PROFILE_UPDATE;
 use crate::error::{Error, ValidationErrors, errno};
 
 /// Longest profile name.
@@ -132,7 +133,10 @@ pub fn check_profile_exists(
 /// Builtin profiles keep their names.
 pub(super) fn check_builtin_rename(old: &ProfileRow, new_name: &str, errs: &mut ValidationErrors) {
     if old.builtin && new_name != old.name {
-        errs.add("account_profile_update.name", "This attribute cannot be changed");
+        errs.add(
+            format!("{ACCOUNT_PROFILE_UPDATE}.name"),
+            "This attribute cannot be changed",
+        );
     }
 }
 

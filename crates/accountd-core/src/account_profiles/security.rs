@@ -7,9 +7,8 @@ use accountd_store::account_profiles::{self, ProfileRow};
 use super::write::{merged, update_row};
 use super::{DEFAULT_PROFILE, entry_of};
 use crate::accounts::Accounts;
+use crate::args::SYSTEM_SECURITY_UPDATE;
 use crate::error::{Error, ValidationErrors, errno};
-
-const SCHEMA: &str = "system_security_update";
 
 fn security_of(row: &ProfileRow) -> SystemSecurityEntry {
     let entry = entry_of(row);
@@ -62,7 +61,7 @@ impl Accounts {
             } else {
                 "Input should be less than or equal to 365"
             };
-            errs.add(format!("{SCHEMA}.max_password_age"), message);
+            errs.add(format!("{SYSTEM_SECURITY_UPDATE}.max_password_age"), message);
         }
         errs.check()?;
         let update = AccountProfileUpdate {
@@ -76,7 +75,7 @@ impl Accounts {
         self.write_changes(move |tx, changes| {
             let old = account_profiles::get(tx, DEFAULT_PROFILE)?.ok_or_else(missing)?;
             let new = merged(&old, update);
-            update_row(tx, SCHEMA, &old, &new, changes)
+            update_row(tx, SYSTEM_SECURITY_UPDATE, &old, &new, changes)
         })
         .await?;
         tracing::info!("security configuration updated");

@@ -7,6 +7,7 @@ use accountd_store::account_profiles::{self, ProfileRow};
 use super::not_found;
 use super::rules::{check_builtin_rename, check_delete, validate};
 use crate::accounts::Accounts;
+use crate::args::{ACCOUNT_PROFILE_CREATE, ACCOUNT_PROFILE_UPDATE};
 use crate::error::{Error, ValidationErrors};
 use crate::events::ChangeSet;
 
@@ -36,7 +37,7 @@ fn create_in(tx: &Transaction<'_>, data: AccountProfileCreate, changes: &mut Cha
         expired_password_action: data.expired_password_action.as_str().to_string(),
     };
     let mut errs = ValidationErrors::new();
-    validate(tx, "account_profile_create", &row, None, &mut errs)?;
+    validate(tx, ACCOUNT_PROFILE_CREATE, &row, None, &mut errs)?;
     errs.check()?;
     let id = account_profiles::insert(tx, &row)?;
     changes.account_profile_added(id);
@@ -89,7 +90,7 @@ pub(crate) fn update_row(
 fn update_in(tx: &Transaction<'_>, id: i64, data: AccountProfileUpdate, changes: &mut ChangeSet) -> Result<(), Error> {
     let old = account_profiles::get(tx, id)?.ok_or_else(|| not_found(id))?;
     let new = merged(&old, data);
-    update_row(tx, "account_profile_update", &old, &new, changes)
+    update_row(tx, ACCOUNT_PROFILE_UPDATE, &old, &new, changes)
 }
 
 fn delete_in(tx: &Transaction<'_>, id: i64, changes: &mut ChangeSet) -> Result<(), Error> {

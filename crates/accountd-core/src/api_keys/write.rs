@@ -7,6 +7,7 @@ use accountd_store::{Connection, StoreError, Transaction, users};
 use super::secret::new_secret;
 use super::{ApiKeyEntry, not_found};
 use crate::accounts::Accounts;
+use crate::args::{API_KEY_CREATE, API_KEY_UPDATE};
 use crate::authz;
 use crate::caller::Caller;
 use crate::error::{Error, ValidationErrors, errno};
@@ -54,11 +55,11 @@ fn check_key(
 /// The owner for a new key: its id, if the user exists and holds a role; otherwise the TrueNAS message.
 fn check_owner_user(conn: &Connection, username: &str, errs: &mut ValidationErrors) -> Result<Option<i64>, StoreError> {
     let Some(row) = users::by_username(conn, username)? else {
-        errs.add("api_key_create", "User does not exist.");
+        errs.add(API_KEY_CREATE, "User does not exist.");
         return Ok(None);
     };
     if crate::entry::role_names_of_user(conn, &row)?.is_empty() {
-        errs.add("api_key_create", "User lacks privilege role membership.");
+        errs.add(API_KEY_CREATE, "User lacks privilege role membership.");
         return Ok(None);
     }
     Ok(Some(row.id))
@@ -73,7 +74,7 @@ fn create_in(
     let mut errs = ValidationErrors::new();
     check_key(
         tx,
-        "api_key_create",
+        API_KEY_CREATE,
         &data.name,
         row.expires_at,
         None,
@@ -103,7 +104,7 @@ impl Accounts {
         self.store()
             .read(move |conn| {
                 let mut errs = ValidationErrors::new();
-                check_key(conn, "api_key_create", &probe.name, expires_at, None, now, &mut errs)?;
+                check_key(conn, API_KEY_CREATE, &probe.name, expires_at, None, now, &mut errs)?;
                 check_owner_user(conn, &probe.username, &mut errs)?;
                 Ok::<_, Error>(errs)
             })
@@ -159,7 +160,7 @@ impl Accounts {
                 None => row.expires_at,
             };
             let mut errs = ValidationErrors::new();
-            check_key(tx, "api_key_update", &row.name, expires_at, Some(id), now, &mut errs)?;
+            check_key(tx, API_KEY_UPDATE, &row.name, expires_at, Some(id), now, &mut errs)?;
             errs.check()?;
             let expires_at = expires_at.map(whole_seconds);
             if expires_at != row.expires_at {

@@ -1,10 +1,10 @@
 //! Who sees secret fields: user entries' password hashes and history, and other users' two-factor secrets.
 
-use accountd_api::Role;
+use accountd_api::methods::event_collection;
+use accountd_api::{Events, Role};
 
 use super::{Scope, UserRef};
 use crate::caller::Caller;
-use crate::events::USERS;
 
 /// True when secret fields of user entries may be shown to `caller` (FULL_ADMIN or ACCOUNT_WRITE).
 pub fn may_see_secrets(caller: &Caller) -> bool {
@@ -21,9 +21,10 @@ pub enum Redaction {
 }
 
 /// What `caller` (`None`: no session, e.g. a command of the service itself) may not see of the entries of
-/// `collection` (an event collection, named after its query method).
+/// `collection` (an event collection, named after its query method; the method table says which collections
+/// carry secrets).
 pub fn redaction_for(caller: Option<&Caller>, collection: &str) -> Redaction {
-    if collection == USERS && !caller.is_some_and(may_see_secrets) {
+    if event_collection(collection) == Some(Events::UserSecrets) && !caller.is_some_and(may_see_secrets) {
         Redaction::UserSecrets
     } else {
         Redaction::Nothing
@@ -40,7 +41,7 @@ pub fn sees_twofactor_secret<'a>(caller: &Caller, user: impl Into<UserRef<'a>>) 
 mod tests {
     use super::*;
     use crate::authz::testing::caller_with;
-    use crate::events::{API_KEYS, GROUPS};
+    use crate::events::{API_KEYS, GROUPS, USERS};
 
     #[test]
     fn secrets_are_for_account_writers() {

@@ -6,6 +6,7 @@ use accountd_store::groups::{self, GroupRow};
 use accountd_store::{Transaction, api_keys, privileges, users};
 
 use crate::accounts::Accounts;
+use crate::args::{GROUP_CREATE, GROUP_UPDATE};
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::sudo;
@@ -167,8 +168,7 @@ fn common_validation(
 impl Accounts {
     /// `group.create`: returns the new id.
     pub async fn group_create(&self, data: GroupCreate) -> Result<i64, Error> {
-        self.check_external_groups("group_create", &data.external_groups)
-            .await?;
+        self.check_external_groups(GROUP_CREATE, &data.external_groups).await?;
         let id = self
             .write_changes(move |tx, events| {
                 let mut errs = ValidationErrors::new();
@@ -181,12 +181,12 @@ impl Accounts {
                     sudo_commands_nopasswd: Some(&data.sudo_commands_nopasswd),
                     userns_idmap: data.userns_idmap.is_some(),
                 };
-                common_validation(tx, &mut errs, "group_create", &changes, None)?;
+                common_validation(tx, &mut errs, GROUP_CREATE, &changes, None)?;
                 let gid = match data.gid {
                     Some(g) => g,
                     None => groups::next_free_gid(tx, &[])?,
                 };
-                super::idmap::check_unique(tx, &mut errs, "group_create", data.userns_idmap, gid, None)?;
+                super::idmap::check_unique(tx, &mut errs, GROUP_CREATE, data.userns_idmap, gid, None)?;
                 errs.check()?;
                 let row = GroupRow {
                     id: 0,
@@ -222,7 +222,7 @@ impl Accounts {
             ));
         }
         if let Some(links) = &data.external_groups {
-            self.check_external_groups("group_update", links).await?;
+            self.check_external_groups(GROUP_UPDATE, links).await?;
         }
         self.write_changes(move |tx, events| {
             let old = groups::get(tx, id)?.ok_or_else(|| Error::not_found(format!("Group {id} does not exist")))?;
@@ -237,17 +237,17 @@ impl Accounts {
                 sudo_commands_nopasswd: data.sudo_commands_nopasswd.as_deref(),
                 userns_idmap: data.userns_idmap.is_some(),
             };
-            common_validation(tx, &mut errs, "group_update", &changes, Some(id))?;
+            common_validation(tx, &mut errs, GROUP_UPDATE, &changes, Some(id))?;
             super::idmap::check_unique(
                 tx,
                 &mut errs,
-                "group_update",
+                GROUP_UPDATE,
                 data.userns_idmap.flatten(),
                 old.gid,
                 Some(id),
             )?;
             if immutable {
-                errs.add("group_update.id", "Immutable groups cannot be changed");
+                errs.add(format!("{GROUP_UPDATE}.id"), "Immutable groups cannot be changed");
             } else if old.builtin {
                 let changed = [
                     (
@@ -266,7 +266,7 @@ impl Accounts {
                 for (key, is_changed) in changed {
                     if is_changed {
                         errs.add(
-                            format!("group_update.{key}"),
+                            format!("{GROUP_UPDATE}.{key}"),
                             "This configuration parameter may not be changed for builtin groups.",
                         );
                     }
@@ -314,7 +314,7 @@ impl Accounts {
                 // rows; the error rolls the change back).
                 if !before.is_empty() && password_admins(tx)?.is_empty() {
                     return Err(Error::invalid(
-                        "group_update.users",
+                        format!("{GROUP_UPDATE}.users"),
                         no_local_administrator_left(tx, AFTER_MEMBERS_CHANGE)?,
                     ));
                 }

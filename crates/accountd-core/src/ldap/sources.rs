@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::client::Failure;
 use super::{FAULTED, HEALTHY, LDAP, directory, validate};
 use crate::accounts::Accounts;
+use crate::args::{AUTH_SOURCE_CREATE, AUTH_SOURCE_UPDATE};
 use crate::error::{Error, errno};
 use crate::events::ChangeSet;
 use crate::querying;
@@ -70,7 +71,7 @@ fn empty_to_none(value: Option<String>) -> Option<String> {
 fn create_in(tx: &Transaction<'_>, data: AuthSourceCreate, changes: &mut ChangeSet) -> Result<i64, Error> {
     if data.kind != LDAP {
         return Err(Error::invalid(
-            "auth_source_create.type",
+            format!("{AUTH_SOURCE_CREATE}.type"),
             "Only LDAP authentication sources can be created",
         ));
     }
@@ -101,7 +102,7 @@ fn create_in(tx: &Transaction<'_>, data: AuthSourceCreate, changes: &mut ChangeS
         status: HEALTHY.to_string(),
         status_msg: String::new(),
     };
-    validate::check(tx, "auth_source_create", &row, None)?;
+    validate::check(tx, AUTH_SOURCE_CREATE, &row, None)?;
     let id = auth_sources::insert(tx, &row)?;
     changes.auth_source_added(id);
     Ok(id)
@@ -180,7 +181,7 @@ fn update_in(tx: &Transaction<'_>, id: i64, data: AuthSourceUpdate, changes: &mu
     if let Some(v) = data.timeout {
         row.timeout = v;
     }
-    validate::check(tx, "auth_source_update", &row, Some(id))?;
+    validate::check(tx, AUTH_SOURCE_UPDATE, &row, Some(id))?;
     auth_sources::update(tx, &row)?;
     changes.auth_source_changed(id);
     if row.name != old.name {

@@ -11,10 +11,9 @@ pub use send::check_ca_pem;
 pub(crate) use send::{Outgoing, SendOptions, send};
 
 use crate::accounts::Accounts;
+use crate::args::MAIL_UPDATE;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::users::email_error;
-
-const SCHEMA: &str = "mail_update";
 
 /// The entry readers see: `pass` is never shown.
 fn entry_of(row: &MailRow) -> MailEntry {
@@ -107,7 +106,7 @@ impl Accounts {
             .write_outside_entries(move |tx| {
                 let old = mail::mail(tx)?;
                 let new = merged(&old, update);
-                validate(SCHEMA, &new, oauth.as_ref())?;
+                validate(MAIL_UPDATE, &new, oauth.as_ref())?;
                 mail::set_mail(tx, &new)?;
                 Ok::<_, Error>(new)
             })

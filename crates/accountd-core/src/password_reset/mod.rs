@@ -20,14 +20,13 @@ pub(crate) use mailer::ResetMailer;
 
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
+use crate::args::{PASSWORD_RESET_COMPLETE, PASSWORD_RESET_UPDATE};
 use crate::error::{Error, ValidationErrors, errno};
 use crate::events::ChangeSet;
 use crate::password::nt_hash;
 use crate::sessions::CredentialEffect;
 use crate::users::set_password_fields;
 
-const UPDATE_SCHEMA: &str = "password_reset_update";
-const COMPLETE_SCHEMA: &str = "password_reset_complete";
 /// Stands for the token in `url_template`.
 pub const TOKEN_PLACEHOLDER: &str = "{token}";
 
@@ -36,7 +35,7 @@ fn not_configured() -> Error {
 }
 
 fn invalid_token() -> Error {
-    Error::invalid(format!("{COMPLETE_SCHEMA}.token"), "Invalid or expired token")
+    Error::invalid(format!("{PASSWORD_RESET_COMPLETE}.token"), "Invalid or expired token")
 }
 
 fn entry_of(row: &ResetSettingsRow) -> PasswordResetEntry {
@@ -50,7 +49,7 @@ fn entry_of(row: &ResetSettingsRow) -> PasswordResetEntry {
 }
 
 fn validate_template(errs: &mut ValidationErrors, template: &str) {
-    let attribute = format!("{UPDATE_SCHEMA}.url_template");
+    let attribute = format!("{PASSWORD_RESET_UPDATE}.url_template");
     if !template.contains(TOKEN_PLACEHOLDER) {
         errs.add(&attribute, "The URL template must contain {token}");
     }
@@ -140,7 +139,7 @@ impl Accounts {
         };
         let user_id = pending.user_id;
         self.check_new_password(PasswordCandidate {
-            attribute: "password_reset_complete.new_password",
+            attribute: &format!("{PASSWORD_RESET_COMPLETE}.new_password"),
             password: &data.new_password,
             user_id: Some(user_id),
             profile: None,

@@ -6,6 +6,7 @@ use accountd_api::types::privilege::DsGroup;
 use accountd_store::privileges::PrivilegeRow;
 use accountd_store::{Connection, StoreError, groups, users};
 
+use crate::args::PRIVILEGE_UPDATE;
 use crate::entry::builtin;
 use crate::error::ValidationErrors;
 
@@ -86,33 +87,33 @@ pub(super) fn check_builtin(
     };
     if wanted.name != old.name {
         errs.add(
-            "privilege_update.name",
+            format!("{PRIVILEGE_UPDATE}.name"),
             "This field is read-only for built-in privileges",
         );
     }
     if wanted.roles != old.roles.as_slice() {
         errs.add(
-            "privilege_update.roles",
+            format!("{PRIVILEGE_UPDATE}.roles"),
             "This field is read-only for built-in privileges",
         );
     }
     if builtin_name == builtin::LOCAL_ADMINISTRATOR {
         if !wanted.local_groups.contains(&builtin::ADMINISTRATORS_GID) {
             errs.add(
-                "privilege_update.local_groups",
+                format!("{PRIVILEGE_UPDATE}.local_groups"),
                 "The group builtin_administrators must be among grantees of the \"Local Administrator\" privilege.",
             );
         }
         if !has_password_enabled_user(conn, wanted.local_groups)? {
             errs.add(
-                "privilege_update.local_groups",
+                format!("{PRIVILEGE_UPDATE}.local_groups"),
                 "None of the members of these groups has password login enabled. At least one grantee of the \
                  \"Local Administrator\" privilege must have password login enabled.",
             );
         }
     } else if builtin_name == READONLY_ADMINISTRATOR && web_shell {
         errs.add(
-            "privilege_update.web_shell",
+            format!("{PRIVILEGE_UPDATE}.web_shell"),
             "Web shell access may not be enabled for the built-in group for read-only administrators.",
         );
     }

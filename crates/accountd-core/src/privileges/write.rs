@@ -7,6 +7,7 @@ use accountd_store::{Transaction, groups, users};
 use super::not_found;
 use super::rules::{NO_FULL_ADMIN_LEFT, Wanted, check_builtin, unlocked_full_admins, validate};
 use crate::accounts::Accounts;
+use crate::args::{PRIVILEGE_CREATE, PRIVILEGE_UPDATE};
 use crate::error::{Error, ValidationErrors, errno};
 use crate::events::ChangeSet;
 
@@ -30,7 +31,7 @@ fn create_in(tx: &Transaction<'_>, data: &PrivilegeCreate, changes: &mut ChangeS
         roles: &data.roles,
     };
     let mut errs = ValidationErrors::new();
-    let group_ids = validate(tx, "privilege_create", &wanted, &all, None, &mut errs)?;
+    let group_ids = validate(tx, PRIVILEGE_CREATE, &wanted, &all, None, &mut errs)?;
     errs.check()?;
     let row = PrivilegeRow {
         id: 0,
@@ -70,7 +71,7 @@ fn update_in(tx: &Transaction<'_>, id: i64, data: &PrivilegeUpdate, changes: &mu
     check_builtin(tx, &old, &wanted, web_shell, &mut errs)?;
     errs.check()?;
     let mut errs = ValidationErrors::new();
-    let group_ids = validate(tx, "privilege_update", &wanted, &all, Some(id), &mut errs)?;
+    let group_ids = validate(tx, PRIVILEGE_UPDATE, &wanted, &all, Some(id), &mut errs)?;
     errs.check()?;
     let new = PrivilegeRow {
         id,
@@ -90,7 +91,10 @@ fn update_in(tx: &Transaction<'_>, id: i64, data: &PrivilegeUpdate, changes: &mu
         } else {
             "local_groups"
         };
-        return Err(Error::invalid(format!("privilege_update.{field}"), NO_FULL_ADMIN_LEFT));
+        return Err(Error::invalid(
+            format!("{PRIVILEGE_UPDATE}.{field}"),
+            NO_FULL_ADMIN_LEFT,
+        ));
     }
     privileges::update(tx, &new)?;
     changes.privilege_changed(id);

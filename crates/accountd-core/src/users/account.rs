@@ -9,11 +9,10 @@ use accountd_store::users;
 use super::email::email_error;
 use super::profile::{ProfileFields, validate_profile};
 use crate::accounts::Accounts;
+use crate::args::{USER_ACCOUNT_UPDATE, USER_UPDATE};
 use crate::authz;
 use crate::caller::Caller;
 use crate::error::{Error, ValidationErrors, errno};
-
-const SCHEMA: &str = "user_account_update";
 
 impl Accounts {
     /// `user.account.config`.
@@ -61,7 +60,7 @@ impl Accounts {
         if external && data.password.is_some() {
             // The directory keeps the password: there is nothing here to change.
             return Err(Error::invalid(
-                format!("{SCHEMA}.password"),
+                format!("{USER_ACCOUNT_UPDATE}.password"),
                 "Password cannot be changed for users of an external authentication source",
             ));
         }
@@ -77,7 +76,7 @@ impl Accounts {
             for (c, shown) in [(':', "':'"), ('\n', "'\\n'")] {
                 if full_name.contains(c) {
                     errs.add(
-                        format!("{SCHEMA}.full_name"),
+                        format!("{USER_ACCOUNT_UPDATE}.full_name"),
                         format!("The {shown} character is not allowed."),
                     );
                 }
@@ -86,26 +85,26 @@ impl Accounts {
         if let Some(Some(email)) = &data.email
             && let Some(message) = email_error(email)
         {
-            errs.add(format!("{SCHEMA}.email"), message);
+            errs.add(format!("{USER_ACCOUNT_UPDATE}.email"), message);
         }
         let profile = ProfileFields {
             description: None,
             locale: data.locale.as_ref().map(|v| v.as_deref()),
             timezone: data.timezone.as_ref().map(|v| v.as_deref()),
         };
-        validate_profile(&mut errs, SCHEMA, &profile);
+        validate_profile(&mut errs, USER_ACCOUNT_UPDATE, &profile);
         errs.check()?;
 
         if data.password.is_some() || email_changes {
             let Some(old) = data.old_password.take() else {
                 return Err(Error::invalid(
-                    format!("{SCHEMA}.old_password"),
+                    format!("{USER_ACCOUNT_UPDATE}.old_password"),
                     "The current password is required to change the password or the email address.",
                 ));
             };
             if !self.check_own_password(&row, old.clone(), origin).await? {
                 return Err(Error::invalid(
-                    format!("{SCHEMA}.old_password"),
+                    format!("{USER_ACCOUNT_UPDATE}.old_password"),
                     format!("{}: failed to validate password.", row.username),
                 ));
             }
@@ -116,8 +115,11 @@ impl Accounts {
                     new_password,
                 };
                 self.user_set_password(caller, set).await.map_err(|e| {
-                    e.renamed_prefix("user.set_password.new_password", &format!("{SCHEMA}.password"))
-                        .renamed_prefix("user.set_password.", &format!("{SCHEMA}."))
+                    e.renamed_prefix(
+                        "user.set_password.new_password",
+                        &format!("{USER_ACCOUNT_UPDATE}.password"),
+                    )
+                    .renamed_prefix("user.set_password.", &format!("{USER_ACCOUNT_UPDATE}."))
                 })?;
             }
         }
@@ -136,7 +138,7 @@ impl Accounts {
         if changes_profile {
             self.user_update(caller, id, update)
                 .await
-                .map_err(|e| e.renamed_prefix("user_update.", &format!("{SCHEMA}.")))?;
+                .map_err(|e| e.renamed_prefix(&format!("{USER_UPDATE}."), &format!("{USER_ACCOUNT_UPDATE}.")))?;
         }
         self.account_config(caller).await
     }
@@ -174,7 +176,7 @@ impl Accounts {
 pub(crate) fn refuse_self_lock(caller: &Caller, id: i64, data: &UserUpdate) -> Result<(), Error> {
     if data.locked == Some(true) && !authz::may_lock(caller, id) {
         return Err(Error::invalid_errno(
-            "user_update.locked",
+            format!("{USER_UPDATE}.locked"),
             "It is not possible to lock yourself",
             errno::EPERM,
         ));

@@ -12,14 +12,13 @@ use super::profile::{ProfileFields, normalize_timezone};
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
+use crate::args::USER_CREATE;
 use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::events::ChangeSet;
 use crate::password::{nt_hash, random_password};
 use crate::{home, users::present_user};
-
-const SCHEMA: &str = "user_create";
 
 /// What the writer needs besides the input: precomputed hashes and settings.
 struct Prepared {
@@ -36,7 +35,7 @@ impl Accounts {
     pub async fn user_create(&self, caller: &Caller, mut data: UserCreate) -> Result<Value, Error> {
         if data.group.is_some() == data.group_create {
             return Err(Error::invalid(
-                "user_create.group",
+                format!("{USER_CREATE}.group"),
                 "Enter either a group name or create a new group to continue.",
             ));
         }
@@ -46,7 +45,7 @@ impl Accounts {
         if data.auth_source != auth_sources::INTERNAL_ID {
             let mut errs = ValidationErrors::new();
             if data.password.is_some() || data.random_password {
-                errs.add("user_create.password", crate::ldap::EXTERNAL_PASSWORD);
+                errs.add(format!("{USER_CREATE}.password"), crate::ldap::EXTERNAL_PASSWORD);
             }
             errs.check()?;
             // The directory checks the password: no local hash, and no NT hash for SMB.
@@ -62,7 +61,7 @@ impl Accounts {
             && !data.password_disabled
         {
             self.check_new_password(PasswordCandidate {
-                attribute: "user_create.password",
+                attribute: &format!("{USER_CREATE}.password"),
                 password: given,
                 user_id: None,
                 profile: Some(data.account_profile),
@@ -102,7 +101,7 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     let mut errs = ValidationErrors::new();
     let external = d.auth_source != auth_sources::INTERNAL_ID;
     if external {
-        crate::ldap::check_user_source(tx, &mut errs, "user_create.auth_source", d.auth_source)?;
+        crate::ldap::check_user_source(tx, &mut errs, &format!("{USER_CREATE}.auth_source"), d.auth_source)?;
     }
     let uid = match d.uid {
         Some(uid) => uid,
@@ -145,13 +144,13 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         username: &d.username,
         group_ids: group_ids.clone(),
     };
-    common_validation(tx, &mut errs, SCHEMA, &supplied, &combined, None, &p.home_root)?;
-    crate::account_profiles::check_profile_exists(tx, SCHEMA, d.account_profile, &mut errs)?;
+    common_validation(tx, &mut errs, USER_CREATE, &supplied, &combined, None, &p.home_root)?;
+    crate::account_profiles::check_profile_exists(tx, USER_CREATE, d.account_profile, &mut errs)?;
     if d.sshpubkey.as_deref().is_some_and(|k| !k.trim().is_empty())
         && !crate::entry::home_is_managed(&d.home, &p.home_root)
     {
         errs.add(
-            "user_create.sshpubkey",
+            format!("{USER_CREATE}.sshpubkey"),
             format!(
                 "{}: the user home directory must be set to a writable path located within a data pool.",
                 d.home
@@ -183,8 +182,13 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
         }
     } else {
         let id = d.group.unwrap_or_default();
-        groups::get(tx, id)?
-            .ok_or_else(|| Error::invalid_errno("user_create.group", format!("Group {id} not found"), errno::ENOENT))?
+        groups::get(tx, id)?.ok_or_else(|| {
+            Error::invalid_errno(
+                format!("{USER_CREATE}.group"),
+                format!("Group {id} not found"),
+                errno::ENOENT,
+            )
+        })?
     };
 
     let mut aux = d.groups.clone();

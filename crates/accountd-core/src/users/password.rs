@@ -1,5 +1,7 @@
 //! Passwords: `user.set_password`, first-boot administrator setup.
 
+use accountd_api::Method;
+use accountd_api::methods::user::UserSetPassword;
 use accountd_api::types::user::{AdminUsername, SetPasswordData};
 use accountd_store::StoreError;
 use accountd_store::groups::{self, GroupRow};
@@ -16,7 +18,8 @@ use crate::events::ChangeSet;
 use crate::password::nt_hash;
 use crate::sessions::CredentialEffect;
 
-const ATTR: &str = "user.set_password";
+/// TrueNAS names `user.set_password`'s validation attributes after the method.
+const ATTR: &str = UserSetPassword::NAME;
 
 impl Accounts {
     /// `user.has_local_administrator_set_up`.

@@ -8,9 +8,10 @@ use accountd_store::users::{self, UserRow};
 use accountd_store::{Transaction, auth_sources};
 
 use super::super::admins::{AFTER_GROUPS_CHANGE, AFTER_LOCK, no_local_administrator_left, password_admins};
+use super::Prepared;
 use super::checks::Checked;
 use super::plan::Planned;
-use super::{Prepared, SCHEMA};
+use crate::args::USER_UPDATE;
 use crate::error::Error;
 use crate::events::ChangeSet;
 use crate::home;
@@ -82,7 +83,7 @@ pub(super) fn check_after_write(tx: &Transaction<'_>, p: &Prepared, checked: &Ch
             ("group", AFTER_GROUPS_CHANGE)
         };
         return Err(Error::invalid(
-            format!("{SCHEMA}.{field}"),
+            format!("{USER_UPDATE}.{field}"),
             no_local_administrator_left(tx, action)?,
         ));
     }

@@ -8,7 +8,8 @@ use accountd_store::{Transaction, auth_sources};
 use super::super::admins::{AFTER_PASSWORD_DISABLE, full_admins, no_local_administrator_left, password_admins};
 use super::super::profile::ProfileFields;
 use super::super::validate::{Combined, Supplied, common_validation, idmap_target_of};
-use super::{Prepared, SCHEMA};
+use super::Prepared;
+use crate::args::USER_UPDATE;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::home;
@@ -44,7 +45,7 @@ pub(super) fn validate(tx: &Transaction<'_>, p: &Prepared, old: &UserRow) -> Res
     let last_password_admin = was_password_admin && password_admins_before.len() == 1;
     if d.password_disabled == Some(true) && last_password_admin {
         errs.add(
-            "user_update.password_disabled",
+            format!("{USER_UPDATE}.password_disabled"),
             no_local_administrator_left(tx, AFTER_PASSWORD_DISABLE)?,
         );
     }
@@ -79,13 +80,17 @@ fn primary_group(
 ) -> Result<GroupRow, Error> {
     let group: Option<GroupRow> = match p.data.group {
         Some(None) => {
-            errs.add("user_update.group", "User must have a primary group");
+            errs.add(format!("{USER_UPDATE}.group"), "User must have a primary group");
             None
         }
         Some(Some(gid)) => {
             let g = groups::get(tx, gid)?;
             if g.is_none() {
-                errs.add_errno("user_update.group", format!("Group {gid} not found"), errno::ENOENT);
+                errs.add_errno(
+                    format!("{USER_UPDATE}.group"),
+                    format!("Group {gid} not found"),
+                    errno::ENOENT,
+                );
             }
             g
         }
@@ -109,7 +114,7 @@ fn check_lock(tx: &Transaction<'_>, p: &Prepared, old: &UserRow, errs: &mut Vali
             .count();
         if remaining == 0 {
             errs.add(
-                "user_update.locked",
+                format!("{USER_UPDATE}.locked"),
                 "After locking this user no local users will have FULL_ADMIN role",
             );
         }
@@ -166,13 +171,16 @@ fn check_common(
         username: d.username.as_deref().unwrap_or(&old.username),
         group_ids,
     };
-    common_validation(tx, errs, SCHEMA, &supplied, &combined, Some(old), &p.home_root)?;
+    common_validation(tx, errs, USER_UPDATE, &supplied, &combined, Some(old), &p.home_root)?;
     if let Some(profile) = d.account_profile {
-        crate::account_profiles::check_profile_exists(tx, SCHEMA, profile, errs)?;
+        crate::account_profiles::check_profile_exists(tx, USER_UPDATE, profile, errs)?;
     }
     // TrueNAS validates every supplied home: an unchanged `/var/empty` is no home for SSH password logins either.
     if supplied.home.is_none() && d.home.as_deref() == Some(home::DEFAULT_HOME) && combined.ssh_password_enabled {
-        errs.add("user_update.home", "SSH password login requires a valid home path.");
+        errs.add(
+            format!("{USER_UPDATE}.home"),
+            "SSH password login requires a valid home path.",
+        );
     }
     Ok(())
 }
@@ -190,13 +198,13 @@ fn check_keys_and_immutables(p: &Prepared, old: &UserRow, errs: &mut ValidationE
             || crate::entry::home_is_managed(home_now, &p.home_root))
     {
         errs.add(
-            "user_update.sshpubkey",
+            format!("{USER_UPDATE}.sshpubkey"),
             "Home directory is not writable, leave this blank\"",
         );
     }
     if is_immutable(old) {
         if d.home_mode.is_some() {
-            errs.add("user_update.home_mode", "This attribute cannot be changed");
+            errs.add(format!("{USER_UPDATE}.home_mode"), "This attribute cannot be changed");
         }
         let old_idmap = old.userns_idmap.clone();
         let changed = [
@@ -213,12 +221,12 @@ fn check_keys_and_immutables(p: &Prepared, old: &UserRow, errs: &mut ValidationE
         ];
         for (field, is_changed) in changed {
             if is_changed {
-                errs.add(format!("user_update.{field}"), "This attribute cannot be changed");
+                errs.add(format!("{USER_UPDATE}.{field}"), "This attribute cannot be changed");
             }
         }
     }
     if old.uid == 0 && d.webshare == Some(true) {
-        errs.add("user_update.webshare", super::super::webshare::ROOT_REFUSED);
+        errs.add(format!("{USER_UPDATE}.webshare"), super::super::webshare::ROOT_REFUSED);
     }
 }
 
@@ -241,22 +249,22 @@ fn check_source(
     if new_source != old_source {
         if is_immutable(old) {
             errs.add(
-                "user_update.auth_source",
+                format!("{USER_UPDATE}.auth_source"),
                 "The authentication source of this user cannot be changed",
             );
         }
-        crate::ldap::check_user_source(tx, errs, "user_update.auth_source", new_source)?;
+        crate::ldap::check_user_source(tx, errs, &format!("{USER_UPDATE}.auth_source"), new_source)?;
     }
     let external = new_source != auth_sources::INTERNAL_ID;
     if external && p.new_password.is_some() {
-        errs.add("user_update.password", crate::ldap::EXTERNAL_PASSWORD);
+        errs.add(format!("{USER_UPDATE}.password"), crate::ldap::EXTERNAL_PASSWORD);
     }
     if external && d.smb == Some(true) {
-        errs.add("user_update.smb", crate::ldap::EXTERNAL_SMB);
+        errs.add(format!("{USER_UPDATE}.smb"), crate::ldap::EXTERNAL_SMB);
     }
     if !old.smb && d.smb == Some(true) && p.new_password.is_none() && !external {
         errs.add(
-            "user_update.smb",
+            format!("{USER_UPDATE}.smb"),
             "Password must be reset in order to enable SMB authentication",
         );
     }

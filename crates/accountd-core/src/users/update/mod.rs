@@ -13,13 +13,12 @@ use serde_json::Value;
 use super::profile::normalize_timezone;
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
+use crate::args::USER_UPDATE;
 use crate::caller::Caller;
 use crate::error::{Error, errno};
 use crate::events::ChangeSet;
 use crate::password::{nt_hash, random_password};
 use crate::users::present_user;
-
-const SCHEMA: &str = "user_update";
 
 /// What the service prepared before the transaction.
 struct Prepared {
@@ -55,7 +54,7 @@ impl Accounts {
         let given = data.password.clone().flatten();
         if let Some(given) = given.as_deref() {
             self.check_new_password(PasswordCandidate {
-                attribute: "user_update.password",
+                attribute: &format!("{USER_UPDATE}.password"),
                 password: given,
                 user_id: Some(id),
                 profile: data.account_profile,
