@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use accountd_api::types::activity::UserActivityEntry;
 use accountd_api::types::common::Timestamp;
-use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_store::StoreError;
 use accountd_store::account_profiles;
 use accountd_store::users::{self, ActivityBasics};
@@ -169,14 +169,22 @@ impl Accounts {
     }
 
     /// `user.activity.query`.
-    pub async fn user_activity_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
+    pub async fn user_activity_query(
+        &self,
+        filters: &[Vec<Value>],
+        options: &WireOptions,
+    ) -> Result<QueryAnswer<UserActivityEntry>, Error> {
         self.activity_run(None, filters, options).await
     }
 
     /// `user.activity.get_instance`: assembles the one user's entry only.
-    pub async fn user_activity_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
+    pub async fn user_activity_get_instance(
+        &self,
+        id: i64,
+        options: &WireOptions,
+    ) -> Result<Instance<UserActivityEntry>, Error> {
         let (filters, options) = querying::instance_query(id, options);
-        querying::or_not_found(self.activity_run(Some(id), &filters, &options).await, || {
+        querying::instance(self.activity_run(Some(id), &filters, &options).await, || {
             Error::not_found(format!("User {id} does not exist"))
         })
     }
@@ -187,15 +195,9 @@ impl Accounts {
         only: Option<i64>,
         filters: &[Vec<Value>],
         options: &WireOptions,
-    ) -> Result<Value, Error> {
+    ) -> Result<QueryAnswer<UserActivityEntry>, Error> {
         let query = querying::parse(filters, options)?;
-        let values = self
-            .activity_entries(only)
-            .await?
-            .iter()
-            .map(|e| serde_json::to_value(e).map_err(Error::internal))
-            .collect::<Result<Vec<_>, _>>()?;
-        querying::run(values, &query)
+        querying::answer(self.activity_entries(only).await?, &query)
     }
 }
 

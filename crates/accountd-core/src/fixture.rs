@@ -7,7 +7,8 @@ use std::sync::Arc;
 use accountd_api::Role;
 use accountd_api::types::user::{AdminUsername, UserCreate, UserUpdate};
 use accountd_store::{Store, StoreOptions};
-use serde_json::json;
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use crate::accounts::Accounts;
 use crate::auth::LoginOutcome;
@@ -16,6 +17,7 @@ use crate::caller::Caller;
 use crate::clock::ManualClock;
 use crate::config::Config;
 use crate::password::{Argon2Params, PasswordHasher};
+use crate::redact::{Redact, redaction_of};
 
 /// The password the fixture gives the administrator and the users it creates.
 pub(crate) const PASSWORD: &str = "Fixture-passw0rd-1";
@@ -68,12 +70,8 @@ impl Fixture {
             "password": PASSWORD,
         }))
         .expect("user_create arguments");
-        let created = self
-            .accounts
-            .user_create(&self.admin().await, data)
-            .await
-            .expect("user created");
-        created["id"].as_i64().expect("created user's id")
+        let created = self.accounts.user_create(data).await.expect("user created");
+        created.entry.id
     }
 
     /// Creates `username` and returns a caller of it holding `roles` everywhere (as if a privilege granted them).
@@ -96,6 +94,12 @@ impl Fixture {
             Ok(LoginOutcome::Success(caller)) => Some(caller),
             _ => None,
         }
+    }
+
+    /// A service's result as the server sends it to `caller`: what `caller` may not see hidden, serialized.
+    pub fn served<T: Redact + Serialize>(mut result: T, caller: &Caller) -> Value {
+        result.redact(redaction_of::<T>(Some(caller)));
+        serde_json::to_value(&result).expect("result serializes")
     }
 
     /// `user.update` arguments from JSON.

@@ -30,6 +30,7 @@ pub mod password_reset;
 pub mod privileges;
 mod querying;
 mod read_cache;
+pub mod redact;
 mod rehash;
 pub mod sessions;
 pub mod shells;

@@ -1,7 +1,7 @@
 //! Glue between the query-filters engine and the services.
 
-use accountd_api::types::query::QueryOptions as WireOptions;
-use accountd_query::{Filter, QueryError, QueryOptions, SqlPlan, SqlValue};
+use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
+use accountd_query::{Filter, QueryError, QueryOptions, QueryOutput, SqlPlan, SqlValue};
 use accountd_store::rusqlite_types::Value as SqlParam;
 use serde_json::Value;
 
@@ -22,11 +22,42 @@ pub(crate) fn parse(filters: &[Vec<Value>], options: &WireOptions) -> Result<Par
     Ok(ParsedQuery { filters, options })
 }
 
-/// Runs the filter/select/order/paginate pipeline over assembled entries.
-pub(crate) fn run(entries: Vec<Value>, query: &ParsedQuery) -> Result<Value, Error> {
-    accountd_query::apply(entries, &query.filters, &query.options)
-        .map(|out| out.into_value())
-        .map_err(map_error)
+/// Runs the pipeline over typed entries, each seen as `view` makes it (a user entry: redacted for the caller,
+/// so that filters cannot probe what the caller may not see). Without `select` the answer holds the matching
+/// entries themselves (a view is made only when filters or `order_by` look at it); with `select`, the views
+/// shaped by it.
+pub(crate) fn answer_seen_as<T>(
+    entries: Vec<T>,
+    query: &ParsedQuery,
+    view: impl Fn(&T) -> Result<Value, Error>,
+) -> Result<QueryAnswer<T>, Error> {
+    if !query.options.select.is_empty() {
+        let views = entries.iter().map(view).collect::<Result<Vec<_>, _>>()?;
+        return Ok(
+            match accountd_query::apply(views, &query.filters, &query.options).map_err(map_error)? {
+                QueryOutput::List(shaped) => QueryAnswer::Projected(shaped),
+                QueryOutput::One(shaped) => QueryAnswer::ProjectedOne(shaped),
+                QueryOutput::Count(n) => QueryAnswer::Count(n),
+            },
+        );
+    }
+    let looked_at = !query.filters.is_empty() || !query.options.order_by.is_empty();
+    let seen = entries
+        .into_iter()
+        .map(|e| Ok((if looked_at { view(&e)? } else { Value::Null }, e)))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let output =
+        accountd_query::apply_unprojected(seen, |(view, _)| view, &query.filters, &query.options).map_err(map_error)?;
+    Ok(match output {
+        QueryOutput::List(matches) => QueryAnswer::Entries(matches.into_iter().map(|(_, e)| e).collect()),
+        QueryOutput::One((_, e)) => QueryAnswer::One(e),
+        QueryOutput::Count(n) => QueryAnswer::Count(n),
+    })
+}
+
+/// Runs the pipeline over typed entries as their JSON reads (entries without anything a caller may not see).
+pub(crate) fn answer<T: serde::Serialize>(entries: Vec<T>, query: &ParsedQuery) -> Result<QueryAnswer<T>, Error> {
+    answer_seen_as(entries, query, |e| serde_json::to_value(e).map_err(Error::internal))
 }
 
 /// What SQLite computes of a query beyond its filters.
@@ -126,6 +157,14 @@ pub(crate) fn or_not_found<T>(result: Result<T, Error>, not_found: impl FnOnce()
     }
 }
 
+/// The `*.get_instance` answer of an [`instance_query`]'s result.
+pub(crate) fn instance<T>(
+    result: Result<QueryAnswer<T>, Error>,
+    not_found: impl FnOnce() -> Error,
+) -> Result<Instance<T>, Error> {
+    or_not_found(result, not_found).map(Instance)
+}
+
 /// Maps engine errors to TrueNAS errors.
 pub(crate) fn map_error(e: QueryError) -> Error {
     match e {
@@ -135,8 +174,12 @@ pub(crate) fn map_error(e: QueryError) -> Error {
     }
 }
 
-/// Applies query-filters and query-options to an in-memory list (e.g. `core.get_jobs`).
-pub fn query_list(entries: Vec<Value>, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
-    let query = parse(filters, options)?;
-    run(entries, &query)
+/// Applies query-filters and query-options to an in-memory list of entries (`auth.sessions`, `privilege.roles`,
+/// `core.get_jobs`).
+pub fn query_list<T: serde::Serialize>(
+    entries: Vec<T>,
+    filters: &[Vec<Value>],
+    options: &WireOptions,
+) -> Result<QueryAnswer<T>, Error> {
+    answer(entries, &parse(filters, options)?)
 }

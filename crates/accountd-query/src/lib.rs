@@ -33,5 +33,5 @@ pub use eval::matches;
 pub use filter::{Filter, MAX_FILTERS_DEPTH, Op, parse_filters};
 pub use options::{MAX_LIMIT, NullsOrder, OrderBy, QueryOptions, Select, parse_options};
 pub use path::FieldPath;
-pub use pipeline::{QueryOutput, apply, do_select};
+pub use pipeline::{QueryOutput, apply, apply_unprojected, do_select};
 pub use sql::{Column, ColumnKind, SqlPlan, SqlValue, plan_order, plan_sql};

@@ -11,15 +11,16 @@ use crate::options::{NullsOrder, OrderBy, QueryOptions, Select};
 use crate::path::{FieldPath, get, select_path};
 use crate::py::{self, Py, date_micros, repr_str, type_name};
 
-/// What a query returns.
+/// What a query returns: entries of type `E` (JSON objects unless the caller kept its own type, see
+/// [`apply_unprojected`]).
 #[derive(Debug, Clone, PartialEq)]
-pub enum QueryOutput {
+pub enum QueryOutput<E = Value> {
     /// The (selected, ordered, paginated) entries.
-    List(Vec<Value>),
+    List(Vec<E>),
     /// `count`: the number of matches.
     Count(u64),
     /// `get`: the first match.
-    One(Value),
+    One(E),
 }
 
 impl QueryOutput {
@@ -44,15 +45,42 @@ pub fn apply(
     filters: &[Filter],
     options: &QueryOptions,
 ) -> Result<QueryOutput, QueryError> {
-    let shortcircuit = options.get && options.order_by.is_empty();
-    let project = |e: Value| -> Result<Value, QueryError> {
-        if options.select.is_empty() {
-            Ok(e)
-        } else {
-            do_select(&e, &options.select)
-        }
-    };
+    if options.select.is_empty() {
+        return apply_unprojected(entries, |e| e, filters, options);
+    }
+    run(
+        entries,
+        |e| e,
+        |e| do_select(&e, &options.select),
+        |e| e,
+        filters,
+        options,
+    )
+}
 
+/// The pipeline of [`apply`] over entries of any type, each seen as JSON through `view`, without `select`: the
+/// answer holds the matching entries themselves, in their own type. `options.select` is not looked at; a
+/// caller with a `select` projects JSON entries with [`apply`].
+pub fn apply_unprojected<E>(
+    entries: impl IntoIterator<Item = E>,
+    view: impl Fn(&E) -> &Value,
+    filters: &[Filter],
+    options: &QueryOptions,
+) -> Result<QueryOutput<E>, QueryError> {
+    run(entries, &view, Ok, &view, filters, options)
+}
+
+/// The pipeline: `seen` views an entry for the filters, `project` makes a match into what is kept, `kept`
+/// views a kept entry for the ordering.
+fn run<E, O>(
+    entries: impl IntoIterator<Item = E>,
+    seen: impl Fn(&E) -> &Value,
+    project: impl Fn(E) -> Result<O, QueryError>,
+    kept: impl Fn(&O) -> &Value,
+    filters: &[Filter],
+    options: &QueryOptions,
+) -> Result<QueryOutput<O>, QueryError> {
+    let shortcircuit = options.get && options.order_by.is_empty();
     let mut rv = Vec::new();
     if filters.is_empty() {
         for e in entries {
@@ -60,7 +88,7 @@ pub fn apply(
         }
     } else {
         for e in entries {
-            if matches(filters, &e)? {
+            if matches(filters, seen(&e))? {
                 rv.push(project(e)?);
                 if shortcircuit {
                     break;
@@ -75,7 +103,7 @@ pub fn apply(
     if options.count {
         return Ok(QueryOutput::Count(rv.len() as u64));
     }
-    let mut rv = do_order(rv, &options.order_by)?;
+    let mut rv = do_order(rv, &kept, &options.order_by)?;
     if options.get {
         return first(rv);
     }
@@ -89,7 +117,7 @@ pub fn apply(
     Ok(QueryOutput::List(rv))
 }
 
-fn first(rv: Vec<Value>) -> Result<QueryOutput, QueryError> {
+fn first<E>(rv: Vec<E>) -> Result<QueryOutput<E>, QueryError> {
     rv.into_iter()
         .next()
         .map(QueryOutput::One)
@@ -137,17 +165,18 @@ fn setdefault_error(slot: &Value, more_parents: bool) -> QueryError {
     })
 }
 
-/// `do_order()`: one stable sort per key, in list order.
-fn do_order(mut rv: Vec<Value>, order_by: &[OrderBy]) -> Result<Vec<Value>, QueryError> {
+/// `do_order()`: one stable sort per key, in list order, of entries seen as JSON through `view`.
+fn do_order<E>(mut rv: Vec<E>, view: &impl Fn(&E) -> &Value, order_by: &[OrderBy]) -> Result<Vec<E>, QueryError> {
     for o in order_by {
         rv = match o.nulls {
-            NullsOrder::Unspecified => sort(rv, &o.path, o.descending, Some(&o.raw))?,
+            NullsOrder::Unspecified => sort(rv, view, &o.path, o.descending, Some(&o.raw))?,
             NullsOrder::First | NullsOrder::Last => {
                 // TrueNAS tests `entry.get(order)`: a top-level lookup of the whole (undotted) key.
                 let key = o.path.as_str();
-                let (nulls, non_nulls): (Vec<Value>, Vec<Value>) =
-                    rv.into_iter().partition(|e| e.get(key).is_none_or(Value::is_null));
-                let sorted = sort(non_nulls, &o.path, o.descending, None)?;
+                let (nulls, non_nulls): (Vec<E>, Vec<E>) = rv
+                    .into_iter()
+                    .partition(|e| view(e).get(key).is_none_or(Value::is_null));
+                let sorted = sort(non_nulls, view, &o.path, o.descending, None)?;
                 if o.nulls == NullsOrder::First {
                     nulls.into_iter().chain(sorted).collect()
                 } else {
@@ -161,15 +190,16 @@ fn do_order(mut rv: Vec<Value>, order_by: &[OrderBy]) -> Result<Vec<Value>, Quer
 
 /// `sorted(items, key=lambda x: get(x, path), reverse=descending)`; `nulls_hint` is the original order_by text
 /// when a comparison with a null should become TrueNAS's "Cannot sort by ..." message.
-fn sort(
-    items: Vec<Value>,
+fn sort<E>(
+    items: Vec<E>,
+    view: &impl Fn(&E) -> &Value,
     path: &FieldPath,
     descending: bool,
     nulls_hint: Option<&str>,
-) -> Result<Vec<Value>, QueryError> {
+) -> Result<Vec<E>, QueryError> {
     let keys = items
         .iter()
-        .map(|e| get(e, path).map(Py::of))
+        .map(|e| get(view(e), path).map(Py::of))
         .collect::<Result<Vec<_>, _>>()?;
     let fail = |msg: String| match nulls_hint {
         Some(raw) if msg.contains("not supported between instances of 'NoneType'") => QueryError::Failed(format!(
@@ -203,6 +233,7 @@ fn sort(
     if let Some(e) = error {
         return Err(fail(e));
     }
-    let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
+    drop(keys);
+    let mut slots: Vec<Option<E>> = items.into_iter().map(Some).collect();
     Ok(idx.into_iter().filter_map(|i| slots[i].take()).collect())
 }

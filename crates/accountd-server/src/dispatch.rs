@@ -1,5 +1,6 @@
 //! Dispatch: every method of the table is registered in a jsonrpsee [`RpcModule`] with the same wrapper:
-//! auth gate, params validation, typed handler, result serialization.
+//! auth gate, params validation, typed handler, result serialization (secrets the caller may not see hidden,
+//! as authz decides).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use accountd_api::{Access, Method, for_each_method};
 use accountd_core::authz;
 use accountd_core::error::errno;
+use accountd_core::redact::{Redact, redaction_of};
 use accountd_core::{Caller, Error};
 use jsonrpsee::types::{ErrorObjectOwned, Params};
 use jsonrpsee::{Extensions, RpcModule};
@@ -40,8 +42,9 @@ impl CallContext {
     }
 }
 
-/// The implementation of one method of the table.
-pub trait Handler: Method {
+/// The implementation of one method of the table: it returns the method's declared result type, which says
+/// what of it is secret ([`Redact`]).
+pub trait Handler: Method<Output: Redact> {
     /// Runs the method.
     fn handle(ctx: CallContext, args: Self::Args) -> impl Future<Output = Result<Self::Output, Error>> + Send;
 }
@@ -120,6 +123,7 @@ async fn call<M: Handler>(
             tracing::warn!(error = %e, "params passed the schema but not deserialization");
             to_rpc_error(Error::invalid(M::NAME, e.to_string()))
         })?;
+        let redaction = redaction_of::<M::Output>(caller.as_ref());
         let ctx = CallContext {
             state: state.clone(),
             session,
@@ -134,7 +138,8 @@ async fn call<M: Handler>(
                 tracing::info!(elapsed_us = started.elapsed().as_micros() as u64, error = %ErrorKind(e), "failed")
             }
         }
-        let output = result.map_err(to_rpc_error)?;
+        let mut output = result.map_err(to_rpc_error)?;
+        output.redact(redaction);
         // Serialized once, straight to text: no intermediate JSON tree (a listing of 10,000 users is 8 MB).
         serde_json::value::to_raw_value(&output).map_err(|e| to_rpc_error(Error::internal(e)))
     }

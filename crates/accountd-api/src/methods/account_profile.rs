@@ -6,8 +6,7 @@ use crate::method::{Audit, AuditRecord};
 use crate::types::account_profile::{
     AccountProfileCreateArgs, AccountProfileDeleteArgs, AccountProfileEntry, AccountProfileUpdateArgs,
 };
-use crate::types::common::Presented;
-use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use crate::{Access, Role};
 
 /// TrueNAS's SYSTEM_SECURITY_READ (in READONLY_ADMIN).
@@ -20,7 +19,7 @@ declare_method! {
     /// (TrueNAS's lockout: 10 failures in 900 s lock for 900 s; no password rules), 2 `No-Lockout` (as Default,
     /// never locks: for automation accounts) and 3 `Hardened` (OWASP ASVS level 2: 12 characters, common
     /// passwords refused, history 5, lockout 5 / 900 s / 900 s, at most 10 sessions).
-    AccountProfileQuery = "account_profile.query", READ, QueryArgs => QueryResponse<AccountProfileEntry>,
+    AccountProfileQuery = "account_profile.query", READ, QueryArgs => QueryAnswer<AccountProfileEntry>,
     events: Events::Public,
     examples: [
         Admin r#"[[["builtin", "=", true]], {"select": ["id", "name", "lockout_max_auth_failures"]}]"#,
@@ -29,7 +28,7 @@ declare_method! {
 
 declare_method! {
     /// Returns the account profile with id `id`; an unknown id is an ENOENT validation error.
-    AccountProfileGetInstance = "account_profile.get_instance", READ, GetInstanceArgs => Presented<AccountProfileEntry>,
+    AccountProfileGetInstance = "account_profile.get_instance", READ, GetInstanceArgs => Instance<AccountProfileEntry>,
     examples: [
         Admin r#"[3]"#,
     ]

@@ -3,8 +3,7 @@
 use crate::declare_method;
 use crate::method::Events;
 use crate::types::activity::UserActivityEntry;
-use crate::types::common::Presented;
-use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use crate::{Access, Role};
 
 /// TrueNAS's ACCOUNT_READ.
@@ -15,7 +14,7 @@ declare_method! {
     /// recent failed checks and the lockout they caused, the last login and its address, the sessions held
     /// now, the last password change. Subscribable as `user.activity.query`: an event when a lockout starts or
     /// ends and when the user logs in or out.
-    UserActivityQuery = "user.activity.query", READ, QueryArgs => QueryResponse<UserActivityEntry>,
+    UserActivityQuery = "user.activity.query", READ, QueryArgs => QueryAnswer<UserActivityEntry>,
     events: Events::Public,
     examples: [
         Admin r#"[[["username", "=", "truenas_admin"]], {"select": ["username", "logged_in", "concurrent_sessions", "failed_login_attempts"]}]"#,
@@ -24,7 +23,7 @@ declare_method! {
 
 declare_method! {
     /// Returns the login activity of the user with id `id`; an unknown id is an ENOENT validation error.
-    UserActivityGetInstance = "user.activity.get_instance", READ, GetInstanceArgs => Presented<UserActivityEntry>,
+    UserActivityGetInstance = "user.activity.get_instance", READ, GetInstanceArgs => Instance<UserActivityEntry>,
     examples: [
         Admin r#"[1]"#,
     ]

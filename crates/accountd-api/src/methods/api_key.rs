@@ -6,8 +6,8 @@ use crate::method::{Audit, AuditRecord};
 use crate::types::api_key::{
     ApiKeyCreateArgs, ApiKeyDeleteArgs, ApiKeyEntry, ApiKeyUpdateArgs, ApiKeyUpdated, ApiKeyWithKey,
 };
-use crate::types::common::{NoArgs, Presented};
-use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::common::NoArgs;
+use crate::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use crate::{Access, Role};
 
 const READ: Access = Access::Roles(&[Role::ApiKeyRead]);
@@ -16,7 +16,7 @@ const WRITE: Access = Access::Roles(&[Role::ReadonlyAdmin, Role::ApiKeyWrite]);
 
 declare_method! {
     /// Queries API keys with query-filters and query-options. `keyhash` always shows as `********`.
-    ApiKeyQuery = "api_key.query", READ, QueryArgs => QueryResponse<ApiKeyEntry>,
+    ApiKeyQuery = "api_key.query", READ, QueryArgs => QueryAnswer<ApiKeyEntry>,
     events: Events::Public,
     examples: [
         Admin r#"[[["username", "=", "truenas_admin"]], {"select": ["id", "name", "username", "expires_at", "revoked"]}]"#,
@@ -25,7 +25,7 @@ declare_method! {
 
 declare_method! {
     /// Returns the API key with id `id`; an unknown id is an ENOENT validation error.
-    ApiKeyGetInstance = "api_key.get_instance", READ, GetInstanceArgs => Presented<ApiKeyEntry>,
+    ApiKeyGetInstance = "api_key.get_instance", READ, GetInstanceArgs => Instance<ApiKeyEntry>,
     examples: [
         Admin r#"[1]"#,
     ]

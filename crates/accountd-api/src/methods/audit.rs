@@ -4,7 +4,7 @@ use crate::declare_method;
 use crate::method::Audit;
 use crate::types::audit::{AuditConfig, AuditEntry, AuditExportArgs, AuditQueryArgs, AuditUpdateArgs};
 use crate::types::common::NoArgs;
-use crate::types::query::QueryResponse;
+use crate::types::query::QueryAnswer;
 use crate::{Access, Role};
 
 const READ: Access = Access::Roles(&[Role::SystemAuditRead]);
@@ -16,7 +16,7 @@ declare_method! {
     /// (`audit_id`, `message_timestamp`, `timestamp`, `address`, `username`, `session`, `service`, `event`,
     /// `success`) run in SQL on indexed columns; filters on `event_data` and `service_data` fields are applied
     /// to the rows read.
-    AuditQuery = "audit.query", READ, AuditQueryArgs => QueryResponse<AuditEntry>,
+    AuditQuery = "audit.query", READ, AuditQueryArgs => QueryAnswer<AuditEntry>,
     examples: [
         Admin r#"[{"query-filters": [["event", "=", "METHOD_CALL"]], "query-options": {"limit": 1, "select": ["event", "event_data.method", "event_data.description", "success"]}}]"#,
         Admin r#"[{"query-filters": [["event", "=", "AUTHENTICATION"], ["timestamp", ">=", {"$date": 1700000000000}]], "query-options": {"count": true}}]"#,

@@ -7,7 +7,7 @@ use crate::types::auth::{
     LoginWithApiKeyArgs, SetAssuranceLevelArgs, SetAttributeArgs,
 };
 use crate::types::common::NoArgs;
-use crate::types::query::{QueryArgs, QueryResponse};
+use crate::types::query::{QueryAnswer, QueryArgs};
 use crate::types::sessions::{GenerateTokenArgs, LoginWithTokenArgs, SessionEntry, TerminateSessionArgs};
 use crate::types::twofactor::{TwoFactorAuthEntry, TwoFactorAuthUpdateArgs};
 use crate::{Access, Role};
@@ -113,7 +113,7 @@ declare_method! {
 declare_method! {
     /// Lists logged-in sessions with query-filters and query-options. Callers with READONLY_ADMIN (or
     /// FULL_ADMIN) see every session; other users see their own.
-    AuthSessions = "auth.sessions", Access::AnyUser, QueryArgs => QueryResponse<SessionEntry>,
+    AuthSessions = "auth.sessions", Access::AnyUser, QueryArgs => QueryAnswer<SessionEntry>,
     examples: [
         Admin r#"[[["current", "=", true]]]"#,
     ]

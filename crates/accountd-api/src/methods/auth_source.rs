@@ -6,8 +6,7 @@ use crate::method::{Audit, AuditRecord};
 use crate::types::auth_source::{
     AuthSourceCreateArgs, AuthSourceEntry, AuthSourceIdArgs, AuthSourceTestResult, AuthSourceUpdateArgs,
 };
-use crate::types::common::Presented;
-use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use crate::{Access, Role};
 
 /// TrueNAS's DIRECTORY_SERVICE_READ (READONLY_ADMIN includes it).
@@ -18,7 +17,7 @@ const WRITE: Access = Access::Roles(&[Role::DirectoryServiceWrite]);
 declare_method! {
     /// Queries authentication sources with query-filters and query-options: the builtin `Internal` (id 1,
     /// local passwords) and the LDAP sources. `account_password` is always null.
-    AuthSourceQuery = "auth_source.query", READ, QueryArgs => QueryResponse<AuthSourceEntry>,
+    AuthSourceQuery = "auth_source.query", READ, QueryArgs => QueryAnswer<AuthSourceEntry>,
     events: Events::Public,
     examples: [
         Admin r#"[[], {"select": ["id", "name", "type", "status"]}]"#,
@@ -27,7 +26,7 @@ declare_method! {
 
 declare_method! {
     /// Returns the authentication source with id `id`; an unknown id is an ENOENT validation error.
-    AuthSourceGetInstance = "auth_source.get_instance", READ, GetInstanceArgs => Presented<AuthSourceEntry>,
+    AuthSourceGetInstance = "auth_source.get_instance", READ, GetInstanceArgs => Instance<AuthSourceEntry>,
     examples: [
         Admin r#"[1]"#,
     ]

@@ -7,7 +7,7 @@ use crate::types::common::NoArgs;
 use crate::types::core::{
     EffectiveOptions, GetMethodsArgs, MethodMetadata, SetOptionsArgs, SubscribeArgs, UnsubscribeArgs,
 };
-use crate::types::query::{QueryArgs, QueryResponse};
+use crate::types::query::{QueryAnswer, QueryArgs};
 
 declare_method! {
     /// Answers `"pong"`: a liveness check that needs no login.
@@ -51,7 +51,7 @@ declare_method! {
 declare_method! {
     /// Lists background jobs. No method of this service runs as a job, so the list is always empty; it exists
     /// because TrueNAS clients subscribe to and query it.
-    CoreGetJobs = "core.get_jobs", Access::AnyUser, QueryArgs => QueryResponse<serde_json::Value>,
+    CoreGetJobs = "core.get_jobs", Access::AnyUser, QueryArgs => QueryAnswer<serde_json::Value>,
     events: Events::Public,
     examples: [
         Admin r#"[[["state", "=", "RUNNING"]], {}]"#,

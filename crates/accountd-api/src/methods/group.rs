@@ -4,12 +4,12 @@ use crate::declare_method;
 use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
 use crate::types::auth_source::GroupRefreshExternalArgs;
-use crate::types::common::{NoArgs, Presented};
+use crate::types::common::NoArgs;
 use crate::types::group::{
     GetGroupObjArgs, GetPasswordEnabledUsersArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj,
     GroupUpdateArgs, HasPasswordEnabledUserArgs,
 };
-use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use crate::types::user::UserEntry;
 use crate::{Access, Role};
 
@@ -18,7 +18,7 @@ const WRITE: Access = Access::Roles(&[Role::AccountWrite]);
 
 declare_method! {
     /// Queries groups with query-filters and query-options.
-    GroupQuery = "group.query", READ, QueryArgs => QueryResponse<GroupEntry>,
+    GroupQuery = "group.query", READ, QueryArgs => QueryAnswer<GroupEntry>,
     events: Events::Public,
     examples: [
         Admin r#"[[["builtin", "=", false]], {"select": ["id", "gid", "name", "users"]}]"#,
@@ -27,7 +27,7 @@ declare_method! {
 
 declare_method! {
     /// Returns the group with database id `id`; an unknown id is an ENOENT validation error.
-    GroupGetInstance = "group.get_instance", READ, GetInstanceArgs => Presented<GroupEntry>,
+    GroupGetInstance = "group.get_instance", READ, GetInstanceArgs => Instance<GroupEntry>,
     examples: [
         Admin r#"[94]"#,
     ]
@@ -95,7 +95,7 @@ declare_method! {
     /// the gids to groups instead of the database. Private on TrueNAS (used by its UI), so only FULL_ADMIN
     /// may call it.
     GroupGetPasswordEnabledUsers = "group.get_password_enabled_users", Access::Roles(&[Role::FullAdmin]),
-        GetPasswordEnabledUsersArgs => Vec<Presented<UserEntry>>,
+        GetPasswordEnabledUsersArgs => Vec<UserEntry>,
     examples: [
         Admin r#"[[544], [1]]"#,
     ]

@@ -3,11 +3,10 @@
 use crate::declare_method;
 use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
-use crate::types::common::Presented;
 use crate::types::privilege::{
     PrivilegeCreateArgs, PrivilegeDeleteArgs, PrivilegeEntry, PrivilegeRolesEntry, PrivilegeUpdateArgs,
 };
-use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use crate::{Access, Role};
 
 /// TrueNAS's PRIVILEGE_READ, which READONLY_ADMIN (and so SHARING_ADMIN and FULL_ADMIN) includes.
@@ -18,7 +17,7 @@ const WRITE: Access = Access::Roles(&[Role::FullAdmin]);
 declare_method! {
     /// Queries privileges with query-filters and query-options; `local_groups` shows the bound groups as
     /// `group.query` does.
-    PrivilegeQuery = "privilege.query", READ, QueryArgs => QueryResponse<PrivilegeEntry>,
+    PrivilegeQuery = "privilege.query", READ, QueryArgs => QueryAnswer<PrivilegeEntry>,
     events: Events::Public,
     examples: [
         Admin r#"[[["builtin_name", "=", "LOCAL_ADMINISTRATOR"]]]"#,
@@ -28,7 +27,7 @@ declare_method! {
 
 declare_method! {
     /// Returns the privilege with id `id`; an unknown id is an ENOENT validation error.
-    PrivilegeGetInstance = "privilege.get_instance", READ, GetInstanceArgs => Presented<PrivilegeEntry>,
+    PrivilegeGetInstance = "privilege.get_instance", READ, GetInstanceArgs => Instance<PrivilegeEntry>,
     examples: [
         Admin r#"[2]"#,
     ]
@@ -73,7 +72,7 @@ declare_method! {
     /// TrueNAS UIs can build privileges; here only FULL_ADMIN, READONLY_ADMIN, SHARING_ADMIN, ACCOUNT_READ,
     /// ACCOUNT_WRITE, API_KEY_READ and API_KEY_WRITE (and the roles that include them) guard methods, and the
     /// others grant nothing. Any logged-in session may list them.
-    PrivilegeRoles = "privilege.roles", Access::AnyUser, QueryArgs => QueryResponse<PrivilegeRolesEntry>,
+    PrivilegeRoles = "privilege.roles", Access::AnyUser, QueryArgs => QueryAnswer<PrivilegeRolesEntry>,
     examples: [
         Admin r#"[[["name", "^", "ACCOUNT_"]]]"#,
     ]

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use crate::declare_method;
 use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
-use crate::types::common::{NoArgs, Presented};
-use crate::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use crate::types::common::NoArgs;
+use crate::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use crate::types::twofactor::{
     Renew2faSecretArgs, RenewRecoveryCodesArgs, TwofactorUsernameArgs, UserTwofactorConfig, UserWithTwofactor,
 };
@@ -22,7 +22,7 @@ const WRITE: Access = Access::Roles(&[Role::AccountWrite]);
 declare_method! {
     /// Queries users with query-filters and query-options. Secret fields (`unixhash`, `smbhash`,
     /// `password_history`) show as `********` to callers without FULL_ADMIN or ACCOUNT_WRITE.
-    UserQuery = "user.query", READ, QueryArgs => QueryResponse<UserEntry>,
+    UserQuery = "user.query", READ, QueryArgs => QueryAnswer<UserEntry>,
     events: Events::UserSecrets,
     examples: [
         Admin r#"[[["username", "=", "alice"]], {"select": ["id", "uid", "username", "groups", "roles"]}]"#,
@@ -33,7 +33,7 @@ declare_method! {
 
 declare_method! {
     /// Returns the user with database id `id`; an unknown id is an ENOENT validation error.
-    UserGetInstance = "user.get_instance", READ, GetInstanceArgs => Presented<UserEntry>,
+    UserGetInstance = "user.get_instance", READ, GetInstanceArgs => Instance<UserEntry>,
     examples: [
         Admin r#"[56]"#,
     ]
@@ -42,7 +42,7 @@ declare_method! {
 declare_method! {
     /// Creates a user. Exactly one of `group` and `group_create` is required; a password is required unless
     /// `password_disabled` or `random_password`. Returns the entry with the password set (if any).
-    UserCreate = "user.create", WRITE, UserCreateArgs => Presented<UserWithPassword>,
+    UserCreate = "user.create", WRITE, UserCreateArgs => UserWithPassword,
     audit: Audit::param("Create user", "username"),
     examples: [
         Admin r#"[{"username": "bob", "full_name": "Bob", "group_create": true, "password": "bob-password", "email": "bob@example.com", "groups": [94]}]"#,
@@ -51,7 +51,7 @@ declare_method! {
 
 declare_method! {
     /// Changes the given fields of a user. Builtin users cannot change their name, group, home or SMB flag.
-    UserUpdate = "user.update", WRITE, UserUpdateArgs => Presented<UserWithPassword>,
+    UserUpdate = "user.update", WRITE, UserUpdateArgs => UserWithPassword,
     audit: Audit::record("Update user", AuditRecord::User),
     examples: [
         Admin r#"[56, {"full_name": "Alice Liddell", "email": "alice@example.com", "locked": true}]"#,
@@ -158,7 +158,7 @@ declare_method! {
     /// The `interval` rule is TrueNAS 25.10's (API v25.10: any whole number of seconds >= 5). Newer TrueNAS
     /// (API v27.0) accepts only 30 or 60; this service keeps the wider rule, so a client written for the newer
     /// API works unchanged, and an interval other than 30 or 60 set here cannot be set through the newer API.
-    UserRenew2faSecret = "user.renew_2fa_secret", Access::AnyUser, Renew2faSecretArgs => Presented<UserWithTwofactor>,
+    UserRenew2faSecret = "user.renew_2fa_secret", Access::AnyUser, Renew2faSecretArgs => UserWithTwofactor,
     audit: Audit::param("Renew two-factor authentication secret:", ""),
     examples: [
         Admin r#"["alice", {"otp_digits": 8, "interval": 60}]"#,

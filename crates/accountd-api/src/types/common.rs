@@ -50,33 +50,3 @@ where
     Option::<T>::deserialize(de).map(Some)
 }
 
-/// A result the services already serialized (and redacted for the caller), documented as `T`.
-#[derive(Debug, Clone)]
-pub struct Presented<T>(pub crate::types::query::Json, std::marker::PhantomData<T>);
-
-impl<T> Presented<T> {
-    /// Wraps a serialized result.
-    pub fn new(value: serde_json::Value) -> Self {
-        Presented(crate::types::query::Json::Tree(value), std::marker::PhantomData)
-    }
-
-    /// Wraps a result that is a tree or already text.
-    pub fn from_json(json: crate::types::query::Json) -> Self {
-        Presented(json, std::marker::PhantomData)
-    }
-}
-
-impl<T> Serialize for Presented<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
-    }
-}
-
-impl<T: JsonSchema> JsonSchema for Presented<T> {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        T::schema_name()
-    }
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        T::json_schema(generator)
-    }
-}

@@ -89,49 +89,60 @@ pub enum QueryResult<T> {
     Count(u64),
 }
 
-/// A result as JSON: a tree (what the query engine works on), or text serialized straight from typed entries
-/// when the engine had nothing left to do (no tree is built for a listing of 10,000 users).
-#[derive(Debug, Clone)]
-pub enum Json {
-    /// A JSON tree.
-    Tree(Value),
-    /// Serialized JSON.
-    Text(Box<serde_json::value::RawValue>),
+/// What a `*.query` answers, as the services produce it and the server serializes it: the matching entries (a
+/// list, or one with `options.get`), their number (`options.count`), or entries shaped by `options.select`.
+/// Documented as [`QueryResult<T>`] plus the shaped cases.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryAnswer<T> {
+    /// The matching entries.
+    Entries(Vec<T>),
+    /// One entry (`options.get`).
+    One(T),
+    /// The number of matches (`options.count`).
+    Count(u64),
+    /// Entries shaped by `options.select`: JSON objects with some of `T`'s fields, possibly renamed. The
+    /// service shaped them from entries it had already made fit for the caller (a renamed secret field is
+    /// out of reach of a redaction by field name).
+    Projected(Vec<Value>),
+    /// One entry shaped by `options.select` (`options.get`).
+    ProjectedOne(Value),
 }
 
-impl Serialize for Json {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl<T> QueryAnswer<T> {
+    /// The answer with each entry converted by `f`.
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> QueryAnswer<U> {
         match self {
-            Json::Tree(v) => v.serialize(s),
-            Json::Text(t) => t.serialize(s),
+            QueryAnswer::Entries(entries) => QueryAnswer::Entries(entries.into_iter().map(f).collect()),
+            QueryAnswer::One(entry) => QueryAnswer::One(f(entry)),
+            QueryAnswer::Count(n) => QueryAnswer::Count(n),
+            QueryAnswer::Projected(values) => QueryAnswer::Projected(values),
+            QueryAnswer::ProjectedOne(value) => QueryAnswer::ProjectedOne(value),
+        }
+    }
+
+    /// The typed entries of the answer, for changing them in place (none when counted or shaped).
+    pub fn entries_mut(&mut self) -> &mut [T] {
+        match self {
+            QueryAnswer::Entries(entries) => entries,
+            QueryAnswer::One(entry) => std::slice::from_mut(entry),
+            QueryAnswer::Count(_) | QueryAnswer::Projected(_) | QueryAnswer::ProjectedOne(_) => &mut [],
         }
     }
 }
 
-/// The result of a query as produced by the engine (entries possibly shaped by `select`), documented as
-/// [`QueryResult<T>`].
-#[derive(Debug, Clone)]
-pub struct QueryResponse<T>(pub Json, std::marker::PhantomData<T>);
-
-impl<T> QueryResponse<T> {
-    /// Wraps an engine result.
-    pub fn new(value: Value) -> Self {
-        QueryResponse(Json::Tree(value), std::marker::PhantomData)
-    }
-
-    /// Wraps a result that is a tree or already text.
-    pub fn from_json(json: Json) -> Self {
-        QueryResponse(json, std::marker::PhantomData)
-    }
-}
-
-impl<T> Serialize for QueryResponse<T> {
+impl<T: Serialize> Serialize for QueryAnswer<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(s)
+        match self {
+            QueryAnswer::Entries(entries) => entries.serialize(s),
+            QueryAnswer::One(entry) => entry.serialize(s),
+            QueryAnswer::Count(n) => n.serialize(s),
+            QueryAnswer::Projected(values) => values.serialize(s),
+            QueryAnswer::ProjectedOne(value) => value.serialize(s),
+        }
     }
 }
 
-impl<T: JsonSchema> JsonSchema for QueryResponse<T> {
+impl<T: JsonSchema> JsonSchema for QueryAnswer<T> {
     fn schema_name() -> std::borrow::Cow<'static, str> {
         QueryResult::<T>::schema_name()
     }
@@ -144,5 +155,35 @@ impl<T: JsonSchema> JsonSchema for QueryResponse<T> {
                 {"type": "object", "description": "One entry shaped by `options.select` (`options.get`)."}
             ]
         })
+    }
+}
+
+/// What a `*.get_instance` answers: the query `[["id", "=", id]]` with `options.get`, so one entry (or, as in
+/// TrueNAS, what the other options make of it: shaped by `select`, or even a count). Documented as `T`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instance<T>(pub QueryAnswer<T>);
+
+impl<T> Instance<T> {
+    /// The entry, when the answer is the one typed entry (not shaped by `select` or counted).
+    pub fn into_entry(self) -> Option<T> {
+        match self.0 {
+            QueryAnswer::One(entry) => Some(entry),
+            _ => None,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Instance<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Instance<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
     }
 }

@@ -8,7 +8,7 @@ mod security;
 mod write;
 
 use accountd_api::types::account_profile::{AccountProfileEntry, ExpiredPasswordAction, PasswordCharClass};
-use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_store::account_profiles::{self, ProfileRow};
 use accountd_store::{Connection, StoreError};
 use serde_json::Value;
@@ -106,20 +106,24 @@ fn not_found(id: i64) -> Error {
 
 impl Accounts {
     /// `account_profile.query`.
-    pub async fn account_profile_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
+    pub async fn account_profile_query(
+        &self,
+        filters: &[Vec<Value>],
+        options: &WireOptions,
+    ) -> Result<QueryAnswer<AccountProfileEntry>, Error> {
         let query = querying::parse(filters, options)?;
         let rows = self.store().read(account_profiles::all).await?;
-        let values = rows
-            .iter()
-            .map(|r| serde_json::to_value(entry_of(r)).map_err(Error::internal))
-            .collect::<Result<Vec<_>, _>>()?;
-        querying::run(values, &query)
+        querying::answer(rows.iter().map(entry_of).collect(), &query)
     }
 
     /// `account_profile.get_instance`.
-    pub async fn account_profile_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
+    pub async fn account_profile_get_instance(
+        &self,
+        id: i64,
+        options: &WireOptions,
+    ) -> Result<Instance<AccountProfileEntry>, Error> {
         let (filters, options) = querying::instance_query(id, options);
-        querying::or_not_found(self.account_profile_query(&filters, &options).await, || not_found(id))
+        querying::instance(self.account_profile_query(&filters, &options).await, || not_found(id))
     }
 
     /// One profile's entry.

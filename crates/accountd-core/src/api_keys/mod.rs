@@ -8,7 +8,7 @@ mod write;
 
 use accountd_api::types::api_key::ApiKeyEntry;
 use accountd_api::types::common::{REDACTED, Timestamp};
-use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_store::api_keys::{self, ApiKeyRow};
 use accountd_store::{Connection, StoreError};
 use serde_json::Value;
@@ -54,20 +54,20 @@ pub(crate) fn entry_value(conn: &Connection, id: i64) -> Option<Value> {
 
 impl Accounts {
     /// `api_key.query`.
-    pub async fn api_key_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
+    pub async fn api_key_query(
+        &self,
+        filters: &[Vec<Value>],
+        options: &WireOptions,
+    ) -> Result<QueryAnswer<ApiKeyEntry>, Error> {
         let query = querying::parse(filters, options)?;
         let entries = self.store().read(|conn| load(conn, "1", &[])).await?;
-        let values = entries
-            .iter()
-            .map(|e| serde_json::to_value(e).map_err(Error::internal))
-            .collect::<Result<Vec<_>, _>>()?;
-        querying::run(values, &query)
+        querying::answer(entries, &query)
     }
 
     /// `api_key.get_instance`.
-    pub async fn api_key_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
+    pub async fn api_key_get_instance(&self, id: i64, options: &WireOptions) -> Result<Instance<ApiKeyEntry>, Error> {
         let (filters, options) = querying::instance_query(id, options);
-        querying::or_not_found(self.api_key_query(&filters, &options).await, || not_found(id))
+        querying::instance(self.api_key_query(&filters, &options).await, || not_found(id))
     }
 
     /// `api_key.my_keys`: the caller's own keys.

@@ -11,8 +11,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use accountd_api::types::audit::{AuditConfig, AuditExport, AuditQuery, AuditService, AuditUpdate};
-use accountd_api::types::query::{QueryFilter, QueryOptions as WireOptions};
+use accountd_api::types::audit::{AuditConfig, AuditEntry, AuditExport, AuditQuery, AuditService, AuditUpdate};
+use accountd_api::types::common::Timestamp;
+use accountd_api::types::query::{QueryAnswer, QueryFilter, QueryOptions as WireOptions};
 use accountd_query::{Column, ColumnKind, FieldPath, Filter, Op};
 pub use accountd_store::audit::ExpectedEntry;
 use accountd_store::audit::{AuditRow, AuditStore, RowPage, columns};
@@ -230,7 +231,7 @@ impl AuditLog {
     }
 
     /// `audit.query`, with TrueNAS's rules: one service, and a `limit`, `count` or `get`.
-    pub async fn query(&self, query: &AuditQuery) -> Result<Value, Error> {
+    pub async fn query(&self, query: &AuditQuery) -> Result<QueryAnswer<AuditEntry>, Error> {
         check_services(&query.services, "audit.query.services")?;
         let o = &query.query_options;
         if o.limit == 0 && !o.count && !o.get {
@@ -259,9 +260,17 @@ impl AuditLog {
         check_select(o)?;
         let target = export::target(&self.data_dir, username, export)?;
         let entries = match self.select(&export.services, &export.query_filters, o).await? {
-            Value::Array(entries) if !entries.is_empty() => entries,
-            _ => return Err(Error::call(errno::ENOENT, "No entries were returned by query.")),
+            QueryAnswer::Entries(entries) => entries
+                .iter()
+                .map(serde_json::to_value)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(Error::internal)?,
+            QueryAnswer::Projected(entries) => entries,
+            _ => Vec::new(),
         };
+        if entries.is_empty() {
+            return Err(Error::call(errno::ENOENT, "No entries were returned by query."));
+        }
         let text = render::render(export.export_format, &entries);
         let data_dir = self.data_dir.clone();
         tokio::task::spawn_blocking(move || export::write(&data_dir, &target, text.as_bytes()))
@@ -274,18 +283,18 @@ impl AuditLog {
         services: &[AuditService],
         filters: &[QueryFilter],
         options: &WireOptions,
-    ) -> Result<Value, Error> {
+    ) -> Result<QueryAnswer<AuditEntry>, Error> {
         let mut query = querying::parse(filters, options)?;
         if !services.contains(&AuditService::Middleware) {
             // Only the MIDDLEWARE database has entries.
-            return querying::run(Vec::new(), &query);
+            return querying::answer(Vec::new(), &query);
         }
         let plan = accountd_query::plan_sql(&sql_filters(&query.filters), FILTER_COLUMNS);
         let params: Vec<SqlParam> = querying::sql_params(&plan);
         let page = match querying::pushdown(&plan, &mut query.options, ORDER_COLUMNS) {
             querying::Page::Count => {
                 let n = self.store.count(plan.where_sql, params).await?;
-                return Ok(Value::from(n));
+                return Ok(QueryAnswer::Count(n));
             }
             querying::Page::Rows {
                 order_sql,
@@ -300,7 +309,7 @@ impl AuditLog {
         };
         let rows = self.store.select(plan.where_sql, params, page).await?;
         let entries = rows.into_iter().map(entry_of).collect();
-        querying::run(entries, &query)
+        querying::answer(entries, &query)
     }
 }
 
@@ -396,29 +405,25 @@ fn sql_filter(f: &Filter) -> Vec<Filter> {
 }
 
 /// A stored row as an entry.
-fn entry_of(row: AuditRow) -> Value {
+fn entry_of(row: AuditRow) -> AuditEntry {
     let object = |text: &str| match serde_json::from_str::<Value>(text) {
-        Ok(v @ Value::Object(_)) => v,
-        _ => Value::Null,
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
     };
-    let mut m = Map::new();
-    m.insert("audit_id".into(), Value::from(row.audit_id));
-    m.insert(
-        "message_timestamp".into(),
-        Value::from(row.timestamp_ms.div_euclid(1000)),
-    );
-    let mut date = Map::new();
-    date.insert("$date".into(), Value::from(row.timestamp_ms));
-    m.insert("timestamp".into(), Value::Object(date));
-    m.insert("address".into(), Value::from(row.address));
-    m.insert("username".into(), Value::from(row.username));
-    m.insert("session".into(), Value::from(row.session));
-    m.insert("service".into(), Value::from(row.service));
-    m.insert("service_data".into(), object(&row.service_data));
-    m.insert("event".into(), Value::from(row.event));
-    m.insert("event_data".into(), object(&row.event_data));
-    m.insert("success".into(), Value::from(row.success));
-    Value::Object(m)
+    AuditEntry {
+        audit_id: row.audit_id,
+        message_timestamp: row.timestamp_ms.div_euclid(1000),
+        timestamp: Timestamp { ms: row.timestamp_ms },
+        address: row.address,
+        username: row.username,
+        session: row.session,
+        // Only the MIDDLEWARE database is recorded.
+        service: AuditService::Middleware,
+        service_data: object(&row.service_data),
+        event: row.event,
+        event_data: object(&row.event_data),
+        success: row.success,
+    }
 }
 
 /// A random (version 4) UUID.

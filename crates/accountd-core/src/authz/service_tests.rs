@@ -4,7 +4,7 @@
 use accountd_api::methods::{self, user::UserUpdate as UserUpdateMethod};
 use accountd_api::types::api_key::ApiKeyCreate;
 use accountd_api::types::common::REDACTED;
-use accountd_api::types::query::{Json, QueryOptions};
+use accountd_api::types::query::QueryOptions;
 use accountd_api::types::twofactor::TwofactorOptions;
 use accountd_api::types::user::SetPasswordData;
 use accountd_api::{Method, Role};
@@ -99,18 +99,19 @@ async fn account_writers_change_others_passwords_through_user_update() {
         .user_update(&writer, carol, Fixture::update(json!({"password": NEW_PASSWORD})))
         .await
         .expect("ACCOUNT_WRITE updates the password");
-    assert_ne!(updated["unixhash"], json!(REDACTED), "ACCOUNT_WRITE sees the new hash");
+    let served = Fixture::served(updated, &writer);
+    assert_ne!(served["unixhash"], json!(REDACTED), "ACCOUNT_WRITE sees the new hash");
     assert!(password_is(&f, "carol", NEW_PASSWORD).await);
 }
 
-/// `user.get_instance` of `id` as `caller`, as JSON.
+/// `user.get_instance` of `id` as `caller`, as the server sends it.
 async fn get_user(f: &Fixture, caller: &Caller, id: i64) -> Value {
-    let json = f
+    let instance = f
         .accounts
         .user_get_instance(caller, id, &QueryOptions::default())
         .await
         .expect("user.get_instance");
-    serde_json::to_value(&json as &Json).expect("entry serializes")
+    Fixture::served(instance, caller)
 }
 
 #[tokio::test]

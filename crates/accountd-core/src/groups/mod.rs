@@ -5,7 +5,7 @@ mod password_users;
 mod write;
 
 use accountd_api::types::group::{GetGroupObjQuery, GroupEntry, GroupObj};
-use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_query::{Column, ColumnKind};
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::{StoreError, ToSql, users};
@@ -58,7 +58,11 @@ const GROUP_COLUMNS: &[Column] = &[
 
 impl Accounts {
     /// `group.query`.
-    pub async fn group_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
+    pub async fn group_query(
+        &self,
+        filters: &[Vec<Value>],
+        options: &WireOptions,
+    ) -> Result<QueryAnswer<GroupEntry>, Error> {
         let query = querying::parse(filters, options)?;
         let plan = accountd_query::plan_sql(&query.filters, GROUP_COLUMNS);
         let params = querying::sql_params(&plan);
@@ -71,17 +75,13 @@ impl Accounts {
                 Ok::<_, StoreError>(rows.iter().map(|g| dir.group_entry(g)).collect())
             })
             .await?;
-        let values = entries
-            .iter()
-            .map(|e| serde_json::to_value(e).map_err(Error::internal))
-            .collect::<Result<Vec<_>, _>>()?;
-        querying::run(values, &query)
+        querying::answer(entries, &query)
     }
 
     /// `group.get_instance`.
-    pub async fn group_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
+    pub async fn group_get_instance(&self, id: i64, options: &WireOptions) -> Result<Instance<GroupEntry>, Error> {
         let (filters, options) = querying::instance_query(id, options);
-        querying::or_not_found(self.group_query(&filters, &options).await, || {
+        querying::instance(self.group_query(&filters, &options).await, || {
             Error::not_found(format!("Group {id} does not exist"))
         })
     }

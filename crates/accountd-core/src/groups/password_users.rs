@@ -1,16 +1,14 @@
 //! `group.has_password_enabled_user` and `group.get_password_enabled_users`: which members of some groups can
 //! log in with a password (TrueNAS `plugins/account_/builtin_administrator.py`).
 
+use accountd_api::types::user::UserEntry;
 use accountd_store::users::UserRow;
 use accountd_store::{Connection, StoreError, groups, users};
-use serde_json::Value;
 
 use crate::accounts::Accounts;
-use crate::caller::Caller;
 use crate::entry::Directory;
 use crate::error::Error;
 use crate::users::admins::can_log_in_with_password;
-use crate::users::present_user;
 
 /// The members (primary or auxiliary) of the groups with these gids who can log in with a password, without
 /// `exclude`. `known` maps gids to database ids instead of the database (`(id, gid)` pairs).
@@ -51,18 +49,17 @@ impl Accounts {
             .await?)
     }
 
-    /// `group.get_password_enabled_users`: the users' entries, presented for `caller`.
+    /// `group.get_password_enabled_users`: the users' entries, whole (the server hides their secrets from
+    /// callers who may not see them).
     pub async fn group_get_password_enabled_users(
         &self,
-        caller: &Caller,
         gids: Vec<i64>,
         exclude: Vec<i64>,
         known: Option<Vec<(i64, i64)>>,
-    ) -> Result<Vec<Value>, Error> {
+    ) -> Result<Vec<UserEntry>, Error> {
         let now = self.now_ms();
         let home_root = self.config().home_root.clone();
-        let entries = self
-            .store()
+        self.store()
             .read(move |conn| {
                 let rows = password_enabled_members(conn, &gids, &exclude, known.as_deref())?;
                 let dir = Directory::load_for_users(conn, &rows)?;
@@ -72,7 +69,7 @@ impl Accounts {
                         .collect::<Vec<_>>(),
                 )
             })
-            .await?;
-        entries.iter().map(|e| present_user(e, Some(caller))).collect()
+            .await
+            .map_err(Error::from)
     }
 }

@@ -2,7 +2,7 @@
 //! test leaves.
 
 use accountd_api::types::auth_source::{AuthSourceCreate, AuthSourceEntry, AuthSourceTestResult, AuthSourceUpdate};
-use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_store::auth_sources::{self, AuthSourceRow, INTERNAL_ID};
 use accountd_store::{Connection, Transaction};
 use serde_json::Value;
@@ -216,20 +216,24 @@ fn delete_in(tx: &Transaction<'_>, id: i64, changes: &mut ChangeSet) -> Result<(
 
 impl Accounts {
     /// `auth_source.query`.
-    pub async fn auth_source_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
+    pub async fn auth_source_query(
+        &self,
+        filters: &[Vec<Value>],
+        options: &WireOptions,
+    ) -> Result<QueryAnswer<AuthSourceEntry>, Error> {
         let query = querying::parse(filters, options)?;
         let rows = self.store().read(auth_sources::all).await?;
-        let values = rows
-            .iter()
-            .map(|r| serde_json::to_value(entry_of(r)).map_err(Error::internal))
-            .collect::<Result<Vec<_>, _>>()?;
-        querying::run(values, &query)
+        querying::answer(rows.iter().map(entry_of).collect(), &query)
     }
 
     /// `auth_source.get_instance`.
-    pub async fn auth_source_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
+    pub async fn auth_source_get_instance(
+        &self,
+        id: i64,
+        options: &WireOptions,
+    ) -> Result<Instance<AuthSourceEntry>, Error> {
         let (filters, options) = querying::instance_query(id, options);
-        querying::or_not_found(self.auth_source_query(&filters, &options).await, || not_found(id))
+        querying::instance(self.auth_source_query(&filters, &options).await, || not_found(id))
     }
 
     /// The stored source `id` (with its bind password: never returned to callers).

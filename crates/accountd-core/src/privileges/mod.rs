@@ -8,7 +8,7 @@ mod write;
 use std::collections::{BTreeSet, HashMap};
 
 use accountd_api::types::privilege::PrivilegeEntry;
-use accountd_api::types::query::QueryOptions as WireOptions;
+use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_store::groups::GroupRow;
 use accountd_store::privileges::{self, PrivilegeRow};
 use accountd_store::{Connection, StoreError};
@@ -71,20 +71,24 @@ fn not_found(id: i64) -> Error {
 
 impl Accounts {
     /// `privilege.query`.
-    pub async fn privilege_query(&self, filters: &[Vec<Value>], options: &WireOptions) -> Result<Value, Error> {
+    pub async fn privilege_query(
+        &self,
+        filters: &[Vec<Value>],
+        options: &WireOptions,
+    ) -> Result<QueryAnswer<PrivilegeEntry>, Error> {
         let query = querying::parse(filters, options)?;
         let entries = self.store().read(|conn| load(conn, None)).await?;
-        let values = entries
-            .iter()
-            .map(|e| serde_json::to_value(e).map_err(Error::internal))
-            .collect::<Result<Vec<_>, _>>()?;
-        querying::run(values, &query)
+        querying::answer(entries, &query)
     }
 
     /// `privilege.get_instance`.
-    pub async fn privilege_get_instance(&self, id: i64, options: &WireOptions) -> Result<Value, Error> {
+    pub async fn privilege_get_instance(
+        &self,
+        id: i64,
+        options: &WireOptions,
+    ) -> Result<Instance<PrivilegeEntry>, Error> {
         let (filters, options) = querying::instance_query(id, options);
-        querying::or_not_found(self.privilege_query(&filters, &options).await, || not_found(id))
+        querying::instance(self.privilege_query(&filters, &options).await, || not_found(id))
     }
 
     /// One privilege's entry.

@@ -14,13 +14,11 @@ use accountd_api::types::twofactor::{
 use accountd_store::twofactor::{self as store, TwoFactorRow};
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Connection, StoreError, settings};
-use serde_json::Value;
 
 use crate::accounts::Accounts;
 use crate::authz;
 use crate::caller::Caller;
 use crate::error::{Error, errno};
-use crate::users::present_user;
 
 /// Settings key of the global configuration (JSON of [`TwoFactorAuthEntry`]).
 const SETTINGS_KEY: &str = "twofactor";
@@ -147,7 +145,7 @@ impl Accounts {
         caller: &Caller,
         username: String,
         options: TwofactorOptions,
-    ) -> Result<Value, Error> {
+    ) -> Result<UserWithTwofactor, Error> {
         check_may_renew(caller, &username)?;
         let secret = totp::generate_secret();
         let name = username.clone();
@@ -167,13 +165,10 @@ impl Accounts {
         tracing::info!(user_id, "two-factor secret renewed");
         let entry = self.user_entry(user_id).await?.ok_or_else(|| no_such_user(&username))?;
         let twofactor_config = self.user_twofactor_state(&username).await?;
-        present_user(
-            &UserWithTwofactor {
-                entry,
-                twofactor_config,
-            },
-            Some(caller),
-        )
+        Ok(UserWithTwofactor {
+            entry,
+            twofactor_config,
+        })
     }
 
     /// `user.unset_2fa_secret`.

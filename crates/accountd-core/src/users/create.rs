@@ -6,19 +6,17 @@ use accountd_api::types::user::{UserCreate, UserWithPassword};
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Transaction, auth_sources};
-use serde_json::Value;
 
 use super::profile::{ProfileFields, normalize_timezone};
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
 use crate::args::USER_CREATE;
-use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::events::ChangeSet;
+use crate::home;
 use crate::password::{nt_hash, random_password};
-use crate::{home, users::present_user};
 
 /// What the writer needs besides the input: precomputed hashes and settings.
 struct Prepared {
@@ -31,8 +29,8 @@ struct Prepared {
 }
 
 impl Accounts {
-    /// `user.create`.
-    pub async fn user_create(&self, caller: &Caller, mut data: UserCreate) -> Result<Value, Error> {
+    /// `user.create`: the new entry whole, with the password the call set.
+    pub async fn user_create(&self, mut data: UserCreate) -> Result<UserWithPassword, Error> {
         if data.group.is_some() == data.group_create {
             return Err(Error::invalid(
                 format!("{USER_CREATE}.group"),
@@ -92,7 +90,7 @@ impl Accounts {
             .user_entry(id)
             .await?
             .ok_or_else(|| Error::internal("created user vanished"))?;
-        present_user(&UserWithPassword { entry, password }, Some(caller))
+        Ok(UserWithPassword { entry, password })
     }
 }
 

@@ -17,7 +17,7 @@ mod webshare;
 
 use std::collections::BTreeMap;
 
-use accountd_api::types::query::{Json, QueryOptions as WireOptions};
+use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_api::types::user::{GetUserObjQuery, UserEntry, UserObj};
 use accountd_query::{Column, ColumnKind};
 use accountd_store::users::{self, UserRow};
@@ -25,11 +25,9 @@ use accountd_store::{Connection, StoreError, ToSql};
 use serde_json::Value;
 
 use crate::accounts::Accounts;
-use crate::authz::{self, Redaction};
 use crate::caller::Caller;
 use crate::entry::{Directory, builtin};
 use crate::error::{Error, ValidationErrors};
-use crate::events::USERS;
 use crate::querying;
 use crate::read_cache::UserKey;
 pub(crate) use email::email_error;
@@ -163,19 +161,15 @@ fn point_key(filters: &[accountd_query::Filter]) -> Option<UserKey> {
     }
 }
 
-/// The result of a query SQLite answered completely (exact filters, final order and page, no `select`): the
-/// entries serialized straight to text, redacted for the caller, without the engine's JSON trees.
-fn typed_result(mut entries: Vec<UserEntry>, caller: &Caller, get: bool) -> Result<Json, Error> {
-    if authz::redaction_for(Some(caller), USERS) == Redaction::UserSecrets {
-        entries.iter_mut().for_each(present::redact_entry);
-    }
-    let text = if get {
-        let first = entries.first().ok_or_else(querying::match_not_found)?;
-        serde_json::value::to_raw_value(first)
+/// The answer of a query SQLite answered completely (exact filters, final order and page, no `select`): the
+/// entries as they are, with no JSON tree built for the engine (the server serializes them straight to text).
+fn answered_by_sql(entries: Vec<UserEntry>, get: bool) -> Result<QueryAnswer<UserEntry>, Error> {
+    if get {
+        let first = entries.into_iter().next().ok_or_else(querying::match_not_found)?;
+        Ok(QueryAnswer::One(first))
     } else {
-        serde_json::value::to_raw_value(&entries)
-    };
-    text.map(Json::Text).map_err(Error::internal)
+        Ok(QueryAnswer::Entries(entries))
+    }
 }
 
 /// TrueNAS `InstanceNotFound` of a user.
@@ -184,13 +178,14 @@ fn not_found(id: i64) -> Error {
 }
 
 impl Accounts {
-    /// `user.query`.
+    /// `user.query`: the entries whole (the server hides their secrets from callers who may not see them);
+    /// filters and `select` see them as `caller` may.
     pub async fn user_query(
         &self,
         caller: &Caller,
         filters: &[Vec<Value>],
         options: &WireOptions,
-    ) -> Result<Json, Error> {
+    ) -> Result<QueryAnswer<UserEntry>, Error> {
         let mut query = querying::parse(filters, options)?;
         let plan = accountd_query::plan_sql(&query.filters, USER_COLUMNS);
         let params = querying::sql_params(&plan);
@@ -203,7 +198,7 @@ impl Accounts {
                         users::count(conn, &plan.where_sql, &args)
                     })
                     .await?;
-                return Ok(Json::Tree(Value::from(n)));
+                return Ok(QueryAnswer::Count(u64::try_from(n).map_err(Error::internal)?));
             }
             querying::Page::Rows {
                 order_sql,
@@ -233,17 +228,18 @@ impl Accounts {
             }
         };
         if complete && query.options.select.is_empty() {
-            return typed_result(entries, caller, query.options.get);
+            return answered_by_sql(entries, query.options.get);
         }
-        let values = entries
-            .iter()
-            .map(|e| present_user(e, Some(caller)))
-            .collect::<Result<Vec<_>, _>>()?;
-        querying::run(values, &query).map(Json::Tree)
+        querying::answer_seen_as(entries, &query, |e| present_user(e, Some(caller)))
     }
 
     /// `user.get_instance`.
-    pub async fn user_get_instance(&self, caller: &Caller, id: i64, options: &WireOptions) -> Result<Json, Error> {
+    pub async fn user_get_instance(
+        &self,
+        caller: &Caller,
+        id: i64,
+        options: &WireOptions,
+    ) -> Result<Instance<UserEntry>, Error> {
         // Without options this is the point read itself: what `user.query` would do, minus parsing and planning.
         let plain = options.extra.is_empty()
             && options.order_by.is_empty()
@@ -253,12 +249,12 @@ impl Accounts {
             && options.limit == 0;
         if plain {
             return match self.user_point_read(UserKey::Id(id)).await? {
-                Some(entry) => typed_result(vec![entry], caller, true),
+                Some(entry) => Ok(Instance(QueryAnswer::One(entry))),
                 None => Err(not_found(id)),
             };
         }
         let (filters, options) = querying::instance_query(id, options);
-        querying::or_not_found(self.user_query(caller, &filters, &options).await, || not_found(id))
+        querying::or_not_found(self.user_query(caller, &filters, &options).await, || not_found(id)).map(Instance)
     }
 
     /// One user's entry, unredacted (for internal use and for building results).

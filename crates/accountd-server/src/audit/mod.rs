@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use accountd_api::Method;
 use accountd_api::method::{Audit, AuditRecord, AuditTarget};
-use accountd_api::types::query::QueryOptions;
+use accountd_api::types::query::{Instance, QueryOptions};
 use accountd_core::audit::{AuditLog, ExpectedEntry, NewEntry, Pending};
 use accountd_core::twofactor::SecondFactor;
 use serde_json::{Map, Value, json};
@@ -215,15 +215,21 @@ impl MethodCall {
 async fn record_name(state: &AppState, kind: AuditRecord, id: i64) -> Option<String> {
     let accounts = &state.accounts;
     let options = QueryOptions::default();
-    let found = match kind {
-        AuditRecord::User => return accounts.user_entry(id).await.ok().flatten().map(|u| u.username),
-        AuditRecord::Group => accounts.group_get_instance(id, &options).await,
-        AuditRecord::Privilege => accounts.privilege_get_instance(id, &options).await,
-        AuditRecord::ApiKey => accounts.api_key_get_instance(id, &options).await,
-        AuditRecord::AuthSource => accounts.auth_source_get_instance(id, &options).await,
-        AuditRecord::AccountProfile => accounts.account_profile_get_instance(id, &options).await,
-    };
-    found.ok()?.get("name").and_then(Value::as_str).map(str::to_string)
+    match kind {
+        AuditRecord::User => accounts.user_entry(id).await.ok().flatten().map(|u| u.username),
+        AuditRecord::Group => found_entry(accounts.group_get_instance(id, &options).await).map(|g| g.name),
+        AuditRecord::Privilege => found_entry(accounts.privilege_get_instance(id, &options).await).map(|p| p.name),
+        AuditRecord::ApiKey => found_entry(accounts.api_key_get_instance(id, &options).await).map(|k| k.name),
+        AuditRecord::AuthSource => found_entry(accounts.auth_source_get_instance(id, &options).await).map(|s| s.name),
+        AuditRecord::AccountProfile => {
+            found_entry(accounts.account_profile_get_instance(id, &options).await).map(|p| p.name)
+        }
+    }
+}
+
+/// The entry of a `*.get_instance` answer, if it found one.
+fn found_entry<T>(found: Result<Instance<T>, accountd_core::Error>) -> Option<T> {
+    found.ok()?.into_entry()
 }
 
 /// Records a login step that did not log the session in (a success is recorded when the session is logged

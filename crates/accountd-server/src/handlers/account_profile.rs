@@ -4,31 +4,26 @@ use accountd_api::methods::account_profile::*;
 use accountd_api::types::account_profile::{
     AccountProfileCreateArgs, AccountProfileDeleteArgs, AccountProfileEntry, AccountProfileUpdateArgs,
 };
-use accountd_api::types::common::Presented;
-use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use accountd_api::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use accountd_core::Error;
 
 use crate::dispatch::{CallContext, Handler};
 
 impl Handler for AccountProfileQuery {
-    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<AccountProfileEntry>, Error> {
-        Ok(QueryResponse::new(
-            ctx.state
-                .accounts
-                .account_profile_query(&args.filters, &args.options)
-                .await?,
-        ))
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<AccountProfileEntry>, Error> {
+        ctx.state
+            .accounts
+            .account_profile_query(&args.filters, &args.options)
+            .await
     }
 }
 
 impl Handler for AccountProfileGetInstance {
-    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Presented<AccountProfileEntry>, Error> {
-        Ok(Presented::new(
-            ctx.state
-                .accounts
-                .account_profile_get_instance(args.id, &args.options)
-                .await?,
-        ))
+    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Instance<AccountProfileEntry>, Error> {
+        ctx.state
+            .accounts
+            .account_profile_get_instance(args.id, &args.options)
+            .await
     }
 }
 

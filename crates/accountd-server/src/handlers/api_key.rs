@@ -6,8 +6,8 @@ use accountd_api::types::api_key::{
     ApiKeyCreateArgs, ApiKeyDeleteArgs, ApiKeyEntry, ApiKeyUpdateArgs, ApiKeyUpdated, ApiKeyWithKey,
 };
 use accountd_api::types::auth::{AuthMe as AuthMeEntry, LoginWithApiKeyArgs};
-use accountd_api::types::common::{NoArgs, Presented};
-use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use accountd_api::types::common::NoArgs;
+use accountd_api::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use accountd_core::Error;
 use accountd_core::api_keys::key_id;
 use accountd_core::auth::LoginOutcome;
@@ -67,18 +67,14 @@ impl Handler for AuthLoginWithApiKey {
 }
 
 impl Handler for ApiKeyQuery {
-    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<ApiKeyEntry>, Error> {
-        Ok(QueryResponse::new(
-            ctx.state.accounts.api_key_query(&args.filters, &args.options).await?,
-        ))
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<ApiKeyEntry>, Error> {
+        ctx.state.accounts.api_key_query(&args.filters, &args.options).await
     }
 }
 
 impl Handler for ApiKeyGetInstance {
-    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Presented<ApiKeyEntry>, Error> {
-        Ok(Presented::new(
-            ctx.state.accounts.api_key_get_instance(args.id, &args.options).await?,
-        ))
+    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Instance<ApiKeyEntry>, Error> {
+        ctx.state.accounts.api_key_get_instance(args.id, &args.options).await
     }
 }
 

@@ -3,14 +3,14 @@
 use accountd_api::methods::audit::*;
 use accountd_api::types::audit::{AuditConfig, AuditEntry, AuditExportArgs, AuditQueryArgs, AuditUpdateArgs};
 use accountd_api::types::common::NoArgs;
-use accountd_api::types::query::QueryResponse;
+use accountd_api::types::query::QueryAnswer;
 use accountd_core::Error;
 
 use crate::dispatch::{CallContext, Handler};
 
 impl Handler for AuditQuery {
-    async fn handle(ctx: CallContext, args: AuditQueryArgs) -> Result<QueryResponse<AuditEntry>, Error> {
-        Ok(QueryResponse::new(ctx.state.audit.query(&args.data).await?))
+    async fn handle(ctx: CallContext, args: AuditQueryArgs) -> Result<QueryAnswer<AuditEntry>, Error> {
+        ctx.state.audit.query(&args.data).await
     }
 }
 

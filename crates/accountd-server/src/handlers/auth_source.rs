@@ -4,31 +4,23 @@ use accountd_api::methods::auth_source::*;
 use accountd_api::types::auth_source::{
     AuthSourceCreateArgs, AuthSourceEntry, AuthSourceIdArgs, AuthSourceTestResult, AuthSourceUpdateArgs,
 };
-use accountd_api::types::common::Presented;
-use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use accountd_api::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use accountd_core::Error;
 
 use crate::dispatch::{CallContext, Handler};
 
 impl Handler for AuthSourceQuery {
-    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<AuthSourceEntry>, Error> {
-        Ok(QueryResponse::new(
-            ctx.state
-                .accounts
-                .auth_source_query(&args.filters, &args.options)
-                .await?,
-        ))
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<AuthSourceEntry>, Error> {
+        ctx.state.accounts.auth_source_query(&args.filters, &args.options).await
     }
 }
 
 impl Handler for AuthSourceGetInstance {
-    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Presented<AuthSourceEntry>, Error> {
-        Ok(Presented::new(
-            ctx.state
-                .accounts
-                .auth_source_get_instance(args.id, &args.options)
-                .await?,
-        ))
+    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Instance<AuthSourceEntry>, Error> {
+        ctx.state
+            .accounts
+            .auth_source_get_instance(args.id, &args.options)
+            .await
     }
 }
 

@@ -11,7 +11,7 @@ use accountd_api::types::common::NoArgs;
 use accountd_api::types::core::{
     EffectiveOptions, GetMethodsArgs, MethodMetadata, SetOptionsArgs, SubscribeArgs, UnsubscribeArgs,
 };
-use accountd_api::types::query::{QueryArgs, QueryResponse};
+use accountd_api::types::query::{QueryAnswer, QueryArgs};
 use accountd_api::{Access, methods};
 use accountd_core::error::errno;
 use accountd_core::{Error, authz};
@@ -65,12 +65,8 @@ impl Handler for CoreUnsubscribe {
 }
 
 impl Handler for CoreGetJobs {
-    async fn handle(_ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<Value>, Error> {
-        Ok(QueryResponse::new(accountd_core::query_list(
-            Vec::new(),
-            &args.filters,
-            &args.options,
-        )?))
+    async fn handle(_ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<Value>, Error> {
+        accountd_core::query_list(Vec::new(), &args.filters, &args.options)
     }
 }
 

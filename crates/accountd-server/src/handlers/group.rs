@@ -1,31 +1,26 @@
 //! `group.*`.
 
 use accountd_api::methods::group::*;
-use accountd_api::types::common::{NoArgs, Presented};
+use accountd_api::types::common::NoArgs;
 use accountd_api::types::group::{
     GetGroupObjArgs, GetPasswordEnabledUsersArgs, GroupCreateArgs, GroupDeleteArgs, GroupEntry, GroupObj,
     GroupUpdateArgs, HasPasswordEnabledUserArgs,
 };
-use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use accountd_api::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use accountd_api::types::user::UserEntry;
 use accountd_core::Error;
 
 use crate::dispatch::{CallContext, Handler};
 
 impl Handler for GroupQuery {
-    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<GroupEntry>, Error> {
-        Ok(QueryResponse::new(
-            ctx.state.accounts.group_query(&args.filters, &args.options).await?,
-        ))
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<GroupEntry>, Error> {
+        ctx.state.accounts.group_query(&args.filters, &args.options).await
     }
 }
 
 impl Handler for GroupGetInstance {
-    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Presented<GroupEntry>, Error> {
-        // The entry as the query engine shaped it (`options.select` may leave out fields).
-        Ok(Presented::new(
-            ctx.state.accounts.group_get_instance(args.id, &args.options).await?,
-        ))
+    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Instance<GroupEntry>, Error> {
+        ctx.state.accounts.group_get_instance(args.id, &args.options).await
     }
 }
 
@@ -69,14 +64,12 @@ impl Handler for GroupHasPasswordEnabledUser {
 }
 
 impl Handler for GroupGetPasswordEnabledUsers {
-    async fn handle(ctx: CallContext, args: GetPasswordEnabledUsersArgs) -> Result<Vec<Presented<UserEntry>>, Error> {
+    async fn handle(ctx: CallContext, args: GetPasswordEnabledUsersArgs) -> Result<Vec<UserEntry>, Error> {
         let known = args.groups.map(|gs| gs.iter().map(|g| (g.id, g.gid)).collect());
-        let users = ctx
-            .state
+        ctx.state
             .accounts
-            .group_get_password_enabled_users(ctx.caller()?, args.gids, args.exclude_user_ids, known)
-            .await?;
-        Ok(users.into_iter().map(Presented::new).collect())
+            .group_get_password_enabled_users(args.gids, args.exclude_user_ids, known)
+            .await
     }
 }
 

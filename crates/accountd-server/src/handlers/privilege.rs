@@ -2,31 +2,23 @@
 
 use accountd_api::methods::privilege::*;
 use accountd_api::roles::CATALOGUE;
-use accountd_api::types::common::Presented;
 use accountd_api::types::privilege::{
     PrivilegeCreateArgs, PrivilegeDeleteArgs, PrivilegeEntry, PrivilegeRolesEntry, PrivilegeUpdateArgs,
 };
-use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use accountd_api::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use accountd_core::Error;
 
 use crate::dispatch::{CallContext, Handler};
 
 impl Handler for PrivilegeQuery {
-    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<PrivilegeEntry>, Error> {
-        Ok(QueryResponse::new(
-            ctx.state.accounts.privilege_query(&args.filters, &args.options).await?,
-        ))
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<PrivilegeEntry>, Error> {
+        ctx.state.accounts.privilege_query(&args.filters, &args.options).await
     }
 }
 
 impl Handler for PrivilegeGetInstance {
-    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Presented<PrivilegeEntry>, Error> {
-        Ok(Presented::new(
-            ctx.state
-                .accounts
-                .privilege_get_instance(args.id, &args.options)
-                .await?,
-        ))
+    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Instance<PrivilegeEntry>, Error> {
+        ctx.state.accounts.privilege_get_instance(args.id, &args.options).await
     }
 }
 
@@ -52,24 +44,17 @@ impl Handler for PrivilegeDelete {
 }
 
 impl Handler for PrivilegeRoles {
-    async fn handle(_ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<PrivilegeRolesEntry>, Error> {
+    async fn handle(_ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<PrivilegeRolesEntry>, Error> {
         let entries = CATALOGUE
             .iter()
-            .map(|role| {
-                serde_json::to_value(PrivilegeRolesEntry {
-                    name: role.name.to_string(),
-                    title: role.name.to_string(),
-                    includes: role.included_names().into_iter().map(str::to_string).collect(),
-                    builtin: role.builtin,
-                    stig: role.stig,
-                })
-                .map_err(Error::internal)
+            .map(|role| PrivilegeRolesEntry {
+                name: role.name.to_string(),
+                title: role.name.to_string(),
+                includes: role.included_names().into_iter().map(str::to_string).collect(),
+                builtin: role.builtin,
+                stig: role.stig,
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(QueryResponse::new(accountd_core::query_list(
-            entries,
-            &args.filters,
-            &args.options,
-        )?))
+            .collect();
+        accountd_core::query_list(entries, &args.filters, &args.options)
     }
 }

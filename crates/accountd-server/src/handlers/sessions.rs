@@ -3,7 +3,7 @@
 
 use accountd_api::methods::auth::{AuthGenerateToken, AuthSessions, AuthTerminateOtherSessions, AuthTerminateSession};
 use accountd_api::types::common::{NoArgs, Timestamp};
-use accountd_api::types::query::{QueryArgs, QueryResponse};
+use accountd_api::types::query::{QueryAnswer, QueryArgs};
 use accountd_api::types::sessions::{DEFAULT_TOKEN_TTL_SECS, GenerateTokenArgs, SessionEntry, TerminateSessionArgs};
 use accountd_core::authz;
 use accountd_core::error::errno;
@@ -101,7 +101,7 @@ fn entry(session: &Session, login: &Login, current: &Session) -> SessionEntry {
 }
 
 impl Handler for AuthSessions {
-    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<SessionEntry>, Error> {
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<SessionEntry>, Error> {
         let caller = ctx.caller()?;
         let entries = ctx
             .state
@@ -109,14 +109,9 @@ impl Handler for AuthSessions {
             .logged_in()
             .iter()
             .filter(|(_, login)| authz::may_list_sessions_of(caller, login.caller.user_id))
-            .map(|(session, login)| serde_json::to_value(entry(session, login, &ctx.session)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(Error::internal)?;
-        Ok(QueryResponse::new(accountd_core::query_list(
-            entries,
-            &args.filters,
-            &args.options,
-        )?))
+            .map(|(session, login)| entry(session, login, &ctx.session))
+            .collect();
+        accountd_core::query_list(entries, &args.filters, &args.options)
     }
 }
 

@@ -5,7 +5,7 @@ use accountd_api::methods::auth::{AuthTwofactorConfig, AuthTwofactorUpdate};
 use accountd_api::methods::user::{
     UserProvisioningUri, UserRenew2faRecoveryCodes, UserRenew2faSecret, UserTwofactorConfigGet, UserUnset2faSecret,
 };
-use accountd_api::types::common::{NoArgs, Presented};
+use accountd_api::types::common::NoArgs;
 use accountd_api::types::twofactor::{
     Renew2faSecretArgs, RenewRecoveryCodesArgs, TwoFactorAuthEntry, TwoFactorAuthUpdateArgs, TwofactorUsernameArgs,
     UserTwofactorConfig, UserWithTwofactor,
@@ -15,14 +15,12 @@ use accountd_core::Error;
 use crate::dispatch::{CallContext, Handler};
 
 impl Handler for UserRenew2faSecret {
-    async fn handle(ctx: CallContext, args: Renew2faSecretArgs) -> Result<Presented<UserWithTwofactor>, Error> {
+    async fn handle(ctx: CallContext, args: Renew2faSecretArgs) -> Result<UserWithTwofactor, Error> {
         let caller = ctx.caller()?;
-        Ok(Presented::new(
-            ctx.state
-                .accounts
-                .renew_2fa_secret(caller, args.username, args.twofactor_options)
-                .await?,
-        ))
+        ctx.state
+            .accounts
+            .renew_2fa_secret(caller, args.username, args.twofactor_options)
+            .await
     }
 }
 

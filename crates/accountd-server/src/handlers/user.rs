@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use accountd_api::methods::user::*;
 use accountd_api::types::common::NoArgs;
-use accountd_api::types::common::Presented;
-use accountd_api::types::query::{GetInstanceArgs, QueryArgs, QueryResponse};
+use accountd_api::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use accountd_api::types::user::{
     GetUserObjArgs, ResetLockoutArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs,
     UserDeleteArgs, UserEntry, UserObj, UserUpdateArgs, UserWithPassword,
@@ -15,47 +14,35 @@ use accountd_core::Error;
 use crate::dispatch::{CallContext, Handler};
 
 impl Handler for UserQuery {
-    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryResponse<UserEntry>, Error> {
+    async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<UserEntry>, Error> {
         let caller = ctx.caller()?;
-        Ok(QueryResponse::from_json(
-            ctx.state
-                .accounts
-                .user_query(caller, &args.filters, &args.options)
-                .await?,
-        ))
+        ctx.state
+            .accounts
+            .user_query(caller, &args.filters, &args.options)
+            .await
     }
 }
 
 impl Handler for UserGetInstance {
-    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Presented<UserEntry>, Error> {
+    async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Instance<UserEntry>, Error> {
         let caller = ctx.caller()?;
-        Ok(Presented::from_json(
-            ctx.state
-                .accounts
-                .user_get_instance(caller, args.id, &args.options)
-                .await?,
-        ))
+        ctx.state
+            .accounts
+            .user_get_instance(caller, args.id, &args.options)
+            .await
     }
 }
 
 impl Handler for UserCreate {
-    async fn handle(ctx: CallContext, args: UserCreateArgs) -> Result<Presented<UserWithPassword>, Error> {
-        let caller = ctx.caller()?;
-        Ok(Presented::new(
-            ctx.state.accounts.user_create(caller, args.user_create).await?,
-        ))
+    async fn handle(ctx: CallContext, args: UserCreateArgs) -> Result<UserWithPassword, Error> {
+        ctx.state.accounts.user_create(args.user_create).await
     }
 }
 
 impl Handler for UserUpdate {
-    async fn handle(ctx: CallContext, args: UserUpdateArgs) -> Result<Presented<UserWithPassword>, Error> {
+    async fn handle(ctx: CallContext, args: UserUpdateArgs) -> Result<UserWithPassword, Error> {
         let caller = ctx.caller()?;
-        Ok(Presented::new(
-            ctx.state
-                .accounts
-                .user_update(caller, args.id, args.user_update)
-                .await?,
-        ))
+        ctx.state.accounts.user_update(caller, args.id, args.user_update).await
     }
 }
 

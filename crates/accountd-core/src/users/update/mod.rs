@@ -8,7 +8,6 @@ mod plan;
 use accountd_api::types::user::{UserUpdate, UserWithPassword};
 use accountd_store::Transaction;
 use accountd_store::users;
-use serde_json::Value;
 
 use super::profile::normalize_timezone;
 use crate::account_profiles::PasswordCandidate;
@@ -18,7 +17,6 @@ use crate::caller::Caller;
 use crate::error::{Error, errno};
 use crate::events::ChangeSet;
 use crate::password::{nt_hash, random_password};
-use crate::users::present_user;
 
 /// What the service prepared before the transaction.
 struct Prepared {
@@ -31,8 +29,8 @@ struct Prepared {
 }
 
 impl Accounts {
-    /// `user.update`.
-    pub async fn user_update(&self, caller: &Caller, id: i64, mut data: UserUpdate) -> Result<Value, Error> {
+    /// `user.update`: the changed entry whole, with the password the call set.
+    pub async fn user_update(&self, caller: &Caller, id: i64, mut data: UserUpdate) -> Result<UserWithPassword, Error> {
         if id > 100_000_000 {
             return Err(Error::call(
                 errno::EPERM,
@@ -88,13 +86,10 @@ impl Accounts {
             .user_entry(id)
             .await?
             .ok_or_else(|| Error::not_found(format!("User {id} does not exist")))?;
-        present_user(
-            &UserWithPassword {
-                entry,
-                password: cleartext,
-            },
-            Some(caller),
-        )
+        Ok(UserWithPassword {
+            entry,
+            password: cleartext,
+        })
     }
 }
 
