@@ -1,6 +1,7 @@
 // The web page's flows in a real browser (Debian's Chromium driven by playwright-core) against a real accountd.
-// Run by tests/e2e/web_page.rs: `node --experimental-websocket tests/flows.mjs BASE_URL SCREENSHOT_DIR MAILDIR SMTP_PORT
-// [many-users]` (the Maildir and port of the real SMTP server, aiosmtpd, that reset links are mailed through).
+// Run by tests/e2e/web_page.rs: `SMTP_USER=.. SMTP_PASS=.. node --experimental-websocket tests/flows.mjs BASE_URL
+// SCREENSHOT_DIR MAILDIR SMTP_PORT [many-users]` (the Maildir, port and AUTH credentials of the real SMTP server,
+// aiosmtpd, that the page's test mail and reset links are mailed through).
 // Prints one JSON line of facts measured along the way; exits non-zero (with the failing step) on any failure.
 // With `many-users` it runs only the timing flow against a service seeded with many users (the administrator set
 // up already): how long the users page takes to show its first page, and the README's picture of it.
@@ -10,6 +11,8 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const [base, shots, maildir, smtpPort, mode] = process.argv.slice(2);
+// The SMTP server requires AUTH with these (set by the calling test).
+const [smtpUser, smtpPass] = [process.env.SMTP_USER ?? "", process.env.SMTP_PASS ?? ""];
 if (!base || !shots || !maildir || !smtpPort) throw new Error("usage: flows.mjs BASE_URL SCREENSHOT_DIR MAILDIR SMTP_PORT [many-users]");
 mkdirSync(shots, { recursive: true });
 const ADMIN_PASSWORD = "admin-password-1";
@@ -43,15 +46,18 @@ function mailText(raw) {
   return body;
 }
 
-/** Waits for the first mail in the Maildir; returns its text. */
-async function firstMail() {
+/** Waits for a mail in the Maildir whose text contains `needle`; returns its text. */
+async function mailContaining(needle) {
   const dir = join(maildir, "new");
   for (let i = 0; i < 200; i++) {
     const files = (() => { try { return readdirSync(dir); } catch { return []; } })();
-    if (files.length > 0) return mailText(readFileSync(join(dir, files[0]), "utf8"));
+    for (const f of files) {
+      const text = mailText(readFileSync(join(dir, f), "utf8"));
+      if (text.includes(needle)) return text;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error("no mail arrived");
+  throw new Error(`no mail with ${needle} arrived`);
 }
 
 /** A plain API client over the service's WebSocket (Node's own WebSocket), for what a script does meanwhile. */
@@ -366,6 +372,61 @@ try {
   await page.getByRole("status").getByText("Password rules saved.").waitFor();
   await shot("settings");
 
+  step = "mail settings: errors on their fields, a test mail refused by the server, then sent with SMTP AUTH"; console.error("step:", step);
+  await page.getByRole("link", { name: "Mail", exact: true }).click();
+  await page.getByRole("heading", { name: "Outgoing mail" }).waitFor();
+  await page.getByLabel("From address").fill("not-an-address");
+  await page.getByLabel("From name").fill("Accounts");
+  await page.getByLabel("Outgoing mail server").fill("127.0.0.1");
+  await page.getByLabel("Mail server port").fill(smtpPort);
+  await page.getByLabel("Security").selectOption("PLAIN");
+  await page.getByLabel("SMTP authentication").check();
+  await page.getByRole("button", { name: "Save mail settings" }).click();
+  await field("fromemail").waitFor();
+  facts.mail_errors = { fromemail: await field("fromemail").innerText(), user: await field("user").innerText() };
+  await shot("mail-invalid");
+  await page.getByLabel("From address").fill("accountd@example.com");
+  await page.getByLabel("SMTP authentication").uncheck();
+  await page.getByRole("button", { name: "Save mail settings" }).click();
+  await page.getByRole("status").getByText("Mail settings saved.").waitFor();
+  // The test's server requires SMTP AUTH: without it the server's refusal is shown.
+  await page.getByLabel("Send the test mail to").fill("postmaster@example.net");
+  await page.getByRole("button", { name: "Send test mail" }).click();
+  await page.getByRole("alert").and(page.getByTestId("mail-test-result")).waitFor();
+  facts.mail_test_refused = await page.getByTestId("mail-test-result").innerText();
+  await page.getByLabel("SMTP authentication").check();
+  await page.getByLabel("SMTP user").fill(smtpUser);
+  await page.getByLabel("SMTP password", { exact: true }).fill(smtpPass);
+  await page.getByRole("button", { name: "Save mail settings" }).click();
+  await page.getByRole("status").getByText("Mail settings saved.").waitFor();
+  // A fresh visit: the stored password is never shown, and the test mail goes out with it.
+  await page.getByRole("link", { name: "Settings", exact: true }).click();
+  await page.getByRole("heading", { name: "Password rules" }).waitFor();
+  await page.getByRole("link", { name: "Mail", exact: true }).click();
+  await page.getByRole("heading", { name: "Outgoing mail" }).waitFor();
+  facts.mail_pass_field = await page.getByLabel("SMTP password", { exact: true }).inputValue();
+  facts.mail_user_field = await page.getByLabel("SMTP user").inputValue();
+  facts.mail_smtp_checked = await page.getByLabel("SMTP authentication").isChecked();
+  await page.getByLabel("Send the test mail to").fill("not an address");
+  await page.getByRole("button", { name: "Send test mail" }).click();
+  await field("to").waitFor();
+  facts.mail_to_error = await field("to").innerText();
+  await page.getByLabel("Send the test mail to").fill("postmaster@example.net");
+  await page.getByRole("button", { name: "Send test mail" }).click();
+  await page.getByRole("status").and(page.getByTestId("mail-test-result")).waitFor();
+  facts.mail_test_sent = await page.getByTestId("mail-test-result").innerText();
+
+  step = "password reset by email turned on in the mail page"; console.error("step:", step);
+  await page.getByLabel("A reset link is valid for (seconds)").fill("soon");
+  await page.getByRole("button", { name: "Save password reset settings" }).click();
+  await field("token_ttl").waitFor();
+  facts.reset_ttl_error = await field("token_ttl").innerText();
+  await page.getByLabel("A reset link is valid for (seconds)").fill("3600");
+  await page.getByLabel("Offer “Forgot your password?” on the login page").check();
+  await page.getByRole("button", { name: "Save password reset settings" }).click();
+  await page.getByRole("status").getByText("Password reset settings saved.").waitFor();
+  await shot("mail");
+
   step = "a user's activity, reset lockout, a one-time password"; console.error("step:", step);
   const readonlyAdmins = 4; // truenas_readonly_administrators
   for (const username of ["carol", "dave", "erin"]) {
@@ -493,6 +554,7 @@ try {
     ["Account profiles", "Account profiles", "profiles-phone"],
     ["Authentication sources", "Authentication sources", "auth-sources-phone"],
     ["Settings", "Settings", "settings-phone"],
+    ["Mail", "Mail", "mail-phone"],
   ]) {
     await page.getByRole("link", { name: link, exact: true }).click();
     await page.getByRole("heading", { name: heading, exact: true }).waitFor();
@@ -509,8 +571,6 @@ try {
   facts.first_tab_stop = await page.evaluate(() => document.activeElement?.textContent ?? "");
 
   step = "a forgotten password: the login page asks for a link, the mailed link sets a new password"; console.error("step:", step);
-  await script.call("mail.update", { fromemail: "accountd@example.com", outgoingserver: "127.0.0.1", port: Number(smtpPort), security: "PLAIN", smtp: false });
-  await script.call("auth.password_reset.update", { enabled: true });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByRole("button", { name: "Log out" }).click();
   await page.getByRole("button", { name: "Forgot your password?" }).click();
@@ -518,7 +578,7 @@ try {
   await page.getByRole("button", { name: "Send the link" }).click();
   await page.getByRole("status").getByText("If an account has this address").waitFor();
   await shot("reset-requested");
-  const mail = await firstMail();
+  const mail = await mailContaining("/ui/reset?token=");
   const link = /https?:\/\/\S+\/ui\/reset\?token=[A-Za-z0-9_-]+/.exec(mail)?.[0];
   if (!link) throw new Error(`no reset link in the mail: ${mail}`);
   facts.reset_link_is_own_page = link.startsWith(`${base}/ui/reset?token=`);
