@@ -66,13 +66,13 @@ export function ApiKeys({ session }: { session: Session }) {
         </thead>
         <tbody>
           {keys.map((k) => (
-            <tr>
+            <tr data-key={k.name}>
               <td>{k.name}</td>
               <td>{k.username ?? ""}</td>
               <td>{new Date(k.created_at.$date).toLocaleString()}</td>
               <td>{k.expires_at ? new Date(k.expires_at.$date).toLocaleString() : "never"}</td>
               <td>{k.revoked ? `revoked${k.revoked_reason ? `: ${k.revoked_reason}` : ""}` : "active"}</td>
-              <td><button type="button" class="danger small" onClick={() => revoke(k)}>Revoke</button></td>
+              <td><button type="button" class="danger small" onClick={() => revoke(k)} aria-label={`Revoke ${k.name}`}>Revoke</button></td>
             </tr>
           ))}
         </tbody>

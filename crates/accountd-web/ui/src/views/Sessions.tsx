@@ -4,6 +4,9 @@ import { errorText } from "../api/client";
 import type { SessionEntry } from "../api/generated";
 import type { Session } from "../session";
 
+/** The user a session belongs to. */
+const who = (s: SessionEntry) => String((s.credentials_data as { username?: string }).username ?? "");
+
 export function Sessions({ session }: { session: Session }) {
   const [sessions, setSessions] = useState<SessionEntry[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -27,12 +30,12 @@ export function Sessions({ session }: { session: Session }) {
         </thead>
         <tbody>
           {sessions.map((s) => (
-            <tr>
-              <td>{String((s.credentials_data as { username?: string }).username ?? "")}</td>
+            <tr data-user={who(s)} data-current={s.current ? "true" : undefined}>
+              <td>{who(s)}</td>
               <td>{s.credentials}</td>
               <td>{s.origin}</td>
               <td>{new Date(s.created_at.$date).toLocaleString()}</td>
-              <td>{s.current ? "this session" : <button type="button" class="small" onClick={() => end(s.id)}>End</button>}</td>
+              <td>{s.current ? "this session" : <button type="button" class="small" onClick={() => end(s.id)} aria-label={`End the session of ${who(s)}`}>End</button>}</td>
             </tr>
           ))}
         </tbody>
