@@ -285,6 +285,56 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     assert!(tests[0].text.contains("outgoing mail settings"), "{:?}", tests[0]);
     assert!(!facts["reset_ttl_error"].as_str().unwrap_or("").is_empty(), "{facts}");
 
+    // API keys, groups, privileges and the role catalogue, sessions, the audit log, lock and delete.
+    assert_eq!(
+        (&facts["key_login_before"], &facts["key_login_after"]),
+        (&json!("SUCCESS"), &json!("AUTH_ERR")),
+        "a revoked key no longer logs in"
+    );
+    assert_eq!(facts["group_members_error"], "No user named nobody-such.");
+    assert!(
+        facts["group_name_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Valid characters are"),
+        "{facts}"
+    );
+    assert_eq!(facts["readers_members_shown"], "alice\nbob");
+    assert_eq!(facts["privilege_error"], "Object with this name already exists");
+    assert!(
+        facts["privilege_row"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ACCOUNT_READ, ALERT_READ"),
+        "{facts}"
+    );
+    assert!(
+        facts["account_read_row"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Book readers"),
+        "the role catalogue names the privilege granting it: {facts}"
+    );
+    assert_eq!(
+        (&facts["alice_script_before"], &facts["alice_script_after"]),
+        (&json!("alice"), &json!("connection closed")),
+        "the session ended from the page is closed"
+    );
+    assert_eq!(facts["audit_dave_failed"], 2, "dave's two refused logins: {facts}");
+    assert_eq!(facts["audit_future_rows"], 0, "{facts}");
+    assert_eq!(facts["retention_error"], "Input should be less than or equal to 30");
+    let export = facts["audit_export_path"].as_str().unwrap_or("");
+    assert!(export.ends_with(".csv"), "{facts}");
+    let exported = std::fs::read_to_string(export).expect("the exported file");
+    assert_eq!(
+        exported.lines().count(),
+        3,
+        "a header and dave's two refused logins: {exported}"
+    );
+    assert_eq!(facts["bob_locked"], true, "{facts}");
+    assert_eq!(facts["my_email_error"], "alice: failed to validate password.");
+    assert_eq!(facts["my_timezone_shown"], "Europe/London");
+
     // What the page did is what the service holds.
     let mut admin = server.client().await;
     admin.login("truenas_admin", ADMIN_PASSWORD).await;
@@ -294,8 +344,15 @@ async fn a_person_manages_accounts_in_a_real_browser() {
             serde_json::json!([[["username", "=", "alice"]], {"get": true}]),
         )
         .await;
-    assert_eq!(alice["full_name"], "Alice P. Liddell");
+    // The administrator's edit (description, time zone), then alice's own in My account (full name, locale, time
+    // zone; the email she tried to change without her password stayed).
+    assert_eq!(alice["full_name"], "Alice Pleasance Liddell");
     assert_eq!(alice["email"], "alice@example.com");
+    assert_eq!(alice["description"], "Reads the books");
+    assert_eq!(
+        (&alice["locale"], &alice["timezone"]),
+        (&json!("de"), &json!("Europe/Berlin"))
+    );
     assert_eq!(alice["twofactor_auth_configured"], true);
     let strict = admin
         .ok(
@@ -322,6 +379,31 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     assert_eq!(
         (&source["base_dn"], &source["account_password_set"], &source["status"]),
         (&json!("ou=people,dc=example,dc=org"), &json!(true), &json!("FAULTED"))
+    );
+    let readers = admin
+        .ok("group.query", json!([[["group", "=", "readers"]], {"get": true}]))
+        .await;
+    assert_eq!(readers["users"], json!([alice["id"]]), "alice (bob was deleted)");
+    assert_eq!(
+        (&readers["smb"], &readers["sudo_commands"]),
+        (&json!(true), &json!(["/usr/bin/ls"]))
+    );
+    let privilege = admin
+        .ok(
+            "privilege.query",
+            json!([[["name", "=", "Book readers"]], {"get": true}]),
+        )
+        .await;
+    assert_eq!(privilege["local_groups"][0]["gid"], readers["gid"]);
+    assert_eq!(privilege["roles"], json!(["ACCOUNT_READ", "ALERT_READ"]));
+    let bob = admin.ok("user.query", json!([[["username", "=", "bob"]]])).await;
+    assert_eq!(bob, json!([]), "bob was deleted");
+    assert_eq!(admin.ok("audit.config", json!([])).await["retention"], 20);
+    assert_eq!(
+        admin
+            .ok("api_key.query", json!([[["name", "=", "backup-script"]]]))
+            .await,
+        json!([])
     );
     let mail = admin.ok("mail.config", json!([])).await;
     assert_eq!(

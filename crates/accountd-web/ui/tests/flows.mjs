@@ -66,6 +66,13 @@ async function api(username, password) {
   await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
   let id = 0;
   const waiting = new Map();
+  let closed = false;
+  // A connection the service closes (an ended session) fails its calls instead of leaving them waiting.
+  ws.onclose = () => {
+    closed = true;
+    for (const w of waiting.values()) w.reject(new Error("connection closed"));
+    waiting.clear();
+  };
   ws.onmessage = (ev) => {
     const msg = JSON.parse(ev.data);
     const w = waiting.get(msg.id);
@@ -75,6 +82,7 @@ async function api(username, password) {
   };
   const call = (method, ...params) =>
     new Promise((resolve, reject) => {
+      if (closed) return reject(new Error("connection closed"));
       waiting.set(++id, { resolve, reject });
       ws.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
     });
@@ -89,6 +97,16 @@ async function tryLogin(username, password) {
   const c = await api(null, null);
   try {
     return (await c.call("auth.login_ex", { mechanism: "PASSWORD_PLAIN", username, password })).response_type;
+  } finally {
+    c.close();
+  }
+}
+
+/** An API key login on a new connection; returns the `response_type`. */
+async function keyLogin(username, key) {
+  const c = await api(null, null);
+  try {
+    return (await c.call("auth.login_ex", { mechanism: "API_KEY_PLAIN", username, api_key: key })).response_type;
   } finally {
     c.close();
   }
@@ -241,6 +259,8 @@ try {
   await page.getByRole("button", { name: "Create", exact: true }).click();
   await page.getByRole("heading", { name: "User alice" }).waitFor();
   await page.getByLabel("Full name").fill("Alice P. Liddell");
+  await page.getByLabel("Description").fill("Reads the books");
+  await page.getByLabel("Time zone").selectOption("Europe/London");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByRole("status").getByText("Saved.").waitFor();
   await shot("user-edit");
@@ -280,7 +300,8 @@ try {
   await page.getByRole("link", { name: "API keys", exact: true }).click();
   await page.getByLabel("Key name").fill("backup-script");
   await page.getByRole("button", { name: "Create key" }).click();
-  facts.key_shape = /^\d+-[A-Za-z0-9]{64}$/.test(await page.getByTestId("new-key").innerText());
+  const createdKey = await page.getByTestId("new-key").innerText();
+  facts.key_shape = /^\d+-[A-Za-z0-9]{64}$/.test(createdKey);
 
   step = "a reload keeps the session (a token in sessionStorage, no password)"; console.error("step:", step);
   await page.reload();
@@ -290,6 +311,65 @@ try {
     session: Object.keys(sessionStorage),
     secretsInStorage: JSON.stringify(sessionStorage).includes("admin-password"),
   }));
+
+  step = "an API key is revoked: it logs in before, not after"; console.error("step:", step);
+  facts.key_login_before = await keyLogin("truenas_admin", createdKey);
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Revoke backup-script" }).click();
+  await page.locator('tr[data-key="backup-script"]').waitFor({ state: "detached" });
+  facts.key_login_after = await keyLogin("truenas_admin", createdKey);
+
+  step = "groups: a field's error, create with members, edit"; console.error("step:", step);
+  await page.getByRole("link", { name: "Groups", exact: true }).click();
+  await page.getByRole("button", { name: "Create group" }).click();
+  await page.getByLabel("Group name").fill("no spaces allowed");
+  await page.getByLabel("Members (usernames, one per line)").fill("alice\nnobody-such");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("users").waitFor();
+  facts.group_members_error = await field("users").innerText();
+  await page.getByLabel("Members (usernames, one per line)").fill("alice\nbob");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("name").waitFor();
+  facts.group_name_error = await field("name").innerText();
+  await page.getByLabel("Group name").fill("readers");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("status").getByText("Group readers created.").waitFor();
+  facts.readers_row = await page.locator('tr[data-group="readers"]').innerText();
+  await page.getByRole("button", { name: "Edit readers" }).click();
+  facts.readers_members_shown = await page.getByLabel("Members (usernames, one per line)").inputValue();
+  await page.getByLabel("SMB group").check();
+  await page.getByLabel("Sudo commands (one per line)").fill("/usr/bin/ls");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("status").getByText("Group readers saved.").waitFor();
+  await shot("groups-edit");
+
+  step = "privileges: a field's error, create one for readers; the role catalogue names it"; console.error("step:", step);
+  await page.getByRole("link", { name: "Privileges and roles", exact: true }).click();
+  await page.getByRole("button", { name: "Create privilege" }).click();
+  await page.getByLabel("Groups", { exact: true }).selectOption({ label: "readers" });
+  await page.getByLabel("Roles granted").selectOption(["ACCOUNT_READ", "ALERT_READ"]);
+  await page.getByLabel("Privilege name").fill("Local Administrator");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("name").waitFor();
+  facts.privilege_error = await field("name").innerText();
+  await page.getByLabel("Privilege name").fill("Book readers");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("status").getByText("Privilege Book readers created.").waitFor();
+  facts.privilege_row = await page.locator('tr[data-privilege="Book readers"]').innerText();
+  await page.getByLabel("Filter roles").fill("ACCOUNT_READ");
+  facts.account_read_row = await page.locator('tr[data-role="ACCOUNT_READ"]').innerText();
+  await shot("privileges-roles");
+
+  step = "sessions: another session of alice is ended from the page"; console.error("step:", step);
+  const aliceScript = await api("alice", "alice-password-1");
+  facts.alice_script_before = (await aliceScript.call("auth.me")).pw_name;
+  await page.getByRole("link", { name: "Sessions", exact: true }).click();
+  await page.locator('tr[data-user="alice"]').waitFor();
+  await shot("sessions");
+  await page.getByRole("button", { name: "End the session of alice" }).click();
+  await page.locator('tr[data-user="alice"]').waitFor({ state: "detached" });
+  facts.alice_script_after = await aliceScript.call("auth.me").then(() => "still logged in", (e) => String(e.message ?? e));
+  aliceScript.close();
 
 
   step = "account profiles: a field's error, create, the builtin ones stay"; console.error("step:", step);
@@ -447,6 +527,51 @@ try {
   const onetime = await page.getByTestId("onetime-password").innerText();
   facts.onetime_shape = /^\d+_[A-Za-z0-9]{6}(-[A-Za-z0-9]{6}){3}$/.test(onetime);
 
+  step = "the audit log: filters by user, event, result and time; an export; the retention"; console.error("step:", step);
+  await page.getByRole("link", { name: "Audit log", exact: true }).click();
+  await page.getByLabel("User", { exact: true }).fill("dave");
+  await page.getByLabel("Event", { exact: true }).selectOption("AUTHENTICATION");
+  await page.getByLabel("Result", { exact: true }).selectOption("failed");
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-testid="audit-entries"] tbody tr')];
+    return rows.length > 0 && rows.every((r) => r.getAttribute("data-user") === "dave" && r.getAttribute("data-event") === "AUTHENTICATION");
+  });
+  facts.audit_dave_failed = await page.getByTestId("audit-entries").locator("tbody tr").count();
+  await shot("audit-filtered");
+  await page.getByRole("button", { name: "Export these entries" }).click();
+  facts.audit_export_path = await page.getByTestId("audit-export-path").innerText();
+  const tomorrow = new Date(Date.now() + 86_400_000);
+  const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  await page.getByLabel("Since").fill(local);
+  await page.getByTestId("audit-entries").locator("tbody tr").first().waitFor({ state: "detached" });
+  facts.audit_future_rows = await page.getByTestId("audit-entries").locator("tbody tr").count();
+  await page.getByLabel("Keep entries for (days)").fill("40");
+  await page.getByRole("button", { name: "Save retention" }).click();
+  await field("retention").waitFor();
+  facts.retention_error = await field("retention").innerText();
+  await page.getByLabel("Keep entries for (days)").fill("20");
+  await page.getByRole("button", { name: "Save retention" }).click();
+  await page.getByRole("status").getByText("Retention saved.").waitFor();
+
+  step = "a user is locked, unlocked and deleted after a confirmation"; console.error("step:", step);
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  await page.getByLabel("Search").fill("bob");
+  await page.locator('tr[data-username="bob"]').getByRole("link").click();
+  await page.getByRole("heading", { name: "User bob" }).waitFor();
+  await page.getByRole("button", { name: "Lock", exact: true }).click();
+  await page.getByRole("status").getByText("Locked.").waitFor();
+  facts.bob_locked = (await script.call("user.query", [["username", "=", "bob"]], { get: true })).locked;
+  await page.getByRole("button", { name: "Unlock", exact: true }).click();
+  await page.getByRole("status").getByText("Unlocked.").waitFor();
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await page.getByRole("group", { name: "Confirm delete" }).waitFor();
+  await shot("user-delete-confirm");
+  await page.getByRole("button", { name: "Yes, delete" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  await page.getByLabel("Search").fill("bob");
+  await page.locator('tr[data-username="bob"]').waitFor({ state: "detached" });
+  await page.getByLabel("Search").fill("");
+
   step = "a user whose password must be changed: the checkbox shows it"; console.error("step:", step);
   const carol = await script.call("user.query", [["username", "=", "carol"]], { get: true });
   await script.call("user.update", carol.id, { password_change_required: true });
@@ -519,6 +644,24 @@ try {
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("heading", { name: "Users" }).waitFor();
   await page.getByRole("link", { name: "My account" }).click();
+
+  step = "my details: a new email needs the password; locale and time zone saved"; console.error("step:", step);
+  await page.getByRole("heading", { name: "My details" }).waitFor();
+  facts.my_timezone_shown = await page.getByLabel("Time zone").inputValue();
+  await page.getByLabel("Full name").fill("Alice Pleasance Liddell");
+  await page.getByLabel("Email", { exact: true }).fill("alice@example.org");
+  await page.getByLabel("Your password, to confirm the new email").fill("not-her-password");
+  await page.getByRole("button", { name: "Save my details" }).click();
+  await field("old_password").waitFor();
+  facts.my_email_error = await field("old_password").innerText();
+  await page.getByLabel("Email", { exact: true }).fill("alice@example.com");
+  await page.getByLabel("Locale").selectOption("de");
+  await page.getByLabel("Time zone").selectOption("Europe/Berlin");
+  await page.getByRole("button", { name: "Save my details" }).click();
+  await page.getByRole("status").getByText("Your details are saved.").waitFor();
+  await shot("my-account");
+
+  step = "change the own password"; console.error("step:", step);
   await page.getByLabel("Current password").fill("alice-password-1");
   await page.getByLabel("New password").fill("alice-password-2");
   await page.getByRole("button", { name: "Change password" }).click();
@@ -555,6 +698,12 @@ try {
     ["Authentication sources", "Authentication sources", "auth-sources-phone"],
     ["Settings", "Settings", "settings-phone"],
     ["Mail", "Mail", "mail-phone"],
+    ["Groups", "Groups", "groups-phone"],
+    ["Privileges and roles", "Privileges", "privileges-phone"],
+    ["Audit log", "Audit log", "audit-phone"],
+    ["Sessions", "Sessions", "sessions-phone"],
+    ["API keys", "API keys", "api-keys-phone"],
+    ["My account", "My account", "my-account-phone"],
   ]) {
     await page.getByRole("link", { name: link, exact: true }).click();
     await page.getByRole("heading", { name: heading, exact: true }).waitFor();
