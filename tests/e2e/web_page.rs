@@ -320,6 +320,15 @@ async fn a_person_manages_accounts_in_a_real_browser() {
         (&json!("alice"), &json!("connection closed")),
         "the session ended from the page is closed"
     );
+    assert_eq!(
+        (
+            &facts["script_before_end_all"],
+            &facts["sessions_after_end_all"],
+            &facts["script_after_end_all"]
+        ),
+        (&json!("truenas_admin"), &json!(1), &json!("connection closed")),
+        "\"End all other sessions\" leaves the page's own"
+    );
     assert_eq!(facts["audit_dave_failed"], 2, "dave's two refused logins: {facts}");
     assert_eq!(facts["audit_future_rows"], 0, "{facts}");
     assert_eq!(facts["retention_error"], "Input should be less than or equal to 30");

@@ -630,6 +630,16 @@ try {
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("heading", { name: "Users" }).waitFor();
 
+  step = "end all other sessions: the script's session is closed"; console.error("step:", step);
+  facts.script_before_end_all = (await script.call("auth.me")).pw_name;
+  await page.getByRole("link", { name: "Sessions", exact: true }).click();
+  await page.locator('tr[data-current="true"]').waitFor();
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "End all other sessions" }).click();
+  await page.getByRole("status").getByText("Every other session was ended.").waitFor();
+  facts.sessions_after_end_all = await page.locator("tbody tr").count();
+  facts.script_after_end_all = await script.call("auth.me").then(() => "still logged in", (e) => String(e.message ?? e));
+
   step = "turn two-factor login on for everyone"; console.error("step:", step);
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Ask users with a two-factor secret for a code at login").check();
