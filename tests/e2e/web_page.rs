@@ -291,6 +291,19 @@ async fn a_person_manages_accounts_in_a_real_browser() {
         (&json!("SUCCESS"), &json!("AUTH_ERR")),
         "a revoked key no longer logs in"
     );
+    assert_eq!(
+        facts["key_expiry_error"],
+        "api_key_create: Expiration date is in the past"
+    );
+    assert!(
+        !facts["deploy_row"].as_str().unwrap_or("").contains("never"),
+        "the expiry shows: {facts}"
+    );
+    assert_eq!(
+        facts["deploy_logins"],
+        json!(["AUTH_ERR", "SUCCESS"]),
+        "the replaced key no longer logs in, the new one does"
+    );
     assert_eq!(facts["group_members_error"], "No user named nobody-such.");
     assert!(
         facts["group_name_error"]

@@ -102,6 +102,12 @@ async function tryLogin(username, password) {
   }
 }
 
+/** The text of a `datetime-local` input for the time `ms` (the browser's time zone is this process's). */
+function localInput(ms) {
+  const at = new Date(ms);
+  return new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
 /** An API key login on a new connection; returns the `response_type`. */
 async function keyLogin(username, key) {
   const c = await api(null, null);
@@ -318,6 +324,25 @@ try {
   await page.getByRole("button", { name: "Revoke backup-script" }).click();
   await page.locator('tr[data-key="backup-script"]').waitFor({ state: "detached" });
   facts.key_login_after = await keyLogin("truenas_admin", createdKey);
+
+  step = "an API key with an expiry (one in the past refused), then a new key in its place"; console.error("step:", step);
+  await page.getByLabel("Key name").fill("deploy");
+  await page.getByLabel("Expires").fill(localInput(Date.now() - 86_400_000));
+  await page.getByRole("button", { name: "Create key" }).click();
+  // The service names the form (api_key_create), not the field, as TrueNAS does: the message shows for the form.
+  await page.getByRole("alert").getByText("Expiration date is in the past").waitFor();
+  facts.key_expiry_error = await page.getByRole("alert").innerText();
+  await page.getByLabel("Expires").fill(localInput(Date.now() + 7 * 86_400_000));
+  await page.getByRole("button", { name: "Create key" }).click();
+  await page.locator('tr[data-key="deploy"]').waitFor();
+  const deployKey = await page.getByTestId("new-key").innerText();
+  facts.deploy_row = await page.locator('tr[data-key="deploy"]').innerText();
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "New key for deploy" }).click();
+  await page.waitForFunction((before) => document.querySelector('[data-testid="new-key"]')?.textContent !== before, deployKey);
+  const renewedKey = await page.getByTestId("new-key").innerText();
+  facts.deploy_logins = [await keyLogin("truenas_admin", deployKey), await keyLogin("truenas_admin", renewedKey)];
+  await shot("api-keys");
 
   step = "groups: a field's error, create with members, edit"; console.error("step:", step);
   await page.getByRole("link", { name: "Groups", exact: true }).click();
@@ -540,9 +565,7 @@ try {
   await shot("audit-filtered");
   await page.getByRole("button", { name: "Export these entries" }).click();
   facts.audit_export_path = await page.getByTestId("audit-export-path").innerText();
-  const tomorrow = new Date(Date.now() + 86_400_000);
-  const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
-  await page.getByLabel("Since").fill(local);
+  await page.getByLabel("Since").fill(localInput(Date.now() + 86_400_000));
   await page.getByTestId("audit-entries").locator("tbody tr").first().waitFor({ state: "detached" });
   facts.audit_future_rows = await page.getByTestId("audit-entries").locator("tbody tr").count();
   await page.getByLabel("Keep entries for (days)").fill("40");
