@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use accountd_e2e::TestServer;
-use accountd_e2e::smtp::SmtpServer;
+use accountd_e2e::smtp::{Mail, Mode, SmtpServer};
 use serde_json::{Value, json};
 
 use crate::transport::http_get;
@@ -17,8 +17,13 @@ static BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// The administrator password the browser flows use.
 const ADMIN_PASSWORD: &str = "admin-password-1";
 
-/// Runs `flows.mjs` (with `mode`, if any) against `server` in Chromium; returns its facts.
-async fn browser_flows(server: &TestServer, mode: Option<&str>) -> Value {
+/// The SMTP AUTH credentials the flows' mail server requires (the page's mail settings enter them).
+const SMTP_USER: &str = "mailer";
+const SMTP_PASS: &str = "smtp-pass-1";
+
+/// Runs `flows.mjs` (with `mode`, if any) against `server` in Chromium; returns its facts and the mails the SMTP
+/// server received meanwhile.
+async fn browser_flows(server: &TestServer, mode: Option<&str>) -> (Value, Vec<Mail>) {
     let _one_at_a_time = BROWSER.lock().await;
     let addr = server.running.as_ref().expect("running").server.local_addr;
     let ui = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../crates/accountd-web/ui");
@@ -37,8 +42,8 @@ async fn browser_flows(server: &TestServer, mode: Option<&str>) -> Value {
         shots.join(format!("{name}.stderr")),
     );
     let file = |path: &PathBuf| std::fs::File::create(path).expect("output file");
-    // The real SMTP server reset links are mailed through (the flows read its Maildir).
-    let smtp = SmtpServer::start();
+    // The real SMTP server the test mail and reset links go through (the flows read its Maildir); it requires AUTH.
+    let smtp = SmtpServer::start_mode(Mode::Auth(SMTP_USER.into(), SMTP_PASS.into()));
     let mut command = tokio::process::Command::new("node");
     command
         .arg("--experimental-websocket")
@@ -46,7 +51,9 @@ async fn browser_flows(server: &TestServer, mode: Option<&str>) -> Value {
         .arg(format!("http://{addr}"))
         .arg(&shots)
         .arg(smtp.maildir())
-        .arg(smtp.port.to_string());
+        .arg(smtp.port.to_string())
+        .env("SMTP_USER", SMTP_USER)
+        .env("SMTP_PASS", SMTP_PASS);
     if let Some(mode) = mode {
         command.arg(mode);
     }
@@ -66,7 +73,9 @@ async fn browser_flows(server: &TestServer, mode: Option<&str>) -> Value {
         .expect("node ran");
     assert!(status.success(), "browser flows failed:\n{stderr}\n{stdout}");
     eprintln!("screenshots in {}", shots.display());
-    serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("facts as JSON")
+    let facts = serde_json::from_str(stdout.lines().last().unwrap_or("")).expect("facts as JSON");
+    let mails = smtp.messages().iter().map(|raw| Mail::parse(raw)).collect();
+    (facts, mails)
 }
 
 #[tokio::test]
@@ -154,7 +163,7 @@ async fn configured_origins_may_frame_the_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_manages_accounts_in_a_real_browser() {
     let server = TestServer::start().await;
-    let facts = browser_flows(&server, None).await;
+    let (facts, mails) = browser_flows(&server, None).await;
 
     let email_error = facts["email_error"].as_str().unwrap_or("");
     assert!(email_error.starts_with("value is not a valid email address"), "{facts}");
@@ -232,6 +241,122 @@ async fn a_person_manages_accounts_in_a_real_browser() {
         "{facts}"
     );
 
+    // Mail settings: errors on their fields, the server's refusal shown, the password never shown back, and the
+    // test mail delivered to the address typed (with the stored password: the form sent none).
+    assert_eq!(
+        facts["mail_errors"]["user"], "This field is required when SMTP authentication is enabled",
+        "{facts}"
+    );
+    assert!(
+        facts["mail_errors"]["fromemail"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("value is not a valid email address"),
+        "{facts}"
+    );
+    let refused = facts["mail_test_refused"].as_str().unwrap_or("");
+    assert!(
+        refused.starts_with("The test mail was not sent: Failed to send email: ") && refused.contains("530"),
+        "{facts}"
+    );
+    assert_eq!(facts["mail_pass_field"], "", "the SMTP password is never shown");
+    assert_eq!(
+        (&facts["mail_user_field"], &facts["mail_smtp_checked"]),
+        (&json!(SMTP_USER), &json!(true))
+    );
+    assert!(
+        facts["mail_to_error"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("value is not a valid email address"),
+        "{facts}"
+    );
+    assert_eq!(
+        facts["mail_test_sent"], "Test mail sent to postmaster@example.net.",
+        "{facts}"
+    );
+    let tests: Vec<&Mail> = mails
+        .iter()
+        .filter(|m| m.subject == "Test message from accountd")
+        .collect();
+    assert_eq!(tests.len(), 1, "one test mail: {mails:?}");
+    assert_eq!(tests[0].to, ["postmaster@example.net"]);
+    assert_eq!(tests[0].from, "Accounts <accountd@example.com>");
+    assert!(tests[0].text.contains("outgoing mail settings"), "{:?}", tests[0]);
+    assert!(!facts["reset_ttl_error"].as_str().unwrap_or("").is_empty(), "{facts}");
+
+    // API keys, groups, privileges and the role catalogue, sessions, the audit log, lock and delete.
+    assert_eq!(
+        (&facts["key_login_before"], &facts["key_login_after"]),
+        (&json!("SUCCESS"), &json!("AUTH_ERR")),
+        "a revoked key no longer logs in"
+    );
+    assert_eq!(
+        facts["key_expiry_error"],
+        "api_key_create: Expiration date is in the past"
+    );
+    assert!(
+        !facts["deploy_row"].as_str().unwrap_or("").contains("never"),
+        "the expiry shows: {facts}"
+    );
+    assert_eq!(
+        facts["deploy_logins"],
+        json!(["AUTH_ERR", "SUCCESS"]),
+        "the replaced key no longer logs in, the new one does"
+    );
+    assert_eq!(facts["group_members_error"], "No user named nobody-such.");
+    assert!(
+        facts["group_name_error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Valid characters are"),
+        "{facts}"
+    );
+    assert_eq!(facts["readers_members_shown"], "alice\nbob");
+    assert_eq!(facts["privilege_error"], "Object with this name already exists");
+    assert!(
+        facts["privilege_row"]
+            .as_str()
+            .unwrap_or("")
+            .contains("ACCOUNT_READ, ALERT_READ"),
+        "{facts}"
+    );
+    assert!(
+        facts["account_read_row"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Book readers"),
+        "the role catalogue names the privilege granting it: {facts}"
+    );
+    assert_eq!(
+        (&facts["alice_script_before"], &facts["alice_script_after"]),
+        (&json!("alice"), &json!("connection closed")),
+        "the session ended from the page is closed"
+    );
+    assert_eq!(
+        (
+            &facts["script_before_end_all"],
+            &facts["sessions_after_end_all"],
+            &facts["script_after_end_all"]
+        ),
+        (&json!("truenas_admin"), &json!(1), &json!("connection closed")),
+        "\"End all other sessions\" leaves the page's own"
+    );
+    assert_eq!(facts["audit_dave_failed"], 2, "dave's two refused logins: {facts}");
+    assert_eq!(facts["audit_future_rows"], 0, "{facts}");
+    assert_eq!(facts["retention_error"], "Input should be less than or equal to 30");
+    let export = facts["audit_export_path"].as_str().unwrap_or("");
+    assert!(export.ends_with(".csv"), "{facts}");
+    let exported = std::fs::read_to_string(export).expect("the exported file");
+    assert_eq!(
+        exported.lines().count(),
+        3,
+        "a header and dave's two refused logins: {exported}"
+    );
+    assert_eq!(facts["bob_locked"], true, "{facts}");
+    assert_eq!(facts["my_email_error"], "alice: failed to validate password.");
+    assert_eq!(facts["my_timezone_shown"], "Europe/London");
+
     // What the page did is what the service holds.
     let mut admin = server.client().await;
     admin.login("truenas_admin", ADMIN_PASSWORD).await;
@@ -241,8 +366,15 @@ async fn a_person_manages_accounts_in_a_real_browser() {
             serde_json::json!([[["username", "=", "alice"]], {"get": true}]),
         )
         .await;
-    assert_eq!(alice["full_name"], "Alice P. Liddell");
+    // The administrator's edit (description, time zone), then alice's own in My account (full name, locale, time
+    // zone; the email she tried to change without her password stayed).
+    assert_eq!(alice["full_name"], "Alice Pleasance Liddell");
     assert_eq!(alice["email"], "alice@example.com");
+    assert_eq!(alice["description"], "Reads the books");
+    assert_eq!(
+        (&alice["locale"], &alice["timezone"]),
+        (&json!("de"), &json!("Europe/Berlin"))
+    );
     assert_eq!(alice["twofactor_auth_configured"], true);
     let strict = admin
         .ok(
@@ -270,6 +402,52 @@ async fn a_person_manages_accounts_in_a_real_browser() {
         (&source["base_dn"], &source["account_password_set"], &source["status"]),
         (&json!("ou=people,dc=example,dc=org"), &json!(true), &json!("FAULTED"))
     );
+    let readers = admin
+        .ok("group.query", json!([[["group", "=", "readers"]], {"get": true}]))
+        .await;
+    assert_eq!(readers["users"], json!([alice["id"]]), "alice (bob was deleted)");
+    assert_eq!(
+        (&readers["smb"], &readers["sudo_commands"]),
+        (&json!(true), &json!(["/usr/bin/ls"]))
+    );
+    let privilege = admin
+        .ok(
+            "privilege.query",
+            json!([[["name", "=", "Book readers"]], {"get": true}]),
+        )
+        .await;
+    assert_eq!(privilege["local_groups"][0]["gid"], readers["gid"]);
+    assert_eq!(privilege["roles"], json!(["ACCOUNT_READ", "ALERT_READ"]));
+    let bob = admin.ok("user.query", json!([[["username", "=", "bob"]]])).await;
+    assert_eq!(bob, json!([]), "bob was deleted");
+    assert_eq!(admin.ok("audit.config", json!([])).await["retention"], 20);
+    assert_eq!(
+        admin
+            .ok("api_key.query", json!([[["name", "=", "backup-script"]]]))
+            .await,
+        json!([])
+    );
+    let mail = admin.ok("mail.config", json!([])).await;
+    assert_eq!(
+        (
+            &mail["fromemail"],
+            &mail["fromname"],
+            &mail["outgoingserver"],
+            &mail["security"]
+        ),
+        (
+            &json!("accountd@example.com"),
+            &json!("Accounts"),
+            &json!("127.0.0.1"),
+            &json!("PLAIN")
+        )
+    );
+    assert_eq!(
+        (&mail["smtp"], &mail["user"], &mail["pass"]),
+        (&json!(true), &json!(SMTP_USER), &Value::Null)
+    );
+    let reset = admin.ok("auth.password_reset.config", json!([])).await;
+    assert_eq!((&reset["enabled"], &reset["token_ttl"]), (&json!(true), &json!(3600)));
     let security = admin.ok("system.security.config", json!([])).await;
     assert_eq!(
         (
@@ -305,7 +483,7 @@ async fn the_users_page_with_100000_users() {
         json!(["truenas_admin", ADMIN_PASSWORD]),
     )
     .await;
-    let facts = browser_flows(&server, Some("many-users")).await;
+    let (facts, _) = browser_flows(&server, Some("many-users")).await;
     eprintln!(
         "users page with {USERS} users (seeded and started in {} ms): {facts}",
         seeded_in.as_millis()

@@ -10,6 +10,7 @@ import { AuthSources } from "./views/AuthSources";
 import { ChangePassword } from "./views/ChangePassword";
 import { Groups } from "./views/Groups";
 import { Login, Setup } from "./views/Login";
+import { Mail } from "./views/Mail";
 import { MyAccount } from "./views/MyAccount";
 import { Privileges } from "./views/Privileges";
 import { Profiles } from "./views/Profiles";
@@ -30,6 +31,7 @@ const NAV: [string, string][] = [
   ["/sessions", "Sessions"],
   ["/api-keys", "API keys"],
   ["/audit", "Audit log"],
+  ["/mail", "Mail"],
   ["/settings", "Settings"],
   ["/me", "My account"],
 ];
@@ -121,6 +123,7 @@ function Management() {
     case "sessions": view = <Sessions session={session} />; break;
     case "api-keys": view = <ApiKeys session={session} />; break;
     case "audit": view = <Audit session={session} />; break;
+    case "mail": view = <Mail session={session} />; break;
     case "settings": view = <Settings session={session} />; break;
     case "me": view = <MyAccount session={session} />; break;
     case "users":

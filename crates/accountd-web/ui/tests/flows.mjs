@@ -1,6 +1,7 @@
 // The web page's flows in a real browser (Debian's Chromium driven by playwright-core) against a real accountd.
-// Run by tests/e2e/web_page.rs: `node --experimental-websocket tests/flows.mjs BASE_URL SCREENSHOT_DIR MAILDIR SMTP_PORT
-// [many-users]` (the Maildir and port of the real SMTP server, aiosmtpd, that reset links are mailed through).
+// Run by tests/e2e/web_page.rs: `SMTP_USER=.. SMTP_PASS=.. node --experimental-websocket tests/flows.mjs BASE_URL
+// SCREENSHOT_DIR MAILDIR SMTP_PORT [many-users]` (the Maildir, port and AUTH credentials of the real SMTP server,
+// aiosmtpd, that the page's test mail and reset links are mailed through).
 // Prints one JSON line of facts measured along the way; exits non-zero (with the failing step) on any failure.
 // With `many-users` it runs only the timing flow against a service seeded with many users (the administrator set
 // up already): how long the users page takes to show its first page, and the README's picture of it.
@@ -10,6 +11,8 @@ import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const [base, shots, maildir, smtpPort, mode] = process.argv.slice(2);
+// The SMTP server requires AUTH with these (set by the calling test).
+const [smtpUser, smtpPass] = [process.env.SMTP_USER ?? "", process.env.SMTP_PASS ?? ""];
 if (!base || !shots || !maildir || !smtpPort) throw new Error("usage: flows.mjs BASE_URL SCREENSHOT_DIR MAILDIR SMTP_PORT [many-users]");
 mkdirSync(shots, { recursive: true });
 const ADMIN_PASSWORD = "admin-password-1";
@@ -43,15 +46,18 @@ function mailText(raw) {
   return body;
 }
 
-/** Waits for the first mail in the Maildir; returns its text. */
-async function firstMail() {
+/** Waits for a mail in the Maildir whose text contains `needle`; returns its text. */
+async function mailContaining(needle) {
   const dir = join(maildir, "new");
   for (let i = 0; i < 200; i++) {
     const files = (() => { try { return readdirSync(dir); } catch { return []; } })();
-    if (files.length > 0) return mailText(readFileSync(join(dir, files[0]), "utf8"));
+    for (const f of files) {
+      const text = mailText(readFileSync(join(dir, f), "utf8"));
+      if (text.includes(needle)) return text;
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error("no mail arrived");
+  throw new Error(`no mail with ${needle} arrived`);
 }
 
 /** A plain API client over the service's WebSocket (Node's own WebSocket), for what a script does meanwhile. */
@@ -60,6 +66,13 @@ async function api(username, password) {
   await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
   let id = 0;
   const waiting = new Map();
+  let closed = false;
+  // A connection the service closes (an ended session) fails its calls instead of leaving them waiting.
+  ws.onclose = () => {
+    closed = true;
+    for (const w of waiting.values()) w.reject(new Error("connection closed"));
+    waiting.clear();
+  };
   ws.onmessage = (ev) => {
     const msg = JSON.parse(ev.data);
     const w = waiting.get(msg.id);
@@ -69,6 +82,7 @@ async function api(username, password) {
   };
   const call = (method, ...params) =>
     new Promise((resolve, reject) => {
+      if (closed) return reject(new Error("connection closed"));
       waiting.set(++id, { resolve, reject });
       ws.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
     });
@@ -83,6 +97,22 @@ async function tryLogin(username, password) {
   const c = await api(null, null);
   try {
     return (await c.call("auth.login_ex", { mechanism: "PASSWORD_PLAIN", username, password })).response_type;
+  } finally {
+    c.close();
+  }
+}
+
+/** The text of a `datetime-local` input for the time `ms` (the browser's time zone is this process's). */
+function localInput(ms) {
+  const at = new Date(ms);
+  return new Date(at.getTime() - at.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+/** An API key login on a new connection; returns the `response_type`. */
+async function keyLogin(username, key) {
+  const c = await api(null, null);
+  try {
+    return (await c.call("auth.login_ex", { mechanism: "API_KEY_PLAIN", username, api_key: key })).response_type;
   } finally {
     c.close();
   }
@@ -235,6 +265,8 @@ try {
   await page.getByRole("button", { name: "Create", exact: true }).click();
   await page.getByRole("heading", { name: "User alice" }).waitFor();
   await page.getByLabel("Full name").fill("Alice P. Liddell");
+  await page.getByLabel("Description").fill("Reads the books");
+  await page.getByLabel("Time zone").selectOption("Europe/London");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByRole("status").getByText("Saved.").waitFor();
   await shot("user-edit");
@@ -274,7 +306,8 @@ try {
   await page.getByRole("link", { name: "API keys", exact: true }).click();
   await page.getByLabel("Key name").fill("backup-script");
   await page.getByRole("button", { name: "Create key" }).click();
-  facts.key_shape = /^\d+-[A-Za-z0-9]{64}$/.test(await page.getByTestId("new-key").innerText());
+  const createdKey = await page.getByTestId("new-key").innerText();
+  facts.key_shape = /^\d+-[A-Za-z0-9]{64}$/.test(createdKey);
 
   step = "a reload keeps the session (a token in sessionStorage, no password)"; console.error("step:", step);
   await page.reload();
@@ -284,6 +317,84 @@ try {
     session: Object.keys(sessionStorage),
     secretsInStorage: JSON.stringify(sessionStorage).includes("admin-password"),
   }));
+
+  step = "an API key is revoked: it logs in before, not after"; console.error("step:", step);
+  facts.key_login_before = await keyLogin("truenas_admin", createdKey);
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Revoke backup-script" }).click();
+  await page.locator('tr[data-key="backup-script"]').waitFor({ state: "detached" });
+  facts.key_login_after = await keyLogin("truenas_admin", createdKey);
+
+  step = "an API key with an expiry (one in the past refused), then a new key in its place"; console.error("step:", step);
+  await page.getByLabel("Key name").fill("deploy");
+  await page.getByLabel("Expires").fill(localInput(Date.now() - 86_400_000));
+  await page.getByRole("button", { name: "Create key" }).click();
+  // The service names the form (api_key_create), not the field, as TrueNAS does: the message shows for the form.
+  await page.getByRole("alert").getByText("Expiration date is in the past").waitFor();
+  facts.key_expiry_error = await page.getByRole("alert").innerText();
+  await page.getByLabel("Expires").fill(localInput(Date.now() + 7 * 86_400_000));
+  await page.getByRole("button", { name: "Create key" }).click();
+  await page.locator('tr[data-key="deploy"]').waitFor();
+  const deployKey = await page.getByTestId("new-key").innerText();
+  facts.deploy_row = await page.locator('tr[data-key="deploy"]').innerText();
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "New key for deploy" }).click();
+  await page.waitForFunction((before) => document.querySelector('[data-testid="new-key"]')?.textContent !== before, deployKey);
+  const renewedKey = await page.getByTestId("new-key").innerText();
+  facts.deploy_logins = [await keyLogin("truenas_admin", deployKey), await keyLogin("truenas_admin", renewedKey)];
+  await shot("api-keys");
+
+  step = "groups: a field's error, create with members, edit"; console.error("step:", step);
+  await page.getByRole("link", { name: "Groups", exact: true }).click();
+  await page.getByRole("button", { name: "Create group" }).click();
+  await page.getByLabel("Group name").fill("no spaces allowed");
+  await page.getByLabel("Members (usernames, one per line)").fill("alice\nnobody-such");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("users").waitFor();
+  facts.group_members_error = await field("users").innerText();
+  await page.getByLabel("Members (usernames, one per line)").fill("alice\nbob");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("name").waitFor();
+  facts.group_name_error = await field("name").innerText();
+  await page.getByLabel("Group name").fill("readers");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("status").getByText("Group readers created.").waitFor();
+  facts.readers_row = await page.locator('tr[data-group="readers"]').innerText();
+  await page.getByRole("button", { name: "Edit readers" }).click();
+  facts.readers_members_shown = await page.getByLabel("Members (usernames, one per line)").inputValue();
+  await page.getByLabel("SMB group").check();
+  await page.getByLabel("Sudo commands (one per line)").fill("/usr/bin/ls");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("status").getByText("Group readers saved.").waitFor();
+  await shot("groups-edit");
+
+  step = "privileges: a field's error, create one for readers; the role catalogue names it"; console.error("step:", step);
+  await page.getByRole("link", { name: "Privileges and roles", exact: true }).click();
+  await page.getByRole("button", { name: "Create privilege" }).click();
+  await page.getByLabel("Groups", { exact: true }).selectOption({ label: "readers" });
+  await page.getByLabel("Roles granted").selectOption(["ACCOUNT_READ", "ALERT_READ"]);
+  await page.getByLabel("Privilege name").fill("Local Administrator");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("name").waitFor();
+  facts.privilege_error = await field("name").innerText();
+  await page.getByLabel("Privilege name").fill("Book readers");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("status").getByText("Privilege Book readers created.").waitFor();
+  facts.privilege_row = await page.locator('tr[data-privilege="Book readers"]').innerText();
+  await page.getByLabel("Filter roles").fill("ACCOUNT_READ");
+  facts.account_read_row = await page.locator('tr[data-role="ACCOUNT_READ"]').innerText();
+  await shot("privileges-roles");
+
+  step = "sessions: another session of alice is ended from the page"; console.error("step:", step);
+  const aliceScript = await api("alice", "alice-password-1");
+  facts.alice_script_before = (await aliceScript.call("auth.me")).pw_name;
+  await page.getByRole("link", { name: "Sessions", exact: true }).click();
+  await page.locator('tr[data-user="alice"]').waitFor();
+  await shot("sessions");
+  await page.getByRole("button", { name: "End the session of alice" }).click();
+  await page.locator('tr[data-user="alice"]').waitFor({ state: "detached" });
+  facts.alice_script_after = await aliceScript.call("auth.me").then(() => "still logged in", (e) => String(e.message ?? e));
+  aliceScript.close();
 
 
   step = "account profiles: a field's error, create, the builtin ones stay"; console.error("step:", step);
@@ -366,6 +477,61 @@ try {
   await page.getByRole("status").getByText("Password rules saved.").waitFor();
   await shot("settings");
 
+  step = "mail settings: errors on their fields, a test mail refused by the server, then sent with SMTP AUTH"; console.error("step:", step);
+  await page.getByRole("link", { name: "Mail", exact: true }).click();
+  await page.getByRole("heading", { name: "Outgoing mail" }).waitFor();
+  await page.getByLabel("From address").fill("not-an-address");
+  await page.getByLabel("From name").fill("Accounts");
+  await page.getByLabel("Outgoing mail server").fill("127.0.0.1");
+  await page.getByLabel("Mail server port").fill(smtpPort);
+  await page.getByLabel("Security").selectOption("PLAIN");
+  await page.getByLabel("SMTP authentication").check();
+  await page.getByRole("button", { name: "Save mail settings" }).click();
+  await field("fromemail").waitFor();
+  facts.mail_errors = { fromemail: await field("fromemail").innerText(), user: await field("user").innerText() };
+  await shot("mail-invalid");
+  await page.getByLabel("From address").fill("accountd@example.com");
+  await page.getByLabel("SMTP authentication").uncheck();
+  await page.getByRole("button", { name: "Save mail settings" }).click();
+  await page.getByRole("status").getByText("Mail settings saved.").waitFor();
+  // The test's server requires SMTP AUTH: without it the server's refusal is shown.
+  await page.getByLabel("Send the test mail to").fill("postmaster@example.net");
+  await page.getByRole("button", { name: "Send test mail" }).click();
+  await page.getByRole("alert").and(page.getByTestId("mail-test-result")).waitFor();
+  facts.mail_test_refused = await page.getByTestId("mail-test-result").innerText();
+  await page.getByLabel("SMTP authentication").check();
+  await page.getByLabel("SMTP user").fill(smtpUser);
+  await page.getByLabel("SMTP password", { exact: true }).fill(smtpPass);
+  await page.getByRole("button", { name: "Save mail settings" }).click();
+  await page.getByRole("status").getByText("Mail settings saved.").waitFor();
+  // A fresh visit: the stored password is never shown, and the test mail goes out with it.
+  await page.getByRole("link", { name: "Settings", exact: true }).click();
+  await page.getByRole("heading", { name: "Password rules" }).waitFor();
+  await page.getByRole("link", { name: "Mail", exact: true }).click();
+  await page.getByRole("heading", { name: "Outgoing mail" }).waitFor();
+  facts.mail_pass_field = await page.getByLabel("SMTP password", { exact: true }).inputValue();
+  facts.mail_user_field = await page.getByLabel("SMTP user").inputValue();
+  facts.mail_smtp_checked = await page.getByLabel("SMTP authentication").isChecked();
+  await page.getByLabel("Send the test mail to").fill("not an address");
+  await page.getByRole("button", { name: "Send test mail" }).click();
+  await field("to").waitFor();
+  facts.mail_to_error = await field("to").innerText();
+  await page.getByLabel("Send the test mail to").fill("postmaster@example.net");
+  await page.getByRole("button", { name: "Send test mail" }).click();
+  await page.getByRole("status").and(page.getByTestId("mail-test-result")).waitFor();
+  facts.mail_test_sent = await page.getByTestId("mail-test-result").innerText();
+
+  step = "password reset by email turned on in the mail page"; console.error("step:", step);
+  await page.getByLabel("A reset link is valid for (seconds)").fill("soon");
+  await page.getByRole("button", { name: "Save password reset settings" }).click();
+  await field("token_ttl").waitFor();
+  facts.reset_ttl_error = await field("token_ttl").innerText();
+  await page.getByLabel("A reset link is valid for (seconds)").fill("3600");
+  await page.getByLabel("Offer “Forgot your password?” on the login page").check();
+  await page.getByRole("button", { name: "Save password reset settings" }).click();
+  await page.getByRole("status").getByText("Password reset settings saved.").waitFor();
+  await shot("mail");
+
   step = "a user's activity, reset lockout, a one-time password"; console.error("step:", step);
   const readonlyAdmins = 4; // truenas_readonly_administrators
   for (const username of ["carol", "dave", "erin"]) {
@@ -385,6 +551,49 @@ try {
   await page.getByRole("button", { name: "Generate one-time password" }).click();
   const onetime = await page.getByTestId("onetime-password").innerText();
   facts.onetime_shape = /^\d+_[A-Za-z0-9]{6}(-[A-Za-z0-9]{6}){3}$/.test(onetime);
+
+  step = "the audit log: filters by user, event, result and time; an export; the retention"; console.error("step:", step);
+  await page.getByRole("link", { name: "Audit log", exact: true }).click();
+  await page.getByLabel("User", { exact: true }).fill("dave");
+  await page.getByLabel("Event", { exact: true }).selectOption("AUTHENTICATION");
+  await page.getByLabel("Result", { exact: true }).selectOption("failed");
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-testid="audit-entries"] tbody tr')];
+    return rows.length > 0 && rows.every((r) => r.getAttribute("data-user") === "dave" && r.getAttribute("data-event") === "AUTHENTICATION");
+  });
+  facts.audit_dave_failed = await page.getByTestId("audit-entries").locator("tbody tr").count();
+  await shot("audit-filtered");
+  await page.getByRole("button", { name: "Export these entries" }).click();
+  facts.audit_export_path = await page.getByTestId("audit-export-path").innerText();
+  await page.getByLabel("Since").fill(localInput(Date.now() + 86_400_000));
+  await page.getByTestId("audit-entries").locator("tbody tr").first().waitFor({ state: "detached" });
+  facts.audit_future_rows = await page.getByTestId("audit-entries").locator("tbody tr").count();
+  await page.getByLabel("Keep entries for (days)").fill("40");
+  await page.getByRole("button", { name: "Save retention" }).click();
+  await field("retention").waitFor();
+  facts.retention_error = await field("retention").innerText();
+  await page.getByLabel("Keep entries for (days)").fill("20");
+  await page.getByRole("button", { name: "Save retention" }).click();
+  await page.getByRole("status").getByText("Retention saved.").waitFor();
+
+  step = "a user is locked, unlocked and deleted after a confirmation"; console.error("step:", step);
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  await page.getByLabel("Search").fill("bob");
+  await page.locator('tr[data-username="bob"]').getByRole("link").click();
+  await page.getByRole("heading", { name: "User bob" }).waitFor();
+  await page.getByRole("button", { name: "Lock", exact: true }).click();
+  await page.getByRole("status").getByText("Locked.").waitFor();
+  facts.bob_locked = (await script.call("user.query", [["username", "=", "bob"]], { get: true })).locked;
+  await page.getByRole("button", { name: "Unlock", exact: true }).click();
+  await page.getByRole("status").getByText("Unlocked.").waitFor();
+  await page.getByRole("button", { name: "Delete", exact: true }).click();
+  await page.getByRole("group", { name: "Confirm delete" }).waitFor();
+  await shot("user-delete-confirm");
+  await page.getByRole("button", { name: "Yes, delete" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  await page.getByLabel("Search").fill("bob");
+  await page.locator('tr[data-username="bob"]').waitFor({ state: "detached" });
+  await page.getByLabel("Search").fill("");
 
   step = "a user whose password must be changed: the checkbox shows it"; console.error("step:", step);
   const carol = await script.call("user.query", [["username", "=", "carol"]], { get: true });
@@ -444,6 +653,16 @@ try {
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("heading", { name: "Users" }).waitFor();
 
+  step = "end all other sessions: the script's session is closed"; console.error("step:", step);
+  facts.script_before_end_all = (await script.call("auth.me")).pw_name;
+  await page.getByRole("link", { name: "Sessions", exact: true }).click();
+  await page.locator('tr[data-current="true"]').waitFor();
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "End all other sessions" }).click();
+  await page.getByRole("status").getByText("Every other session was ended.").waitFor();
+  facts.sessions_after_end_all = await page.locator("tbody tr").count();
+  facts.script_after_end_all = await script.call("auth.me").then(() => "still logged in", (e) => String(e.message ?? e));
+
   step = "turn two-factor login on for everyone"; console.error("step:", step);
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Ask users with a two-factor secret for a code at login").check();
@@ -458,6 +677,24 @@ try {
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("heading", { name: "Users" }).waitFor();
   await page.getByRole("link", { name: "My account" }).click();
+
+  step = "my details: a new email needs the password; locale and time zone saved"; console.error("step:", step);
+  await page.getByRole("heading", { name: "My details" }).waitFor();
+  facts.my_timezone_shown = await page.getByLabel("Time zone").inputValue();
+  await page.getByLabel("Full name").fill("Alice Pleasance Liddell");
+  await page.getByLabel("Email", { exact: true }).fill("alice@example.org");
+  await page.getByLabel("Your password, to confirm the new email").fill("not-her-password");
+  await page.getByRole("button", { name: "Save my details" }).click();
+  await field("old_password").waitFor();
+  facts.my_email_error = await field("old_password").innerText();
+  await page.getByLabel("Email", { exact: true }).fill("alice@example.com");
+  await page.getByLabel("Locale").selectOption("de");
+  await page.getByLabel("Time zone").selectOption("Europe/Berlin");
+  await page.getByRole("button", { name: "Save my details" }).click();
+  await page.getByRole("status").getByText("Your details are saved.").waitFor();
+  await shot("my-account");
+
+  step = "change the own password"; console.error("step:", step);
   await page.getByLabel("Current password").fill("alice-password-1");
   await page.getByLabel("New password").fill("alice-password-2");
   await page.getByRole("button", { name: "Change password" }).click();
@@ -493,6 +730,13 @@ try {
     ["Account profiles", "Account profiles", "profiles-phone"],
     ["Authentication sources", "Authentication sources", "auth-sources-phone"],
     ["Settings", "Settings", "settings-phone"],
+    ["Mail", "Mail", "mail-phone"],
+    ["Groups", "Groups", "groups-phone"],
+    ["Privileges and roles", "Privileges", "privileges-phone"],
+    ["Audit log", "Audit log", "audit-phone"],
+    ["Sessions", "Sessions", "sessions-phone"],
+    ["API keys", "API keys", "api-keys-phone"],
+    ["My account", "My account", "my-account-phone"],
   ]) {
     await page.getByRole("link", { name: link, exact: true }).click();
     await page.getByRole("heading", { name: heading, exact: true }).waitFor();
@@ -509,8 +753,6 @@ try {
   facts.first_tab_stop = await page.evaluate(() => document.activeElement?.textContent ?? "");
 
   step = "a forgotten password: the login page asks for a link, the mailed link sets a new password"; console.error("step:", step);
-  await script.call("mail.update", { fromemail: "accountd@example.com", outgoingserver: "127.0.0.1", port: Number(smtpPort), security: "PLAIN", smtp: false });
-  await script.call("auth.password_reset.update", { enabled: true });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.getByRole("button", { name: "Log out" }).click();
   await page.getByRole("button", { name: "Forgot your password?" }).click();
@@ -518,7 +760,7 @@ try {
   await page.getByRole("button", { name: "Send the link" }).click();
   await page.getByRole("status").getByText("If an account has this address").waitFor();
   await shot("reset-requested");
-  const mail = await firstMail();
+  const mail = await mailContaining("/ui/reset?token=");
   const link = /https?:\/\/\S+\/ui\/reset\?token=[A-Za-z0-9_-]+/.exec(mail)?.[0];
   if (!link) throw new Error(`no reset link in the mail: ${mail}`);
   facts.reset_link_is_own_page = link.startsWith(`${base}/ui/reset?token=`);

@@ -1,10 +1,11 @@
-// My account: change my password (with the old one), enrol in two-factor login (QR code of the secret) and make
+// My account: my details (MyProfile), change my password (with the old one), enrol in two-factor login (QR code of the secret) and make
 // recovery codes for a lost authenticator.
 import { useState } from "preact/hooks";
 import { errorText } from "../api/client";
 import { FormErrors, GeneralError, TextInput } from "../components/forms";
 import { Qr } from "../components/Qr";
 import type { Session } from "../session";
+import { MyProfile } from "./MyProfile";
 
 export function MyAccount({ session }: { session: Session }) {
   const me = session.me;
@@ -51,9 +52,9 @@ export function MyAccount({ session }: { session: Session }) {
       <h1 id="me-title">My account</h1>
       <dl class="facts">
         <dt>Username</dt><dd>{me.pw_name}</dd>
-        <dt>Full name</dt><dd>{me.pw_gecos}</dd>
         <dt>Two-factor login</dt><dd>{me.two_factor_config.secret_configured ? "on" : "off"}</dd>
       </dl>
+      <MyProfile session={session} />
       <h2>Change password</h2>
       {notice && <p class="notice" role="status">{notice}</p>}
       <form onSubmit={changePassword}>

@@ -1,12 +1,17 @@
-// The sessions the caller may see, and ending them.
+// The sessions the caller may see, and ending one or all but this one (`auth.terminate_other_sessions`: with
+// FULL_ADMIN every user's, else the caller's own).
 import { useEffect, useState } from "preact/hooks";
 import { errorText } from "../api/client";
 import type { SessionEntry } from "../api/generated";
 import type { Session } from "../session";
 
+/** The user a session belongs to. */
+const who = (s: SessionEntry) => String((s.credentials_data as { username?: string }).username ?? "");
+
 export function Sessions({ session }: { session: Session }) {
   const [sessions, setSessions] = useState<SessionEntry[]>([]);
   const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   const load = () => session.client.call("auth.sessions").then((s) => setSessions(s as SessionEntry[])).catch((e) => setError(errorText(e)));
   useEffect(() => void load(), []);
   const end = async (id: string) => {
@@ -17,9 +22,24 @@ export function Sessions({ session }: { session: Session }) {
       setError(errorText(e));
     }
   };
+  const endOthers = async () => {
+    if (!window.confirm("End every session but this one?")) return;
+    try {
+      await session.client.call("auth.terminate_other_sessions");
+      setNotice("Every other session was ended.");
+      setError(null);
+      await load();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
   return (
     <section aria-labelledby="sessions-title">
-      <h1 id="sessions-title">Sessions</h1>
+      <div class="toolbar">
+        <h1 id="sessions-title">Sessions</h1>
+        <button type="button" class="danger" onClick={endOthers}>End all other sessions</button>
+      </div>
+      {notice && <p class="notice" role="status">{notice}</p>}
       {error && <p class="error banner" role="alert">{error}</p>}
       <table class="list">
         <thead>
@@ -27,12 +47,12 @@ export function Sessions({ session }: { session: Session }) {
         </thead>
         <tbody>
           {sessions.map((s) => (
-            <tr>
-              <td>{String((s.credentials_data as { username?: string }).username ?? "")}</td>
+            <tr data-user={who(s)} data-current={s.current ? "true" : undefined}>
+              <td>{who(s)}</td>
               <td>{s.credentials}</td>
               <td>{s.origin}</td>
               <td>{new Date(s.created_at.$date).toLocaleString()}</td>
-              <td>{s.current ? "this session" : <button type="button" class="small" onClick={() => end(s.id)}>End</button>}</td>
+              <td>{s.current ? "this session" : <button type="button" class="small" onClick={() => end(s.id)} aria-label={`End the session of ${who(s)}`}>End</button>}</td>
             </tr>
           ))}
         </tbody>

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { errorText } from "../api/client";
 import type { AccountProfileEntry, GroupEntry, UserEntry } from "../api/generated";
+import { ChoiceSelect, useProfileChoices } from "../components/choices";
 import { Checkbox, FormErrors, GeneralError, TextInput } from "../components/forms";
 import { navigate } from "../router";
 import type { Session } from "../session";
@@ -11,13 +12,18 @@ import { Activity } from "./Activity";
 const FIELDS = [
   "username", "full_name", "email", "password", "uid", "group", "groups", "home", "shell", "sshpubkey",
   "sudo_commands", "sudo_commands_nopasswd", "locked", "password_disabled", "ssh_password_enabled", "smb",
-  "group_create", "home_create", "account_profile", "password_change_required",
+  "group_create", "home_create", "account_profile", "password_change_required", "description", "locale", "timezone",
+  "webshare",
 ] as const;
 
 interface Draft {
   username: string;
   full_name: string;
   email: string;
+  description: string;
+  locale: string;
+  timezone: string;
+  webshare: boolean;
   password: string;
   uid: string;
   group: string;
@@ -42,6 +48,10 @@ function draftOf(u: UserEntry | null): Draft {
     username: u?.username ?? "",
     full_name: u?.full_name ?? "",
     email: u?.email ?? "",
+    description: u?.description ?? "",
+    locale: u?.locale ?? "",
+    timezone: u?.timezone ?? "",
+    webshare: u?.webshare ?? false,
     password: "",
     uid: u ? String(u.uid) : "",
     group: u ? String(u.group.id) : "",
@@ -76,6 +86,7 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
   const [onetime, setOnetime] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const [activityVersion, setActivityVersion] = useState(0);
+  const { locales, timezones } = useProfileChoices(session);
 
   useEffect(() => {
     session.client.call("group.query", [], { order_by: ["group"] }).then((g) => setGroups(g as GroupEntry[]));
@@ -104,6 +115,10 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
     const common = {
       full_name: draft.full_name,
       email: draft.email.trim() ? draft.email.trim() : null,
+      description: draft.description.trim() ? draft.description : null,
+      locale: draft.locale || null,
+      timezone: draft.timezone || null,
+      webshare: draft.webshare,
       home: draft.home,
       shell: draft.shell,
       sshpubkey: draft.sshpubkey.trim() ? draft.sshpubkey : null,
@@ -202,6 +217,9 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
         <TextInput label="Username" name="username" value={draft.username} onValue={set("username")} errors={err} disabled={readOnly} required />
         <TextInput label="Full name" name="full_name" value={draft.full_name} onValue={set("full_name")} errors={err} required />
         <TextInput label="Email" name="email" type="email" value={draft.email} onValue={set("email")} errors={err} />
+        <TextInput label="Description" name="description" value={draft.description} onValue={set("description")} errors={err} />
+        <ChoiceSelect label="Locale" name="locale" value={draft.locale} onValue={set("locale")} choices={locales} errors={err} none="(not set)" />
+        <ChoiceSelect label="Time zone" name="timezone" value={draft.timezone} onValue={set("timezone")} choices={timezones} errors={err} none="(not set)" />
         <TextInput
           label={user ? "New password" : "Password"}
           name="password"
@@ -273,6 +291,7 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
         <Checkbox label="Password login disabled" name="password_disabled" checked={draft.password_disabled} onValue={set("password_disabled")} errors={err} />
         <Checkbox label="SSH password login" name="ssh_password_enabled" checked={draft.ssh_password_enabled} onValue={set("ssh_password_enabled")} errors={err} />
         <Checkbox label="SMB user" name="smb" checked={draft.smb} onValue={set("smb")} errors={err} />
+        <Checkbox label="WebShare access" name="webshare" checked={draft.webshare} onValue={set("webshare")} errors={err} />
         <Checkbox label="Locked" name="locked" checked={draft.locked} onValue={set("locked")} errors={err} />
         <div class={err?.get("account_profile") ? "field invalid" : "field"}>
           <label for="user-profile">Account profile</label>
