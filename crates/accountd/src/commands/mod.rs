@@ -1,6 +1,8 @@
 //! The account commands of the `accountd` binary (`passwd`, `user show`, `user configure`, `unlock`) and the
 //! connection options they share with `accountd call`.
 
+use accountd_api::Method;
+use accountd_api::methods::user::UserQuery;
 pub mod passwd;
 pub mod prompt;
 pub mod unlock;
@@ -106,7 +108,7 @@ pub async fn call(client: &mut RpcClient, method: &str, params: Value) -> anyhow
 pub async fn user_by_name(client: &mut RpcClient, username: &str) -> anyhow::Result<Value> {
     let found = call(
         client,
-        "user.query",
+        UserQuery::NAME,
         json!([[["username", "=", username]], {"limit": 1}]),
     )
     .await?;

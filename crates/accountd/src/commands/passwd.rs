@@ -1,6 +1,10 @@
 //! `accountd passwd [USERNAME]`: one's own password through `user.account.update` (with the current password),
 //! or, for an administrator, another user's through `user.update`.
 
+use accountd_api::Method;
+use accountd_api::methods::account::UserAccountUpdate;
+use accountd_api::methods::auth::AuthMe;
+use accountd_api::methods::user::UserUpdate;
 use serde_json::json;
 
 use super::prompt::Prompter;
@@ -9,7 +13,7 @@ use super::{ConnectArgs, call, user_by_name};
 /// Changes a password; returns the line to print. The server's password rules are reported as it words them.
 pub async fn run(connect: &ConnectArgs, username: Option<String>, prompter: &mut Prompter) -> anyhow::Result<String> {
     let (mut client, logged_in) = connect.connect(prompter, true).await?;
-    let me = call(&mut client, "auth.me", json!([])).await?;
+    let me = call(&mut client, AuthMe::NAME, json!([])).await?;
     let me = me["pw_name"]
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("auth.me names no user"))?
@@ -19,7 +23,7 @@ pub async fn run(connect: &ConnectArgs, username: Option<String>, prompter: &mut
             let new = prompter.new_password(&other)?;
             let user = user_by_name(&mut client, &other).await?;
             let id = user["id"].clone();
-            call(&mut client, "user.update", json!([id, {"password": new}])).await?;
+            call(&mut client, UserUpdate::NAME, json!([id, {"password": new}])).await?;
             Ok(format!("password of {other} changed"))
         }
         _ => {
@@ -31,7 +35,7 @@ pub async fn run(connect: &ConnectArgs, username: Option<String>, prompter: &mut
             let new = prompter.new_password(&me)?;
             call(
                 &mut client,
-                "user.account.update",
+                UserAccountUpdate::NAME,
                 json!([{"password": new, "old_password": old}]),
             )
             .await?;

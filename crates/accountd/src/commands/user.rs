@@ -1,6 +1,11 @@
 //! `accountd user show NAME` (an aligned table, or the raw `user.query` entry with `--json`) and
 //! `accountd user configure NAME key=value ...` (`user.update` with values typed by its schema).
 
+use accountd_api::Method;
+use accountd_api::methods::activity::UserActivityGetInstance;
+use accountd_api::methods::group::GroupQuery;
+use accountd_api::methods::user::UserTwofactorConfigGet;
+use accountd_api::methods::user::UserUpdate;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
@@ -20,7 +25,7 @@ pub async fn show(client: &mut RpcClient, username: &str, json: bool) -> anyhow:
     let names = group_names(client, &group_ids(&entry)).await?;
     let id = entry["id"].clone();
     let twofactor = if entry["twofactor_auth_configured"] == true {
-        match call(client, "user.twofactor_config", json!([username])).await {
+        match call(client, UserTwofactorConfigGet::NAME, json!([username])).await {
             Ok(config) => format!(
                 "yes, {} recovery codes left",
                 config["recovery_codes_remaining"].as_i64().unwrap_or(0)
@@ -50,7 +55,7 @@ pub async fn show(client: &mut RpcClient, username: &str, json: bool) -> anyhow:
 /// activity records or the caller may not read them.
 async fn activity(client: &mut RpcClient, id: &Value) -> anyhow::Result<(String, String)> {
     let unknown = || ("unknown".to_string(), "unknown".to_string());
-    let activity = match client.call("user.activity.get_instance", json!([id])).await? {
+    let activity = match client.call(UserActivityGetInstance::NAME, json!([id])).await? {
         Ok(activity) => activity,
         // A service without `user.activity` (METHOD_NOT_FOUND), or a caller without ACCOUNT_READ there.
         Err(_) => return Ok(unknown()),
@@ -102,7 +107,7 @@ async fn group_names(client: &mut RpcClient, ids: &[i64]) -> anyhow::Result<BTre
     }
     let groups = call(
         client,
-        "group.query",
+        GroupQuery::NAME,
         json!([[["id", "in", ids]], {"select": ["id", "name"]}]),
     )
     .await?;
@@ -192,7 +197,7 @@ pub async fn configure(client: &mut RpcClient, username: &str, pairs: &[String])
         };
         update.insert(key.to_string(), value);
     }
-    let after = call(client, "user.update", json!([before["id"], update])).await?;
+    let after = call(client, UserUpdate::NAME, json!([before["id"], update])).await?;
     let mut ids = group_ids(&before);
     ids.extend(group_ids(&after));
     let names = group_names(client, &ids).await?;
@@ -206,7 +211,7 @@ async fn group_value(client: &mut RpcClient, name: &str) -> anyhow::Result<Value
     }
     let found = call(
         client,
-        "group.query",
+        GroupQuery::NAME,
         json!([[["name", "=", name]], {"select": ["id"]}]),
     )
     .await?;
@@ -221,7 +226,7 @@ async fn group_value(client: &mut RpcClient, name: &str) -> anyhow::Result<Value
 fn update_schema() -> anyhow::Result<Value> {
     let spec = accountd_api::methods::all()
         .into_iter()
-        .find(|s| s.name == "user.update")
+        .find(|s| s.name == UserUpdate::NAME)
         .ok_or_else(|| anyhow::anyhow!("user.update is not in the method table"))?;
     Ok(spec.params_schema())
 }
