@@ -237,7 +237,7 @@ impl Directory {
     pub fn user_entry(&self, row: &UserRow, now_ms: i64, home_root: &Path) -> UserEntry {
         let group = self.groups.get(&row.group_id);
         let aux = self.aux_by_user.get(&row.id).cloned().unwrap_or_default();
-        let roles = self.roles_of_groups(&self.user_group_ids(row));
+        let roles = user_roles(&self.privileges, &self.user_group_ids(row));
         let password_age = password_age(row.last_password_change, now_ms);
         let webshare = aux.iter().any(|id| {
             self.groups
@@ -344,12 +344,34 @@ fn roles_granted(privileges: &[PrivilegeRow], group_ids: &[i64]) -> Vec<String> 
     roles
 }
 
-/// The roles a user holds through its primary and auxiliary groups, as its entry lists them: two queries
-/// (its memberships and the privileges), without assembling the rest of a [`Directory`].
+/// The builtin privilege every user holds (Foreman's "Default role"), if present.
+fn default_privilege(privileges: &[PrivilegeRow]) -> Option<&PrivilegeRow> {
+    privileges
+        .iter()
+        .find(|p| p.builtin_name.as_deref() == Some(crate::privileges::DEFAULT))
+}
+
+/// The roles a user with these groups holds everywhere: its groups' privileges, then the Default privilege's.
+fn user_roles(privileges: &[PrivilegeRow], group_ids: &[i64]) -> Vec<String> {
+    let mut roles = roles_granted(privileges, group_ids);
+    for r in default_privilege(privileges)
+        .map(|p| p.roles.as_slice())
+        .unwrap_or_default()
+    {
+        if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    roles
+}
+
+/// The roles a user holds through its primary and auxiliary groups and the Default privilege, as its entry
+/// lists them: two queries (its memberships and the privileges), without assembling the rest of a
+/// [`Directory`].
 pub fn role_names_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<String>, StoreError> {
     let mut group_ids = vec![row.group_id];
     group_ids.extend(users::aux_groups(conn, row.id)?);
-    Ok(roles_granted(&privileges::all(conn)?, &group_ids))
+    Ok(user_roles(&privileges::all(conn)?, &group_ids))
 }
 
 /// [`role_names_of_user`] as the grants a session holds: the roles this service guards methods with that the
@@ -359,19 +381,21 @@ pub fn grants_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<Grant>, St
 }
 
 /// The grants a session of this user holds, or `None` when no privilege is bound to any of the user's groups
-/// (TrueNAS's `authenticate_user` refuses such a login; a privilege without roles admits the user, who is then
-/// refused each method that needs a role). Group privileges are global.
+/// and the Default privilege carries no role (TrueNAS's `authenticate_user` refuses such a login; a privilege
+/// without roles admits the user, who is then refused each method that needs a role). Group privileges and
+/// the Default privilege are global.
 pub fn session_grants(conn: &Connection, row: &UserRow) -> Result<Option<Vec<Grant>>, StoreError> {
     let mut group_ids = vec![row.group_id];
     group_ids.extend(users::aux_groups(conn, row.id)?);
     let privileges = privileges::all(conn)?;
-    if !privileges
+    let bound = privileges
         .iter()
-        .any(|p| p.group_ids.iter().any(|g| group_ids.contains(g)))
-    {
+        .any(|p| p.group_ids.iter().any(|g| group_ids.contains(g)));
+    let by_default = default_privilege(&privileges).is_some_and(|p| !p.roles.is_empty());
+    if !bound && !by_default {
         return Ok(None);
     }
-    Ok(Some(global_grants(accountd_api::roles::guarded_roles(&roles_granted(
+    Ok(Some(global_grants(accountd_api::roles::guarded_roles(&user_roles(
         &privileges,
         &group_ids,
     )))))

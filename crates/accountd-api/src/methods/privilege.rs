@@ -60,7 +60,7 @@ declare_method! {
     PrivilegeDelete = "privilege.delete", WRITE, PrivilegeDeleteArgs => bool,
     audit: Audit::record("Delete privilege", AuditRecord::Privilege),
     examples: [
-        Admin r#"[4]"#,
+        Admin r#"[7]"#,
         Admin r#"[1]"# => error,
     ]
 }

@@ -1859,8 +1859,8 @@ export interface Methods {
        */
       id: number;
       /**
-       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-       * else null.
+       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+       * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
        */
       builtin_name?: string | null;
       /**
@@ -1887,6 +1887,15 @@ export interface Methods {
        * Members may use the web shell.
        */
       web_shell: boolean;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+       * global.
+       */
+      tenant?: number | null;
     };
   };
   "privilege.delete": {
@@ -1912,8 +1921,8 @@ export interface Methods {
        */
       id: number;
       /**
-       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-       * else null.
+       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+       * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
        */
       builtin_name?: string | null;
       /**
@@ -1940,6 +1949,15 @@ export interface Methods {
        * Members may use the web shell.
        */
       web_shell: boolean;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+       * global.
+       */
+      tenant?: number | null;
     };
   };
   "privilege.query": {
@@ -1973,8 +1991,8 @@ export interface Methods {
        */
       id: number;
       /**
-       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-       * else null.
+       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+       * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
        */
       builtin_name?: string | null;
       /**
@@ -2001,6 +2019,15 @@ export interface Methods {
        * Members may use the web shell.
        */
       web_shell: boolean;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+       * global.
+       */
+      tenant?: number | null;
     };
   };
   "rpc.discover": {
@@ -5823,6 +5850,15 @@ export interface PrivilegeCreate {
    * Members may use the web shell.
    */
   web_shell: boolean;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * The tenant owning the privilege (granted in that tenant only, through access entries; no local
+   * groups); null: global.
+   */
+  tenant?: number | null;
 }
 /**
  * Query options (`select` and `extra` apply).
@@ -5918,8 +5954,8 @@ export interface PrivilegeEntry {
    */
   id: number;
   /**
-   * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-   * else null.
+   * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+   * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
    */
   builtin_name?: string | null;
   /**
@@ -5946,6 +5982,15 @@ export interface PrivilegeEntry {
    * Members may use the web shell.
    */
   web_shell: boolean;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+   * global.
+   */
+  tenant?: number | null;
 }
 /**
  * A privilege: roles (and web shell access) granted to the members of local groups.
@@ -5956,8 +6001,8 @@ export interface PrivilegeEntry1 {
    */
   id: number;
   /**
-   * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-   * else null.
+   * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+   * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
    */
   builtin_name?: string | null;
   /**
@@ -5984,6 +6029,15 @@ export interface PrivilegeEntry1 {
    * Members may use the web shell.
    */
   web_shell: boolean;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+   * global.
+   */
+  tenant?: number | null;
 }
 /**
  * Query options.
@@ -6095,6 +6149,14 @@ export interface PrivilegeUpdate {
    * Members may use the web shell.
    */
   web_shell?: boolean | null;
+  /**
+   * Free-text description (null clears it).
+   */
+  description?: string | null;
+  /**
+   * The owner tenant (null: global).
+   */
+  tenant?: number | null;
 }
 /**
  * Fields to change.
@@ -7972,6 +8034,15 @@ export interface PrivilegeCreate1 {
    * Members may use the web shell.
    */
   web_shell: boolean;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * The tenant owning the privilege (granted in that tenant only, through access entries; no local
+   * groups); null: global.
+   */
+  tenant?: number | null;
 }
 /**
  * `privilege.update` input: only given keys change. The name and roles of builtin privileges are read-only.
@@ -8000,6 +8071,14 @@ export interface PrivilegeUpdate1 {
    * Members may use the web shell.
    */
   web_shell?: boolean | null;
+  /**
+   * Free-text description (null clears it).
+   */
+  description?: string | null;
+  /**
+   * The owner tenant (null: global).
+   */
+  tenant?: number | null;
 }
 /**
  * `system.security.update` input: only given keys change (null clears a rule).
