@@ -1,7 +1,7 @@
 //! Tenants and per-tenant roles (`tenants-and-roles.md`): the builtin privileges, the Default privilege,
 //! `tenant.*`.
 
-use accountd_e2e::{TestServer, assert_call_error, assert_invalid};
+use accountd_e2e::{TestServer, assert_call_error, assert_invalid, validation_items};
 use serde_json::json;
 
 /// Id of the builtin Default privilege.
@@ -138,5 +138,188 @@ async fn the_role_catalogue_lists_the_tenant_roles() {
             .as_array()
             .expect("includes")
             .contains(&json!("TENANT_READ"))
+    );
+}
+
+#[tokio::test]
+async fn tenants_are_created_updated_and_validated() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    assert_eq!(
+        admin.ok("tenant.query", json!([])).await,
+        json!([{"id": 1, "name": "admin", "description": null, "attrs": [], "builtin": true}])
+    );
+    let acme = admin
+        .ok(
+            "tenant.create",
+            json!([{"name": "Acme", "description": "Acme Corp.", "attrs": [{"key": "region", "value": "eu"}]}]),
+        )
+        .await;
+    assert_eq!(
+        acme,
+        json!({"id": 2, "name": "Acme", "description": "Acme Corp.", "attrs": [{"key": "region", "value": "eu"}],
+               "builtin": false})
+    );
+    assert_eq!(admin.ok("tenant.get_instance", json!([2])).await, acme);
+    let e = admin.err("tenant.get_instance", json!([9])).await;
+    assert_eq!(validation_items(&e)[0].1, "Tenant 9 does not exist");
+    // Unique case-insensitively (EEXIST), 1-64 characters, "*" reserved, attribute keys unique.
+    let cases = [
+        (
+            json!({"name": "ACME"}),
+            "tenant_create.name",
+            "The tenant \"ACME\" already exists.",
+            17,
+        ),
+        (
+            json!({"name": "ADMIN"}),
+            "tenant_create.name",
+            "The tenant \"ADMIN\" already exists.",
+            17,
+        ),
+        (
+            json!({"name": ""}),
+            "tenant_create.name",
+            "String should have at least 1 character",
+            22,
+        ),
+        (
+            json!({"name": "x".repeat(65)}),
+            "tenant_create.name",
+            "String should have at most 64 characters",
+            22,
+        ),
+        (
+            json!({"name": "*"}),
+            "tenant_create.name",
+            "The name \"*\" is reserved for the all-tenants view",
+            22,
+        ),
+        (
+            json!({"name": "Dup", "attrs": [{"key": "a", "value": "1"}, {"key": "a", "value": "2"}]}),
+            "tenant_create.attrs.1.key",
+            "Duplicate attribute \"a\"",
+            17,
+        ),
+        (
+            json!({"name": "Bad", "owner": 1}),
+            "tenant_create.owner",
+            "Extra inputs are not permitted",
+            22,
+        ),
+    ];
+    for (data, attribute, message, errno) in cases {
+        let e = admin.err("tenant.create", json!([data])).await;
+        let items = validation_items(&e);
+        assert!(
+            items
+                .iter()
+                .any(|(a, m, n)| a == attribute && m == message && *n == errno),
+            "{data}: {items:?}"
+        );
+    }
+    assert_eq!(admin.ok("tenant.query", json!([[], {"count": true}])).await, json!(2));
+    // The builtin tenant keeps its name; its description changes.
+    let e = admin.err("tenant.update", json!([1, {"name": "root"}])).await;
+    assert_invalid(&e, "tenant_update.name", "This attribute cannot be changed");
+    let admin_tenant = admin
+        .ok("tenant.update", json!([1, {"description": "The global tenant"}]))
+        .await;
+    assert_eq!(admin_tenant["description"], "The global tenant");
+    let updated = admin
+        .ok(
+            "tenant.update",
+            json!([2, {"name": "acme", "description": null, "attrs": []}]),
+        )
+        .await;
+    assert_eq!(
+        updated,
+        json!({"id": 2, "name": "acme", "description": null, "attrs": [], "builtin": false})
+    );
+    let e = admin.err("tenant.update", json!([2, {"name": "Admin"}])).await;
+    assert_invalid(&e, "tenant_update.name", "The tenant \"Admin\" already exists.");
+    let e = admin.err("tenant.update", json!([7, {"name": "x"}])).await;
+    assert_eq!(validation_items(&e)[0].1, "Tenant 7 does not exist");
+}
+
+#[tokio::test]
+async fn deleting_a_tenant_in_use_needs_force() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    assert_call_error(
+        &admin.err("tenant.delete", json!([1, {"force": true}])).await,
+        "EPERM",
+        "Cannot delete a built-in tenant",
+    );
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let owned = admin
+        .ok(
+            "privilege.create",
+            json!([{"name": "Acme helpdesk", "roles": ["ACCOUNT_READ"], "web_shell": false, "tenant": acme}]),
+        )
+        .await["id"]
+        .clone();
+    assert_call_error(
+        &admin.err("tenant.delete", json!([acme])).await,
+        "EBUSY",
+        "Tenant \"Acme\" is in use by 1 privilege(s); delete it with force to remove these references",
+    );
+    assert_eq!(
+        admin.ok("tenant.delete", json!([acme, {"force": true}])).await,
+        json!(true)
+    );
+    let e = admin.err("privilege.get_instance", json!([owned])).await;
+    assert_eq!(validation_items(&e)[0].1, format!("Privilege {owned} does not exist"));
+    let e = admin.err("tenant.delete", json!([acme])).await;
+    assert_eq!(validation_items(&e)[0].1, "Tenant 2 does not exist");
+    // An unused tenant goes without force.
+    let spare = admin.ok("tenant.create", json!([{"name": "Spare"}])).await["id"].clone();
+    assert_eq!(admin.ok("tenant.delete", json!([spare])).await, json!(true));
+    assert_eq!(admin.ok("tenant.query", json!([[], {"count": true}])).await, json!(1));
+}
+
+#[tokio::test]
+async fn who_may_read_and_write_tenants_and_their_events() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "ro", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "tw", &["TENANT_WRITE"]).await;
+    server.user_with_roles(&mut admin, "acct", &["ACCOUNT_WRITE"]).await;
+    let mut ro = server.logged_in("ro", "pw").await;
+    let mut tw = server.logged_in("tw", "pw").await;
+    let mut acct = server.logged_in("acct", "pw").await;
+    ro.ok("core.subscribe", json!(["tenant.query"])).await;
+    assert_eq!(ro.ok("tenant.query", json!([[], {"count": true}])).await, json!(1));
+    assert_call_error(
+        &ro.err("tenant.create", json!([{"name": "Nope"}])).await,
+        "EACCES",
+        "Not authorized",
+    );
+    for (method, params) in [
+        ("tenant.query", json!([])),
+        ("tenant.get_instance", json!([1])),
+        ("tenant.create", json!([{"name": "Nope"}])),
+        ("core.subscribe", json!(["tenant.query"])),
+    ] {
+        assert_call_error(&acct.err(method, params).await, "EACCES", "Not authorized");
+    }
+    let created = tw.ok("tenant.create", json!([{"name": "Beta"}])).await;
+    let event = ro.next_notification().await;
+    assert_eq!(
+        event["params"],
+        json!({"msg": "added", "collection": "tenant.query", "id": created["id"], "fields": created})
+    );
+    tw.ok("tenant.update", json!([created["id"], {"description": "b"}]))
+        .await;
+    let event = ro.next_notification().await;
+    assert_eq!(
+        (&event["params"]["msg"], &event["params"]["fields"]["description"]),
+        (&json!("changed"), &json!("b"))
+    );
+    tw.ok("tenant.delete", json!([created["id"]])).await;
+    let event = ro.next_notification().await;
+    assert_eq!(
+        event["params"],
+        json!({"msg": "removed", "collection": "tenant.query", "id": created["id"]})
     );
 }

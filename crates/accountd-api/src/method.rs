@@ -95,6 +95,8 @@ pub enum AuditRecord {
     AuthSource,
     /// An account profile (its `name`).
     AccountProfile,
+    /// A tenant (its `name`).
+    Tenant,
 }
 
 impl Audit {

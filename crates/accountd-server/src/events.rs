@@ -5,7 +5,7 @@ use accountd_api::Method;
 use accountd_api::methods::activity::UserActivityQuery;
 use accountd_api::methods::{
     account_profile::AccountProfileQuery, api_key::ApiKeyQuery, auth_source::AuthSourceQuery, core::CoreGetJobs,
-    group::GroupQuery, privilege::PrivilegeQuery, user::UserQuery,
+    group::GroupQuery, privilege::PrivilegeQuery, tenant::TenantQuery, user::UserQuery,
 };
 use accountd_core::Caller;
 use accountd_core::authz::{self, Redaction};
@@ -23,6 +23,7 @@ pub const COLLECTIONS: &[&str] = &[
     ApiKeyQuery::NAME,
     AuthSourceQuery::NAME,
     AccountProfileQuery::NAME,
+    TenantQuery::NAME,
     UserActivityQuery::NAME,
     CoreGetJobs::NAME,
 ];

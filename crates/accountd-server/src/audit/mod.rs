@@ -222,6 +222,7 @@ async fn record_name(state: &AppState, kind: AuditRecord, id: i64) -> Option<Str
         AuditRecord::ApiKey => accounts.api_key_get_instance(id, &options).await,
         AuditRecord::AuthSource => accounts.auth_source_get_instance(id, &options).await,
         AuditRecord::AccountProfile => accounts.account_profile_get_instance(id, &options).await,
+        AuditRecord::Tenant => return accounts.tenant_name(id).await,
     };
     found.ok()?.get("name").and_then(Value::as_str).map(str::to_string)
 }

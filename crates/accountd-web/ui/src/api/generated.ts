@@ -2134,6 +2134,118 @@ export interface Methods {
       password_history_length?: number | null;
     };
   };
+  "tenant.create": {
+    /**
+     * @minItems 1
+     * @maxItems 1
+     */
+    params: [TenantCreate];
+    /**
+     * A tenant: users are members of it through access entries; privileges may be owned by it.
+     */
+    result: {
+      /**
+       * Database id (1 is the builtin `admin` tenant).
+       */
+      id: number;
+      /**
+       * Unique name (case-insensitively).
+       */
+      name: string;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * Key/value attributes.
+       */
+      attrs: TenantAttr[];
+      /**
+       * The builtin `admin` tenant: cannot be renamed or deleted.
+       */
+      builtin: boolean;
+    };
+  };
+  "tenant.delete": {
+    /**
+     * @minItems 1
+     * @maxItems 2
+     */
+    params: [number] | [number, TenantDeleteOptions];
+    result: boolean;
+  };
+  "tenant.get_instance": {
+    /**
+     * @minItems 1
+     * @maxItems 2
+     */
+    params: [number] | [number, QueryOptions15];
+    /**
+     * A tenant: users are members of it through access entries; privileges may be owned by it.
+     */
+    result: {
+      /**
+       * Database id (1 is the builtin `admin` tenant).
+       */
+      id: number;
+      /**
+       * Unique name (case-insensitively).
+       */
+      name: string;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * Key/value attributes.
+       */
+      attrs: TenantAttr[];
+      /**
+       * The builtin `admin` tenant: cannot be renamed or deleted.
+       */
+      builtin: boolean;
+    };
+  };
+  "tenant.query": {
+    /**
+     * @minItems 0
+     * @maxItems 2
+     */
+    params: [] | [unknown[][]] | [unknown[][], QueryOptions16];
+    result: (TenantEntry[] | TenantEntry1 | number) | {}[] | {};
+  };
+  "tenant.update": {
+    /**
+     * @minItems 2
+     * @maxItems 2
+     */
+    params: [number, TenantUpdate];
+    /**
+     * A tenant: users are members of it through access entries; privileges may be owned by it.
+     */
+    result: {
+      /**
+       * Database id (1 is the builtin `admin` tenant).
+       */
+      id: number;
+      /**
+       * Unique name (case-insensitively).
+       */
+      name: string;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * Key/value attributes.
+       */
+      attrs: TenantAttr[];
+      /**
+       * The builtin `admin` tenant: cannot be renamed or deleted.
+       */
+      builtin: boolean;
+    };
+  };
   "user.account.config": {
     /**
      * @minItems 0
@@ -2251,7 +2363,7 @@ export interface Methods {
      * @minItems 1
      * @maxItems 2
      */
-    params: [number] | [number, QueryOptions15];
+    params: [number] | [number, QueryOptions17];
     /**
      * One user's login activity.
      */
@@ -2312,7 +2424,7 @@ export interface Methods {
      * @minItems 0
      * @maxItems 2
      */
-    params: [] | [unknown[][]] | [unknown[][], QueryOptions16];
+    params: [] | [unknown[][]] | [unknown[][], QueryOptions18];
     result: (UserActivityEntry[] | UserActivityEntry1 | number) | {}[] | {};
   };
   "user.create": {
@@ -2495,7 +2607,7 @@ export interface Methods {
      * @minItems 1
      * @maxItems 2
      */
-    params: [number] | [number, QueryOptions17];
+    params: [number] | [number, QueryOptions19];
     /**
      * A user as `user.query` and `user.get_instance` return it.
      */
@@ -2744,7 +2856,7 @@ export interface Methods {
      * @minItems 0
      * @maxItems 2
      */
-    params: [] | [unknown[][]] | [unknown[][], QueryOptions18];
+    params: [] | [unknown[][]] | [unknown[][], QueryOptions20];
     result: (UserEntry[] | UserEntry1 | number) | {}[] | {};
   };
   "user.renew_2fa_recovery_codes": {
@@ -6192,33 +6304,47 @@ export interface SystemSecurityUpdate {
   password_history_length?: number | null;
 }
 /**
- * Fields to change.
+ * The new tenant.
  */
-export interface UserAccountUpdate {
+export interface TenantCreate {
   /**
-   * Full name.
+   * Unique name (case-insensitively), 1-64 characters; `*` is reserved.
    */
-  full_name?: string | null;
+  name: string;
   /**
-   * E-mail address (null or empty clears it).
+   * Free-text description.
    */
-  email?: string | null;
+  description?: string | null;
   /**
-   * Preferred locale (null clears it).
+   * Key/value attributes (keys unique).
    */
-  locale?: string | null;
+  attrs?: TenantAttr[];
+}
+/**
+ * One key/value attribute of a tenant.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantAttr".
+ */
+export interface TenantAttr {
   /**
-   * Time zone: an IANA name or a Rails name (null clears it).
+   * The attribute's name.
    */
-  timezone?: string | null;
+  key: string;
   /**
-   * New password.
+   * Its value.
    */
-  password?: string | null;
+  value: string;
+}
+/**
+ * Options.
+ */
+export interface TenantDeleteOptions {
   /**
-   * The current password.
+   * Remove the references of users (access entries, default tenant) and the privileges the tenant owns, in
+   * the same transaction, instead of refusing with EBUSY.
    */
-  old_password?: string | null;
+  force?: boolean;
 }
 /**
  * Query options (`select` and `extra` apply).
@@ -6265,6 +6391,187 @@ export interface QueryOptions15 {
  * Query options.
  */
 export interface QueryOptions16 {
+  /**
+   * Per-method extra options (free-form).
+   */
+  extra?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Sort keys: `field`, `-field` (descending), with optional `nulls_first:`/`nulls_last:` prefix.
+   */
+  order_by?: string[];
+  /**
+   * Fields to return: a path, or `[path, new_name]`.
+   */
+  select?: SelectItem[];
+  /**
+   * Return the number of matches instead of the entries.
+   */
+  count?: boolean;
+  /**
+   * Return the first match as an object (error when none).
+   */
+  get?: boolean;
+  /**
+   * Entries to skip.
+   */
+  offset?: number;
+  /**
+   * Entries to return at most (0 = no limit, at most 10000). The upper bound is checked by the query engine
+   * (as TrueNAS's options validator does: `options` "Value error, Options limit must be between 1 and 10000"),
+   * not by the schema.
+   */
+  limit?: number;
+  /**
+   * Accepted for compatibility; filters are always applied exactly.
+   */
+  force_sql_filters?: boolean;
+}
+/**
+ * A tenant: users are members of it through access entries; privileges may be owned by it.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantEntry".
+ */
+export interface TenantEntry {
+  /**
+   * Database id (1 is the builtin `admin` tenant).
+   */
+  id: number;
+  /**
+   * Unique name (case-insensitively).
+   */
+  name: string;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes.
+   */
+  attrs: TenantAttr[];
+  /**
+   * The builtin `admin` tenant: cannot be renamed or deleted.
+   */
+  builtin: boolean;
+}
+/**
+ * A tenant: users are members of it through access entries; privileges may be owned by it.
+ */
+export interface TenantEntry1 {
+  /**
+   * Database id (1 is the builtin `admin` tenant).
+   */
+  id: number;
+  /**
+   * Unique name (case-insensitively).
+   */
+  name: string;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes.
+   */
+  attrs: TenantAttr[];
+  /**
+   * The builtin `admin` tenant: cannot be renamed or deleted.
+   */
+  builtin: boolean;
+}
+/**
+ * Fields to change.
+ */
+export interface TenantUpdate {
+  /**
+   * Unique name (the builtin tenant cannot be renamed).
+   */
+  name?: string | null;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes (replaces the list).
+   */
+  attrs?: TenantAttr[] | null;
+}
+/**
+ * Fields to change.
+ */
+export interface UserAccountUpdate {
+  /**
+   * Full name.
+   */
+  full_name?: string | null;
+  /**
+   * E-mail address (null or empty clears it).
+   */
+  email?: string | null;
+  /**
+   * Preferred locale (null clears it).
+   */
+  locale?: string | null;
+  /**
+   * Time zone: an IANA name or a Rails name (null clears it).
+   */
+  timezone?: string | null;
+  /**
+   * New password.
+   */
+  password?: string | null;
+  /**
+   * The current password.
+   */
+  old_password?: string | null;
+}
+/**
+ * Query options (`select` and `extra` apply).
+ */
+export interface QueryOptions17 {
+  /**
+   * Per-method extra options (free-form).
+   */
+  extra?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Sort keys: `field`, `-field` (descending), with optional `nulls_first:`/`nulls_last:` prefix.
+   */
+  order_by?: string[];
+  /**
+   * Fields to return: a path, or `[path, new_name]`.
+   */
+  select?: SelectItem[];
+  /**
+   * Return the number of matches instead of the entries.
+   */
+  count?: boolean;
+  /**
+   * Return the first match as an object (error when none).
+   */
+  get?: boolean;
+  /**
+   * Entries to skip.
+   */
+  offset?: number;
+  /**
+   * Entries to return at most (0 = no limit, at most 10000). The upper bound is checked by the query engine
+   * (as TrueNAS's options validator does: `options` "Value error, Options limit must be between 1 and 10000"),
+   * not by the schema.
+   */
+  limit?: number;
+  /**
+   * Accepted for compatibility; filters are always applied exactly.
+   */
+  force_sql_filters?: boolean;
+}
+/**
+ * Query options.
+ */
+export interface QueryOptions18 {
   /**
    * Per-method extra options (free-form).
    */
@@ -6576,7 +6883,7 @@ export interface UserDeleteOptions {
 /**
  * Query options (`select` and `extra` apply).
  */
-export interface QueryOptions17 {
+export interface QueryOptions19 {
   /**
    * Per-method extra options (free-form).
    */
@@ -6675,7 +6982,7 @@ export interface GetUserObjQuery {
 /**
  * Query options.
  */
-export interface QueryOptions18 {
+export interface QueryOptions20 {
   /**
    * Per-method extra options (free-form).
    */
@@ -7192,7 +7499,7 @@ export interface AccountProfileCreate1 {
  * This interface was referenced by `Methods`'s JSON-Schema
  * via the `definition` "QueryOptions".
  */
-export interface QueryOptions19 {
+export interface QueryOptions21 {
   /**
    * Per-method extra options (free-form).
    */
@@ -8115,6 +8422,59 @@ export interface SystemSecurityUpdate1 {
    * 1-10, or null.
    */
   password_history_length?: number | null;
+}
+/**
+ * `tenant.create` input.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantCreate".
+ */
+export interface TenantCreate1 {
+  /**
+   * Unique name (case-insensitively), 1-64 characters; `*` is reserved.
+   */
+  name: string;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes (keys unique).
+   */
+  attrs?: TenantAttr[];
+}
+/**
+ * `tenant.delete` options.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantDeleteOptions".
+ */
+export interface TenantDeleteOptions1 {
+  /**
+   * Remove the references of users (access entries, default tenant) and the privileges the tenant owns, in
+   * the same transaction, instead of refusing with EBUSY.
+   */
+  force?: boolean;
+}
+/**
+ * `tenant.update` input: only given keys change (null clears the description).
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantUpdate".
+ */
+export interface TenantUpdate1 {
+  /**
+   * Unique name (the builtin tenant cannot be renamed).
+   */
+  name?: string | null;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes (replaces the list).
+   */
+  attrs?: TenantAttr[] | null;
 }
 /**
  * `user.account.update` input: only these keys; `old_password` is required when `password` or `email`
