@@ -323,3 +323,186 @@ async fn who_may_read_and_write_tenants_and_their_events() {
         json!({"msg": "removed", "collection": "tenant.query", "id": created["id"]})
     );
 }
+
+/// Ids of the builtin tenant-scoped privileges.
+const TENANT_ADMINISTRATOR: i64 = 5;
+const TENANT_READ_ONLY: i64 = 6;
+
+#[tokio::test]
+async fn users_carry_access_entries_and_a_default_tenant() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let beta = admin.ok("tenant.create", json!([{"name": "Beta"}])).await["id"].clone();
+    let owned = admin
+        .ok(
+            "privilege.create",
+            json!([{"name": "Acme only", "roles": ["ACCOUNT_READ"], "web_shell": false, "tenant": acme}]),
+        )
+        .await["id"]
+        .clone();
+    // Existing users have no entries.
+    let root = admin
+        .ok("user.query", json!([[["username", "=", "root"]], {"get": true}]))
+        .await;
+    assert_eq!((&root["access"], &root["default_tenant"]), (&json!([]), &json!(null)));
+    let access = json!([
+        {"privilege": TENANT_ADMINISTRATOR, "tenant": acme, "all_tenants": false},
+        {"privilege": TENANT_READ_ONLY, "all_tenants": true},
+        {"privilege": owned, "tenant": acme},
+    ]);
+    let dana = admin
+        .ok(
+            "user.create",
+            json!([{"username": "dana", "full_name": "Dana", "group_create": true, "password": "pw",
+                    "access": access, "default_tenant": acme}]),
+        )
+        .await;
+    assert_eq!(
+        dana["access"],
+        json!([
+            {"privilege": TENANT_ADMINISTRATOR, "tenant": acme, "all_tenants": false},
+            {"privilege": TENANT_READ_ONLY, "tenant": null, "all_tenants": true},
+            {"privilege": owned, "tenant": acme, "all_tenants": false},
+        ])
+    );
+    assert_eq!(dana["default_tenant"], acme);
+    let found = admin
+        .ok(
+            "user.query",
+            json!([[["default_tenant", "=", acme]], {"select": ["username"]}]),
+        )
+        .await;
+    assert_eq!(found, json!([{"username": "dana"}]));
+    let found = admin
+        .ok(
+            "user.query",
+            json!([[["access.*.privilege", "=", TENANT_ADMINISTRATOR]], {"select": ["username"]}]),
+        )
+        .await;
+    assert_eq!(found, json!([{"username": "dana"}]));
+    // Every problem is reported at its entry; nothing is written.
+    let bad = json!([
+        {"privilege": 99, "tenant": acme},
+        {"privilege": TENANT_READ_ONLY, "tenant": 42},
+        {"privilege": TENANT_READ_ONLY},
+        {"privilege": TENANT_READ_ONLY, "tenant": acme, "all_tenants": true},
+        {"privilege": owned, "tenant": beta},
+        {"privilege": owned, "all_tenants": true},
+        {"privilege": TENANT_ADMINISTRATOR, "tenant": beta},
+        {"privilege": TENANT_ADMINISTRATOR, "tenant": beta},
+    ]);
+    let e = admin
+        .err(
+            "user.create",
+            json!([{"username": "eve", "full_name": "Eve", "group_create": true, "password": "pw",
+                    "access": bad}]),
+        )
+        .await;
+    let items = validation_items(&e);
+    let expected = [
+        ("user_create.access.0.privilege", "Privilege 99 does not exist", 2),
+        ("user_create.access.1.tenant", "Tenant 42 does not exist", 2),
+        (
+            "user_create.access.2.tenant",
+            "Specify either a tenant or all_tenants",
+            22,
+        ),
+        (
+            "user_create.access.3.tenant",
+            "Specify either a tenant or all_tenants",
+            22,
+        ),
+        (
+            "user_create.access.4.privilege",
+            &format!("Privilege {owned} is owned by another tenant"),
+            22,
+        ),
+        (
+            "user_create.access.5.privilege",
+            &format!("Privilege {owned} is owned by another tenant"),
+            22,
+        ),
+        ("user_create.access.7.privilege", "Duplicate access entry", 17),
+    ];
+    for (attribute, message, errno) in expected {
+        assert!(
+            items
+                .iter()
+                .any(|(a, m, n)| a == attribute && m == message && *n == errno),
+            "[{attribute}, {message}, {errno}] in {items:?}"
+        );
+    }
+    assert_eq!(items.len(), expected.len(), "{items:?}");
+    let e = admin
+        .err("user.query", json!([[["username", "=", "eve"]], {"get": true}]))
+        .await;
+    assert_eq!(e["data"]["reason"], "MatchNotFound()", "nothing was written: {e}");
+    let e = admin
+        .err(
+            "user.create",
+            json!([{"username": "eve", "full_name": "Eve", "group_create": true, "password": "pw",
+                    "default_tenant": 9}]),
+        )
+        .await;
+    assert_invalid(&e, "user_create.default_tenant", "Tenant 9 does not exist");
+    let e = admin
+        .err(
+            "user.create",
+            json!([{"username": "eve", "full_name": "Eve", "group_create": true, "password": "pw",
+                    "access": [{"privilege": TENANT_READ_ONLY, "tenant": acme}], "default_tenant": beta}]),
+        )
+        .await;
+    assert_invalid(
+        &e,
+        "user_create.default_tenant",
+        "Default tenant must be one of the user's tenants",
+    );
+
+    // Update: the list is replaced; a default tenant the new entries no longer reach is cleared; a given one
+    // must be reached.
+    let id = dana["id"].clone();
+    let e = admin
+        .err(
+            "user.update",
+            json!([id, {"access": [{"privilege": owned, "tenant": beta}]}]),
+        )
+        .await;
+    assert_invalid(
+        &e,
+        "user_update.access.0.privilege",
+        &format!("Privilege {owned} is owned by another tenant"),
+    );
+    let unchanged = admin.ok("user.get_instance", json!([id])).await;
+    assert_eq!(unchanged["access"].as_array().map(Vec::len), Some(3));
+    let updated = admin
+        .ok(
+            "user.update",
+            json!([id, {"access": [{"privilege": TENANT_READ_ONLY, "tenant": beta}]}]),
+        )
+        .await;
+    assert_eq!(
+        (&updated["access"], &updated["default_tenant"]),
+        (
+            &json!([{"privilege": TENANT_READ_ONLY, "tenant": beta, "all_tenants": false}]),
+            &json!(null)
+        )
+    );
+    let e = admin.err("user.update", json!([id, {"default_tenant": acme}])).await;
+    assert_invalid(
+        &e,
+        "user_update.default_tenant",
+        "Default tenant must be one of the user's tenants",
+    );
+    let updated = admin.ok("user.update", json!([id, {"default_tenant": beta}])).await;
+    assert_eq!(updated["default_tenant"], beta);
+    // Deleting a privilege removes its entries; a tenant in use names its users.
+    assert_call_error(
+        &admin.err("tenant.delete", json!([beta])).await,
+        "EBUSY",
+        "Tenant \"Beta\" is in use by users dana; delete it with force to remove these references",
+    );
+    admin.ok("tenant.delete", json!([beta, {"force": true}])).await;
+    let after = admin.ok("user.get_instance", json!([id])).await;
+    assert_eq!((&after["access"], &after["default_tenant"]), (&json!([]), &json!(null)));
+}

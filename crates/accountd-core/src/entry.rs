@@ -6,9 +6,10 @@ use std::path::Path;
 use accountd_api::types::auth_source::ExternalGroup;
 use accountd_api::types::common::{Timestamp, UsernsIdmap};
 use accountd_api::types::group::GroupEntry;
-use accountd_api::types::user::{SecretList, UserEntry, UserGroupRow};
+use accountd_api::types::user::{AccessEntry, SecretList, UserEntry, UserGroupRow};
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::privileges::{self, PrivilegeRow};
+use accountd_store::tenants::{self, AccessRow};
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Connection, StoreError, api_keys, auth_sources, settings};
 
@@ -62,6 +63,10 @@ pub struct Directory {
     external: HashMap<i64, Vec<ExternalGroup>>,
     /// `password_expiration_days` of the account profiles that have one.
     password_expiry: HashMap<i64, i64>,
+    /// Access entries of the loaded users that have any.
+    access: HashMap<i64, Vec<AccessRow>>,
+    /// Default tenants of the loaded users that have one.
+    default_tenants: HashMap<i64, i64>,
 }
 
 impl Directory {
@@ -180,6 +185,13 @@ impl Directory {
                     if source != auth_sources::INTERNAL_ID {
                         dir.user_sources.insert(id, source);
                     }
+                    let access = tenants::access_of(conn, id)?;
+                    if !access.is_empty() {
+                        dir.access.insert(id, access);
+                    }
+                    if let Some(t) = tenants::default_tenant_of(conn, id)? {
+                        dir.default_tenants.insert(id, t);
+                    }
                 }
             }
             _ => {
@@ -195,6 +207,15 @@ impl Directory {
                     }
                 }
                 dir.user_sources = auth_sources::sources_by_user(conn)?
+                    .into_iter()
+                    .filter(|(user, _)| keep(user))
+                    .collect();
+                for (user, entry) in tenants::all_access(conn)? {
+                    if keep(&user) {
+                        dir.access.entry(user).or_default().push(entry);
+                    }
+                }
+                dir.default_tenants = tenants::all_default_tenants(conn)?
                     .into_iter()
                     .filter(|(user, _)| keep(user))
                     .collect();
@@ -304,6 +325,18 @@ impl Directory {
             webshare,
             auth_source,
             auth_source_name: self.source_names.get(&auth_source).cloned().unwrap_or_default(),
+            access: self
+                .access
+                .get(&row.id)
+                .into_iter()
+                .flatten()
+                .map(|a| AccessEntry {
+                    privilege: a.privilege_id,
+                    tenant: a.tenant_id,
+                    all_tenants: a.all_tenants,
+                })
+                .collect(),
+            default_tenant: self.default_tenants.get(&row.id).copied(),
         }
     }
 

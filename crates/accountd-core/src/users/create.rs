@@ -5,7 +5,7 @@ use std::path::Path;
 use accountd_api::types::user::{UserCreate, UserWithPassword};
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
-use accountd_store::{Transaction, auth_sources};
+use accountd_store::{Transaction, auth_sources, tenants};
 use serde_json::Value;
 
 use super::profile::{ProfileFields, normalize_timezone};
@@ -147,6 +147,9 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     };
     common_validation(tx, &mut errs, SCHEMA, &supplied, &combined, None, &p.home_root)?;
     crate::account_profiles::check_profile_exists(tx, SCHEMA, d.account_profile, &mut errs)?;
+    let access = super::access::check_access(tx, SCHEMA, &d.access, &mut errs)?;
+    let default_tenant =
+        super::access::check_default_tenant(tx, SCHEMA, Some(d.default_tenant), None, &access, &mut errs)?;
     if d.sshpubkey.as_deref().is_some_and(|k| !k.trim().is_empty())
         && !crate::entry::home_is_managed(&d.home, &p.home_root)
     {
@@ -237,6 +240,8 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     };
     let id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, id, &aux)?;
+    tenants::set_access(tx, id, &access)?;
+    tenants::set_default_tenant(tx, id, default_tenant)?;
     if external {
         auth_sources::set_source_of_user(tx, id, d.auth_source)?;
     }

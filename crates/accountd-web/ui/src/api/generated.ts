@@ -2589,6 +2589,14 @@ export interface Methods {
        */
       auth_source_name: string;
       /**
+       * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+       */
+      access: AccessEntry[];
+      /**
+       * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+       */
+      default_tenant?: number | null;
+      /**
        * The password set by this call (given or generated), else null.
        */
       password?: string | null;
@@ -2763,6 +2771,14 @@ export interface Methods {
        * That source's name.
        */
       auth_source_name: string;
+      /**
+       * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+       */
+      access: AccessEntry[];
+      /**
+       * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+       */
+      default_tenant?: number | null;
     };
   };
   "user.get_next_uid": {
@@ -3028,6 +3044,14 @@ export interface Methods {
        * That source's name.
        */
       auth_source_name: string;
+      /**
+       * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+       */
+      access: AccessEntry[];
+      /**
+       * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+       */
+      default_tenant?: number | null;
       twofactor_config: TwoFactorState2;
     };
   };
@@ -3276,6 +3300,14 @@ export interface Methods {
        * That source's name.
        */
       auth_source_name: string;
+      /**
+       * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+       */
+      access: AccessEntry[];
+      /**
+       * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+       */
+      default_tenant?: number | null;
       /**
        * The password set by this call (given or generated), else null.
        */
@@ -5585,6 +5617,14 @@ export interface UserEntry {
    * That source's name.
    */
   auth_source_name: string;
+  /**
+   * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+   */
+  access: AccessEntry[];
+  /**
+   * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+   */
+  default_tenant?: number | null;
 }
 /**
  * Primary group row.
@@ -5622,6 +5662,26 @@ export interface UserGroupRow {
    * Container id mapping.
    */
   bsdgrp_userns_idmap?: UsernsIdmap | null;
+}
+/**
+ * One access entry (`tenants-and-roles.md`): "this privilege's roles in this tenant", or "in every tenant".
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "AccessEntry".
+ */
+export interface AccessEntry {
+  /**
+   * The privilege (`privilege.query` id) whose roles are granted.
+   */
+  privilege: number;
+  /**
+   * The tenant they apply in (exactly one of `tenant` and `all_tenants`).
+   */
+  tenant?: number | null;
+  /**
+   * They apply in every tenant.
+   */
+  all_tenants?: boolean;
 }
 /**
  * Query options.
@@ -6833,6 +6893,15 @@ export interface UserCreate {
    * Id of the account profile whose policy applies (default 1, `Default`).
    */
   account_profile?: number;
+  /**
+   * Access entries: privileges granted in one tenant or in every tenant (privilege, tenant ids checked;
+   * duplicates refused).
+   */
+  access?: AccessEntry[];
+  /**
+   * The tenant sessions start in: one the user has access in; null: the first such tenant, else `admin`.
+   */
+  default_tenant?: number | null;
 }
 /**
  * Primary group row.
@@ -7175,6 +7244,14 @@ export interface UserEntry1 {
    * That source's name.
    */
   auth_source_name: string;
+  /**
+   * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+   */
+  access: AccessEntry[];
+  /**
+   * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+   */
+  default_tenant?: number | null;
 }
 /**
  * TOTP parameters to change.
@@ -7399,6 +7476,15 @@ export interface UserUpdate {
    * password still requires one).
    */
   password_change_required?: boolean | null;
+  /**
+   * Access entries (replaces the list).
+   */
+  access?: AccessEntry[] | null;
+  /**
+   * The tenant sessions start in (null: the first tenant the user has access in, else `admin`). Left out,
+   * a stored default tenant the new access entries no longer reach is cleared.
+   */
+  default_tenant?: number | null;
 }
 /**
  * Primary group row.
@@ -8625,6 +8711,15 @@ export interface UserCreate1 {
    * Id of the account profile whose policy applies (default 1, `Default`).
    */
   account_profile?: number;
+  /**
+   * Access entries: privileges granted in one tenant or in every tenant (privilege, tenant ids checked;
+   * duplicates refused).
+   */
+  access?: AccessEntry[];
+  /**
+   * The tenant sessions start in: one the user has access in; null: the first such tenant, else `admin`.
+   */
+  default_tenant?: number | null;
 }
 /**
  * `user.delete` options.
@@ -8823,4 +8918,13 @@ export interface UserUpdate1 {
    * password still requires one).
    */
   password_change_required?: boolean | null;
+  /**
+   * Access entries (replaces the list).
+   */
+  access?: AccessEntry[] | null;
+  /**
+   * The tenant sessions start in (null: the first tenant the user has access in, else `admin`). Left out,
+   * a stored default tenant the new access entries no longer reach is cleared.
+   */
+  default_tenant?: number | null;
 }
