@@ -39,6 +39,7 @@ mod recovery_codes;
 mod self_service;
 mod session_cap;
 mod smoke;
+mod tenants;
 mod tls_proxy;
 mod tokens_sessions;
 mod transport;

@@ -84,8 +84,30 @@ async fn builtin_privileges_show_their_groups() {
                 [],
                 []
             ]),
+            json!([4, "DEFAULT", "Default", [], false, [], [], []]),
+            json!([
+                5,
+                "TENANT_ADMINISTRATOR",
+                "Tenant Administrator",
+                ["ACCOUNT_WRITE", "API_KEY_WRITE", "PRIVILEGE_WRITE", "TENANT_READ"],
+                false,
+                [],
+                [],
+                []
+            ]),
+            json!([
+                6,
+                "TENANT_READONLY",
+                "Tenant Read-Only",
+                ["ACCOUNT_READ", "API_KEY_READ"],
+                false,
+                [],
+                [],
+                []
+            ]),
         ]
     );
+    assert!(all.as_array().expect("list").iter().all(|p| p["tenant"].is_null()));
     // local_groups are whole group entries, as group.query shows them.
     let admins = admin.ok("group.get_instance", json!([2])).await;
     assert_eq!(all[0]["local_groups"], json!([admins]));
@@ -141,8 +163,9 @@ async fn privileges_grant_roles_to_live_sessions() {
     assert_eq!(ops_now["roles"], json!(["ACCOUNT_READ"]));
     assert_eq!(
         created,
-        json!({"id": 4, "builtin_name": null, "name": "Operators", "local_groups": [ops_now], "ds_groups": [],
-               "allowlist": [], "roles": ["ACCOUNT_READ"], "web_shell": false})
+        json!({"id": 7, "builtin_name": null, "name": "Operators", "local_groups": [ops_now], "ds_groups": [],
+               "allowlist": [], "roles": ["ACCOUNT_READ"], "web_shell": false, "description": null,
+               "tenant": null})
     );
     assert_eq!(
         admin.ok("user.get_instance", json!([dave["id"]])).await["roles"],
@@ -193,7 +216,7 @@ async fn privileges_grant_roles_to_live_sessions() {
         json!([])
     );
     let e = admin.err("privilege.get_instance", json!([created["id"]])).await;
-    assert_eq!(validation_items(&e)[0].1, "Privilege 4 does not exist");
+    assert_eq!(validation_items(&e)[0].1, "Privilege 7 does not exist");
 }
 
 #[tokio::test]
@@ -261,7 +284,7 @@ async fn create_validation() {
     assert_eq!(validation_items(&e).len(), 3, "every problem is reported: {e}");
     assert_eq!(
         admin.ok("privilege.query", json!([[], {"count": true}])).await,
-        json!(3)
+        json!(6)
     );
 
     let p = admin
@@ -462,13 +485,13 @@ async fn who_may_read_and_write_privileges() {
         server.user_with_roles(&mut admin, name, roles).await;
     }
     let mut ro = server.logged_in("ro", "pw").await;
-    assert_eq!(ro.ok("privilege.query", json!([[], {"count": true}])).await, json!(5));
+    assert_eq!(ro.ok("privilege.query", json!([[], {"count": true}])).await, json!(8));
     ro.ok("privilege.get_instance", json!([1])).await;
     ro.ok("core.subscribe", json!(["privilege.query"])).await;
     for (method, params) in [
         ("privilege.create", json!([{"name": "p", "web_shell": false}])),
         ("privilege.update", json!([2, {"web_shell": false}])),
-        ("privilege.delete", json!([4])),
+        ("privilege.delete", json!([7])),
     ] {
         assert_call_error(&ro.err(method, params).await, "EACCES", "Not authorized");
     }

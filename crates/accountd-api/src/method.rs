@@ -119,6 +119,8 @@ pub enum AuditRecord {
     AuthSource,
     /// An account profile (its `name`).
     AccountProfile,
+    /// A tenant (its `name`).
+    Tenant,
 }
 
 impl Audit {
@@ -154,7 +156,7 @@ pub enum Fixture {
     Fresh,
     /// The administrator `truenas_admin` (id 55, password `admin-password`) is set up; user `alice` (id 56, uid
     /// 3000, password `alice-password`, primary group `alice` id 92) and group `crew` (id 93, gid 3001, member alice)
-    /// exist, as do the API key `fixture key` (id 1) of truenas_admin and the privilege `Auditors` (id 4,
+    /// exist, as do the API key `fixture key` (id 1) of truenas_admin and the privilege `Auditors` (id 7,
     /// READONLY_ADMIN, bound to no group). The connection is not logged in.
     SetUp,
     /// As [`Fixture::SetUp`], and the connection is logged in as `truenas_admin`.

@@ -43,11 +43,15 @@ pub enum Role {
     AlertRead,
     /// Change the mail settings and send test mail (implies ALERT_READ).
     AlertWrite,
+    /// Read tenants (`tenant.query`); READONLY_ADMIN includes it.
+    TenantRead,
+    /// Create, change and delete tenants (implies TENANT_READ).
+    TenantWrite,
 }
 
 impl Role {
     /// Every role, in a stable order.
-    pub const ALL: [Role; 15] = [
+    pub const ALL: [Role; 17] = [
         Role::FullAdmin,
         Role::ReadonlyAdmin,
         Role::SharingAdmin,
@@ -63,6 +67,8 @@ impl Role {
         Role::SystemSecurityWrite,
         Role::AlertRead,
         Role::AlertWrite,
+        Role::TenantRead,
+        Role::TenantWrite,
     ];
 
     /// The wire name, e.g. `FULL_ADMIN`.
@@ -83,6 +89,8 @@ impl Role {
             Role::SystemSecurityWrite => "SYSTEM_SECURITY_WRITE",
             Role::AlertRead => "ALERT_READ",
             Role::AlertWrite => "ALERT_WRITE",
+            Role::TenantRead => "TENANT_READ",
+            Role::TenantWrite => "TENANT_WRITE",
         }
     }
 
@@ -144,7 +152,8 @@ impl CatalogueRole {
     }
 }
 
-/// TrueNAS's role catalogue (`middlewared/role.py` of TrueNAS 25.10), in its order.
+/// TrueNAS's role catalogue (`middlewared/role.py` of TrueNAS 25.10), in its order, followed by accountd's own
+/// tenant roles.
 #[rustfmt::skip]
 pub const CATALOGUE: &[CatalogueRole] = &[
     CatalogueRole { name: "ACCOUNT_READ", includes: Includes::Roles(&[]), builtin: true, stig: Some(STIG_GPOS) },
@@ -287,6 +296,9 @@ pub const CATALOGUE: &[CatalogueRole] = &[
     CatalogueRole { name: "VIRT_IMAGE_READ", includes: Includes::Roles(&[]), builtin: true, stig: Some(STIG_GPOS) },
     CatalogueRole { name: "VIRT_IMAGE_WRITE", includes: Includes::Roles(&["VIRT_IMAGE_READ"]), builtin: true, stig: None },
     CatalogueRole { name: "ZFS_RESOURCE_READ", includes: Includes::Roles(&[]), builtin: true, stig: Some(STIG_GPOS) },
+    // accountd's own: tenants (`tenants-and-roles.md`).
+    CatalogueRole { name: "TENANT_READ", includes: Includes::Roles(&[]), builtin: true, stig: Some(STIG_GPOS) },
+    CatalogueRole { name: "TENANT_WRITE", includes: Includes::Roles(&["TENANT_READ"]), builtin: true, stig: Some(STIG_GPOS) },
     CatalogueRole { name: "READONLY_ADMIN", includes: Includes::EveryRead, builtin: false, stig: Some(STIG_GPOS) },
 ];
 
@@ -375,6 +387,12 @@ mod tests {
             (Role::ReadonlyAdmin, Role::AlertRead, true),
             (Role::ReadonlyAdmin, Role::AlertWrite, false),
             (Role::FullAdmin, Role::AlertWrite, true),
+            (Role::TenantWrite, Role::TenantRead, true),
+            (Role::TenantRead, Role::TenantWrite, false),
+            (Role::ReadonlyAdmin, Role::TenantRead, true),
+            (Role::ReadonlyAdmin, Role::TenantWrite, false),
+            (Role::FullAdmin, Role::TenantWrite, true),
+            (Role::AccountWrite, Role::TenantRead, false),
         ];
         for (held, wanted, expected) in cases {
             assert_eq!(held.grants(wanted), expected, "{held:?} grants {wanted:?}");

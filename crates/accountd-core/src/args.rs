@@ -38,3 +38,7 @@ pub(crate) const API_KEY_UPDATE: &str = methods::api_key::ApiKeyUpdate::ARGS[1];
 pub(crate) const PASSWORD_RESET_COMPLETE: &str = methods::password_reset::AuthPasswordResetComplete::ARGS[0];
 /// `AuthPasswordResetUpdate`'s argument 0.
 pub(crate) const PASSWORD_RESET_UPDATE: &str = methods::password_reset::AuthPasswordResetUpdate::ARGS[0];
+/// `TenantCreate`'s argument 0.
+pub(crate) const TENANT_CREATE: &str = methods::tenant::TenantCreate::ARGS[0];
+/// `TenantUpdate`'s argument 1.
+pub(crate) const TENANT_UPDATE: &str = methods::tenant::TenantUpdate::ARGS[1];

@@ -6,9 +6,10 @@ use std::path::Path;
 use accountd_api::types::auth_source::ExternalGroup;
 use accountd_api::types::common::{Timestamp, UsernsIdmap};
 use accountd_api::types::group::GroupEntry;
-use accountd_api::types::user::{SecretList, UserEntry, UserGroupRow};
+use accountd_api::types::user::{AccessEntry, SecretList, UserEntry, UserGroupRow};
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::privileges::{self, PrivilegeRow};
+use accountd_store::tenants::{self, AccessRow};
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Connection, StoreError, api_keys, auth_sources, settings};
 
@@ -62,6 +63,10 @@ pub struct Directory {
     external: HashMap<i64, Vec<ExternalGroup>>,
     /// `password_expiration_days` of the account profiles that have one.
     password_expiry: HashMap<i64, i64>,
+    /// Access entries of the loaded users that have any.
+    access: HashMap<i64, Vec<AccessRow>>,
+    /// Default tenants of the loaded users that have one.
+    default_tenants: HashMap<i64, i64>,
 }
 
 impl Directory {
@@ -180,6 +185,13 @@ impl Directory {
                     if source != auth_sources::INTERNAL_ID {
                         dir.user_sources.insert(id, source);
                     }
+                    let access = tenants::access_of(conn, id)?;
+                    if !access.is_empty() {
+                        dir.access.insert(id, access);
+                    }
+                    if let Some(t) = tenants::default_tenant_of(conn, id)? {
+                        dir.default_tenants.insert(id, t);
+                    }
                 }
             }
             _ => {
@@ -195,6 +207,15 @@ impl Directory {
                     }
                 }
                 dir.user_sources = auth_sources::sources_by_user(conn)?
+                    .into_iter()
+                    .filter(|(user, _)| keep(user))
+                    .collect();
+                for (user, entry) in tenants::all_access(conn)? {
+                    if keep(&user) {
+                        dir.access.entry(user).or_default().push(entry);
+                    }
+                }
+                dir.default_tenants = tenants::all_default_tenants(conn)?
                     .into_iter()
                     .filter(|(user, _)| keep(user))
                     .collect();
@@ -237,7 +258,7 @@ impl Directory {
     pub fn user_entry(&self, row: &UserRow, now_ms: i64, home_root: &Path) -> UserEntry {
         let group = self.groups.get(&row.group_id);
         let aux = self.aux_by_user.get(&row.id).cloned().unwrap_or_default();
-        let roles = self.roles_of_groups(&self.user_group_ids(row));
+        let roles = user_roles(&self.privileges, &self.user_group_ids(row));
         let password_age = password_age(row.last_password_change, now_ms);
         let webshare = aux.iter().any(|id| {
             self.groups
@@ -304,6 +325,18 @@ impl Directory {
             webshare,
             auth_source,
             auth_source_name: self.source_names.get(&auth_source).cloned().unwrap_or_default(),
+            access: self
+                .access
+                .get(&row.id)
+                .into_iter()
+                .flatten()
+                .map(|a| AccessEntry {
+                    privilege: a.privilege_id,
+                    tenant: a.tenant_id,
+                    all_tenants: a.all_tenants,
+                })
+                .collect(),
+            default_tenant: self.default_tenants.get(&row.id).copied(),
         }
     }
 
@@ -344,12 +377,34 @@ fn roles_granted(privileges: &[PrivilegeRow], group_ids: &[i64]) -> Vec<String> 
     roles
 }
 
-/// The roles a user holds through its primary and auxiliary groups, as its entry lists them: two queries
-/// (its memberships and the privileges), without assembling the rest of a [`Directory`].
+/// The builtin privilege every user holds (Foreman's "Default role"), if present.
+fn default_privilege(privileges: &[PrivilegeRow]) -> Option<&PrivilegeRow> {
+    privileges
+        .iter()
+        .find(|p| p.builtin_name.as_deref() == Some(crate::privileges::DEFAULT))
+}
+
+/// The roles a user with these groups holds everywhere: its groups' privileges, then the Default privilege's.
+fn user_roles(privileges: &[PrivilegeRow], group_ids: &[i64]) -> Vec<String> {
+    let mut roles = roles_granted(privileges, group_ids);
+    for r in default_privilege(privileges)
+        .map(|p| p.roles.as_slice())
+        .unwrap_or_default()
+    {
+        if !roles.contains(r) {
+            roles.push(r.clone());
+        }
+    }
+    roles
+}
+
+/// The roles a user holds through its primary and auxiliary groups and the Default privilege, as its entry
+/// lists them: two queries (its memberships and the privileges), without assembling the rest of a
+/// [`Directory`].
 pub fn role_names_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<String>, StoreError> {
     let mut group_ids = vec![row.group_id];
     group_ids.extend(users::aux_groups(conn, row.id)?);
-    Ok(roles_granted(&privileges::all(conn)?, &group_ids))
+    Ok(user_roles(&privileges::all(conn)?, &group_ids))
 }
 
 /// [`role_names_of_user`] as the grants a session holds: the roles this service guards methods with that the
@@ -359,19 +414,21 @@ pub fn grants_of_user(conn: &Connection, row: &UserRow) -> Result<Vec<Grant>, St
 }
 
 /// The grants a session of this user holds, or `None` when no privilege is bound to any of the user's groups
-/// (TrueNAS's `authenticate_user` refuses such a login; a privilege without roles admits the user, who is then
-/// refused each method that needs a role). Group privileges are global.
+/// and the Default privilege carries no role (TrueNAS's `authenticate_user` refuses such a login; a privilege
+/// without roles admits the user, who is then refused each method that needs a role). Group privileges and
+/// the Default privilege are global.
 pub fn session_grants(conn: &Connection, row: &UserRow) -> Result<Option<Vec<Grant>>, StoreError> {
     let mut group_ids = vec![row.group_id];
     group_ids.extend(users::aux_groups(conn, row.id)?);
     let privileges = privileges::all(conn)?;
-    if !privileges
+    let bound = privileges
         .iter()
-        .any(|p| p.group_ids.iter().any(|g| group_ids.contains(g)))
-    {
+        .any(|p| p.group_ids.iter().any(|g| group_ids.contains(g)));
+    let by_default = default_privilege(&privileges).is_some_and(|p| !p.roles.is_empty());
+    if !bound && !by_default {
         return Ok(None);
     }
-    Ok(Some(global_grants(accountd_api::roles::guarded_roles(&roles_granted(
+    Ok(Some(global_grants(accountd_api::roles::guarded_roles(&user_roles(
         &privileges,
         &group_ids,
     )))))

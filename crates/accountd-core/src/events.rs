@@ -6,7 +6,7 @@ use std::sync::Arc;
 use accountd_api::Method;
 use accountd_api::methods::{
     account_profile::AccountProfileQuery, api_key::ApiKeyQuery, auth_source::AuthSourceQuery, group::GroupQuery,
-    privilege::PrivilegeQuery, user::UserQuery,
+    privilege::PrivilegeQuery, tenant::TenantQuery, user::UserQuery,
 };
 use accountd_store::Connection;
 use accountd_store::{groups, users};
@@ -29,6 +29,8 @@ pub const API_KEYS: &str = ApiKeyQuery::NAME;
 pub const AUTH_SOURCES: &str = AuthSourceQuery::NAME;
 /// Collection name of account profile events.
 pub const ACCOUNT_PROFILES: &str = AccountProfileQuery::NAME;
+/// Collection name of tenant events.
+pub const TENANTS: &str = TenantQuery::NAME;
 /// Collection name of login activity events (`user.activity.query`).
 pub const USER_ACTIVITY: &str = accountd_api::methods::activity::UserActivityQuery::NAME;
 
@@ -76,6 +78,7 @@ pub struct ChangeSet {
     api_keys: Vec<(i64, ChangeKind)>,
     auth_sources: Vec<(i64, ChangeKind)>,
     account_profiles: Vec<(i64, ChangeKind)>,
+    tenants: Vec<(i64, ChangeKind)>,
     /// A group's own row changed: the entries of its primary members embed it, and those members are not
     /// recorded.
     group_rows_changed: bool,
@@ -179,6 +182,19 @@ impl ChangeSet {
         note(&mut self.account_profiles, id, ChangeKind::Removed);
     }
 
+    /// A tenant was created.
+    pub fn tenant_added(&mut self, id: i64) {
+        note(&mut self.tenants, id, ChangeKind::Added);
+    }
+    /// A tenant changed.
+    pub fn tenant_changed(&mut self, id: i64) {
+        note(&mut self.tenants, id, ChangeKind::Changed);
+    }
+    /// A tenant was deleted (the users whose access entries or default tenant referred to it are recorded).
+    pub fn tenant_removed(&mut self, id: i64) {
+        note(&mut self.tenants, id, ChangeKind::Removed);
+    }
+
     /// The transaction invalidated credentials: `effect` is applied to live sessions after the commit, sparing
     /// the session `caller` called from.
     pub fn credentials_affected(&mut self, effect: CredentialEffect, caller: Option<&Caller>) {
@@ -201,6 +217,7 @@ impl ChangeSet {
             && self.api_keys.is_empty()
             && self.auth_sources.is_empty()
             && self.account_profiles.is_empty()
+            && self.tenants.is_empty()
     }
 
     /// The users whose entries (`user.query`) may differ after this transaction, when the records prove that
@@ -213,7 +230,8 @@ impl ChangeSet {
     /// - groups removed (their members are recorded, as changed or removed, by whoever removes them);
     /// - API keys (an entry lists its owner's key ids; adding or removing a key records the owner, and a key's
     ///   other fields are in no user entry);
-    /// - authentication sources (a user entry shows its source's name: a rename records the source's users).
+    /// - authentication sources (a user entry shows its source's name: a rename records the source's users);
+    /// - tenants (user entries name tenants by id; deleting one records the users that referred to it).
     pub(crate) fn affected_user_entries(&self) -> Option<Vec<i64>> {
         let provable = !self.is_empty()
             && self.privileges.is_empty()
@@ -272,6 +290,12 @@ impl ChangeSet {
                 .then(|| crate::account_profiles::entry_value(conn, id))
                 .flatten();
             out.push(event(ACCOUNT_PROFILES, kind, id, fields));
+        }
+        for &(id, kind) in &self.tenants {
+            let fields = (kind != ChangeKind::Removed)
+                .then(|| crate::tenants::entry_value(conn, id))
+                .flatten();
+            out.push(event(TENANTS, kind, id, fields));
         }
         out
     }

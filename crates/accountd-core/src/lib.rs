@@ -35,6 +35,7 @@ mod rehash;
 pub mod sessions;
 pub mod shells;
 pub mod sudo;
+pub mod tenants;
 pub mod twofactor;
 pub mod users;
 

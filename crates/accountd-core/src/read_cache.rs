@@ -423,6 +423,19 @@ mod tests {
         full.password_history = Some(SecretList::Values(vec!["a".into(), "b".into()]));
         full.roles = vec!["FULL_ADMIN".into()];
         full.api_keys = vec![7, 8];
+        full.access = vec![
+            accountd_api::types::user::AccessEntry {
+                privilege: 5,
+                tenant: Some(2),
+                all_tenants: false,
+            },
+            accountd_api::types::user::AccessEntry {
+                privilege: 6,
+                tenant: None,
+                all_tenants: true,
+            },
+        ];
+        full.default_tenant = Some(2);
         let mut redacted = entry(7, "carol", 3002);
         redacted.password_history = Some(SecretList::Redacted("********".into()));
         redacted.userns_idmap = Some(UsernsIdmap::Id(1));

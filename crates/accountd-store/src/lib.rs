@@ -20,6 +20,7 @@ pub mod password_reset;
 pub mod privileges;
 pub mod secrets;
 pub mod settings;
+pub mod tenants;
 mod threads;
 pub mod twofactor;
 pub mod users;

@@ -20,12 +20,17 @@ pub struct PrivilegeRow {
     pub roles: Vec<String>,
     /// Bound group database ids.
     pub group_ids: Vec<i64>,
+    /// Free-text description.
+    pub description: Option<String>,
+    /// The tenant owning the privilege (granted in that tenant only); `None`: global.
+    pub tenant_id: Option<i64>,
 }
 
 /// Every privilege with its groups.
 pub fn all(conn: &Connection) -> Result<Vec<PrivilegeRow>, StoreError> {
-    let mut stmt =
-        conn.prepare_cached("SELECT id, name, builtin_name, web_shell, roles FROM privileges ORDER BY id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, builtin_name, web_shell, roles, description, tenant_id FROM privileges ORDER BY id",
+    )?;
     let mut rows = stmt
         .query_map([], |r| {
             Ok(PrivilegeRow {
@@ -35,6 +40,8 @@ pub fn all(conn: &Connection) -> Result<Vec<PrivilegeRow>, StoreError> {
                 web_shell: r.get(3)?,
                 roles: from_json_list(&r.get::<_, String>(4)?),
                 group_ids: Vec::new(),
+                description: r.get(5)?,
+                tenant_id: r.get(6)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -51,27 +58,37 @@ pub fn all(conn: &Connection) -> Result<Vec<PrivilegeRow>, StoreError> {
 
 /// Inserts a privilege (ignoring `row.id`) with its group bindings and returns its id.
 pub fn insert(conn: &Connection, row: &PrivilegeRow) -> Result<i64, StoreError> {
-    conn.prepare_cached("INSERT INTO privileges (name, builtin_name, web_shell, roles) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(rusqlite::params![
-            row.name,
-            row.builtin_name,
-            row.web_shell,
-            to_json_list(&row.roles)
-        ])?;
+    conn.prepare_cached(
+        "INSERT INTO privileges (name, builtin_name, web_shell, roles, description, tenant_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(rusqlite::params![
+        row.name,
+        row.builtin_name,
+        row.web_shell,
+        to_json_list(&row.roles),
+        row.description,
+        row.tenant_id
+    ])?;
     let id = conn.last_insert_rowid();
     set_groups(conn, id, &row.group_ids)?;
     Ok(id)
 }
 
-/// Replaces the name, web shell flag, roles and group bindings of an existing privilege.
+/// Replaces the name, web shell flag, roles, description, owner tenant and group bindings of an existing
+/// privilege.
 pub fn update(conn: &Connection, row: &PrivilegeRow) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE privileges SET name = ?2, web_shell = ?3, roles = ?4 WHERE id = ?1")?
-        .execute(rusqlite::params![
-            row.id,
-            row.name,
-            row.web_shell,
-            to_json_list(&row.roles)
-        ])?;
+    conn.prepare_cached(
+        "UPDATE privileges SET name = ?2, web_shell = ?3, roles = ?4, description = ?5, tenant_id = ?6 WHERE id = ?1",
+    )?
+    .execute(rusqlite::params![
+        row.id,
+        row.name,
+        row.web_shell,
+        to_json_list(&row.roles),
+        row.description,
+        row.tenant_id
+    ])?;
     set_groups(conn, row.id, &row.group_ids)
 }
 
@@ -120,6 +137,8 @@ mod tests {
             web_shell: false,
             roles: vec!["ACCOUNT_READ".into()],
             group_ids: vec![3, 3, 2],
+            description: Some("Reads accounts".into()),
+            tenant_id: Some(1),
         };
         let r = row.clone();
         let id = store.write(move |tx| insert(tx, &r)).await.unwrap();
@@ -132,11 +151,13 @@ mod tests {
         row.roles = vec![];
         row.group_ids = vec![5];
         row.web_shell = true;
+        row.description = None;
+        row.tenant_id = None;
         let r = row.clone();
         store.write(move |tx| update(tx, &r)).await.unwrap();
         assert_eq!(store.read(move |c| get(c, id)).await.unwrap(), Some(row));
         store.write(move |tx| delete(tx, id)).await.unwrap();
         assert_eq!(store.read(move |c| get(c, id)).await.unwrap(), None);
-        assert_eq!(store.read(all).await.unwrap().len(), 3);
+        assert_eq!(store.read(all).await.unwrap().len(), 6);
     }
 }

@@ -66,7 +66,7 @@ async fn apply_fixture(url: &str, fixture: Fixture) -> anyhow::Result<()> {
         )
         .await?;
     anyhow::ensure!(
-        auditors["id"] == 4,
+        auditors["id"] == 7,
         "fixture privilege Auditors has id {}",
         auditors["id"]
     );

@@ -14,6 +14,7 @@ pub mod password_reset;
 pub mod privilege;
 pub mod rpc;
 pub mod system;
+pub mod tenant;
 pub mod user;
 
 use std::sync::LazyLock;
@@ -98,6 +99,11 @@ macro_rules! for_each_method {
             $crate::methods::privilege::PrivilegeUpdate,
             $crate::methods::privilege::PrivilegeDelete,
             $crate::methods::privilege::PrivilegeRoles,
+            $crate::methods::tenant::TenantQuery,
+            $crate::methods::tenant::TenantGetInstance,
+            $crate::methods::tenant::TenantCreate,
+            $crate::methods::tenant::TenantUpdate,
+            $crate::methods::tenant::TenantDelete,
             $crate::methods::auth_source::AuthSourceQuery,
             $crate::methods::auth_source::AuthSourceGetInstance,
             $crate::methods::auth_source::AuthSourceCreate,
@@ -187,6 +193,7 @@ mod tests {
             include_str!("privilege.rs"),
             include_str!("rpc.rs"),
             include_str!("system.rs"),
+            include_str!("tenant.rs"),
             include_str!("user.rs"),
         ];
         let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/methods");

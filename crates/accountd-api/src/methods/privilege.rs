@@ -61,7 +61,7 @@ declare_method! {
     PrivilegeDelete = "privilege.delete", WRITE, PrivilegeDeleteArgs => bool,
     audit: Audit::record("Delete privilege", AuditRecord::Privilege),
     examples: [
-        Admin r#"[4]"#,
+        Admin r#"[7]"#,
         Admin r#"[1]"# => error,
     ]
 }
@@ -69,9 +69,9 @@ declare_method! {
 declare_method! {
     /// Lists TrueNAS's whole role catalogue, with query-filters and query-options: each role's `name`,
     /// `title`, the roles it `includes`, `builtin` and `stig`. Privileges may grant any of them, so that
-    /// TrueNAS UIs can build privileges; here only FULL_ADMIN, READONLY_ADMIN, SHARING_ADMIN, ACCOUNT_READ,
-    /// ACCOUNT_WRITE, API_KEY_READ and API_KEY_WRITE (and the roles that include them) guard methods, and the
-    /// others grant nothing. Any logged-in session may list them.
+    /// TrueNAS UIs can build privileges; here only the roles the README lists (FULL_ADMIN, READONLY_ADMIN,
+    /// ACCOUNT_*, API_KEY_*, TENANT_*, ... and the roles that include them) guard methods, and the others grant
+    /// nothing. TENANT_READ and TENANT_WRITE are accountd's own. Any logged-in session may list them.
     PrivilegeRoles = "privilege.roles", Access::AnyUser, QueryArgs => QueryAnswer<PrivilegeRolesEntry>,
     examples: [
         Admin r#"[[["name", "^", "ACCOUNT_"]]]"#,

@@ -16,5 +16,6 @@ pub mod privilege;
 pub mod query;
 pub mod rpc;
 pub mod sessions;
+pub mod tenant;
 pub mod twofactor;
 pub mod user;

@@ -5,6 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::auth::AllowlistEntry;
+use super::common::double_option;
 use super::group::GroupEntry;
 
 /// A privilege: roles (and web shell access) granted to the members of local groups.
@@ -12,8 +13,8 @@ use super::group::GroupEntry;
 pub struct PrivilegeEntry {
     /// Database id.
     pub id: i64,
-    /// `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-    /// else null.
+    /// `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+    /// user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
     pub builtin_name: Option<String>,
     /// Unique name.
     pub name: String,
@@ -27,6 +28,11 @@ pub struct PrivilegeEntry {
     pub roles: Vec<String>,
     /// Members may use the web shell.
     pub web_shell: bool,
+    /// Free-text description.
+    pub description: Option<String>,
+    /// The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+    /// global.
+    pub tenant: Option<i64>,
 }
 
 /// A directory service group: a gid or a SID.
@@ -66,6 +72,13 @@ pub struct PrivilegeCreate {
     pub roles: Vec<String>,
     /// Members may use the web shell.
     pub web_shell: bool,
+    /// Free-text description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The tenant owning the privilege (granted in that tenant only, through access entries; no local
+    /// groups); null: global.
+    #[serde(default)]
+    pub tenant: Option<i64>,
 }
 
 /// `privilege.update` input: only given keys change. The name and roles of builtin privileges are read-only.
@@ -88,6 +101,12 @@ pub struct PrivilegeUpdate {
     /// Members may use the web shell.
     #[serde(default)]
     pub web_shell: Option<bool>,
+    /// Free-text description (null clears it).
+    #[serde(default, deserialize_with = "double_option")]
+    pub description: Option<Option<String>>,
+    /// The owner tenant (null: global).
+    #[serde(default, deserialize_with = "double_option")]
+    pub tenant: Option<Option<i64>>,
 }
 
 /// `privilege.create` arguments.

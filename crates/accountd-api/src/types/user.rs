@@ -108,6 +108,24 @@ pub struct UserEntry {
     pub auth_source: i64,
     /// That source's name.
     pub auth_source_name: String,
+    /// The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+    pub access: Vec<AccessEntry>,
+    /// The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+    pub default_tenant: Option<i64>,
+}
+
+/// One access entry (`tenants-and-roles.md`): "this privilege's roles in this tenant", or "in every tenant".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessEntry {
+    /// The privilege (`privilege.query` id) whose roles are granted.
+    pub privilege: i64,
+    /// The tenant they apply in (exactly one of `tenant` and `all_tenants`).
+    #[serde(default)]
+    pub tenant: Option<i64>,
+    /// They apply in every tenant.
+    #[serde(default)]
+    pub all_tenants: bool,
 }
 
 impl UserEntry {
@@ -239,6 +257,13 @@ pub struct UserCreate {
     /// Id of the account profile whose policy applies (default 1, `Default`).
     #[serde(default = "default_profile")]
     pub account_profile: i64,
+    /// Access entries: privileges granted in one tenant or in every tenant (privilege, tenant ids checked;
+    /// duplicates refused).
+    #[serde(default)]
+    pub access: Vec<AccessEntry>,
+    /// The tenant sessions start in: one the user has access in; null: the first such tenant, else `admin`.
+    #[serde(default)]
+    pub default_tenant: Option<i64>,
 }
 
 fn default_profile() -> i64 {
@@ -341,6 +366,13 @@ pub struct UserUpdate {
     /// password still requires one).
     #[serde(default)]
     pub password_change_required: Option<bool>,
+    /// Access entries (replaces the list).
+    #[serde(default)]
+    pub access: Option<Vec<AccessEntry>>,
+    /// The tenant sessions start in (null: the first tenant the user has access in, else `admin`). Left out,
+    /// a stored default tenant the new access entries no longer reach is cleared.
+    #[serde(default, deserialize_with = "double_option")]
+    pub default_tenant: Option<Option<i64>>,
 }
 
 /// `user.create` arguments.

@@ -10,6 +10,7 @@ mod me;
 pub mod restriction;
 mod secrets;
 mod sessions;
+mod tenants;
 mod users;
 
 #[cfg(test)]
@@ -27,4 +28,5 @@ pub use me::{allowlist_of, session_role_names};
 pub use restriction::{may_create_tokens, may_get_reconnect_token, restriction_refuses, restriction_refuses_target};
 pub use secrets::{Redaction, may_see_secrets, redaction_for, sees_twofactor_secret};
 pub use sessions::{may_end_session, may_list_sessions_of};
+pub use tenants::{TenantView, tenants_visible_to};
 pub use users::{may_delete_user, may_lock};

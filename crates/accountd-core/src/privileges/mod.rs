@@ -5,6 +5,8 @@
 mod rules;
 mod write;
 
+pub use rules::DEFAULT;
+
 use std::collections::{BTreeSet, HashMap};
 
 use accountd_api::types::privilege::PrivilegeEntry;
@@ -34,6 +36,8 @@ fn entry_of(dir: &Directory, groups: &HashMap<i64, GroupRow>, row: &PrivilegeRow
         allowlist: Vec::new(),
         roles: row.roles.clone(),
         web_shell: row.web_shell,
+        description: row.description.clone(),
+        tenant: row.tenant_id,
     }
 }
 

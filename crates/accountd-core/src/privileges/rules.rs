@@ -4,14 +4,16 @@
 use accountd_api::Role;
 use accountd_api::types::privilege::DsGroup;
 use accountd_store::privileges::PrivilegeRow;
-use accountd_store::{Connection, StoreError, groups, users};
+use accountd_store::{Connection, StoreError, groups, tenants, users};
 
 use crate::args::PRIVILEGE_UPDATE;
 use crate::entry::builtin;
-use crate::error::ValidationErrors;
+use crate::error::{ValidationErrors, errno};
 
 /// Builtin name of the read-only administrators' privilege.
 const READONLY_ADMINISTRATOR: &str = "READONLY_ADMINISTRATOR";
+/// Builtin name of the privilege that applies to every user (Foreman's "Default role").
+pub const DEFAULT: &str = "DEFAULT";
 
 /// A privilege as the caller wants it: gids as given.
 pub(super) struct Wanted<'a> {
@@ -19,6 +21,7 @@ pub(super) struct Wanted<'a> {
     pub local_groups: &'a [i64],
     pub ds_groups: &'a [DsGroup],
     pub roles: &'a [String],
+    pub tenant: Option<i64>,
 }
 
 /// TrueNAS `_validate`: unique name, existing local groups, no directory service groups, known roles. Returns
@@ -69,6 +72,20 @@ pub(super) fn validate(
             errs.add(format!("{schema}.roles.{i}"), "Invalid role");
         }
     }
+    if let Some(tenant) = wanted.tenant {
+        if tenants::get(conn, tenant)?.is_none() {
+            errs.add_errno(
+                format!("{schema}.tenant"),
+                format!("Tenant {tenant} does not exist"),
+                errno::ENOENT,
+            );
+        } else if !wanted.local_groups.is_empty() {
+            errs.add(
+                format!("{schema}.local_groups"),
+                "A privilege owned by a tenant is granted through access entries only",
+            );
+        }
+    }
     Ok(group_ids)
 }
 
@@ -91,9 +108,23 @@ pub(super) fn check_builtin(
             "This field is read-only for built-in privileges",
         );
     }
-    if wanted.roles != old.roles.as_slice() {
+    // The Default privilege's roles are what every user holds: editable, while it stays bound to no group.
+    if builtin_name == DEFAULT {
+        if !wanted.local_groups.is_empty() {
+            errs.add(
+                format!("{PRIVILEGE_UPDATE}.local_groups"),
+                "This field is read-only for built-in privileges",
+            );
+        }
+    } else if wanted.roles != old.roles.as_slice() {
         errs.add(
             format!("{PRIVILEGE_UPDATE}.roles"),
+            "This field is read-only for built-in privileges",
+        );
+    }
+    if wanted.tenant != old.tenant_id {
+        errs.add(
+            format!("{PRIVILEGE_UPDATE}.tenant"),
             "This field is read-only for built-in privileges",
         );
     }

@@ -2,7 +2,7 @@
 
 use accountd_api::types::privilege::{PrivilegeCreate, PrivilegeEntry, PrivilegeUpdate};
 use accountd_store::privileges::{self, PrivilegeRow};
-use accountd_store::{Transaction, groups, users};
+use accountd_store::{Transaction, groups, tenants, users};
 
 use super::not_found;
 use super::rules::{NO_FULL_ADMIN_LEFT, Wanted, check_builtin, unlocked_full_admins, validate};
@@ -22,6 +22,25 @@ fn note_bound(tx: &Transaction<'_>, group_ids: &[i64], changes: &mut ChangeSet) 
     Ok(())
 }
 
+/// Records the users holding a privilege through an access entry as changed (their access or roles change).
+fn note_granted(tx: &Transaction<'_>, privilege_id: i64, changes: &mut ChangeSet) -> Result<(), Error> {
+    for user in tenants::users_granted(tx, privilege_id)? {
+        changes.user_changed(user);
+    }
+    Ok(())
+}
+
+/// A privilege becoming owned by `tenant` must not be granted in another tenant or in every tenant.
+fn check_not_granted_elsewhere(tx: &Transaction<'_>, privilege_id: i64, tenant: Option<i64>) -> Result<(), Error> {
+    if tenants::granted_outside(tx, privilege_id, tenant)? {
+        return Err(Error::invalid(
+            format!("{PRIVILEGE_UPDATE}.tenant"),
+            "The privilege is granted outside this tenant",
+        ));
+    }
+    Ok(())
+}
+
 fn create_in(tx: &Transaction<'_>, data: &PrivilegeCreate, changes: &mut ChangeSet) -> Result<i64, Error> {
     let all = privileges::all(tx)?;
     let wanted = Wanted {
@@ -29,6 +48,7 @@ fn create_in(tx: &Transaction<'_>, data: &PrivilegeCreate, changes: &mut ChangeS
         local_groups: &data.local_groups,
         ds_groups: &data.ds_groups,
         roles: &data.roles,
+        tenant: data.tenant,
     };
     let mut errs = ValidationErrors::new();
     let group_ids = validate(tx, PRIVILEGE_CREATE, &wanted, &all, None, &mut errs)?;
@@ -40,6 +60,8 @@ fn create_in(tx: &Transaction<'_>, data: &PrivilegeCreate, changes: &mut ChangeS
         web_shell: data.web_shell,
         roles: data.roles.clone(),
         group_ids,
+        description: data.description.clone(),
+        tenant_id: data.tenant,
     };
     let id = privileges::insert(tx, &row)?;
     changes.privilege_added(id);
@@ -61,11 +83,14 @@ fn update_in(tx: &Transaction<'_>, id: i64, data: &PrivilegeUpdate, changes: &mu
     let ds_groups = data.ds_groups.clone().unwrap_or_default();
     let roles = data.roles.clone().unwrap_or_else(|| old.roles.clone());
     let web_shell = data.web_shell.unwrap_or(old.web_shell);
+    let tenant = data.tenant.unwrap_or(old.tenant_id);
+    let description = data.description.clone().unwrap_or_else(|| old.description.clone());
     let wanted = Wanted {
         name: &name,
         local_groups: &local_groups,
         ds_groups: &ds_groups,
         roles: &roles,
+        tenant,
     };
     let mut errs = ValidationErrors::new();
     check_builtin(tx, &old, &wanted, web_shell, &mut errs)?;
@@ -80,6 +105,8 @@ fn update_in(tx: &Transaction<'_>, id: i64, data: &PrivilegeUpdate, changes: &mu
         web_shell,
         roles,
         group_ids,
+        description,
+        tenant_id: tenant,
     };
     let after: Vec<PrivilegeRow> = all
         .iter()
@@ -96,8 +123,12 @@ fn update_in(tx: &Transaction<'_>, id: i64, data: &PrivilegeUpdate, changes: &mu
             NO_FULL_ADMIN_LEFT,
         ));
     }
+    if tenant.is_some() && tenant != old.tenant_id {
+        check_not_granted_elsewhere(tx, id, tenant)?;
+    }
     privileges::update(tx, &new)?;
     changes.privilege_changed(id);
+    note_granted(tx, id, changes)?;
     let mut touched = old.group_ids.clone();
     touched.extend(&new.group_ids);
     touched.sort_unstable();
@@ -115,6 +146,7 @@ fn delete_in(tx: &Transaction<'_>, id: i64, changes: &mut ChangeSet) -> Result<(
     if unlocked_full_admins(tx, &all)? > 0 && unlocked_full_admins(tx, &after)? == 0 {
         return Err(Error::call(errno::EACCES, NO_FULL_ADMIN_LEFT));
     }
+    note_granted(tx, id, changes)?;
     privileges::delete(tx, id)?;
     changes.privilege_removed(id);
     note_bound(tx, &old.group_ids, changes)

@@ -5,7 +5,7 @@ use std::path::Path;
 use accountd_api::types::user::{UserCreate, UserWithPassword};
 use accountd_store::groups::{self, GroupRow};
 use accountd_store::users::{self, UserRow};
-use accountd_store::{Transaction, auth_sources};
+use accountd_store::{Transaction, auth_sources, tenants};
 
 use super::profile::{ProfileFields, normalize_timezone};
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
@@ -144,6 +144,9 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     };
     common_validation(tx, &mut errs, USER_CREATE, &supplied, &combined, None, &p.home_root)?;
     crate::account_profiles::check_profile_exists(tx, USER_CREATE, d.account_profile, &mut errs)?;
+    let access = super::access::check_access(tx, USER_CREATE, &d.access, &mut errs)?;
+    let default_tenant =
+        super::access::check_default_tenant(tx, USER_CREATE, Some(d.default_tenant), None, &access, &mut errs)?;
     if d.sshpubkey.as_deref().is_some_and(|k| !k.trim().is_empty())
         && !crate::entry::home_is_managed(&d.home, &p.home_root)
     {
@@ -239,6 +242,8 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     };
     let id = users::insert(tx, &row)?;
     users::set_aux_groups(tx, id, &aux)?;
+    tenants::set_access(tx, id, &access)?;
+    tenants::set_default_tenant(tx, id, default_tenant)?;
     if external {
         auth_sources::set_source_of_user(tx, id, d.auth_source)?;
     }

@@ -1,5 +1,6 @@
 //! `user.*` services.
 
+mod access;
 mod account;
 pub(crate) mod admins;
 mod create;
@@ -116,6 +117,12 @@ const USER_COLUMNS: &[Column] = &[
         sql: "account_profile",
         kind: ColumnKind::Integer,
         nullable: false,
+    },
+    Column {
+        field: "default_tenant",
+        sql: "default_tenant",
+        kind: ColumnKind::Integer,
+        nullable: true,
     },
 ];
 

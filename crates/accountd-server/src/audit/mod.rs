@@ -224,6 +224,7 @@ async fn record_name(state: &AppState, kind: AuditRecord, id: i64) -> Option<Str
         AuditRecord::AccountProfile => {
             found_entry(accounts.account_profile_get_instance(id, &options).await).map(|p| p.name)
         }
+        AuditRecord::Tenant => accounts.tenant_name(id).await,
     }
 }
 

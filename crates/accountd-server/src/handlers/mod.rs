@@ -15,5 +15,6 @@ mod privilege;
 mod rpc;
 mod sessions;
 mod system;
+mod tenant;
 mod twofactor;
 mod user;

@@ -6,7 +6,7 @@ use rusqlite_migration::{M, Migrations};
 use crate::error::StoreError;
 
 /// The newest schema version.
-pub const LATEST: usize = 11;
+pub const LATEST: usize = 12;
 
 /// The migrations, oldest first. Never edit a released one; add a new one (and bump [`LATEST`]).
 pub fn migrations() -> Migrations<'static> {
@@ -22,6 +22,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(include_str!("0009_login_activity.sql")),
         M::up(include_str!("0010_recovery_codes.sql")),
         M::up(include_str!("0011_mail_and_password_reset.sql")),
+        M::up(include_str!("0012_tenants.sql")),
     ])
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use accountd_store::groups::GroupRow;
 use accountd_store::users::{self, UserRow};
-use accountd_store::{Transaction, auth_sources};
+use accountd_store::{Transaction, auth_sources, tenants};
 
 use super::super::admins::{AFTER_GROUPS_CHANGE, AFTER_LOCK, no_local_administrator_left, password_admins};
 use super::Prepared;
@@ -33,6 +33,13 @@ pub(super) fn write_rows(
         changes.credentials_affected(CredentialEffect::PasswordReplaced { user_id: row.id }, Some(&p.caller));
     }
     changes.user_changed(row.id);
+    if let Some(access) = &checked.access {
+        tenants::set_access(tx, row.id, access)?;
+    }
+    let (old_default, new_default) = checked.default_tenant;
+    if new_default != old_default {
+        tenants::set_default_tenant(tx, row.id, new_default)?;
+    }
     record_credential_effects(p, changes);
     if row.group_id != old.group_id {
         changes.group_members_changed(old.group_id);

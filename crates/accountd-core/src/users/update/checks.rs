@@ -2,9 +2,11 @@
 //! the validation errors is part of the answer).
 
 use accountd_store::groups::{self, GroupRow};
+use accountd_store::tenants::{self, AccessRow};
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Transaction, auth_sources};
 
+use super::super::access;
 use super::super::admins::{AFTER_PASSWORD_DISABLE, full_admins, no_local_administrator_left, password_admins};
 use super::super::profile::ProfileFields;
 use super::super::validate::{Combined, Supplied, common_validation, idmap_target_of};
@@ -26,6 +28,10 @@ pub(super) struct Checked {
     pub old_source: i64,
     /// The authentication source the user will have.
     pub new_source: i64,
+    /// The access entries to store, when given.
+    pub access: Option<Vec<AccessRow>>,
+    /// The default tenant the user had, and the one it will have.
+    pub default_tenant: (Option<i64>, Option<i64>),
 }
 
 impl Checked {
@@ -61,6 +67,7 @@ pub(super) fn validate(tx: &Transaction<'_>, p: &Prepared, old: &UserRow) -> Res
     check_common(tx, p, old, group_ids, &mut errs)?;
     check_keys_and_immutables(p, old, &mut errs);
     let (old_source, new_source) = check_source(tx, p, old, &mut errs)?;
+    let (access, default_tenant) = check_tenancy(tx, p, old, &mut errs)?;
     errs.check()?;
     Ok(Checked {
         group,
@@ -68,7 +75,31 @@ pub(super) fn validate(tx: &Transaction<'_>, p: &Prepared, old: &UserRow) -> Res
         last_password_admin,
         old_source,
         new_source,
+        access,
+        default_tenant,
     })
+}
+
+/// The access entries (when given) and the default tenant before and after the update.
+#[allow(clippy::type_complexity, reason = "a private pair of what the update stores")]
+fn check_tenancy(
+    tx: &Transaction<'_>,
+    p: &Prepared,
+    old: &UserRow,
+    errs: &mut ValidationErrors,
+) -> Result<(Option<Vec<AccessRow>>, (Option<i64>, Option<i64>)), Error> {
+    let d = &p.data;
+    let access = match &d.access {
+        Some(given) => Some(access::check_access(tx, USER_UPDATE, given, errs)?),
+        None => None,
+    };
+    let stored = tenants::default_tenant_of(tx, old.id)?;
+    let reached = match &access {
+        Some(a) => a.clone(),
+        None => tenants::access_of(tx, old.id)?,
+    };
+    let new = access::check_default_tenant(tx, USER_UPDATE, d.default_tenant, stored, &reached, errs)?;
+    Ok((access, (stored, new)))
 }
 
 /// The primary group the user will have; its errors are answered at once (nothing else is checked without it).

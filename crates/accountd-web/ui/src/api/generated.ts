@@ -1859,8 +1859,8 @@ export interface Methods {
        */
       id: number;
       /**
-       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-       * else null.
+       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+       * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
        */
       builtin_name?: string | null;
       /**
@@ -1887,6 +1887,15 @@ export interface Methods {
        * Members may use the web shell.
        */
       web_shell: boolean;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+       * global.
+       */
+      tenant?: number | null;
     };
   };
   "privilege.delete": {
@@ -1912,8 +1921,8 @@ export interface Methods {
        */
       id: number;
       /**
-       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-       * else null.
+       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+       * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
        */
       builtin_name?: string | null;
       /**
@@ -1940,6 +1949,15 @@ export interface Methods {
        * Members may use the web shell.
        */
       web_shell: boolean;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+       * global.
+       */
+      tenant?: number | null;
     };
   };
   "privilege.query": {
@@ -1973,8 +1991,8 @@ export interface Methods {
        */
       id: number;
       /**
-       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-       * else null.
+       * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+       * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
        */
       builtin_name?: string | null;
       /**
@@ -2001,6 +2019,15 @@ export interface Methods {
        * Members may use the web shell.
        */
       web_shell: boolean;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+       * global.
+       */
+      tenant?: number | null;
     };
   };
   "rpc.discover": {
@@ -2105,6 +2132,118 @@ export interface Methods {
        * A new password may not equal any of the last N; null no check.
        */
       password_history_length?: number | null;
+    };
+  };
+  "tenant.create": {
+    /**
+     * @minItems 1
+     * @maxItems 1
+     */
+    params: [TenantCreate];
+    /**
+     * A tenant: users are members of it through access entries; privileges may be owned by it.
+     */
+    result: {
+      /**
+       * Database id (1 is the builtin `admin` tenant).
+       */
+      id: number;
+      /**
+       * Unique name (case-insensitively).
+       */
+      name: string;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * Key/value attributes.
+       */
+      attrs: TenantAttr[];
+      /**
+       * The builtin `admin` tenant: cannot be renamed or deleted.
+       */
+      builtin: boolean;
+    };
+  };
+  "tenant.delete": {
+    /**
+     * @minItems 1
+     * @maxItems 2
+     */
+    params: [number] | [number, TenantDeleteOptions];
+    result: boolean;
+  };
+  "tenant.get_instance": {
+    /**
+     * @minItems 1
+     * @maxItems 2
+     */
+    params: [number] | [number, QueryOptions15];
+    /**
+     * A tenant: users are members of it through access entries; privileges may be owned by it.
+     */
+    result: {
+      /**
+       * Database id (1 is the builtin `admin` tenant).
+       */
+      id: number;
+      /**
+       * Unique name (case-insensitively).
+       */
+      name: string;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * Key/value attributes.
+       */
+      attrs: TenantAttr[];
+      /**
+       * The builtin `admin` tenant: cannot be renamed or deleted.
+       */
+      builtin: boolean;
+    };
+  };
+  "tenant.query": {
+    /**
+     * @minItems 0
+     * @maxItems 2
+     */
+    params: [] | [unknown[][]] | [unknown[][], QueryOptions16];
+    result: (TenantEntry[] | TenantEntry1 | number) | {}[] | {};
+  };
+  "tenant.update": {
+    /**
+     * @minItems 2
+     * @maxItems 2
+     */
+    params: [number, TenantUpdate];
+    /**
+     * A tenant: users are members of it through access entries; privileges may be owned by it.
+     */
+    result: {
+      /**
+       * Database id (1 is the builtin `admin` tenant).
+       */
+      id: number;
+      /**
+       * Unique name (case-insensitively).
+       */
+      name: string;
+      /**
+       * Free-text description.
+       */
+      description?: string | null;
+      /**
+       * Key/value attributes.
+       */
+      attrs: TenantAttr[];
+      /**
+       * The builtin `admin` tenant: cannot be renamed or deleted.
+       */
+      builtin: boolean;
     };
   };
   "user.account.config": {
@@ -2224,7 +2363,7 @@ export interface Methods {
      * @minItems 1
      * @maxItems 2
      */
-    params: [number] | [number, QueryOptions15];
+    params: [number] | [number, QueryOptions17];
     /**
      * One user's login activity.
      */
@@ -2285,7 +2424,7 @@ export interface Methods {
      * @minItems 0
      * @maxItems 2
      */
-    params: [] | [unknown[][]] | [unknown[][], QueryOptions16];
+    params: [] | [unknown[][]] | [unknown[][], QueryOptions18];
     result: (UserActivityEntry[] | UserActivityEntry1 | number) | {}[] | {};
   };
   "user.create": {
@@ -2450,6 +2589,14 @@ export interface Methods {
        */
       auth_source_name: string;
       /**
+       * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+       */
+      access: AccessEntry[];
+      /**
+       * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+       */
+      default_tenant?: number | null;
+      /**
        * The password set by this call (given or generated), else null.
        */
       password?: string | null;
@@ -2468,7 +2615,7 @@ export interface Methods {
      * @minItems 1
      * @maxItems 2
      */
-    params: [number] | [number, QueryOptions17];
+    params: [number] | [number, QueryOptions19];
     /**
      * A user as `user.query` and `user.get_instance` return it.
      */
@@ -2624,6 +2771,14 @@ export interface Methods {
        * That source's name.
        */
       auth_source_name: string;
+      /**
+       * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+       */
+      access: AccessEntry[];
+      /**
+       * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+       */
+      default_tenant?: number | null;
     };
   };
   "user.get_next_uid": {
@@ -2717,7 +2872,7 @@ export interface Methods {
      * @minItems 0
      * @maxItems 2
      */
-    params: [] | [unknown[][]] | [unknown[][], QueryOptions18];
+    params: [] | [unknown[][]] | [unknown[][], QueryOptions20];
     result: (UserEntry[] | UserEntry1 | number) | {}[] | {};
   };
   "user.renew_2fa_recovery_codes": {
@@ -2889,6 +3044,14 @@ export interface Methods {
        * That source's name.
        */
       auth_source_name: string;
+      /**
+       * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+       */
+      access: AccessEntry[];
+      /**
+       * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+       */
+      default_tenant?: number | null;
       twofactor_config: TwoFactorState2;
     };
   };
@@ -3137,6 +3300,14 @@ export interface Methods {
        * That source's name.
        */
       auth_source_name: string;
+      /**
+       * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+       */
+      access: AccessEntry[];
+      /**
+       * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+       */
+      default_tenant?: number | null;
       /**
        * The password set by this call (given or generated), else null.
        */
@@ -5446,6 +5617,14 @@ export interface UserEntry {
    * That source's name.
    */
   auth_source_name: string;
+  /**
+   * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+   */
+  access: AccessEntry[];
+  /**
+   * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+   */
+  default_tenant?: number | null;
 }
 /**
  * Primary group row.
@@ -5483,6 +5662,26 @@ export interface UserGroupRow {
    * Container id mapping.
    */
   bsdgrp_userns_idmap?: UsernsIdmap | null;
+}
+/**
+ * One access entry (`tenants-and-roles.md`): "this privilege's roles in this tenant", or "in every tenant".
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "AccessEntry".
+ */
+export interface AccessEntry {
+  /**
+   * The privilege (`privilege.query` id) whose roles are granted.
+   */
+  privilege: number;
+  /**
+   * The tenant they apply in (exactly one of `tenant` and `all_tenants`).
+   */
+  tenant?: number | null;
+  /**
+   * They apply in every tenant.
+   */
+  all_tenants?: boolean;
 }
 /**
  * Query options.
@@ -5823,6 +6022,15 @@ export interface PrivilegeCreate {
    * Members may use the web shell.
    */
   web_shell: boolean;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * The tenant owning the privilege (granted in that tenant only, through access entries; no local
+   * groups); null: global.
+   */
+  tenant?: number | null;
 }
 /**
  * Query options (`select` and `extra` apply).
@@ -5918,8 +6126,8 @@ export interface PrivilegeEntry {
    */
   id: number;
   /**
-   * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-   * else null.
+   * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+   * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
    */
   builtin_name?: string | null;
   /**
@@ -5946,6 +6154,15 @@ export interface PrivilegeEntry {
    * Members may use the web shell.
    */
   web_shell: boolean;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+   * global.
+   */
+  tenant?: number | null;
 }
 /**
  * A privilege: roles (and web shell access) granted to the members of local groups.
@@ -5956,8 +6173,8 @@ export interface PrivilegeEntry1 {
    */
   id: number;
   /**
-   * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR` or `SHARING_ADMINISTRATOR` for the builtin privileges,
-   * else null.
+   * `LOCAL_ADMINISTRATOR`, `READONLY_ADMINISTRATOR`, `SHARING_ADMINISTRATOR`, `DEFAULT` (applies to every
+   * user), `TENANT_ADMINISTRATOR` or `TENANT_READONLY` for the builtin privileges, else null.
    */
   builtin_name?: string | null;
   /**
@@ -5984,6 +6201,15 @@ export interface PrivilegeEntry1 {
    * Members may use the web shell.
    */
   web_shell: boolean;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * The tenant owning the privilege: it is granted in that tenant only, through access entries. Null:
+   * global.
+   */
+  tenant?: number | null;
 }
 /**
  * Query options.
@@ -6095,6 +6321,14 @@ export interface PrivilegeUpdate {
    * Members may use the web shell.
    */
   web_shell?: boolean | null;
+  /**
+   * Free-text description (null clears it).
+   */
+  description?: string | null;
+  /**
+   * The owner tenant (null: global).
+   */
+  tenant?: number | null;
 }
 /**
  * Fields to change.
@@ -6130,33 +6364,47 @@ export interface SystemSecurityUpdate {
   password_history_length?: number | null;
 }
 /**
- * Fields to change.
+ * The new tenant.
  */
-export interface UserAccountUpdate {
+export interface TenantCreate {
   /**
-   * Full name.
+   * Unique name (case-insensitively), 1-64 characters; `*` is reserved.
    */
-  full_name?: string | null;
+  name: string;
   /**
-   * E-mail address (null or empty clears it).
+   * Free-text description.
    */
-  email?: string | null;
+  description?: string | null;
   /**
-   * Preferred locale (null clears it).
+   * Key/value attributes (keys unique).
    */
-  locale?: string | null;
+  attrs?: TenantAttr[];
+}
+/**
+ * One key/value attribute of a tenant.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantAttr".
+ */
+export interface TenantAttr {
   /**
-   * Time zone: an IANA name or a Rails name (null clears it).
+   * The attribute's name.
    */
-  timezone?: string | null;
+  key: string;
   /**
-   * New password.
+   * Its value.
    */
-  password?: string | null;
+  value: string;
+}
+/**
+ * Options.
+ */
+export interface TenantDeleteOptions {
   /**
-   * The current password.
+   * Remove the references of users (access entries, default tenant) and the privileges the tenant owns, in
+   * the same transaction, instead of refusing with EBUSY.
    */
-  old_password?: string | null;
+  force?: boolean;
 }
 /**
  * Query options (`select` and `extra` apply).
@@ -6203,6 +6451,187 @@ export interface QueryOptions15 {
  * Query options.
  */
 export interface QueryOptions16 {
+  /**
+   * Per-method extra options (free-form).
+   */
+  extra?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Sort keys: `field`, `-field` (descending), with optional `nulls_first:`/`nulls_last:` prefix.
+   */
+  order_by?: string[];
+  /**
+   * Fields to return: a path, or `[path, new_name]`.
+   */
+  select?: SelectItem[];
+  /**
+   * Return the number of matches instead of the entries.
+   */
+  count?: boolean;
+  /**
+   * Return the first match as an object (error when none).
+   */
+  get?: boolean;
+  /**
+   * Entries to skip.
+   */
+  offset?: number;
+  /**
+   * Entries to return at most (0 = no limit, at most 10000). The upper bound is checked by the query engine
+   * (as TrueNAS's options validator does: `options` "Value error, Options limit must be between 1 and 10000"),
+   * not by the schema.
+   */
+  limit?: number;
+  /**
+   * Accepted for compatibility; filters are always applied exactly.
+   */
+  force_sql_filters?: boolean;
+}
+/**
+ * A tenant: users are members of it through access entries; privileges may be owned by it.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantEntry".
+ */
+export interface TenantEntry {
+  /**
+   * Database id (1 is the builtin `admin` tenant).
+   */
+  id: number;
+  /**
+   * Unique name (case-insensitively).
+   */
+  name: string;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes.
+   */
+  attrs: TenantAttr[];
+  /**
+   * The builtin `admin` tenant: cannot be renamed or deleted.
+   */
+  builtin: boolean;
+}
+/**
+ * A tenant: users are members of it through access entries; privileges may be owned by it.
+ */
+export interface TenantEntry1 {
+  /**
+   * Database id (1 is the builtin `admin` tenant).
+   */
+  id: number;
+  /**
+   * Unique name (case-insensitively).
+   */
+  name: string;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes.
+   */
+  attrs: TenantAttr[];
+  /**
+   * The builtin `admin` tenant: cannot be renamed or deleted.
+   */
+  builtin: boolean;
+}
+/**
+ * Fields to change.
+ */
+export interface TenantUpdate {
+  /**
+   * Unique name (the builtin tenant cannot be renamed).
+   */
+  name?: string | null;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes (replaces the list).
+   */
+  attrs?: TenantAttr[] | null;
+}
+/**
+ * Fields to change.
+ */
+export interface UserAccountUpdate {
+  /**
+   * Full name.
+   */
+  full_name?: string | null;
+  /**
+   * E-mail address (null or empty clears it).
+   */
+  email?: string | null;
+  /**
+   * Preferred locale (null clears it).
+   */
+  locale?: string | null;
+  /**
+   * Time zone: an IANA name or a Rails name (null clears it).
+   */
+  timezone?: string | null;
+  /**
+   * New password.
+   */
+  password?: string | null;
+  /**
+   * The current password.
+   */
+  old_password?: string | null;
+}
+/**
+ * Query options (`select` and `extra` apply).
+ */
+export interface QueryOptions17 {
+  /**
+   * Per-method extra options (free-form).
+   */
+  extra?: {
+    [k: string]: unknown | undefined;
+  };
+  /**
+   * Sort keys: `field`, `-field` (descending), with optional `nulls_first:`/`nulls_last:` prefix.
+   */
+  order_by?: string[];
+  /**
+   * Fields to return: a path, or `[path, new_name]`.
+   */
+  select?: SelectItem[];
+  /**
+   * Return the number of matches instead of the entries.
+   */
+  count?: boolean;
+  /**
+   * Return the first match as an object (error when none).
+   */
+  get?: boolean;
+  /**
+   * Entries to skip.
+   */
+  offset?: number;
+  /**
+   * Entries to return at most (0 = no limit, at most 10000). The upper bound is checked by the query engine
+   * (as TrueNAS's options validator does: `options` "Value error, Options limit must be between 1 and 10000"),
+   * not by the schema.
+   */
+  limit?: number;
+  /**
+   * Accepted for compatibility; filters are always applied exactly.
+   */
+  force_sql_filters?: boolean;
+}
+/**
+ * Query options.
+ */
+export interface QueryOptions18 {
   /**
    * Per-method extra options (free-form).
    */
@@ -6464,6 +6893,15 @@ export interface UserCreate {
    * Id of the account profile whose policy applies (default 1, `Default`).
    */
   account_profile?: number;
+  /**
+   * Access entries: privileges granted in one tenant or in every tenant (privilege, tenant ids checked;
+   * duplicates refused).
+   */
+  access?: AccessEntry[];
+  /**
+   * The tenant sessions start in: one the user has access in; null: the first such tenant, else `admin`.
+   */
+  default_tenant?: number | null;
 }
 /**
  * Primary group row.
@@ -6514,7 +6952,7 @@ export interface UserDeleteOptions {
 /**
  * Query options (`select` and `extra` apply).
  */
-export interface QueryOptions17 {
+export interface QueryOptions19 {
   /**
    * Per-method extra options (free-form).
    */
@@ -6613,7 +7051,7 @@ export interface GetUserObjQuery {
 /**
  * Query options.
  */
-export interface QueryOptions18 {
+export interface QueryOptions20 {
   /**
    * Per-method extra options (free-form).
    */
@@ -6806,6 +7244,14 @@ export interface UserEntry1 {
    * That source's name.
    */
   auth_source_name: string;
+  /**
+   * The user's access entries: the roles of a privilege in one tenant or in every tenant, in the order given.
+   */
+  access: AccessEntry[];
+  /**
+   * The tenant the user's sessions start in; null: the first tenant the user has access in, else `admin`.
+   */
+  default_tenant?: number | null;
 }
 /**
  * TOTP parameters to change.
@@ -7030,6 +7476,15 @@ export interface UserUpdate {
    * password still requires one).
    */
   password_change_required?: boolean | null;
+  /**
+   * Access entries (replaces the list).
+   */
+  access?: AccessEntry[] | null;
+  /**
+   * The tenant sessions start in (null: the first tenant the user has access in, else `admin`). Left out,
+   * a stored default tenant the new access entries no longer reach is cleared.
+   */
+  default_tenant?: number | null;
 }
 /**
  * Primary group row.
@@ -7130,7 +7585,7 @@ export interface AccountProfileCreate1 {
  * This interface was referenced by `Methods`'s JSON-Schema
  * via the `definition` "QueryOptions".
  */
-export interface QueryOptions19 {
+export interface QueryOptions21 {
   /**
    * Per-method extra options (free-form).
    */
@@ -7972,6 +8427,15 @@ export interface PrivilegeCreate1 {
    * Members may use the web shell.
    */
   web_shell: boolean;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * The tenant owning the privilege (granted in that tenant only, through access entries; no local
+   * groups); null: global.
+   */
+  tenant?: number | null;
 }
 /**
  * `privilege.update` input: only given keys change. The name and roles of builtin privileges are read-only.
@@ -8000,6 +8464,14 @@ export interface PrivilegeUpdate1 {
    * Members may use the web shell.
    */
   web_shell?: boolean | null;
+  /**
+   * Free-text description (null clears it).
+   */
+  description?: string | null;
+  /**
+   * The owner tenant (null: global).
+   */
+  tenant?: number | null;
 }
 /**
  * `system.security.update` input: only given keys change (null clears a rule).
@@ -8036,6 +8508,59 @@ export interface SystemSecurityUpdate1 {
    * 1-10, or null.
    */
   password_history_length?: number | null;
+}
+/**
+ * `tenant.create` input.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantCreate".
+ */
+export interface TenantCreate1 {
+  /**
+   * Unique name (case-insensitively), 1-64 characters; `*` is reserved.
+   */
+  name: string;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes (keys unique).
+   */
+  attrs?: TenantAttr[];
+}
+/**
+ * `tenant.delete` options.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantDeleteOptions".
+ */
+export interface TenantDeleteOptions1 {
+  /**
+   * Remove the references of users (access entries, default tenant) and the privileges the tenant owns, in
+   * the same transaction, instead of refusing with EBUSY.
+   */
+  force?: boolean;
+}
+/**
+ * `tenant.update` input: only given keys change (null clears the description).
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantUpdate".
+ */
+export interface TenantUpdate1 {
+  /**
+   * Unique name (the builtin tenant cannot be renamed).
+   */
+  name?: string | null;
+  /**
+   * Free-text description.
+   */
+  description?: string | null;
+  /**
+   * Key/value attributes (replaces the list).
+   */
+  attrs?: TenantAttr[] | null;
 }
 /**
  * `user.account.update` input: only these keys; `old_password` is required when `password` or `email`
@@ -8186,6 +8711,15 @@ export interface UserCreate1 {
    * Id of the account profile whose policy applies (default 1, `Default`).
    */
   account_profile?: number;
+  /**
+   * Access entries: privileges granted in one tenant or in every tenant (privilege, tenant ids checked;
+   * duplicates refused).
+   */
+  access?: AccessEntry[];
+  /**
+   * The tenant sessions start in: one the user has access in; null: the first such tenant, else `admin`.
+   */
+  default_tenant?: number | null;
 }
 /**
  * `user.delete` options.
@@ -8384,4 +8918,13 @@ export interface UserUpdate1 {
    * password still requires one).
    */
   password_change_required?: boolean | null;
+  /**
+   * Access entries (replaces the list).
+   */
+  access?: AccessEntry[] | null;
+  /**
+   * The tenant sessions start in (null: the first tenant the user has access in, else `admin`). Left out,
+   * a stored default tenant the new access entries no longer reach is cleared.
+   */
+  default_tenant?: number | null;
 }
