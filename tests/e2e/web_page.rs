@@ -201,6 +201,12 @@ async fn a_person_manages_accounts_in_a_real_browser() {
 
     // Account profiles: the builtin ones cannot be deleted or renamed; errors show on their fields.
     assert_eq!(facts["builtin_profile_delete_buttons"], 0, "{facts}");
+    assert_eq!(facts["builtin_tenant_delete_buttons"], 0, "{facts}");
+    assert_eq!(facts["tenant_name_error"], "The tenant \"SALES\" already exists.", "{facts}");
+    assert!(
+        facts["sales_row"].as_str().unwrap_or("").contains("The field team"),
+        "{facts}"
+    );
     assert_eq!(facts["builtin_name_disabled"], true, "{facts}");
     let profile_error = facts["profile_error"].as_str().unwrap_or("");
     assert!(!profile_error.is_empty(), "{facts}");
@@ -383,6 +389,23 @@ async fn a_person_manages_accounts_in_a_real_browser() {
         )
         .await;
     assert_eq!(alice["account_profile"], strict["id"]);
+    let sales = admin
+        .ok("tenant.query", json!([[["name", "=", "Sales"]], {"get": true}]))
+        .await;
+    assert_eq!(sales["description"], "The field team");
+    let read_only = admin
+        .ok(
+            "privilege.query",
+            json!([[["name", "=", "Tenant Read-Only"]], {"get": true}]),
+        )
+        .await;
+    assert_eq!(
+        alice["access"],
+        json!([{"privilege": read_only["id"], "tenant": sales["id"], "all_tenants": false}])
+    );
+    assert_eq!(alice["default_tenant"], sales["id"]);
+    let scratch = admin.ok("tenant.query", json!([[["name", "=", "Scratch"]]])).await;
+    assert_eq!(scratch, json!([]), "Scratch was deleted");
     assert_eq!(
         (
             &strict["min_password_length"],

@@ -14,6 +14,7 @@ import { Mail } from "./views/Mail";
 import { MyAccount } from "./views/MyAccount";
 import { Privileges } from "./views/Privileges";
 import { Profiles } from "./views/Profiles";
+import { Tenants } from "./views/Tenants";
 import { ResetPassword, isResetPage } from "./views/Reset";
 import { Sessions } from "./views/Sessions";
 import { Settings } from "./views/Settings";
@@ -27,6 +28,7 @@ const NAV: [string, string][] = [
   ["/groups", "Groups"],
   ["/privileges", "Privileges and roles"],
   ["/profiles", "Account profiles"],
+  ["/tenants", "Tenants"],
   ["/auth-sources", "Authentication sources"],
   ["/sessions", "Sessions"],
   ["/api-keys", "API keys"],
@@ -119,6 +121,7 @@ function Management() {
     case "groups": view = <Groups session={session} />; break;
     case "privileges": view = <Privileges session={session} />; break;
     case "profiles": view = <Profiles session={session} />; break;
+    case "tenants": view = <Tenants session={session} />; break;
     case "auth-sources": view = <AuthSources session={session} />; break;
     case "sessions": view = <Sessions session={session} />; break;
     case "api-keys": view = <ApiKeys session={session} />; break;

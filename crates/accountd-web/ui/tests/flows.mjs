@@ -428,11 +428,47 @@ try {
   await page.locator('tr[data-profile="Short-lived"]').waitFor({ state: "detached" });
   await shot("profiles");
 
+  step = "tenants: a duplicate name's error, create, edit, delete, the builtin one stays"; console.error("step:", step);
+  await page.getByRole("link", { name: "Tenants" }).click();
+  await page.getByRole("heading", { name: "Tenants" }).waitFor();
+  await page.locator('tr[data-tenant="admin"]').waitFor();
+  facts.builtin_tenant_delete_buttons = await page.locator('tr[data-tenant="admin"]').getByRole("button", { name: /Delete/ }).count();
+  await page.getByRole("button", { name: "Create tenant" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Sales");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.getByRole("status").getByText("Tenant Sales created.").waitFor();
+  await page.getByRole("button", { name: "Create tenant" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("SALES");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await field("name").waitFor();
+  facts.tenant_name_error = await field("name").innerText();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.getByRole("button", { name: "Edit Sales" }).click();
+  await page.getByLabel("Description").fill("The field team");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("status").getByText("Tenant Sales saved.").waitFor();
+  await page.getByRole("button", { name: "Create tenant" }).click();
+  await page.getByLabel("Name", { exact: true }).fill("Scratch");
+  await page.getByRole("button", { name: "Create", exact: true }).click();
+  await page.locator('tr[data-tenant="Scratch"]').waitFor();
+  page.once("dialog", (d) => d.accept());
+  await page.getByRole("button", { name: "Delete Scratch" }).click();
+  await page.locator('tr[data-tenant="Scratch"]').waitFor({ state: "detached" });
+  facts.sales_row = await page.locator('tr[data-tenant="Sales"]').innerText();
+  await shot("tenants");
+
   step = "the user form: account profile and the required password change"; console.error("step:", step);
   await page.getByRole("link", { name: "Users", exact: true }).click();
   await page.locator('tr[data-username="alice"]').getByRole("link").click();
   await page.getByRole("heading", { name: "User alice" }).waitFor();
   await page.getByLabel("Account profile").selectOption({ label: "Strict" });
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await page.getByRole("status").getByText("Saved.").waitFor();
+  // Access per tenant: Tenant Read-Only in Sales, where her sessions start.
+  await page.getByRole("button", { name: "Add access" }).click();
+  await page.getByLabel("Privilege 1").selectOption({ label: "Tenant Read-Only" });
+  await page.locator("#access-tenant-0").selectOption({ label: "Sales" });
+  await page.getByLabel("Sessions start in").selectOption({ label: "Sales" });
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await page.getByRole("status").getByText("Saved.").waitFor();
 
@@ -727,6 +763,7 @@ try {
   await shot("users-phone");
   facts.phone_overflow_pages = [];
   for (const [link, heading, name] of [
+    ["Tenants", "Tenants", "tenants-phone"],
     ["Account profiles", "Account profiles", "profiles-phone"],
     ["Authentication sources", "Authentication sources", "auth-sources-phone"],
     ["Settings", "Settings", "settings-phone"],

@@ -2,7 +2,8 @@
 // with the lockout reset, a one-time password, and delete.
 import { useEffect, useState } from "preact/hooks";
 import { errorText } from "../api/client";
-import type { AccountProfileEntry, GroupEntry, UserEntry } from "../api/generated";
+import type { AccessEntry, AccountProfileEntry, GroupEntry, PrivilegeEntry, TenantEntry, UserEntry } from "../api/generated";
+import { AccessEditor } from "../components/access";
 import { ChoiceSelect, useProfileChoices } from "../components/choices";
 import { Checkbox, FormErrors, GeneralError, TextInput } from "../components/forms";
 import { navigate } from "../router";
@@ -13,7 +14,7 @@ const FIELDS = [
   "username", "full_name", "email", "password", "uid", "group", "groups", "home", "shell", "sshpubkey",
   "sudo_commands", "sudo_commands_nopasswd", "locked", "password_disabled", "ssh_password_enabled", "smb",
   "group_create", "home_create", "account_profile", "password_change_required", "description", "locale", "timezone",
-  "webshare",
+  "webshare", "access", "default_tenant",
 ] as const;
 
 interface Draft {
@@ -41,6 +42,8 @@ interface Draft {
   home_create: boolean;
   account_profile: string;
   password_change_required: boolean;
+  access: AccessEntry[];
+  default_tenant: number | null;
 }
 
 function draftOf(u: UserEntry | null): Draft {
@@ -69,6 +72,8 @@ function draftOf(u: UserEntry | null): Draft {
     home_create: false,
     account_profile: String(u?.account_profile ?? 1),
     password_change_required: u?.password_change_required ?? false,
+    access: u?.access ?? [],
+    default_tenant: u?.default_tenant ?? null,
   };
 }
 
@@ -83,6 +88,8 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
   const [notice, setNotice] = useState<string | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [profiles, setProfiles] = useState<AccountProfileEntry[]>([]);
+  const [privileges, setPrivileges] = useState<PrivilegeEntry[]>([]);
+  const [tenants, setTenants] = useState<TenantEntry[]>([]);
   const [onetime, setOnetime] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const [activityVersion, setActivityVersion] = useState(0);
@@ -95,6 +102,9 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
       .call("account_profile.query", [], { order_by: ["id"] })
       .then((p) => setProfiles(p as AccountProfileEntry[]))
       .catch(() => undefined);
+    // Callers who may not read privileges or tenants see no access editor choices; the service still decides.
+    session.client.call("privilege.query", [], { order_by: ["id"] }).then((p) => setPrivileges(p as PrivilegeEntry[])).catch(() => undefined);
+    session.client.call("tenant.query", [], { order_by: ["id"] }).then((t) => setTenants(t as TenantEntry[])).catch(() => undefined);
     if (id !== null) {
       session.client
         .call("user.get_instance", id)
@@ -141,6 +151,8 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
           group_create: draft.group_create,
           group: draft.group_create || !draft.group ? null : Number(draft.group),
           home_create: draft.home_create,
+          ...(draft.access.length ? { access: draft.access } : {}),
+          ...(draft.default_tenant !== null ? { default_tenant: draft.default_tenant } : {}),
         });
         navigate(`/users/${created.id}`);
       } else {
@@ -152,6 +164,9 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
           password: draft.password ? draft.password : undefined,
           password_change_required:
             draft.password_change_required !== user.password_change_required ? draft.password_change_required : undefined,
+          // Sent only when changed: a reader of fewer tenants than the user has sees the entries it may see.
+          access: JSON.stringify(draft.access) !== JSON.stringify(user.access) ? draft.access : undefined,
+          default_tenant: draft.default_tenant !== (user.default_tenant ?? null) ? draft.default_tenant : undefined,
         };
         const updated = await session.client.call("user.update", user.id, update);
         setUser(updated as UserEntry);
@@ -303,6 +318,15 @@ export function UserForm({ session, id }: { session: Session; id: number | null 
           </select>
           {err?.get("account_profile") && <small class="error" role="alert" data-field="account_profile">{err.get("account_profile")}</small>}
         </div>
+        <AccessEditor
+          entries={draft.access}
+          onEntries={set("access")}
+          defaultTenant={draft.default_tenant}
+          onDefaultTenant={set("default_tenant")}
+          privileges={privileges}
+          tenants={tenants}
+          errors={err}
+        />
         {user && (
           <Checkbox
             label="Must change the password at the next login"
