@@ -506,3 +506,108 @@ async fn users_carry_access_entries_and_a_default_tenant() {
     let after = admin.ok("user.get_instance", json!([id])).await;
     assert_eq!((&after["access"], &after["default_tenant"]), (&json!([]), &json!(null)));
 }
+
+#[tokio::test]
+async fn sessions_work_in_a_tenant_with_the_roles_granted_there() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let beta = admin.ok("tenant.create", json!([{"name": "Beta"}])).await["id"].clone();
+    // A user whose only grants are access entries logs in, in its default tenant.
+    admin
+        .ok(
+            "user.create",
+            json!([{"username": "tina", "full_name": "Tina", "group_create": true, "password": "pw",
+                    "access": [{"privilege": TENANT_ADMINISTRATOR, "tenant": acme},
+                               {"privilege": TENANT_READ_ONLY, "tenant": beta}],
+                    "default_tenant": acme}]),
+        )
+        .await;
+    let mut tina = server.logged_in("tina", "pw").await;
+    let me = tina.ok("auth.me", json!([])).await;
+    assert_eq!(me["tenant"], json!({"id": acme, "name": "Acme"}));
+    assert_eq!(
+        me["privilege"]["roles"]["$set"],
+        json!(["ACCOUNT_WRITE", "API_KEY_WRITE", "TENANT_READ"])
+    );
+    // TENANT_READ held in Acme: tenant.query answers, with the tenants Tina has access in.
+    let names = tina
+        .ok("tenant.query", json!([[], {"select": ["name"], "order_by": ["name"]}]))
+        .await;
+    assert_eq!(names, json!([{"name": "Acme"}, {"name": "Beta"}]));
+    // Global objects need the role held globally.
+    for (method, params) in [
+        ("tenant.create", json!([{"name": "Gamma"}])),
+        ("group.create", json!([{"name": "g"}])),
+        ("privilege.query", json!([])),
+    ] {
+        assert_call_error(&tina.err(method, params).await, "EACCES", "Not authorized");
+    }
+    // In Beta only the Read-Only roles count: no TENANT_READ there.
+    assert_eq!(
+        tina.ok("tenant.switch", json!([beta])).await,
+        json!({"id": beta, "name": "Beta"})
+    );
+    let me = tina.ok("auth.me", json!([])).await;
+    assert_eq!(
+        me["privilege"]["roles"]["$set"],
+        json!(["ACCOUNT_READ", "API_KEY_READ"])
+    );
+    assert_call_error(&tina.err("tenant.query", json!([])).await, "EACCES", "Not authorized");
+    // A tenant without access answers like a missing one; "*" needs FULL_ADMIN held globally.
+    let refused = tina.err("tenant.switch", json!([1])).await;
+    let missing = tina.err("tenant.switch", json!([99])).await;
+    assert_eq!(validation_items(&refused)[0].1, "Tenant 1 does not exist");
+    assert_eq!(validation_items(&missing)[0].1, "Tenant 99 does not exist");
+    assert_eq!(validation_items(&refused)[0].0, "tenant.switch.tenant");
+    assert_eq!(validation_items(&refused)[0].2, validation_items(&missing)[0].2);
+    assert_call_error(
+        &tina.err("tenant.switch", json!(["*"])).await,
+        "EACCES",
+        "Not authorized",
+    );
+    assert_eq!(tina.ok("auth.me", json!([])).await["tenant"]["id"], beta);
+    // A global administrator enters any tenant and the all-tenants view.
+    assert_eq!(
+        admin.ok("auth.me", json!([])).await["tenant"],
+        json!({"id": 1, "name": "admin"})
+    );
+    admin.ok("tenant.switch", json!([beta])).await;
+    assert_eq!(
+        admin.ok("tenant.switch", json!(["*"])).await,
+        json!({"id": "*", "name": "*"})
+    );
+    assert_eq!(admin.ok("tenant.query", json!([[], {"count": true}])).await, json!(3));
+    // login_options.tenant picks the starting tenant; one without access refuses the login.
+    let mut c = server.client().await;
+    let r = c
+        .ok(
+            "auth.login_ex",
+            json!([{"mechanism": "PASSWORD_PLAIN", "username": "tina", "password": "pw",
+                    "login_options": {"tenant": beta}}]),
+        )
+        .await;
+    assert_eq!(r["user_info"]["tenant"], json!({"id": beta, "name": "Beta"}));
+    let mut c = server.client().await;
+    let e = c
+        .err(
+            "auth.login_ex",
+            json!([{"mechanism": "PASSWORD_PLAIN", "username": "tina", "password": "pw",
+                    "login_options": {"tenant": 1}}]),
+        )
+        .await;
+    assert_invalid(&e, "login_options.tenant", "Tenant 1 does not exist");
+    assert_call_error(
+        &c.err("auth.me", json!([])).await,
+        "ENOTAUTHENTICATED",
+        "Not authenticated",
+    );
+    // Taking the access away ends the grants at the next call.
+    let tina_id = admin
+        .ok("user.query", json!([[["username", "=", "tina"]], {"get": true}]))
+        .await["id"]
+        .clone();
+    admin.ok("user.update", json!([tina_id, {"access": []}])).await;
+    let mut again = server.client().await;
+    assert_eq!(again.login_ex("tina", "pw").await["response_type"], "DENIED");
+}

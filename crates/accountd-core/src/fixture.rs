@@ -84,6 +84,7 @@ impl Fixture {
             username: username.to_string(),
             grants: global_grants(roles.iter().copied()),
             session_id: None,
+            tenant: crate::authz::SessionTenant::default(),
             password_change_required: false,
             onetime_password: false,
             self_service_only: false,

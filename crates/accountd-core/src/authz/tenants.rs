@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use accountd_api::Role;
 use accountd_store::tenants::AccessRow;
 
-use super::Scope;
+use accountd_store::tenants::ADMIN_ID;
+
+use super::{Scope, TenantId};
 use crate::caller::Caller;
 
 /// The tenants a caller may see.
@@ -34,6 +36,27 @@ pub fn tenants_visible_to(caller: &Caller, own_access: &[AccessRow]) -> TenantVi
         return TenantView::Every;
     }
     TenantView::Only(own_access.iter().filter_map(|a| a.tenant_id).collect())
+}
+
+/// The tenant a session of a user starts in: its default tenant while its access entries reach it, else the
+/// first tenant it has an entry in, else `admin`.
+pub fn starting_tenant(default_tenant: Option<i64>, own_access: &[AccessRow]) -> TenantId {
+    let reaches = |t: i64| own_access.iter().any(|a| a.all_tenants || a.tenant_id == Some(t));
+    default_tenant
+        .filter(|t| reaches(*t))
+        .or_else(|| own_access.iter().find_map(|a| a.tenant_id))
+        .map_or(TenantId(ADMIN_ID), TenantId)
+}
+
+/// True when `caller` may work in the tenant `tenant` (`tenant.switch`, `login_options.tenant`): one it sees.
+/// Anything else answers as a missing tenant would.
+pub fn may_enter_tenant(caller: &Caller, own_access: &[AccessRow], tenant: i64) -> bool {
+    tenants_visible_to(caller, own_access).includes(tenant)
+}
+
+/// True when `caller` may enter the all-tenants view (Avi's `"*"`): FULL_ADMIN held globally.
+pub fn may_view_all_tenants(caller: &Caller) -> bool {
+    caller.may(Role::FullAdmin, Scope::Global)
 }
 
 #[cfg(test)]
@@ -72,5 +95,65 @@ mod tests {
             );
         }
         assert!(only(&[2]).includes(2) && !only(&[2]).includes(3) && TenantView::Every.includes(9));
+    }
+
+    #[test]
+    fn sessions_start_in_the_default_tenant_while_it_is_reached() {
+        let entry = |tenant: Option<i64>| AccessRow {
+            privilege_id: 5,
+            tenant_id: tenant,
+            all_tenants: tenant.is_none(),
+        };
+        // (default tenant, entries, start)
+        let rows: Vec<(Option<i64>, Vec<AccessRow>, i64)> = vec![
+            (None, vec![], 1),
+            (Some(3), vec![], 1),
+            (None, vec![entry(Some(3)), entry(Some(2))], 3),
+            (Some(2), vec![entry(Some(3)), entry(Some(2))], 2),
+            (Some(4), vec![entry(Some(3))], 3),
+            (Some(4), vec![entry(None)], 4),
+            (None, vec![entry(None)], 1),
+        ];
+        for (default, access, start) in rows {
+            assert_eq!(
+                starting_tenant(default, &access),
+                TenantId(start),
+                "{default:?} {access:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn entering_a_tenant_and_the_all_tenants_view() {
+        let in_tenant = AccessRow {
+            privilege_id: 5,
+            tenant_id: Some(2),
+            all_tenants: false,
+        };
+        // (global roles, entries, tenant, may enter)
+        let rows: Vec<(&[Role], Vec<AccessRow>, i64, bool)> = vec![
+            (&[], vec![in_tenant], 2, true),
+            (&[], vec![in_tenant], 3, false),
+            (&[], vec![], 1, false),
+            (&[Role::ReadonlyAdmin], vec![], 3, true),
+            (&[Role::AccountWrite], vec![], 3, false),
+        ];
+        for (roles, access, tenant, expected) in rows {
+            assert_eq!(
+                may_enter_tenant(&caller_with(roles), &access, tenant),
+                expected,
+                "{roles:?} {access:?} {tenant}"
+            );
+        }
+        assert!(may_view_all_tenants(&caller_with(&[Role::FullAdmin])));
+        assert!(!may_view_all_tenants(&caller_with(&[Role::ReadonlyAdmin])));
+        let tenant_admin = Caller {
+            grants: vec![crate::authz::Grant {
+                role: Role::FullAdmin,
+                scope: Scope::Tenant(TenantId(2)),
+            }],
+            ..caller_with(&[])
+        };
+        assert!(!may_view_all_tenants(&tenant_admin));
     }
 }

@@ -144,6 +144,7 @@ impl Accounts {
             username: "accountd".to_string(),
             grants: vec![Grant::global(Role::FullAdmin)],
             session_id: None,
+            tenant: crate::authz::SessionTenant::default(),
             password_change_required: false,
             onetime_password: false,
             self_service_only: false,
