@@ -611,3 +611,82 @@ async fn sessions_work_in_a_tenant_with_the_roles_granted_there() {
     let mut again = server.client().await;
     assert_eq!(again.login_ex("tina", "pw").await["response_type"], "DENIED");
 }
+
+#[tokio::test]
+async fn tenant_scoped_readers_see_the_members_of_their_tenant_only() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let beta = admin.ok("tenant.create", json!([{"name": "Beta"}])).await["id"].clone();
+    let create = |name: &str, access: serde_json::Value| json!([{"username": name, "full_name": name, "group_create": true, "password": "pw", "access": access}]);
+    let in_acme = json!([{"privilege": TENANT_READ_ONLY, "tenant": acme}]);
+    let in_beta = json!([{"privilege": TENANT_READ_ONLY, "tenant": beta}]);
+    admin
+        .ok(
+            "user.create",
+            create(
+                "ann",
+                json!([{"privilege": TENANT_ADMINISTRATOR, "tenant": acme},
+                       {"privilege": TENANT_READ_ONLY, "tenant": beta}]),
+            ),
+        )
+        .await;
+    admin.ok("user.create", create("amy", in_acme)).await;
+    let bob = admin.ok("user.create", create("bob", in_beta)).await["id"].clone();
+    admin
+        .ok(
+            "user.create",
+            create("all", json!([{"privilege": TENANT_READ_ONLY, "all_tenants": true}])),
+        )
+        .await;
+    let mut ann = server.logged_in("ann", "pw").await;
+    let names = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|u| u["username"].as_str().expect("name").to_string())
+            .collect()
+    };
+    let in_tenant = ann
+        .ok(
+            "user.query",
+            json!([[], {"select": ["username"], "order_by": ["username"]}]),
+        )
+        .await;
+    assert_eq!(names(in_tenant), ["all", "amy", "ann"]);
+    assert_eq!(ann.ok("user.query", json!([[], {"count": true}])).await, json!(3));
+    assert_eq!(
+        ann.ok("user.query", json!([[["username", "^", "a"]], {"count": true}]))
+            .await,
+        json!(3)
+    );
+    // Someone outside the tenant answers as a missing user, by point read or by query.
+    let e = ann.err("user.get_instance", json!([bob])).await;
+    assert_eq!(validation_items(&e)[0].1, format!("User {bob} does not exist"));
+    assert_eq!(ann.ok("user.query", json!([[["id", "=", bob]]])).await, json!([]));
+    assert_eq!(
+        ann.ok("user.query", json!([[["username", "=", "root"]]])).await,
+        json!([])
+    );
+    let amy = ann
+        .ok("user.query", json!([[["username", "=", "amy"]], {"get": true}]))
+        .await;
+    assert_eq!(ann.ok("user.get_instance", json!([amy["id"]])).await["username"], "amy");
+    // Events are not scoped yet: a tenant-scoped reader cannot subscribe to user.query.
+    assert_call_error(
+        &ann.err("core.subscribe", json!(["user.query"])).await,
+        "EACCES",
+        "Not authorized",
+    );
+    // In Beta, the Beta members.
+    ann.ok("tenant.switch", json!([beta])).await;
+    let in_tenant = ann
+        .ok(
+            "user.query",
+            json!([[], {"select": ["username"], "order_by": ["username"]}]),
+        )
+        .await;
+    assert_eq!(names(in_tenant), ["all", "ann", "bob"]);
+    // A global reader sees everyone.
+    assert!(admin.ok("user.query", json!([[], {"count": true}])).await.as_i64() > Some(50));
+}

@@ -7,6 +7,11 @@ use crate::error::StoreError;
 /// The builtin tenant (Avi's `admin`).
 pub const ADMIN_ID: i64 = 1;
 
+/// A condition on the `users` table selecting the members of one tenant (an access entry in it, or in every
+/// tenant), with one positional parameter, the tenant's id; answered from the access table's indexes.
+pub const MEMBERS_OF_TENANT_SQL: &str = "id IN (SELECT user_id FROM user_access WHERE tenant_id = ? \
+     UNION ALL SELECT user_id FROM user_access WHERE all_tenants = 1)";
+
 /// One stored tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantRow {

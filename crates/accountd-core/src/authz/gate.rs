@@ -12,7 +12,7 @@ use crate::error::{Error, errno};
 /// The methods whose records this module scopes to the session's tenant (a caller holding the method's role
 /// only in the tenant reaches only what is in it): for these, the roles granted in the session's tenant count.
 /// Every other method needs its role held globally (groups, settings, mail, auth sources, tenant writes).
-pub const TENANT_SCOPED_METHODS: &[&str] = &["tenant.query", "tenant.get_instance"];
+pub const TENANT_SCOPED_METHODS: &[&str] = &["tenant.query", "tenant.get_instance", "user.query", "user.get_instance"];
 
 /// The scope `method`'s roles are checked in for `caller`: the session's tenant for a tenant-scoped method,
 /// else global.
@@ -34,6 +34,15 @@ pub fn allows(method: &str, access: Access, caller: &Caller) -> bool {
             let scope = method_scope(method, caller);
             wanted.iter().any(|r| caller.may(*r, scope))
         }
+    }
+}
+
+/// True when `caller` holds one of the roles of `access` globally: what an event subscription needs (events are
+/// not scoped to a tenant).
+pub fn allows_everywhere(access: Access, caller: &Caller) -> bool {
+    match access {
+        Access::NoAuth | Access::AnyUser => true,
+        Access::Roles(wanted) => wanted.iter().any(|r| caller.may(*r, Scope::Global)),
     }
 }
 

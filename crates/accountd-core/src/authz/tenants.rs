@@ -59,6 +59,39 @@ pub fn may_view_all_tenants(caller: &Caller) -> bool {
     caller.may(Role::FullAdmin, Scope::Global)
 }
 
+/// Whose user entries (and the API keys, sessions and activity that go with them) a caller reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserReach {
+    /// Every user: ACCOUNT_READ held globally.
+    Every,
+    /// The members of this tenant: ACCOUNT_READ held only in the session's tenant.
+    MembersOf(TenantId),
+    /// Nobody (no ACCOUNT_READ where the session works).
+    Nobody,
+}
+
+/// The users `caller` reads in `user.query` and `user.get_instance`.
+pub fn users_readable_by(caller: &Caller) -> UserReach {
+    if caller.may(Role::AccountRead, Scope::Global) {
+        return UserReach::Every;
+    }
+    match caller.scope() {
+        Scope::Tenant(t) if caller.may(Role::AccountRead, Scope::Tenant(t)) => UserReach::MembersOf(t),
+        _ => UserReach::Nobody,
+    }
+}
+
+impl UserReach {
+    /// True when a user with these access entries is within reach.
+    pub fn includes(self, access: &[accountd_api::types::user::AccessEntry]) -> bool {
+        match self {
+            UserReach::Every => true,
+            UserReach::MembersOf(TenantId(t)) => access.iter().any(|a| a.all_tenants || a.tenant == Some(t)),
+            UserReach::Nobody => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +188,68 @@ mod tests {
             ..caller_with(&[])
         };
         assert!(!may_view_all_tenants(&tenant_admin));
+    }
+
+    #[test]
+    fn tenant_scoped_readers_reach_the_members_of_their_tenant() {
+        use crate::authz::{Grant, SessionTenant};
+        use accountd_api::types::user::AccessEntry;
+        let in_tenant = |role, t| Grant {
+            role,
+            scope: Scope::Tenant(TenantId(t)),
+        };
+        let caller = |grants: Vec<Grant>, tenant: i64| Caller {
+            grants,
+            tenant: SessionTenant::One(TenantId(tenant)),
+            ..caller_with(&[])
+        };
+        let member_of = |t: Option<i64>| AccessEntry {
+            privilege: 6,
+            tenant: t,
+            all_tenants: t.is_none(),
+        };
+        // (caller, target's entries, reached)
+        let rows: Vec<(Caller, Vec<AccessEntry>, bool)> = vec![
+            (caller(vec![Grant::global(Role::AccountRead)], 2), vec![], true),
+            (
+                caller(vec![in_tenant(Role::AccountRead, 2)], 2),
+                vec![member_of(Some(2))],
+                true,
+            ),
+            (
+                caller(vec![in_tenant(Role::AccountWrite, 2)], 2),
+                vec![member_of(None)],
+                true,
+            ),
+            (
+                caller(vec![in_tenant(Role::AccountRead, 2)], 2),
+                vec![member_of(Some(3))],
+                false,
+            ),
+            (caller(vec![in_tenant(Role::AccountRead, 2)], 2), vec![], false),
+            // Working in another tenant: the grant of tenant 2 does not count.
+            (
+                caller(vec![in_tenant(Role::AccountRead, 2)], 3),
+                vec![member_of(Some(2))],
+                false,
+            ),
+            (
+                caller(vec![in_tenant(Role::AccountRead, 2)], 3),
+                vec![member_of(Some(3))],
+                false,
+            ),
+        ];
+        for (c, access, reached) in rows {
+            assert_eq!(
+                users_readable_by(&c).includes(&access),
+                reached,
+                "{:?} {access:?}",
+                c.grants
+            );
+        }
+        assert_eq!(
+            users_readable_by(&caller(vec![in_tenant(Role::AccountRead, 2)], 2)),
+            UserReach::MembersOf(TenantId(2))
+        );
     }
 }
