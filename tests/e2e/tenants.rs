@@ -690,3 +690,108 @@ async fn tenant_scoped_readers_see_the_members_of_their_tenant_only() {
     // A global reader sees everyone.
     assert!(admin.ok("user.query", json!([[], {"count": true}])).await.as_i64() > Some(50));
 }
+
+#[tokio::test]
+async fn the_escalation_guard_refuses_grants_and_credential_changes_beyond_the_callers_roles() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    server.user_with_roles(&mut admin, "acct", &["ACCOUNT_WRITE"]).await;
+    let plain = server.create_user(&mut admin, "plain", &[]).await["id"].clone();
+    let mut acct = server.logged_in("acct", "pw").await;
+    let builtin_administrators = 2;
+    let perm = |e: &serde_json::Value, attribute: &str, message: &str| {
+        let items = validation_items(e);
+        assert!(
+            items.iter().any(|(a, m, n)| a == attribute && m == message && *n == 1),
+            "[{attribute}, {message}, EPERM] in {items:?}"
+        );
+    };
+    // Through groups.
+    let e = acct
+        .err("user.update", json!([plain, {"groups": [builtin_administrators]}]))
+        .await;
+    perm(
+        &e,
+        "user_update.groups.0",
+        "You cannot grant roles you do not hold: FULL_ADMIN",
+    );
+    let e = acct
+        .err("group.update", json!([builtin_administrators, {"users": [55, plain]}]))
+        .await;
+    perm(
+        &e,
+        "group_update.users.1",
+        "You cannot grant roles you do not hold: FULL_ADMIN",
+    );
+    // Through access entries, in the scope they are granted in.
+    let e = acct
+        .err(
+            "user.create",
+            json!([{"username": "sneaky", "full_name": "S", "group_create": true, "password": "pw",
+                    "access": [{"privilege": 1, "tenant": acme}]}]),
+        )
+        .await;
+    perm(
+        &e,
+        "user_create.access.0.privilege",
+        "You cannot grant roles you do not hold: FULL_ADMIN",
+    );
+    let e = acct
+        .err(
+            "user.update",
+            json!([plain, {"access": [{"privilege": DEFAULT, "tenant": acme},
+                                      {"privilege": TENANT_ADMINISTRATOR, "all_tenants": true},
+                                      {"privilege": TENANT_READ_ONLY, "tenant": acme}]}]),
+        )
+        .await;
+    perm(
+        &e,
+        "user_update.access.1.privilege",
+        "You cannot grant roles you do not hold: API_KEY_WRITE, TENANT_READ",
+    );
+    perm(
+        &e,
+        "user_update.access.2.privilege",
+        "You cannot grant roles you do not hold: API_KEY_READ",
+    );
+    assert_eq!(validation_items(&e).len(), 2, "the Default entry grants nothing: {e}");
+    let ok = acct
+        .ok(
+            "user.update",
+            json!([plain, {"access": [{"privilege": DEFAULT, "tenant": acme}]}]),
+        )
+        .await;
+    assert_eq!(ok["access"][0]["privilege"], json!(DEFAULT));
+    // Foreman: a non-admin cannot change an admin's password, lock or email.
+    let e = acct
+        .err(
+            "user.update",
+            json!([55, {"password": "new-password", "locked": true, "email": "x@example.com"}]),
+        )
+        .await;
+    for attribute in ["user_update.password", "user_update.locked", "user_update.email"] {
+        perm(&e, attribute, "This user holds roles you do not hold: FULL_ADMIN");
+    }
+    acct.ok(
+        "user.update",
+        json!([plain, {"password": "new-password", "email": "p@example.com"}]),
+    )
+    .await;
+    // A global FULL_ADMIN grants anything.
+    admin
+        .ok(
+            "user.update",
+            json!([plain, {"groups": [builtin_administrators],
+                           "access": [{"privilege": TENANT_ADMINISTRATOR, "all_tenants": true}]}]),
+        )
+        .await;
+    let now_admin = acct
+        .err("user.update", json!([plain, {"password": "again-password"}]))
+        .await;
+    perm(
+        &now_admin,
+        "user_update.password",
+        "This user holds roles you do not hold: FULL_ADMIN, API_KEY_WRITE, TENANT_READ",
+    );
+}

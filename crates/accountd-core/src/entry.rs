@@ -363,7 +363,7 @@ impl Directory {
 }
 
 /// Roles `privileges` grant to members of these groups, in privilege order, without duplicates.
-fn roles_granted(privileges: &[PrivilegeRow], group_ids: &[i64]) -> Vec<String> {
+pub(crate) fn roles_granted(privileges: &[PrivilegeRow], group_ids: &[i64]) -> Vec<String> {
     let mut roles: Vec<String> = Vec::new();
     for p in privileges {
         if p.group_ids.iter().any(|g| group_ids.contains(g)) {

@@ -4,6 +4,7 @@
 //! and the server's handlers ask these; nothing else compares roles or user ids to decide who may do what.
 
 mod credentials;
+mod escalation;
 mod gate;
 mod grant;
 mod me;
@@ -22,6 +23,7 @@ pub use credentials::{
     may_manage_api_keys_of, may_read_twofactor_config_of, may_renew_twofactor_of, may_set_password_of,
     skips_old_password,
 };
+pub use escalation::{ESCALATION_ERRNO, escalation_message, may_change_credentials_of, roles_not_held};
 pub use gate::{TENANT_SCOPED_METHODS, allows, allows_everywhere, call_refusal, method_scope};
 pub use grant::{Grant, Scope, SessionTenant, TenantId, UserRef, global_grants};
 pub use me::{allowlist_of, session_role_names};

@@ -29,6 +29,7 @@ struct Prepared {
     now_ms: i64,
     reserved_uids: Vec<i64>,
     home_root: std::path::PathBuf,
+    caller: Caller,
 }
 
 impl Accounts {
@@ -83,6 +84,7 @@ impl Accounts {
             now_ms: self.now_ms(),
             reserved_uids: self.reserved_uids(),
             home_root: self.config().home_root.clone(),
+            caller: caller.clone(),
         };
         let (id, uid) = self
             .write_changes(move |tx, changes| insert_user(tx, prepared, changes))
@@ -150,6 +152,18 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     let access = super::access::check_access(tx, SCHEMA, &d.access, &mut errs)?;
     let default_tenant =
         super::access::check_default_tenant(tx, SCHEMA, Some(d.default_tenant), None, &access, &mut errs)?;
+    let mut joined: Vec<(String, i64)> = d.group.map(|g| (format!("{SCHEMA}.group"), g)).into_iter().collect();
+    joined.extend(
+        d.groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (format!("{SCHEMA}.groups.{i}"), *g)),
+    );
+    let granted = super::guard::Granted {
+        groups: joined,
+        access: access.iter().enumerate().collect(),
+    };
+    super::guard::check_grants(tx, SCHEMA, &p.caller, &granted, &mut errs)?;
     if d.sshpubkey.as_deref().is_some_and(|k| !k.trim().is_empty())
         && !crate::entry::home_is_managed(&d.home, &p.home_root)
     {

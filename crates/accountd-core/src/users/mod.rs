@@ -6,6 +6,7 @@ pub(crate) mod admins;
 mod create;
 mod delete;
 mod email;
+mod guard;
 pub mod names;
 mod password;
 mod point_read;
