@@ -795,3 +795,107 @@ async fn the_escalation_guard_refuses_grants_and_credential_changes_beyond_the_c
         "This user holds roles you do not hold: FULL_ADMIN, API_KEY_WRITE, TENANT_READ",
     );
 }
+
+#[tokio::test]
+async fn two_tenant_administrators_each_change_only_their_own_users() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let beta = admin.ok("tenant.create", json!([{"name": "Beta"}])).await["id"].clone();
+    let new_user = |name: &str, access: serde_json::Value| json!([{"username": name, "full_name": name, "group_create": true, "password": "pw", "access": access}]);
+    admin
+        .ok(
+            "user.create",
+            new_user("ann", json!([{"privilege": TENANT_ADMINISTRATOR, "tenant": acme}])),
+        )
+        .await;
+    admin
+        .ok(
+            "user.create",
+            new_user("bea", json!([{"privilege": TENANT_ADMINISTRATOR, "tenant": beta}])),
+        )
+        .await;
+    let both = admin
+        .ok(
+            "user.create",
+            new_user(
+                "both",
+                json!([{"privilege": TENANT_READ_ONLY, "tenant": acme}, {"privilege": TENANT_READ_ONLY, "tenant": beta}]),
+            ),
+        )
+        .await["id"]
+        .clone();
+    let reader = server.grant_privilege(&mut admin, "readers", &["ACCOUNT_READ"]).await;
+    let global = admin
+        .ok(
+            "user.create",
+            json!([{"username": "glob", "full_name": "g", "group_create": true, "password": "pw",
+                    "groups": [reader], "access": [{"privilege": DEFAULT, "tenant": acme}]}]),
+        )
+        .await["id"]
+        .clone();
+    let mut ann = server.logged_in("ann", "pw").await;
+    let mut bea = server.logged_in("bea", "pw").await;
+
+    // Created users are members of the creator's tenant.
+    let made = ann.ok("user.create", new_user("acme1", json!([]))).await;
+    assert_eq!(
+        made["access"],
+        json!([{"privilege": DEFAULT, "tenant": acme, "all_tenants": false}])
+    );
+    let made_id = made["id"].clone();
+    let e = ann
+        .err(
+            "user.create",
+            new_user("acme2", json!([{"privilege": DEFAULT, "tenant": beta}])),
+        )
+        .await;
+    assert_invalid(
+        &e,
+        "user_create.access.0.tenant",
+        "Access may be granted only in the tenants you manage",
+    );
+    let e = ann
+        .err(
+            "user.create",
+            new_user("acme2", json!([{"privilege": 1, "tenant": acme}])),
+        )
+        .await;
+    assert_invalid(
+        &e,
+        "user_create.access.0.privilege",
+        "You cannot grant roles you do not hold: FULL_ADMIN",
+    );
+    // Granting the tenant's own administrator privilege there is within ann's roles.
+    ann.ok(
+        "user.update",
+        json!([made_id, {"full_name": "Acme One",
+                         "access": [{"privilege": TENANT_ADMINISTRATOR, "tenant": acme}]}]),
+    )
+    .await;
+    // The other tenant's administrator, a user in both tenants and a user with a global role are out of reach.
+    for (is_bea, target) in [(true, made_id.clone()), (false, both.clone()), (false, global.clone())] {
+        let who = if is_bea { &mut bea } else { &mut ann };
+        let e = who.err("user.update", json!([target, {"full_name": "x"}])).await;
+        assert_eq!(validation_items(&e)[0].1, format!("User {target} does not exist"));
+        let e = who.err("user.delete", json!([target])).await;
+        assert_eq!(validation_items(&e)[0].1, format!("User {target} does not exist"));
+    }
+    assert_eq!(ann.ok("user.delete", json!([made_id])).await, made_id);
+    // Global objects stay global.
+    assert_call_error(
+        &ann.err("group.create", json!([{"name": "g"}])).await,
+        "EACCES",
+        "Not authorized",
+    );
+    // The all-tenants view reads everything and creates nothing.
+    admin.ok("tenant.switch", json!(["*"])).await;
+    assert!(admin.ok("user.query", json!([[], {"count": true}])).await.as_i64() > Some(50));
+    assert_call_error(
+        &admin.err("user.create", new_user("nowhere", json!([]))).await,
+        "EINVAL",
+        "Objects cannot be created in the all-tenants context",
+    );
+    admin.ok("tenant.switch", json!([1])).await;
+    admin.ok("user.create", new_user("somewhere", json!([]))).await;
+}

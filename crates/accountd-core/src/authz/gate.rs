@@ -12,7 +12,15 @@ use crate::error::{Error, errno};
 /// The methods whose records this module scopes to the session's tenant (a caller holding the method's role
 /// only in the tenant reaches only what is in it): for these, the roles granted in the session's tenant count.
 /// Every other method needs its role held globally (groups, settings, mail, auth sources, tenant writes).
-pub const TENANT_SCOPED_METHODS: &[&str] = &["tenant.query", "tenant.get_instance", "user.query", "user.get_instance"];
+pub const TENANT_SCOPED_METHODS: &[&str] = &[
+    "tenant.query",
+    "tenant.get_instance",
+    "user.query",
+    "user.get_instance",
+    "user.create",
+    "user.update",
+    "user.delete",
+];
 
 /// The scope `method`'s roles are checked in for `caller`: the session's tenant for a tenant-scoped method,
 /// else global.

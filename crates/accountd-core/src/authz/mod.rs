@@ -12,6 +12,7 @@ pub mod restriction;
 mod secrets;
 mod sessions;
 mod tenants;
+mod user_writes;
 mod users;
 
 #[cfg(test)]
@@ -34,4 +35,5 @@ pub use tenants::{
     TenantView, UserReach, may_enter_tenant, may_view_all_tenants, starting_tenant, tenants_visible_to,
     users_readable_by,
 };
+pub use user_writes::{creates_users_in, creation_refusal, may_grant_access, may_write_user};
 pub use users::{may_delete_user, may_lock};

@@ -12,6 +12,7 @@ use super::profile::{ProfileFields, normalize_timezone};
 use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
+use crate::authz;
 use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
@@ -35,6 +36,9 @@ struct Prepared {
 impl Accounts {
     /// `user.create`.
     pub async fn user_create(&self, caller: &Caller, mut data: UserCreate) -> Result<Value, Error> {
+        if let Some(refusal) = authz::creation_refusal(caller) {
+            return Err(refusal);
+        }
         if data.group.is_some() == data.group_create {
             return Err(Error::invalid(
                 "user_create.group",
@@ -149,7 +153,19 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     };
     common_validation(tx, &mut errs, SCHEMA, &supplied, &combined, None, &p.home_root)?;
     crate::account_profiles::check_profile_exists(tx, SCHEMA, d.account_profile, &mut errs)?;
-    let access = super::access::check_access(tx, SCHEMA, &d.access, &mut errs)?;
+    let mut access = super::access::check_access(tx, SCHEMA, &d.access, &mut errs)?;
+    // A tenant-scoped writer creates members of the session's tenant.
+    if let Some(tenant) = authz::creates_users_in(&p.caller) {
+        if access.is_empty() {
+            access.push(tenants::AccessRow {
+                privilege_id: super::access::default_privilege_id(tx)?,
+                tenant_id: Some(tenant.0),
+                all_tenants: false,
+            });
+        }
+        let entries: Vec<(usize, &tenants::AccessRow)> = access.iter().enumerate().collect();
+        super::guard::check_access_scope(SCHEMA, &p.caller, &entries, &mut errs);
+    }
     let default_tenant =
         super::access::check_default_tenant(tx, SCHEMA, Some(d.default_tenant), None, &access, &mut errs)?;
     let mut joined: Vec<(String, i64)> = d.group.map(|g| (format!("{SCHEMA}.group"), g)).into_iter().collect();

@@ -96,3 +96,35 @@ pub(crate) fn check_credentials(
     }
     Ok(())
 }
+
+/// A tenant-scoped writer reaches only users entirely within its tenants (else the user answers as missing).
+pub(crate) fn check_reachable(conn: &Connection, caller: &Caller, target: &UserRow) -> Result<(), crate::error::Error> {
+    let access = accountd_store::tenants::access_of(conn, target.id)?;
+    let grants = crate::entry::session_grants(conn, target)?.unwrap_or_default();
+    if authz::may_write_user(caller, target.id, &access, &grants) {
+        Ok(())
+    } else {
+        Err(crate::error::Error::not_found(format!(
+            "User {} does not exist",
+            target.id
+        )))
+    }
+}
+
+/// A tenant-scoped writer gives access only in the tenants it writes in (EPERM at `<schema>.access.N.tenant`).
+pub(crate) fn check_access_scope(
+    schema: &str,
+    caller: &Caller,
+    added: &[(usize, &AccessRow)],
+    errs: &mut ValidationErrors,
+) {
+    for (i, entry) in added {
+        if !authz::may_grant_access(caller, entry) {
+            errs.add_errno(
+                format!("{schema}.access.{i}.tenant"),
+                "Access may be granted only in the tenants you manage",
+                authz::ESCALATION_ERRNO,
+            );
+        }
+    }
+}

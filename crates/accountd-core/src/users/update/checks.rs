@@ -44,6 +44,7 @@ impl Checked {
 /// is answered before the others are looked for, as TrueNAS does.
 pub(super) fn validate(tx: &Transaction<'_>, p: &Prepared, old: &UserRow) -> Result<Checked, Error> {
     let d = &p.data;
+    guard::check_reachable(tx, &p.caller, old)?;
     let mut errs = ValidationErrors::new();
     let password_admins_before = password_admins(tx)?;
     let was_password_admin = password_admins_before.iter().any(|u| u.id == old.id);
@@ -102,12 +103,13 @@ fn check_escalation(
         }
     }
     let old_access = tenants::access_of(tx, old.id)?;
-    let added = access
+    let added: Vec<(usize, &AccessRow)> = access
         .unwrap_or_default()
         .iter()
         .enumerate()
         .filter(|(_, a)| !old_access.contains(a))
         .collect();
+    guard::check_access_scope(SCHEMA, &p.caller, &added, errs);
     let granted = guard::Granted {
         groups: joined,
         access: added,
