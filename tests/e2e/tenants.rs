@@ -899,3 +899,37 @@ async fn two_tenant_administrators_each_change_only_their_own_users() {
     admin.ok("tenant.switch", json!([1])).await;
     admin.ok("user.create", new_user("somewhere", json!([]))).await;
 }
+
+#[tokio::test]
+async fn a_session_moves_to_the_default_tenant_when_access_to_its_tenant_is_removed() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let beta = admin.ok("tenant.create", json!([{"name": "Beta"}])).await["id"].clone();
+    let id = admin
+        .ok(
+            "user.create",
+            json!([{"username": "mo", "full_name": "Mo", "group_create": true, "password": "pw",
+                    "access": [{"privilege": TENANT_READ_ONLY, "tenant": acme},
+                               {"privilege": TENANT_ADMINISTRATOR, "tenant": beta}],
+                    "default_tenant": acme}]),
+        )
+        .await["id"]
+        .clone();
+    let mut mo = server.logged_in("mo", "pw").await;
+    mo.ok("tenant.switch", json!([beta])).await;
+    mo.ok("tenant.query", json!([])).await;
+    admin
+        .ok(
+            "user.update",
+            json!([id, {"access": [{"privilege": TENANT_READ_ONLY, "tenant": acme}]}]),
+        )
+        .await;
+    let me = mo.ok("auth.me", json!([])).await;
+    assert_eq!(me["tenant"], json!({"id": acme, "name": "Acme"}));
+    assert_eq!(
+        me["privilege"]["roles"]["$set"],
+        json!(["ACCOUNT_READ", "API_KEY_READ"])
+    );
+    assert_call_error(&mo.err("tenant.query", json!([])).await, "EACCES", "Not authorized");
+}

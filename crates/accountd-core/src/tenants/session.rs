@@ -60,6 +60,31 @@ impl Accounts {
         Ok(SessionTenant::One(TenantId(id)))
     }
 
+    /// The tenant a live session works in after a change of its user's grants (`caller` holds the new ones): the
+    /// same while the user may still work there, else the tenant a new session would start in.
+    pub async fn tenant_after_change(&self, caller: &Caller) -> Result<SessionTenant, Error> {
+        let user_id = caller.user_id;
+        let (default, access) = self
+            .store()
+            .read(move |conn| {
+                Ok::<_, accountd_store::StoreError>((
+                    tenants::default_tenant_of(conn, user_id)?,
+                    tenants::access_of(conn, user_id)?,
+                ))
+            })
+            .await?;
+        let start = authz::starting_tenant(default, &access);
+        let stays = match caller.tenant {
+            SessionTenant::All => authz::may_view_all_tenants(caller),
+            SessionTenant::One(t) => t == start || authz::may_enter_tenant(caller, &access, t.0),
+        };
+        Ok(if stays {
+            caller.tenant
+        } else {
+            SessionTenant::One(start)
+        })
+    }
+
     /// The session's tenant as `tenant.switch` and `auth.me` show it.
     pub async fn session_tenant_entry(&self, tenant: SessionTenant) -> Result<SessionTenantEntry, Error> {
         match tenant {
