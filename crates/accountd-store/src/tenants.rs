@@ -319,6 +319,23 @@ mod tests {
         assert_eq!(entries, 0);
     }
 
+    #[test]
+    fn the_membership_filter_is_answered_from_the_access_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrations::migrate(&mut conn).unwrap();
+        let sql = format!("EXPLAIN QUERY PLAN SELECT id FROM users WHERE (1) AND {MEMBERS_OF_TENANT_SQL}");
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map([2], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let text = plan.join("\n");
+        assert!(text.contains("user_access_tenant"), "{text}");
+        assert!(text.contains("user_access_all_tenants"), "{text}");
+        assert!(!text.contains("SCAN user_access"), "{text}");
+    }
+
     #[tokio::test]
     async fn access_entries_roundtrip_and_references() {
         let (_d, store) = open();
