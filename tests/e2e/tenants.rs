@@ -896,6 +896,13 @@ async fn two_tenant_administrators_each_change_only_their_own_users() {
         "EINVAL",
         "Objects cannot be created in the all-tenants context",
     );
+    assert_call_error(
+        &admin
+            .err("api_key.create", json!([{"name": "k", "username": "truenas_admin"}]))
+            .await,
+        "EINVAL",
+        "Objects cannot be created in the all-tenants context",
+    );
     admin.ok("tenant.switch", json!([1])).await;
     admin.ok("user.create", new_user("somewhere", json!([]))).await;
 }
