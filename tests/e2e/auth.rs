@@ -262,7 +262,8 @@ async fn auth_me_describes_the_session() {
                 "web_shell": true,
                 "webui_access": true
             },
-            "account_attributes": ["SYS_ADMIN", "LOCAL"]
+            "account_attributes": ["SYS_ADMIN", "LOCAL"],
+            "tenant": {"id": 1, "name": "admin"}
         })
     );
 
@@ -293,7 +294,8 @@ async fn auth_me_describes_the_session() {
                 "web_shell": false,
                 "webui_access": true
             },
-            "account_attributes": ["LOCAL"]
+            "account_attributes": ["LOCAL"],
+            "tenant": {"id": 1, "name": "admin"}
         })
     );
 

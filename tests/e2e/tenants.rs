@@ -506,3 +506,437 @@ async fn users_carry_access_entries_and_a_default_tenant() {
     let after = admin.ok("user.get_instance", json!([id])).await;
     assert_eq!((&after["access"], &after["default_tenant"]), (&json!([]), &json!(null)));
 }
+
+#[tokio::test]
+async fn sessions_work_in_a_tenant_with_the_roles_granted_there() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let beta = admin.ok("tenant.create", json!([{"name": "Beta"}])).await["id"].clone();
+    // A user whose only grants are access entries logs in, in its default tenant.
+    admin
+        .ok(
+            "user.create",
+            json!([{"username": "tina", "full_name": "Tina", "group_create": true, "password": "pw",
+                    "access": [{"privilege": TENANT_ADMINISTRATOR, "tenant": acme},
+                               {"privilege": TENANT_READ_ONLY, "tenant": beta}],
+                    "default_tenant": acme}]),
+        )
+        .await;
+    let mut tina = server.logged_in("tina", "pw").await;
+    let me = tina.ok("auth.me", json!([])).await;
+    assert_eq!(me["tenant"], json!({"id": acme, "name": "Acme"}));
+    assert_eq!(
+        me["privilege"]["roles"]["$set"],
+        json!(["ACCOUNT_WRITE", "API_KEY_WRITE", "TENANT_READ"])
+    );
+    // TENANT_READ held in Acme: tenant.query answers, with the tenants Tina has access in.
+    let names = tina
+        .ok("tenant.query", json!([[], {"select": ["name"], "order_by": ["name"]}]))
+        .await;
+    assert_eq!(names, json!([{"name": "Acme"}, {"name": "Beta"}]));
+    // Global objects need the role held globally.
+    for (method, params) in [
+        ("tenant.create", json!([{"name": "Gamma"}])),
+        ("group.create", json!([{"name": "g"}])),
+        ("privilege.query", json!([])),
+    ] {
+        assert_call_error(&tina.err(method, params).await, "EACCES", "Not authorized");
+    }
+    // In Beta only the Read-Only roles count: no TENANT_READ there.
+    assert_eq!(
+        tina.ok("tenant.switch", json!([beta])).await,
+        json!({"id": beta, "name": "Beta"})
+    );
+    let me = tina.ok("auth.me", json!([])).await;
+    assert_eq!(
+        me["privilege"]["roles"]["$set"],
+        json!(["ACCOUNT_READ", "API_KEY_READ"])
+    );
+    assert_call_error(&tina.err("tenant.query", json!([])).await, "EACCES", "Not authorized");
+    // A tenant without access answers like a missing one; "*" needs FULL_ADMIN held globally.
+    let refused = tina.err("tenant.switch", json!([1])).await;
+    let missing = tina.err("tenant.switch", json!([99])).await;
+    assert_eq!(validation_items(&refused)[0].1, "Tenant 1 does not exist");
+    assert_eq!(validation_items(&missing)[0].1, "Tenant 99 does not exist");
+    assert_eq!(validation_items(&refused)[0].0, "tenant.switch.tenant");
+    assert_eq!(validation_items(&refused)[0].2, validation_items(&missing)[0].2);
+    assert_call_error(
+        &tina.err("tenant.switch", json!(["*"])).await,
+        "EACCES",
+        "Not authorized",
+    );
+    assert_eq!(tina.ok("auth.me", json!([])).await["tenant"]["id"], beta);
+    // A global administrator enters any tenant and the all-tenants view.
+    assert_eq!(
+        admin.ok("auth.me", json!([])).await["tenant"],
+        json!({"id": 1, "name": "admin"})
+    );
+    admin.ok("tenant.switch", json!([beta])).await;
+    assert_eq!(
+        admin.ok("tenant.switch", json!(["*"])).await,
+        json!({"id": "*", "name": "*"})
+    );
+    assert_eq!(admin.ok("tenant.query", json!([[], {"count": true}])).await, json!(3));
+    // login_options.tenant picks the starting tenant; one without access refuses the login.
+    let mut c = server.client().await;
+    let r = c
+        .ok(
+            "auth.login_ex",
+            json!([{"mechanism": "PASSWORD_PLAIN", "username": "tina", "password": "pw",
+                    "login_options": {"tenant": beta}}]),
+        )
+        .await;
+    assert_eq!(r["user_info"]["tenant"], json!({"id": beta, "name": "Beta"}));
+    let mut c = server.client().await;
+    let e = c
+        .err(
+            "auth.login_ex",
+            json!([{"mechanism": "PASSWORD_PLAIN", "username": "tina", "password": "pw",
+                    "login_options": {"tenant": 1}}]),
+        )
+        .await;
+    assert_invalid(&e, "login_options.tenant", "Tenant 1 does not exist");
+    assert_call_error(
+        &c.err("auth.me", json!([])).await,
+        "ENOTAUTHENTICATED",
+        "Not authenticated",
+    );
+    // Taking the access away ends the grants at the next call.
+    let tina_id = admin
+        .ok("user.query", json!([[["username", "=", "tina"]], {"get": true}]))
+        .await["id"]
+        .clone();
+    admin.ok("user.update", json!([tina_id, {"access": []}])).await;
+    let mut again = server.client().await;
+    assert_eq!(again.login_ex("tina", "pw").await["response_type"], "DENIED");
+}
+
+#[tokio::test]
+async fn tenant_scoped_readers_see_the_members_of_their_tenant_only() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let beta = admin.ok("tenant.create", json!([{"name": "Beta"}])).await["id"].clone();
+    let create = |name: &str, access: serde_json::Value| json!([{"username": name, "full_name": name, "group_create": true, "password": "pw", "access": access}]);
+    let in_acme = json!([{"privilege": TENANT_READ_ONLY, "tenant": acme}]);
+    let in_beta = json!([{"privilege": TENANT_READ_ONLY, "tenant": beta}]);
+    admin
+        .ok(
+            "user.create",
+            create(
+                "ann",
+                json!([{"privilege": TENANT_ADMINISTRATOR, "tenant": acme},
+                       {"privilege": TENANT_READ_ONLY, "tenant": beta}]),
+            ),
+        )
+        .await;
+    admin.ok("user.create", create("amy", in_acme)).await;
+    let bob = admin.ok("user.create", create("bob", in_beta)).await["id"].clone();
+    admin
+        .ok(
+            "user.create",
+            create("all", json!([{"privilege": TENANT_READ_ONLY, "all_tenants": true}])),
+        )
+        .await;
+    let mut ann = server.logged_in("ann", "pw").await;
+    let names = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|u| u["username"].as_str().expect("name").to_string())
+            .collect()
+    };
+    let in_tenant = ann
+        .ok(
+            "user.query",
+            json!([[], {"select": ["username"], "order_by": ["username"]}]),
+        )
+        .await;
+    assert_eq!(names(in_tenant), ["all", "amy", "ann"]);
+    assert_eq!(ann.ok("user.query", json!([[], {"count": true}])).await, json!(3));
+    assert_eq!(
+        ann.ok("user.query", json!([[["username", "^", "a"]], {"count": true}]))
+            .await,
+        json!(3)
+    );
+    // Someone outside the tenant answers as a missing user, by point read or by query.
+    let e = ann.err("user.get_instance", json!([bob])).await;
+    assert_eq!(validation_items(&e)[0].1, format!("User {bob} does not exist"));
+    assert_eq!(ann.ok("user.query", json!([[["id", "=", bob]]])).await, json!([]));
+    assert_eq!(
+        ann.ok("user.query", json!([[["username", "=", "root"]]])).await,
+        json!([])
+    );
+    let amy = ann
+        .ok("user.query", json!([[["username", "=", "amy"]], {"get": true}]))
+        .await;
+    assert_eq!(ann.ok("user.get_instance", json!([amy["id"]])).await["username"], "amy");
+    // Events are not scoped yet: a tenant-scoped reader cannot subscribe to user.query.
+    assert_call_error(
+        &ann.err("core.subscribe", json!(["user.query"])).await,
+        "EACCES",
+        "Not authorized",
+    );
+    // In Beta, the Beta members.
+    ann.ok("tenant.switch", json!([beta])).await;
+    let in_tenant = ann
+        .ok(
+            "user.query",
+            json!([[], {"select": ["username"], "order_by": ["username"]}]),
+        )
+        .await;
+    assert_eq!(names(in_tenant), ["all", "ann", "bob"]);
+    // A global reader sees everyone.
+    assert!(admin.ok("user.query", json!([[], {"count": true}])).await.as_i64() > Some(50));
+}
+
+#[tokio::test]
+async fn the_escalation_guard_refuses_grants_and_credential_changes_beyond_the_callers_roles() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    server.user_with_roles(&mut admin, "acct", &["ACCOUNT_WRITE"]).await;
+    let plain = server.create_user(&mut admin, "plain", &[]).await["id"].clone();
+    let mut acct = server.logged_in("acct", "pw").await;
+    let builtin_administrators = 2;
+    let perm = |e: &serde_json::Value, attribute: &str, message: &str| {
+        let items = validation_items(e);
+        assert!(
+            items.iter().any(|(a, m, n)| a == attribute && m == message && *n == 1),
+            "[{attribute}, {message}, EPERM] in {items:?}"
+        );
+    };
+    // Through groups.
+    let e = acct
+        .err("user.update", json!([plain, {"groups": [builtin_administrators]}]))
+        .await;
+    perm(
+        &e,
+        "user_update.groups.0",
+        "You cannot grant roles you do not hold: FULL_ADMIN",
+    );
+    let e = acct
+        .err("group.update", json!([builtin_administrators, {"users": [55, plain]}]))
+        .await;
+    perm(
+        &e,
+        "group_update.users.1",
+        "You cannot grant roles you do not hold: FULL_ADMIN",
+    );
+    // Through access entries, in the scope they are granted in.
+    let e = acct
+        .err(
+            "user.create",
+            json!([{"username": "sneaky", "full_name": "S", "group_create": true, "password": "pw",
+                    "access": [{"privilege": 1, "tenant": acme}]}]),
+        )
+        .await;
+    perm(
+        &e,
+        "user_create.access.0.privilege",
+        "You cannot grant roles you do not hold: FULL_ADMIN",
+    );
+    let e = acct
+        .err(
+            "user.update",
+            json!([plain, {"access": [{"privilege": DEFAULT, "tenant": acme},
+                                      {"privilege": TENANT_ADMINISTRATOR, "all_tenants": true},
+                                      {"privilege": TENANT_READ_ONLY, "tenant": acme}]}]),
+        )
+        .await;
+    perm(
+        &e,
+        "user_update.access.1.privilege",
+        "You cannot grant roles you do not hold: API_KEY_WRITE, TENANT_READ",
+    );
+    perm(
+        &e,
+        "user_update.access.2.privilege",
+        "You cannot grant roles you do not hold: API_KEY_READ",
+    );
+    assert_eq!(validation_items(&e).len(), 2, "the Default entry grants nothing: {e}");
+    let ok = acct
+        .ok(
+            "user.update",
+            json!([plain, {"access": [{"privilege": DEFAULT, "tenant": acme}]}]),
+        )
+        .await;
+    assert_eq!(ok["access"][0]["privilege"], json!(DEFAULT));
+    // Foreman: a non-admin cannot change an admin's password, lock or email.
+    let e = acct
+        .err(
+            "user.update",
+            json!([55, {"password": "new-password", "locked": true, "email": "x@example.com"}]),
+        )
+        .await;
+    for attribute in ["user_update.password", "user_update.locked", "user_update.email"] {
+        perm(&e, attribute, "This user holds roles you do not hold: FULL_ADMIN");
+    }
+    acct.ok(
+        "user.update",
+        json!([plain, {"password": "new-password", "email": "p@example.com"}]),
+    )
+    .await;
+    // A global FULL_ADMIN grants anything.
+    admin
+        .ok(
+            "user.update",
+            json!([plain, {"groups": [builtin_administrators],
+                           "access": [{"privilege": TENANT_ADMINISTRATOR, "all_tenants": true}]}]),
+        )
+        .await;
+    let now_admin = acct
+        .err("user.update", json!([plain, {"password": "again-password"}]))
+        .await;
+    perm(
+        &now_admin,
+        "user_update.password",
+        "This user holds roles you do not hold: FULL_ADMIN, API_KEY_WRITE, TENANT_READ",
+    );
+}
+
+#[tokio::test]
+async fn two_tenant_administrators_each_change_only_their_own_users() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let beta = admin.ok("tenant.create", json!([{"name": "Beta"}])).await["id"].clone();
+    let new_user = |name: &str, access: serde_json::Value| json!([{"username": name, "full_name": name, "group_create": true, "password": "pw", "access": access}]);
+    admin
+        .ok(
+            "user.create",
+            new_user("ann", json!([{"privilege": TENANT_ADMINISTRATOR, "tenant": acme}])),
+        )
+        .await;
+    admin
+        .ok(
+            "user.create",
+            new_user("bea", json!([{"privilege": TENANT_ADMINISTRATOR, "tenant": beta}])),
+        )
+        .await;
+    let both = admin
+        .ok(
+            "user.create",
+            new_user(
+                "both",
+                json!([{"privilege": TENANT_READ_ONLY, "tenant": acme}, {"privilege": TENANT_READ_ONLY, "tenant": beta}]),
+            ),
+        )
+        .await["id"]
+        .clone();
+    let reader = server.grant_privilege(&mut admin, "readers", &["ACCOUNT_READ"]).await;
+    let global = admin
+        .ok(
+            "user.create",
+            json!([{"username": "glob", "full_name": "g", "group_create": true, "password": "pw",
+                    "groups": [reader], "access": [{"privilege": DEFAULT, "tenant": acme}]}]),
+        )
+        .await["id"]
+        .clone();
+    let mut ann = server.logged_in("ann", "pw").await;
+    let mut bea = server.logged_in("bea", "pw").await;
+
+    // Created users are members of the creator's tenant.
+    let made = ann.ok("user.create", new_user("acme1", json!([]))).await;
+    assert_eq!(
+        made["access"],
+        json!([{"privilege": DEFAULT, "tenant": acme, "all_tenants": false}])
+    );
+    let made_id = made["id"].clone();
+    let e = ann
+        .err(
+            "user.create",
+            new_user("acme2", json!([{"privilege": DEFAULT, "tenant": beta}])),
+        )
+        .await;
+    assert_invalid(
+        &e,
+        "user_create.access.0.tenant",
+        "Access may be granted only in the tenants you manage",
+    );
+    let e = ann
+        .err(
+            "user.create",
+            new_user("acme2", json!([{"privilege": 1, "tenant": acme}])),
+        )
+        .await;
+    assert_invalid(
+        &e,
+        "user_create.access.0.privilege",
+        "You cannot grant roles you do not hold: FULL_ADMIN",
+    );
+    // Granting the tenant's own administrator privilege there is within ann's roles.
+    ann.ok(
+        "user.update",
+        json!([made_id, {"full_name": "Acme One",
+                         "access": [{"privilege": TENANT_ADMINISTRATOR, "tenant": acme}]}]),
+    )
+    .await;
+    // The other tenant's administrator, a user in both tenants and a user with a global role are out of reach.
+    for (is_bea, target) in [(true, made_id.clone()), (false, both.clone()), (false, global.clone())] {
+        let who = if is_bea { &mut bea } else { &mut ann };
+        let e = who.err("user.update", json!([target, {"full_name": "x"}])).await;
+        assert_eq!(validation_items(&e)[0].1, format!("User {target} does not exist"));
+        let e = who.err("user.delete", json!([target])).await;
+        assert_eq!(validation_items(&e)[0].1, format!("User {target} does not exist"));
+    }
+    assert_eq!(ann.ok("user.delete", json!([made_id])).await, made_id);
+    // Global objects stay global.
+    assert_call_error(
+        &ann.err("group.create", json!([{"name": "g"}])).await,
+        "EACCES",
+        "Not authorized",
+    );
+    // The all-tenants view reads everything and creates nothing.
+    admin.ok("tenant.switch", json!(["*"])).await;
+    assert!(admin.ok("user.query", json!([[], {"count": true}])).await.as_i64() > Some(50));
+    assert_call_error(
+        &admin.err("user.create", new_user("nowhere", json!([]))).await,
+        "EINVAL",
+        "Objects cannot be created in the all-tenants context",
+    );
+    assert_call_error(
+        &admin
+            .err("api_key.create", json!([{"name": "k", "username": "truenas_admin"}]))
+            .await,
+        "EINVAL",
+        "Objects cannot be created in the all-tenants context",
+    );
+    admin.ok("tenant.switch", json!([1])).await;
+    admin.ok("user.create", new_user("somewhere", json!([]))).await;
+}
+
+#[tokio::test]
+async fn a_session_moves_to_the_default_tenant_when_access_to_its_tenant_is_removed() {
+    let server = TestServer::start().await;
+    let mut admin = server.admin().await;
+    let acme = admin.ok("tenant.create", json!([{"name": "Acme"}])).await["id"].clone();
+    let beta = admin.ok("tenant.create", json!([{"name": "Beta"}])).await["id"].clone();
+    let id = admin
+        .ok(
+            "user.create",
+            json!([{"username": "mo", "full_name": "Mo", "group_create": true, "password": "pw",
+                    "access": [{"privilege": TENANT_READ_ONLY, "tenant": acme},
+                               {"privilege": TENANT_ADMINISTRATOR, "tenant": beta}],
+                    "default_tenant": acme}]),
+        )
+        .await["id"]
+        .clone();
+    let mut mo = server.logged_in("mo", "pw").await;
+    mo.ok("tenant.switch", json!([beta])).await;
+    mo.ok("tenant.query", json!([])).await;
+    admin
+        .ok(
+            "user.update",
+            json!([id, {"access": [{"privilege": TENANT_READ_ONLY, "tenant": acme}]}]),
+        )
+        .await;
+    let me = mo.ok("auth.me", json!([])).await;
+    assert_eq!(me["tenant"], json!({"id": acme, "name": "Acme"}));
+    assert_eq!(
+        me["privilege"]["roles"]["$set"],
+        json!(["ACCOUNT_READ", "API_KEY_READ"])
+    );
+    assert_call_error(&mo.err("tenant.query", json!([])).await, "EACCES", "Not authorized");
+}

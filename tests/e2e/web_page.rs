@@ -202,7 +202,10 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     // Account profiles: the builtin ones cannot be deleted or renamed; errors show on their fields.
     assert_eq!(facts["builtin_profile_delete_buttons"], 0, "{facts}");
     assert_eq!(facts["builtin_tenant_delete_buttons"], 0, "{facts}");
-    assert_eq!(facts["tenant_name_error"], "The tenant \"SALES\" already exists.", "{facts}");
+    assert_eq!(
+        facts["tenant_name_error"], "The tenant \"SALES\" already exists.",
+        "{facts}"
+    );
     assert!(
         facts["sales_row"].as_str().unwrap_or("").contains("The field team"),
         "{facts}"

@@ -257,6 +257,7 @@ impl Accounts {
             username: row.username,
             grants,
             session_id: None,
+            tenant: crate::authz::SessionTenant::default(),
             password_change_required: expired == Some(ExpiredLogin::Restrict),
             onetime_password: false,
             self_service_only,
@@ -377,6 +378,7 @@ impl Accounts {
             username,
             grants,
             session_id: None,
+            tenant: crate::authz::SessionTenant::default(),
             password_change_required: expired == Some(ExpiredLogin::Restrict),
             onetime_password: false,
             self_service_only,
@@ -476,6 +478,7 @@ impl Accounts {
                 web_shell,
             },
             account_attributes,
+            tenant: self.session_tenant_entry(caller.tenant).await?,
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::authz::Grant;
+use crate::authz::{Grant, SessionTenant};
 
 /// The authenticated principal of a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,8 +12,11 @@ pub struct Caller {
     pub user_id: i64,
     /// The user's name.
     pub username: String,
-    /// The roles the user holds and where (from the privileges of the user's groups; not expanded).
+    /// The roles the user holds and where (group privileges and the Default privilege globally, access
+    /// entries in their tenants or everywhere; not expanded).
     pub grants: Vec<Grant>,
+    /// The tenant the session works in (`tenant.switch`).
+    pub tenant: SessionTenant,
     /// The session (connection) the call comes from, as `auth.sessions` names it; `None` outside a session.
     /// Writes that end someone's sessions spare this one.
     pub session_id: Option<Arc<str>>,

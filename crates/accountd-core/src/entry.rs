@@ -13,7 +13,7 @@ use accountd_store::tenants::{self, AccessRow};
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Connection, StoreError, api_keys, auth_sources, settings};
 
-use crate::authz::{Grant, global_grants};
+use crate::authz::{Grant, Scope, TenantId, global_grants};
 use crate::home;
 
 /// Database ids of the builtin groups the rules refer to.
@@ -363,7 +363,7 @@ impl Directory {
 }
 
 /// Roles `privileges` grant to members of these groups, in privilege order, without duplicates.
-fn roles_granted(privileges: &[PrivilegeRow], group_ids: &[i64]) -> Vec<String> {
+pub(crate) fn roles_granted(privileges: &[PrivilegeRow], group_ids: &[i64]) -> Vec<String> {
     let mut roles: Vec<String> = Vec::new();
     for p in privileges {
         if p.group_ids.iter().any(|g| group_ids.contains(g)) {
@@ -421,17 +421,38 @@ pub fn session_grants(conn: &Connection, row: &UserRow) -> Result<Option<Vec<Gra
     let mut group_ids = vec![row.group_id];
     group_ids.extend(users::aux_groups(conn, row.id)?);
     let privileges = privileges::all(conn)?;
+    let access = tenants::access_of(conn, row.id)?;
     let bound = privileges
         .iter()
         .any(|p| p.group_ids.iter().any(|g| group_ids.contains(g)));
     let by_default = default_privilege(&privileges).is_some_and(|p| !p.roles.is_empty());
-    if !bound && !by_default {
+    if !bound && !by_default && access.is_empty() {
         return Ok(None);
     }
-    Ok(Some(global_grants(accountd_api::roles::guarded_roles(&user_roles(
-        &privileges,
-        &group_ids,
-    )))))
+    let mut grants = global_grants(accountd_api::roles::guarded_roles(&user_roles(&privileges, &group_ids)));
+    grants.extend(access_grants(&privileges, &access));
+    Ok(Some(grants))
+}
+
+/// The grants of access entries: each privilege's guarded roles in its entry's tenant, or everywhere.
+fn access_grants(privileges: &[PrivilegeRow], access: &[AccessRow]) -> Vec<Grant> {
+    let mut grants: Vec<Grant> = Vec::new();
+    for a in access {
+        let Some(p) = privileges.iter().find(|p| p.id == a.privilege_id) else {
+            continue;
+        };
+        let scope = match a.tenant_id {
+            Some(t) if !a.all_tenants => Scope::Tenant(TenantId(t)),
+            _ => Scope::Global,
+        };
+        for role in accountd_api::roles::guarded_roles(&p.roles) {
+            let grant = Grant { role, scope };
+            if !grants.contains(&grant) {
+                grants.push(grant);
+            }
+        }
+    }
+    grants
 }
 
 /// Whole days since the last password change (`None`: never changed, or changed in the future); the one field

@@ -70,7 +70,11 @@ impl Fixture {
             "password": PASSWORD,
         }))
         .expect("user_create arguments");
-        let created = self.accounts.user_create(data).await.expect("user created");
+        let created = self
+            .accounts
+            .user_create(&self.admin().await, data)
+            .await
+            .expect("user created");
         created.entry.id
     }
 
@@ -82,6 +86,7 @@ impl Fixture {
             username: username.to_string(),
             grants: global_grants(roles.iter().copied()),
             session_id: None,
+            tenant: crate::authz::SessionTenant::default(),
             password_change_required: false,
             onetime_password: false,
             self_service_only: false,

@@ -20,7 +20,7 @@ use accountd_api::types::privilege::{PrivilegeEntry, PrivilegeRolesEntry};
 use accountd_api::types::query::{Instance, QueryAnswer};
 use accountd_api::types::rpc::OpenRpcDocument;
 use accountd_api::types::sessions::SessionEntry;
-use accountd_api::types::tenant::TenantEntry;
+use accountd_api::types::tenant::{SessionTenantEntry, TenantEntry};
 use accountd_api::types::twofactor::{TwoFactorAuthEntry, UserTwofactorConfig, UserWithTwofactor};
 use accountd_api::types::user::{UserEntry, UserObj, UserWithPassword};
 
@@ -144,6 +144,7 @@ no_secrets!(
     PrivilegeRolesEntry,
     SessionEntry,
     SystemSecurityEntry,
+    SessionTenantEntry,
     TenantEntry,
     TwoFactorAuthEntry,
     UserActivityEntry,

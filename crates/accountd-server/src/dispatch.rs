@@ -191,8 +191,11 @@ pub(crate) async fn current_login(state: &AppState, session: &Session) -> Result
     }
     match state.accounts.grants_of_user(login.caller.user_id).await? {
         Some((grants, true)) => {
+            let mut caller = Caller { grants, ..login.caller };
+            // Access to the session's tenant may be gone: the session moves to where a new one would start.
+            caller.tenant = state.accounts.tenant_after_change(&caller).await?;
             let login = Login {
-                caller: Caller { grants, ..login.caller },
+                caller,
                 roles_generation: generation,
                 ..login
             };

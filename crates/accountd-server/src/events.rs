@@ -20,7 +20,7 @@ pub fn may_read(state: &AppState, caller: &Caller, collection: &str) -> bool {
         && state
             .specs
             .get(collection)
-            .is_some_and(|spec| authz::allows(spec.access, caller))
+            .is_some_and(|spec| authz::allows_everywhere(spec.access, caller))
 }
 
 /// True when `caller` may subscribe to `name` (a collection or `*`).

@@ -7,6 +7,11 @@ use crate::error::StoreError;
 /// The builtin tenant (Avi's `admin`).
 pub const ADMIN_ID: i64 = 1;
 
+/// A condition on the `users` table selecting the members of one tenant (an access entry in it, or in every
+/// tenant), with one positional parameter, the tenant's id; answered from the access table's indexes.
+pub const MEMBERS_OF_TENANT_SQL: &str = "id IN (SELECT user_id FROM user_access WHERE tenant_id = ? \
+     UNION ALL SELECT user_id FROM user_access WHERE all_tenants = 1)";
+
 /// One stored tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantRow {
@@ -312,6 +317,23 @@ mod tests {
             .query_row("SELECT count(*) FROM user_access", [], |r| r.get(0))
             .unwrap();
         assert_eq!(entries, 0);
+    }
+
+    #[test]
+    fn the_membership_filter_is_answered_from_the_access_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrations::migrate(&mut conn).unwrap();
+        let sql = format!("EXPLAIN QUERY PLAN SELECT id FROM users WHERE (1) AND {MEMBERS_OF_TENANT_SQL}");
+        let mut stmt = conn.prepare(&sql).unwrap();
+        let plan: Vec<String> = stmt
+            .query_map([2], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let text = plan.join("\n");
+        assert!(text.contains("user_access_tenant"), "{text}");
+        assert!(text.contains("user_access_all_tenants"), "{text}");
+        assert!(!text.contains("SCAN user_access"), "{text}");
     }
 
     #[tokio::test]

@@ -104,6 +104,7 @@ macro_rules! for_each_method {
             $crate::methods::tenant::TenantCreate,
             $crate::methods::tenant::TenantUpdate,
             $crate::methods::tenant::TenantDelete,
+            $crate::methods::tenant::TenantSwitch,
             $crate::methods::auth_source::AuthSourceQuery,
             $crate::methods::auth_source::AuthSourceGetInstance,
             $crate::methods::auth_source::AuthSourceCreate,

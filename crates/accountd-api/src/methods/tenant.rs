@@ -4,7 +4,9 @@ use crate::declare_method;
 use crate::method::Events;
 use crate::method::{Audit, AuditRecord};
 use crate::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
-use crate::types::tenant::{TenantCreateArgs, TenantDeleteArgs, TenantEntry, TenantUpdateArgs};
+use crate::types::tenant::{
+    SessionTenantEntry, TenantCreateArgs, TenantDeleteArgs, TenantEntry, TenantSwitchArgs, TenantUpdateArgs,
+};
 use crate::{Access, Role};
 
 /// TENANT_READ (READONLY_ADMIN includes it).
@@ -60,5 +62,18 @@ declare_method! {
     audit: Audit::record("Delete tenant", AuditRecord::Tenant),
     examples: [
         Admin r#"[1, {"force": true}]"# => error,
+    ]
+}
+
+declare_method! {
+    /// Makes the session work in `tenant` (an id, or `"*"` for every tenant at once, which needs FULL_ADMIN held
+    /// globally): from the next call, its effective roles are its global roles plus those granted in that
+    /// tenant. A tenant the user may not enter answers as a missing one would (`tenant.switch.tenant` ENOENT).
+    /// Returns `{id, name}`.
+    TenantSwitch = "tenant.switch", Access::AnyUser, TenantSwitchArgs => SessionTenantEntry,
+    examples: [
+        Admin r#"[1]"#,
+        Admin r#"["*"]"#,
+        Admin r#"[42]"# => error,
     ]
 }

@@ -23,6 +23,9 @@ pub struct LoginOptions {
     /// account profile's `max_concurrent_sessions` is reached.
     #[serde(default)]
     pub terminate_other_sessions: bool,
+    /// The tenant the session starts in (as `tenant.switch` takes it); by default the user's default tenant.
+    #[serde(default)]
+    pub tenant: Option<super::tenant::TenantChoice>,
 }
 
 impl Default for LoginOptions {
@@ -31,6 +34,7 @@ impl Default for LoginOptions {
             user_info: true,
             reconnect_token: false,
             terminate_other_sessions: false,
+            tenant: None,
         }
     }
 }
@@ -283,6 +287,8 @@ pub struct AuthMe {
     /// Account attributes, e.g. `LOCAL`, `SYS_ADMIN`, `PASSWORD_CHANGE_REQUIRED`, `OTPW` (the session logged in
     /// with a one-time password: it sets its new password without the old one).
     pub account_attributes: Vec<String>,
+    /// The tenant the session works in (`tenant.switch`).
+    pub tenant: super::tenant::SessionTenantEntry,
 }
 
 /// `auth.set_attribute` arguments.

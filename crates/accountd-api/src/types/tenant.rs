@@ -99,3 +99,38 @@ pub struct TenantDeleteArgs {
     #[serde(default)]
     pub options: TenantDeleteOptions,
 }
+
+/// The all-tenants view, `"*"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum AllTenants {
+    /// Every tenant at once.
+    #[serde(rename = "*")]
+    All,
+}
+
+/// A tenant a session works in: an id, or `"*"` for every tenant at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TenantChoice {
+    /// One tenant.
+    Id(i64),
+    /// Every tenant (FULL_ADMIN only).
+    All(AllTenants),
+}
+
+/// The tenant a session works in, as `tenant.switch` and `auth.me` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SessionTenantEntry {
+    /// The tenant's id, or `"*"`.
+    pub id: TenantChoice,
+    /// The tenant's name (`"*"` for the all-tenants view).
+    pub name: String,
+}
+
+/// `tenant.switch` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSwitchArgs {
+    /// The tenant to work in, or `"*"`.
+    pub tenant: TenantChoice,
+}

@@ -104,6 +104,7 @@ impl Accounts {
             username: user.username,
             grants,
             session_id: None,
+            tenant: crate::authz::SessionTenant::default(),
             password_change_required: false,
             onetime_password: false,
             self_service_only: false,

@@ -97,6 +97,9 @@ impl Accounts {
     /// `api_key.create`: returns the entry with the key, which is not shown again.
     pub async fn api_key_create(&self, caller: &Caller, data: ApiKeyCreate) -> Result<ApiKeyWithKey, Error> {
         check_owner(caller, Some(&data.username))?;
+        if let Some(refusal) = authz::creation_refusal(caller) {
+            return Err(refusal);
+        }
         let now = self.now_ms();
         let expires_at = data.expires_at.map(|t| t.ms);
         // Validate before paying for the hash; the transaction checks again.

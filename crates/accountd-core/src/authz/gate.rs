@@ -9,14 +9,48 @@ use super::restriction::restriction_refuses;
 use crate::caller::Caller;
 use crate::error::{Error, errno};
 
-/// The scope the method table's roles are checked in: every grant is global until sessions work in a tenant.
-const METHOD_SCOPE: Scope = Scope::Global;
+/// The methods whose records this module scopes to the session's tenant (a caller holding the method's role
+/// only in the tenant reaches only what is in it): for these, the roles granted in the session's tenant count.
+/// Every other method needs its role held globally (groups, settings, mail, auth sources, tenant writes).
+pub const TENANT_SCOPED_METHODS: &[&str] = &[
+    "tenant.query",
+    "tenant.get_instance",
+    "user.query",
+    "user.get_instance",
+    "user.create",
+    "user.update",
+    "user.delete",
+];
 
-/// True when `caller` holds what a method with this access needs (the session's restriction aside).
-pub fn allows(access: Access, caller: &Caller) -> bool {
+/// The scope `method`'s roles are checked in for `caller`: the session's tenant for a tenant-scoped method,
+/// else global.
+pub fn method_scope(method: &str, caller: &Caller) -> Scope {
+    if TENANT_SCOPED_METHODS.contains(&method) {
+        caller.scope()
+    } else {
+        Scope::Global
+    }
+}
+
+/// True when `caller` holds what `method`, declared with this access, needs (the session's restriction
+/// aside): one of its roles among the caller's effective roles (global grants, and the grants of the session's
+/// tenant for a tenant-scoped method).
+pub fn allows(method: &str, access: Access, caller: &Caller) -> bool {
     match access {
         Access::NoAuth | Access::AnyUser => true,
-        Access::Roles(wanted) => wanted.iter().any(|r| caller.may(*r, METHOD_SCOPE)),
+        Access::Roles(wanted) => {
+            let scope = method_scope(method, caller);
+            wanted.iter().any(|r| caller.may(*r, scope))
+        }
+    }
+}
+
+/// True when `caller` holds one of the roles of `access` globally: what an event subscription needs (events are
+/// not scoped to a tenant).
+pub fn allows_everywhere(access: Access, caller: &Caller) -> bool {
+    match access {
+        Access::NoAuth | Access::AnyUser => true,
+        Access::Roles(wanted) => wanted.iter().any(|r| caller.may(*r, Scope::Global)),
     }
 }
 
@@ -26,7 +60,7 @@ pub fn call_refusal(caller: &Caller, method: &str, access: Access) -> Option<Err
     if let Some(refusal) = restriction_refuses(caller, method) {
         return Some(refusal);
     }
-    (!allows(access, caller)).then(|| Error::call(errno::EACCES, "Not authorized"))
+    (!allows(method, access, caller)).then(|| Error::call(errno::EACCES, "Not authorized"))
 }
 
 #[cfg(test)]
@@ -55,7 +89,61 @@ mod tests {
             (&[Role::SystemAuditRead], KEYS, false),
         ];
         for (roles, access, allowed) in rows {
-            assert_eq!(allows(*access, &caller_with(roles)), *allowed, "{roles:?} {access:?}");
+            assert_eq!(
+                allows("user.query", *access, &caller_with(roles)),
+                *allowed,
+                "{roles:?} {access:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tenant_grants_count_in_the_session_tenant_for_tenant_scoped_methods_only() {
+        use crate::authz::{Grant, SessionTenant, TenantId};
+        const READ: Access = Access::Roles(&[Role::TenantRead]);
+        const WRITE: Access = Access::Roles(&[Role::TenantWrite]);
+        let in_tenant = |role, t| Grant {
+            role,
+            scope: Scope::Tenant(TenantId(t)),
+        };
+        let caller = |grants: Vec<Grant>, tenant| Caller {
+            grants,
+            tenant,
+            ..caller_with(&[])
+        };
+        let t2 = SessionTenant::One(TenantId(2));
+        let t3 = SessionTenant::One(TenantId(3));
+        // (grants, session tenant, method, access, allowed)
+        let rows = vec![
+            (vec![in_tenant(Role::TenantRead, 2)], t2, "tenant.query", READ, true),
+            (vec![in_tenant(Role::TenantRead, 2)], t3, "tenant.query", READ, false),
+            (
+                vec![in_tenant(Role::TenantRead, 2)],
+                SessionTenant::All,
+                "tenant.query",
+                READ,
+                false,
+            ),
+            (vec![in_tenant(Role::TenantWrite, 2)], t2, "tenant.create", WRITE, false),
+            (
+                vec![in_tenant(Role::FullAdmin, 2)],
+                t2,
+                "mail.update",
+                Access::Roles(&[Role::AlertWrite]),
+                false,
+            ),
+            (vec![Grant::global(Role::TenantRead)], t3, "tenant.query", READ, true),
+            (
+                vec![Grant::global(Role::TenantWrite)],
+                SessionTenant::All,
+                "tenant.create",
+                WRITE,
+                true,
+            ),
+        ];
+        for (grants, tenant, method, access, allowed) in rows {
+            let c = caller(grants.clone(), tenant);
+            assert_eq!(allows(method, access, &c), allowed, "{grants:?} {tenant:?} {method}");
         }
     }
 

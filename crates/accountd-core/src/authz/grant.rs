@@ -29,6 +29,22 @@ impl Scope {
     }
 }
 
+/// The tenant a session works in: one tenant, or Avi's all-tenants view (`"*"`, FULL_ADMIN only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionTenant {
+    /// One tenant: the roles granted in it count besides the global ones.
+    One(TenantId),
+    /// Every tenant at once: only global roles count, and nothing tenant-scoped is created.
+    All,
+}
+
+impl Default for SessionTenant {
+    /// The builtin `admin` tenant.
+    fn default() -> Self {
+        SessionTenant::One(TenantId(accountd_store::tenants::ADMIN_ID))
+    }
+}
+
 /// One role held in one scope (the role's implications come from the catalogue, see [`Role::grants`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Grant {
@@ -84,6 +100,19 @@ impl Caller {
     /// True when one of the caller's grants gives `role` (directly or through its implications) in `scope`.
     pub fn may(&self, role: Role, scope: Scope) -> bool {
         self.grants.iter().any(|g| g.scope.covers(scope) && g.role.grants(role))
+    }
+
+    /// The scope of the session's tenant: the roles granted there count (global roles count everywhere).
+    pub fn scope(&self) -> Scope {
+        match self.tenant {
+            SessionTenant::One(t) => Scope::Tenant(t),
+            SessionTenant::All => Scope::Global,
+        }
+    }
+
+    /// True when the caller holds `role` in the session's tenant (its effective roles).
+    pub fn may_here(&self, role: Role) -> bool {
+        self.may(role, self.scope())
     }
 
     /// True when `user` is the caller.

@@ -6,10 +6,11 @@ use accountd_api::types::auth::AllowlistEntry;
 use super::Scope;
 use crate::caller::Caller;
 
-/// The names of the roles the session holds, sorted by name (`auth.me`'s `privilege.roles.$set`).
+/// The names of the roles the session holds in its tenant (global ones and those granted there), sorted by
+/// name (`auth.me`'s `privilege.roles.$set`).
 pub fn session_role_names(caller: &Caller) -> Vec<String> {
     let mut names: Vec<String> = caller
-        .roles_in(Scope::Global)
+        .roles_in(caller.scope())
         .into_iter()
         .map(|r| r.as_str().to_string())
         .collect();

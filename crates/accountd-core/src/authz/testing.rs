@@ -12,6 +12,7 @@ pub(crate) fn caller_with(roles: &[Role]) -> Caller {
         username: "bob".to_string(),
         grants: global_grants(roles.iter().copied()),
         session_id: None,
+        tenant: crate::authz::SessionTenant::default(),
         password_change_required: false,
         onetime_password: false,
         self_service_only: false,

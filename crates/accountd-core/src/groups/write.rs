@@ -7,6 +7,8 @@ use accountd_store::{Transaction, api_keys, privileges, users};
 
 use crate::accounts::Accounts;
 use crate::args::{GROUP_CREATE, GROUP_UPDATE};
+use crate::authz;
+use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::sudo;
@@ -25,6 +27,34 @@ struct GroupChanges<'a> {
     sudo_commands: Option<&'a [String]>,
     sudo_commands_nopasswd: Option<&'a [String]>,
     userns_idmap: bool,
+}
+
+/// The escalation guard of `group.update`: users added to a group bound to privileges gain their roles, which
+/// the caller must hold globally (EPERM at `group_update.users.N`).
+fn check_members_escalation(
+    tx: &Transaction<'_>,
+    caller: &Caller,
+    group_id: i64,
+    members: &[i64],
+    errs: &mut ValidationErrors,
+) -> Result<(), Error> {
+    let privileges = privileges::all(tx)?;
+    let roles = accountd_api::roles::guarded_roles(&crate::entry::roles_granted(&privileges, &[group_id]));
+    let missing = authz::roles_not_held(caller, &roles, authz::Scope::Global);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let current = groups::aux_members(tx, group_id)?;
+    for (i, user) in members.iter().enumerate() {
+        if !current.contains(user) {
+            errs.add_errno(
+                format!("group_update.users.{i}"),
+                authz::escalation_message(&missing),
+                authz::ESCALATION_ERRNO,
+            );
+        }
+    }
+    Ok(())
 }
 
 fn common_validation(
@@ -213,7 +243,8 @@ impl Accounts {
     }
 
     /// `group.update`: returns the id.
-    pub async fn group_update(&self, id: i64, data: GroupUpdate) -> Result<i64, Error> {
+    pub async fn group_update(&self, caller: &Caller, id: i64, data: GroupUpdate) -> Result<i64, Error> {
+        let caller = caller.clone();
         if id > 100_000_000 {
             return Err(Error::call(
                 errno::EPERM,
@@ -246,6 +277,9 @@ impl Accounts {
                 old.gid,
                 Some(id),
             )?;
+            if let Some(members) = &data.users {
+                check_members_escalation(tx, &caller, id, members, &mut errs)?;
+            }
             if immutable {
                 errs.add(format!("{GROUP_UPDATE}.id"), "Immutable groups cannot be changed");
             } else if old.builtin {

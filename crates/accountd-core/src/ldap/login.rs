@@ -1,5 +1,6 @@
 //! Password logins through LDAP sources: a known user of a source, or an unknown login registered on the fly.
 
+use accountd_api::Role;
 use accountd_api::types::user::UserCreate;
 use accountd_store::auth_sources::{self, AuthSourceRow};
 use accountd_store::users::{self, UserRow};
@@ -11,6 +12,7 @@ use super::directory::{self, Checked, DirectoryUser};
 use super::sync::refresh_user;
 use crate::accounts::Accounts;
 use crate::authz::Grant;
+use crate::caller::Caller;
 use crate::error::Error;
 use crate::users::names::check_username;
 
@@ -137,7 +139,17 @@ impl Accounts {
             "auth_source": source.id,
         });
         let data: UserCreate = serde_json::from_value(create).map_err(Error::internal)?;
-        let created = match self.user_create(data).await {
+        let system = Caller {
+            user_id: 0,
+            username: "accountd".to_string(),
+            grants: vec![Grant::global(Role::FullAdmin)],
+            session_id: None,
+            tenant: crate::authz::SessionTenant::default(),
+            password_change_required: false,
+            onetime_password: false,
+            self_service_only: false,
+        };
+        let created = match self.user_create(&system, data).await {
             Ok(created) => created,
             Err(Error::Validation(errs)) => {
                 tracing::warn!(auth_source_id = source.id, problems = ?errs, "directory login could not be registered");

@@ -3,6 +3,7 @@
 //! comes from the schema.
 
 mod rules;
+mod session;
 mod write;
 
 use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};

@@ -62,6 +62,15 @@ pub(crate) fn check_access(
     Ok(rows)
 }
 
+/// The id of the builtin Default privilege (the access entry a tenant-scoped writer's new user gets).
+pub(crate) fn default_privilege_id(conn: &Connection) -> Result<i64, StoreError> {
+    privileges::all(conn)?
+        .iter()
+        .find(|p| p.builtin_name.as_deref() == Some(crate::privileges::DEFAULT))
+        .map(|p| p.id)
+        .ok_or_else(|| StoreError::Corrupt("the Default privilege is missing".into()))
+}
+
 /// True when access entries make their user a member of `tenant` (an entry in it, or in every tenant).
 pub(crate) fn reaches(access: &[AccessRow], tenant: i64) -> bool {
     access.iter().any(|a| a.all_tenants || a.tenant_id == Some(tenant))

@@ -12,6 +12,8 @@ use super::validate::{Combined, Supplied, common_validation, idmap_target_of};
 use crate::account_profiles::PasswordCandidate;
 use crate::accounts::Accounts;
 use crate::args::USER_CREATE;
+use crate::authz;
+use crate::caller::Caller;
 use crate::entry::builtin;
 use crate::error::{Error, ValidationErrors, errno};
 use crate::events::ChangeSet;
@@ -26,11 +28,15 @@ struct Prepared {
     now_ms: i64,
     reserved_uids: Vec<i64>,
     home_root: std::path::PathBuf,
+    caller: Caller,
 }
 
 impl Accounts {
     /// `user.create`: the new entry whole, with the password the call set.
-    pub async fn user_create(&self, mut data: UserCreate) -> Result<UserWithPassword, Error> {
+    pub async fn user_create(&self, caller: &Caller, mut data: UserCreate) -> Result<UserWithPassword, Error> {
+        if let Some(refusal) = authz::creation_refusal(caller) {
+            return Err(refusal);
+        }
         if data.group.is_some() == data.group_create {
             return Err(Error::invalid(
                 format!("{USER_CREATE}.group"),
@@ -80,6 +86,7 @@ impl Accounts {
             now_ms: self.now_ms(),
             reserved_uids: self.reserved_uids(),
             home_root: self.config().home_root.clone(),
+            caller: caller.clone(),
         };
         let (id, uid) = self
             .write_changes(move |tx, changes| insert_user(tx, prepared, changes))
@@ -144,9 +151,37 @@ fn insert_user(tx: &Transaction<'_>, p: Prepared, changes: &mut ChangeSet) -> Re
     };
     common_validation(tx, &mut errs, USER_CREATE, &supplied, &combined, None, &p.home_root)?;
     crate::account_profiles::check_profile_exists(tx, USER_CREATE, d.account_profile, &mut errs)?;
-    let access = super::access::check_access(tx, USER_CREATE, &d.access, &mut errs)?;
+    let mut access = super::access::check_access(tx, USER_CREATE, &d.access, &mut errs)?;
+    // A tenant-scoped writer creates members of the session's tenant.
+    if let Some(tenant) = authz::creates_users_in(&p.caller) {
+        if access.is_empty() {
+            access.push(tenants::AccessRow {
+                privilege_id: super::access::default_privilege_id(tx)?,
+                tenant_id: Some(tenant.0),
+                all_tenants: false,
+            });
+        }
+        let entries: Vec<(usize, &tenants::AccessRow)> = access.iter().enumerate().collect();
+        super::guard::check_access_scope(USER_CREATE, &p.caller, &entries, &mut errs);
+    }
     let default_tenant =
         super::access::check_default_tenant(tx, USER_CREATE, Some(d.default_tenant), None, &access, &mut errs)?;
+    let mut joined: Vec<(String, i64)> = d
+        .group
+        .map(|g| (format!("{USER_CREATE}.group"), g))
+        .into_iter()
+        .collect();
+    joined.extend(
+        d.groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (format!("{USER_CREATE}.groups.{i}"), *g)),
+    );
+    let granted = super::guard::Granted {
+        groups: joined,
+        access: access.iter().enumerate().collect(),
+    };
+    super::guard::check_grants(tx, USER_CREATE, &p.caller, &granted, &mut errs)?;
     if d.sshpubkey.as_deref().is_some_and(|k| !k.trim().is_empty())
         && !crate::entry::home_is_managed(&d.home, &p.home_root)
     {

@@ -47,6 +47,7 @@ fn delete_user(
     changes: &mut ChangeSet,
 ) -> Result<(), Error> {
     let user = users::get(tx, id)?.ok_or_else(|| Error::not_found(format!("User {id} does not exist")))?;
+    super::guard::check_reachable(tx, caller, &user)?;
     if !authz::may_delete_user(caller, user.id) {
         return Err(Error::call(errno::EINVAL, "Cannot delete the currently active user"));
     }

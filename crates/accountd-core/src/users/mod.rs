@@ -6,6 +6,7 @@ pub(crate) mod admins;
 mod create;
 mod delete;
 mod email;
+mod guard;
 pub mod names;
 mod password;
 mod point_read;
@@ -21,11 +22,13 @@ use std::collections::BTreeMap;
 use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_api::types::user::{GetUserObjQuery, UserEntry, UserObj};
 use accountd_query::{Column, ColumnKind};
+use accountd_store::tenants;
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Connection, StoreError, ToSql};
 use serde_json::Value;
 
 use crate::accounts::Accounts;
+use crate::authz;
 use crate::caller::Caller;
 use crate::entry::{Directory, builtin};
 use crate::error::{Error, ValidationErrors};
@@ -194,8 +197,19 @@ impl Accounts {
         options: &WireOptions,
     ) -> Result<QueryAnswer<UserEntry>, Error> {
         let mut query = querying::parse(filters, options)?;
-        let plan = accountd_query::plan_sql(&query.filters, USER_COLUMNS);
-        let params = querying::sql_params(&plan);
+        let mut plan = accountd_query::plan_sql(&query.filters, USER_COLUMNS);
+        let mut params = querying::sql_params(&plan);
+        // A tenant-scoped reader: only the members of the session's tenant, decided in SQL through the indexed
+        // access table (the membership of a point read is checked on its entry).
+        let reach = authz::users_readable_by(caller);
+        match reach {
+            authz::UserReach::Every => {}
+            authz::UserReach::MembersOf(tenant) => {
+                plan.where_sql = format!("({}) AND {}", plan.where_sql, tenants::MEMBERS_OF_TENANT_SQL);
+                params.push(accountd_store::rusqlite_types::Value::Integer(tenant.0));
+            }
+            authz::UserReach::Nobody => plan.where_sql = "0".to_string(),
+        }
         let (order_sql, limit, offset, complete) = match querying::pushdown(&plan, &mut query.options, USER_COLUMNS) {
             querying::Page::Count => {
                 let n = self
@@ -216,7 +230,12 @@ impl Accounts {
         };
         let entries = match point_key(&query.filters) {
             // At most one user matches: ordering cannot matter, and the page is that user or nothing.
-            Some(key) if offset == 0 && limit != 0 => self.user_point_read(key).await?.into_iter().collect(),
+            Some(key) if offset == 0 && limit != 0 => self
+                .user_point_read(key)
+                .await?
+                .into_iter()
+                .filter(|e| reach.includes(&e.access))
+                .collect(),
             _ => {
                 let now = self.now_ms();
                 let home_root = self.config().home_root.clone();
@@ -255,9 +274,10 @@ impl Accounts {
             && options.offset == 0
             && options.limit == 0;
         if plain {
+            let reach = authz::users_readable_by(caller);
             return match self.user_point_read(UserKey::Id(id)).await? {
-                Some(entry) => Ok(Instance(QueryAnswer::One(entry))),
-                None => Err(not_found(id)),
+                Some(entry) if reach.includes(&entry.access) => Ok(Instance(QueryAnswer::One(entry))),
+                _ => Err(not_found(id)),
             };
         }
         let (filters, options) = querying::instance_query(id, options);

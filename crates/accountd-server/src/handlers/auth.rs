@@ -77,9 +77,11 @@ async fn complete_login_with(
     let level = accounts.assurance_level().await?;
     let cap = accounts.max_sessions_of(caller.user_id).await?;
     let now = accounts.now_ms();
+    let tenant = accounts.starting_tenant(caller.user_id).await?;
     let login = Login {
         caller: Caller {
             session_id: Some(ctx.session.session_id.as_str().into()),
+            tenant,
             ..caller
         },
         roles_generation,
@@ -125,6 +127,30 @@ async fn auth_me(ctx: &CallContext, caller: &Caller) -> Result<AuthMeEntry, Erro
 /// The `SUCCESS` answer: `auth.me` unless the options say otherwise, the server's assurance level (as
 /// TrueNAS reports it), and a reconnect token when asked for.
 async fn success(ctx: &CallContext, caller: &Caller, options: &LoginOptions) -> Result<LoginResult, Error> {
+    let logged_in = ctx.session.login().map(|l| l.caller);
+    let mut caller = logged_in.as_ref().unwrap_or(caller).clone();
+    if let Some(choice) = options.tenant {
+        match ctx
+            .state
+            .accounts
+            .tenant_to_enter(&caller, choice, "login_options.tenant")
+            .await
+        {
+            Ok(tenant) => {
+                super::tenant::switch_session(ctx, tenant);
+                caller.tenant = tenant;
+            }
+            Err(refusal) => {
+                // No session in a tenant the user did not ask for.
+                if let Some(login) = ctx.session.login() {
+                    ctx.audit.push(crate::audit::logout(&ctx.state, &ctx.session, &login));
+                }
+                ctx.state.sessions.logout(&ctx.session);
+                return Err(refusal);
+            }
+        }
+    }
+    let caller = &caller;
     let me = if options.user_info || options.reconnect_token {
         Some(auth_me(ctx, caller).await?)
     } else {

@@ -84,7 +84,7 @@ impl Handler for CoreGetMethods {
         Ok(METHODS
             .iter()
             .filter(|(name, _, _)| args.service.as_deref().is_none_or(|s| service_of(name) == s))
-            .filter(|(_, access, _)| authz::allows(*access, caller))
+            .filter(|(name, access, _)| authz::allows(name, *access, caller))
             .map(|(name, _, meta)| (name.to_string(), meta.clone()))
             .collect())
     }

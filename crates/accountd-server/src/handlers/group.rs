@@ -32,7 +32,11 @@ impl Handler for GroupCreate {
 
 impl Handler for GroupUpdate {
     async fn handle(ctx: CallContext, args: GroupUpdateArgs) -> Result<i64, Error> {
-        ctx.state.accounts.group_update(args.id, args.group_update).await
+        let caller = ctx.caller()?;
+        ctx.state
+            .accounts
+            .group_update(caller, args.id, args.group_update)
+            .await
     }
 }
 

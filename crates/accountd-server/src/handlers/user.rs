@@ -35,7 +35,8 @@ impl Handler for UserGetInstance {
 
 impl Handler for UserCreate {
     async fn handle(ctx: CallContext, args: UserCreateArgs) -> Result<UserWithPassword, Error> {
-        ctx.state.accounts.user_create(args.user_create).await
+        let caller = ctx.caller()?;
+        ctx.state.accounts.user_create(caller, args.user_create).await
     }
 }
 

@@ -6,10 +6,10 @@ use accountd_store::tenants::{self, AccessRow};
 use accountd_store::users::{self, UserRow};
 use accountd_store::{Transaction, auth_sources};
 
-use super::super::access;
 use super::super::admins::{AFTER_PASSWORD_DISABLE, full_admins, no_local_administrator_left, password_admins};
 use super::super::profile::ProfileFields;
 use super::super::validate::{Combined, Supplied, common_validation, idmap_target_of};
+use super::super::{access, guard};
 use super::Prepared;
 use crate::args::USER_UPDATE;
 use crate::entry::builtin;
@@ -45,6 +45,7 @@ impl Checked {
 /// is answered before the others are looked for, as TrueNAS does.
 pub(super) fn validate(tx: &Transaction<'_>, p: &Prepared, old: &UserRow) -> Result<Checked, Error> {
     let d = &p.data;
+    guard::check_reachable(tx, &p.caller, old)?;
     let mut errs = ValidationErrors::new();
     let password_admins_before = password_admins(tx)?;
     let was_password_admin = password_admins_before.iter().any(|u| u.id == old.id);
@@ -68,6 +69,7 @@ pub(super) fn validate(tx: &Transaction<'_>, p: &Prepared, old: &UserRow) -> Res
     check_keys_and_immutables(p, old, &mut errs);
     let (old_source, new_source) = check_source(tx, p, old, &mut errs)?;
     let (access, default_tenant) = check_tenancy(tx, p, old, &mut errs)?;
+    check_escalation(tx, p, old, &group, &old_aux, access.as_deref(), &mut errs)?;
     errs.check()?;
     Ok(Checked {
         group,
@@ -78,6 +80,57 @@ pub(super) fn validate(tx: &Transaction<'_>, p: &Prepared, old: &UserRow) -> Res
         access,
         default_tenant,
     })
+}
+
+/// The escalation guard: groups joined and access entries added grant only roles the caller holds there, and
+/// the credentials of a user holding more than the caller stay unchanged.
+fn check_escalation(
+    tx: &Transaction<'_>,
+    p: &Prepared,
+    old: &UserRow,
+    group: &GroupRow,
+    old_aux: &[i64],
+    access: Option<&[AccessRow]>,
+    errs: &mut ValidationErrors,
+) -> Result<(), Error> {
+    let d = &p.data;
+    let mut joined = Vec::new();
+    if group.id != old.group_id {
+        joined.push((format!("{USER_UPDATE}.group"), group.id));
+    }
+    for (i, g) in d.groups.iter().flatten().enumerate() {
+        if !old_aux.contains(g) && *g != old.group_id {
+            joined.push((format!("{USER_UPDATE}.groups.{i}"), *g));
+        }
+    }
+    let old_access = tenants::access_of(tx, old.id)?;
+    let added: Vec<(usize, &AccessRow)> = access
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| !old_access.contains(a))
+        .collect();
+    guard::check_access_scope(USER_UPDATE, &p.caller, &added, errs);
+    let granted = guard::Granted {
+        groups: joined,
+        access: added,
+    };
+    guard::check_grants(tx, USER_UPDATE, &p.caller, &granted, errs)?;
+    let mut credentials = Vec::new();
+    if d.password.is_some() || d.random_password == Some(true) {
+        credentials.push("password");
+    }
+    if d.password_disabled.is_some_and(|v| v != old.password_disabled) {
+        credentials.push("password_disabled");
+    }
+    if d.email.as_ref().is_some_and(|e| *e != old.email) {
+        credentials.push("email");
+    }
+    if d.locked.is_some_and(|v| v != old.locked) {
+        credentials.push("locked");
+    }
+    guard::check_credentials(tx, USER_UPDATE, &p.caller, old, &credentials, errs)?;
+    Ok(())
 }
 
 /// The access entries (when given) and the default tenant before and after the update.

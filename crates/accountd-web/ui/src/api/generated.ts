@@ -29,6 +29,13 @@ export type ExpiredPasswordAction = "RESTRICT" | "DENY";
  */
 export type AuditService = "MIDDLEWARE" | "SMB" | "SUDO" | "SYSTEM";
 /**
+ * A tenant a session works in: an id, or `"*"` for every tenant at once.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "TenantChoice".
+ */
+export type TenantChoice = number | "*";
+/**
  * `userns_idmap`: `"DIRECT"`, a container id 1..2^32-2, or null.
  *
  * This interface was referenced by `Methods`'s JSON-Schema
@@ -122,6 +129,13 @@ export type LoginData =
       password: string;
       login_options?: LoginOptions4;
     };
+/**
+ * The all-tenants view, `"*"`.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "AllTenants".
+ */
+export type AllTenants = "*";
 /**
  * The server's authenticator assurance level when the login succeeded (as TrueNAS reports it).
  *
@@ -907,6 +921,7 @@ export interface Methods {
        * with a one-time password: it sets its new password without the old one).
        */
       account_attributes: string[];
+      tenant: SessionTenantEntry1;
     };
   };
   "auth.mechanism_choices": {
@@ -2213,6 +2228,26 @@ export interface Methods {
      */
     params: [] | [unknown[][]] | [unknown[][], QueryOptions16];
     result: (TenantEntry[] | TenantEntry1 | number) | {}[] | {};
+  };
+  "tenant.switch": {
+    /**
+     * @minItems 1
+     * @maxItems 1
+     */
+    params: [number | "*"];
+    /**
+     * The tenant a session works in, as `tenant.switch` and `auth.me` show it.
+     */
+    result: {
+      /**
+       * A tenant a session works in: an id, or `"*"` for every tenant at once.
+       */
+      id: number | "*";
+      /**
+       * The tenant's name (`"*"` for the all-tenants view).
+       */
+      name: string;
+    };
   };
   "tenant.update": {
     /**
@@ -4161,6 +4196,10 @@ export interface LoginOptions {
    * account profile's `max_concurrent_sessions` is reached.
    */
   terminate_other_sessions?: boolean;
+  /**
+   * The tenant the session starts in (as `tenant.switch` takes it); by default the user's default tenant.
+   */
+  tenant?: TenantChoice | null;
 }
 /**
  * Options.
@@ -4181,6 +4220,10 @@ export interface LoginOptions1 {
    * account profile's `max_concurrent_sessions` is reached.
    */
   terminate_other_sessions?: boolean;
+  /**
+   * The tenant the session starts in (as `tenant.switch` takes it); by default the user's default tenant.
+   */
+  tenant?: TenantChoice | null;
 }
 /**
  * Options.
@@ -4201,6 +4244,10 @@ export interface LoginOptions2 {
    * account profile's `max_concurrent_sessions` is reached.
    */
   terminate_other_sessions?: boolean;
+  /**
+   * The tenant the session starts in (as `tenant.switch` takes it); by default the user's default tenant.
+   */
+  tenant?: TenantChoice | null;
 }
 /**
  * Options.
@@ -4221,6 +4268,10 @@ export interface LoginOptions3 {
    * account profile's `max_concurrent_sessions` is reached.
    */
   terminate_other_sessions?: boolean;
+  /**
+   * The tenant the session starts in (as `tenant.switch` takes it); by default the user's default tenant.
+   */
+  tenant?: TenantChoice | null;
 }
 /**
  * Options.
@@ -4241,6 +4292,10 @@ export interface LoginOptions4 {
    * account profile's `max_concurrent_sessions` is reached.
    */
   terminate_other_sessions?: boolean;
+  /**
+   * The tenant the session starts in (as `tenant.switch` takes it); by default the user's default tenant.
+   */
+  tenant?: TenantChoice | null;
 }
 /**
  * `auth.me` result: who the session is.
@@ -4302,6 +4357,7 @@ export interface AuthMe {
    * with a one-time password: it sets its new password without the old one).
    */
   account_attributes: string[];
+  tenant: SessionTenantEntry;
 }
 /**
  * Two-factor state.
@@ -4372,6 +4428,19 @@ export interface AllowlistEntry {
   resource: string;
 }
 /**
+ * The tenant the session works in (`tenant.switch`).
+ */
+export interface SessionTenantEntry {
+  /**
+   * A tenant a session works in: an id, or `"*"` for every tenant at once.
+   */
+  id: number | "*";
+  /**
+   * The tenant's name (`"*"` for the all-tenants view).
+   */
+  name: string;
+}
+/**
  * Options.
  */
 export interface LoginOptions5 {
@@ -4390,6 +4459,10 @@ export interface LoginOptions5 {
    * account profile's `max_concurrent_sessions` is reached.
    */
   terminate_other_sessions?: boolean;
+  /**
+   * The tenant the session starts in (as `tenant.switch` takes it); by default the user's default tenant.
+   */
+  tenant?: TenantChoice | null;
 }
 /**
  * Two-factor state.
@@ -4433,6 +4506,19 @@ export interface SessionPrivilege1 {
    * Web UI access.
    */
   webui_access: boolean;
+}
+/**
+ * The tenant the session works in (`tenant.switch`).
+ */
+export interface SessionTenantEntry1 {
+  /**
+   * A tenant a session works in: an id, or `"*"` for every tenant at once.
+   */
+  id: number | "*";
+  /**
+   * The tenant's name (`"*"` for the all-tenants view).
+   */
+  name: string;
 }
 /**
  * The completion.
@@ -7816,6 +7902,10 @@ export interface LoginOptions6 {
    * account profile's `max_concurrent_sessions` is reached.
    */
   terminate_other_sessions?: boolean;
+  /**
+   * The tenant the session starts in (as `tenant.switch` takes it); by default the user's default tenant.
+   */
+  tenant?: TenantChoice | null;
 }
 /**
  * Two-factor state of the session's user.
@@ -7877,6 +7967,22 @@ export interface RoleSet1 {
    * The roles.
    */
   $set: string[];
+}
+/**
+ * The tenant a session works in, as `tenant.switch` and `auth.me` show it.
+ *
+ * This interface was referenced by `Methods`'s JSON-Schema
+ * via the `definition` "SessionTenantEntry".
+ */
+export interface SessionTenantEntry2 {
+  /**
+   * A tenant a session works in: an id, or `"*"` for every tenant at once.
+   */
+  id: number | "*";
+  /**
+   * The tenant's name (`"*"` for the all-tenants view).
+   */
+  name: string;
 }
 /**
  * The completion of a reset: the mailed token and the new password.
