@@ -49,4 +49,3 @@ where
 {
     Option::<T>::deserialize(de).map(Some)
 }
-

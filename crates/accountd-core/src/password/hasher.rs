@@ -136,6 +136,11 @@ impl PasswordHasher {
         rx.await.map_err(|_| Error::internal("a hashing thread failed"))
     }
 
+    /// The number of hashes and verifications waiting for a hashing thread (a gauge for `/metrics`).
+    pub fn queue_depth(&self) -> prometheus_client::metrics::gauge::Gauge {
+        self.inner.jobs.depth()
+    }
+
     /// The parameters used for new hashes.
     pub fn params(&self) -> Argon2Params {
         self.inner.params
