@@ -5,6 +5,7 @@ pub mod commands;
 pub mod config;
 pub mod generate;
 pub mod schemas;
+pub mod systemd;
 
 use std::sync::Arc;
 
