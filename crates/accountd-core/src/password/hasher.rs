@@ -429,11 +429,14 @@ mod tests {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }
+        // `/metrics` sees the six waiting jobs, and none once they ran.
+        assert_eq!(h.queue_depth().get(), 6);
         release_tx.send(()).unwrap();
         gate.await.unwrap().unwrap();
         for t in tasks {
             t.await.unwrap().unwrap();
         }
+        assert_eq!(h.queue_depth().get(), 0);
         // The other address's job ran second, not after the whole flood.
         assert_eq!(*order.lock().unwrap(), ["a1", "b1", "a2", "a3", "a4", "a5"]);
     }
