@@ -25,6 +25,7 @@ mod ldap_tls;
 mod limits;
 mod lockout;
 mod mail;
+mod metrics;
 mod onetime_password;
 mod outbound_bytes;
 mod password_reset;

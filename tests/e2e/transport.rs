@@ -29,7 +29,11 @@ impl HttpResponse {
 
 /// `GET path` over a plain TCP connection, without any HTTP client library.
 pub(crate) async fn http_get(server: &TestServer, path: &str) -> HttpResponse {
-    let addr = server.running.as_ref().expect("running").server.local_addr;
+    http_get_at(server.running.as_ref().expect("running").server.local_addr, path).await
+}
+
+/// `GET path` from `addr` over a plain TCP connection.
+pub(crate) async fn http_get_at(addr: std::net::SocketAddr, path: &str) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).await.expect("tcp connect");
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("write request");

@@ -24,6 +24,7 @@ pub mod home;
 pub mod ldap;
 pub mod lockout;
 pub mod mail;
+mod metrics;
 pub mod onetime;
 pub mod password;
 pub mod password_reset;

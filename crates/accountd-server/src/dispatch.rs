@@ -95,6 +95,7 @@ async fn call<M: Handler>(
         user = user.as_deref().unwrap_or("-")
     );
     // The params are parsed once: for the audit record, and (when they are an array) for validation.
+    let dispatched = std::time::Instant::now();
     let parsed: Option<Result<Vec<Value>, serde_json::Error>> = params.as_str().map(serde_json::from_str);
     let audited_params = match &parsed {
         Some(Ok(raw)) => raw.as_slice(),
@@ -149,6 +150,7 @@ async fn call<M: Handler>(
         records.push(audit.finish(&audit_state, &audit_session, result.is_ok()));
     }
     records.committed().await;
+    audit_state.metrics.call(M::NAME, dispatched.elapsed(), &result);
     result
 }
 

@@ -1,5 +1,5 @@
-//! HTTP routes: the WebSocket endpoints, `GET /api/versions`, the documentation and the web page at `/ui/`;
-//! everything else is refused.
+//! HTTP routes: the WebSocket endpoints, `GET /api/versions`, the documentation, the web page at `/ui/` and,
+//! when metrics are on for this listener, `GET /metrics`; everything else is refused.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -74,7 +74,7 @@ pub fn serve_tls(
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 ) -> std::io::Result<ServerHandle> {
     let local_addr = listener.local_addr()?;
-    let open = Arc::new(OpenConnections::default());
+    let open = Arc::new(OpenConnections::new(state.metrics.open_connections.clone()));
     let limits = ListenerLimits {
         max_connections: state.limits.max_connections,
         handshake_timeout: state.limits.login_timeout,
@@ -102,6 +102,7 @@ pub fn serve_tls(
         .route("/ui", get(web::redirect_to_page))
         .route("/ui/", get(page_index))
         .route("/ui/{*path}", get(page_file))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .with_state(shared);
     let mut stop = rx;
@@ -126,6 +127,14 @@ async fn page_index(State(shared): State<Shared>, headers: HeaderMap) -> Respons
 
 async fn page_file(path: Path<String>, State(shared): State<Shared>, headers: HeaderMap) -> Response {
     web::page_file(path, &headers, &shared.state.limits.ui_frame_ancestors)
+}
+
+/// The Prometheus scrape, when metrics are on for this listener; 404 otherwise.
+async fn metrics(State(shared): State<Shared>) -> Response {
+    match shared.state.exposed_metrics() {
+        Some(registry) => crate::metrics::scrape(registry),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn versions() -> Json<&'static [&'static str]> {

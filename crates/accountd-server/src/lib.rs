@@ -12,6 +12,7 @@ mod handlers;
 mod http;
 mod limits;
 mod listener;
+mod metrics;
 mod origin;
 mod rate_limit;
 mod registry;
@@ -23,6 +24,7 @@ mod web;
 mod ws;
 
 pub use http::{ServerHandle, serve, serve_tls};
+pub use metrics::{MetricsServer, ServerMetrics, SharedRegistry, serve_metrics};
 pub use origin::TrustedProxies;
 pub use rate_limit::RateLimitConfig;
 pub use state::{AppState, Limits};

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
@@ -35,11 +36,17 @@ const MAX_REFUSALS_IN_FLIGHT: usize = 64;
 /// How long a refused connection may take to send its request before it gets the 503 anyway.
 const REFUSAL_READ_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// The number of open connections, shared by the listener and every connection's [`Slot`].
-#[derive(Debug, Default)]
-pub struct OpenConnections(AtomicUsize);
+/// The number of open connections, shared by the listener and every connection's [`Slot`], and its gauge
+/// for `/metrics`.
+#[derive(Debug)]
+pub struct OpenConnections(AtomicUsize, Gauge);
 
 impl OpenConnections {
+    /// No connection yet; `gauge` follows the count.
+    pub fn new(gauge: Gauge) -> Self {
+        OpenConnections(AtomicUsize::new(0), gauge)
+    }
+
     /// Connections open now.
     pub fn get(&self) -> usize {
         self.0.load(Ordering::SeqCst)
@@ -60,6 +67,7 @@ impl Slot {
         open.0
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1))
             .ok()?;
+        open.1.inc();
         Some(Slot {
             open: open.clone(),
             upgraded: AtomicBool::new(false),
@@ -71,6 +79,7 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         self.open.0.fetch_sub(1, Ordering::SeqCst);
+        self.open.1.dec();
     }
 }
 

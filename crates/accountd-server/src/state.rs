@@ -1,8 +1,8 @@
 //! Shared server state: the services, the method table's compiled validators and limits.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use accountd_api::MethodSpec;
@@ -11,6 +11,7 @@ use accountd_core::audit::AuditLog;
 
 use crate::address_share::AddressShares;
 use crate::docs::Docs;
+use crate::metrics::{ServerMetrics, SharedRegistry};
 use crate::origin::TrustedProxies;
 use crate::rate_limit::{RateLimitConfig, RateLimiter};
 use crate::registry::SessionRegistry;
@@ -102,6 +103,10 @@ pub struct AppState {
     pub sessions: Arc<SessionRegistry>,
     /// Unauthenticated connections per client address.
     pub address_shares: Arc<AddressShares>,
+    /// Calls, logins, connections and queued bytes, as measured (kept whether or not they are served).
+    pub metrics: ServerMetrics,
+    /// The registry `/metrics` answers with on the API's listener; unset (404) unless metrics are on there.
+    exposed_metrics: OnceLock<SharedRegistry>,
 }
 
 impl AppState {
@@ -127,6 +132,18 @@ impl AppState {
             next_connection: AtomicU64::new(1),
             docs,
             sessions,
+            metrics: ServerMetrics::default(),
+            exposed_metrics: OnceLock::new(),
         }))
+    }
+
+    /// Serves `registry` at `/metrics` on the API's listener from now on (once; later calls are ignored).
+    pub fn expose_metrics(&self, registry: SharedRegistry) {
+        let _ = self.exposed_metrics.set(registry);
+    }
+
+    /// The registry `/metrics` answers with, when metrics are on for the API's listener.
+    pub(crate) fn exposed_metrics(&self) -> Option<&SharedRegistry> {
+        self.exposed_metrics.get()
     }
 }

@@ -17,6 +17,7 @@ use rusqlite::{Connection, OpenFlags, ToSql, TransactionBehavior, params_from_it
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::StoreError;
+use crate::metrics::CommitMetrics;
 use crate::threads::{ReaderPool, WriterThread};
 
 /// Entries committed in one transaction at most.
@@ -132,6 +133,8 @@ struct Inner {
     readers: ReaderPool,
     path: PathBuf,
     expected: Arc<AtomicUsize>,
+    /// Commit latency and entries per commit.
+    metrics: CommitMetrics,
 }
 
 /// An entry a call under way will record: while it lives, the writer waits briefly for it before committing a
@@ -211,8 +214,10 @@ impl AuditStore {
         }
         let expected = Arc::new(AtomicUsize::new(0));
         let waiting = expected.clone();
+        let metrics = CommitMetrics::default();
+        let observed = metrics.clone();
         let writer = WriterThread::spawn("accountd-audit-writer", move |rx| {
-            writer_loop(&mut writer, rx, &waiting)
+            writer_loop(&mut writer, rx, &waiting, &observed)
         })?;
         Ok(AuditStore {
             inner: Arc::new(Inner {
@@ -220,6 +225,7 @@ impl AuditStore {
                 readers: ReaderPool::new(pool, "audit reader"),
                 path: path.to_path_buf(),
                 expected,
+                metrics,
             }),
         })
     }
@@ -233,6 +239,11 @@ impl AuditStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// The writer's commit measurements (for `/metrics`).
+    pub fn commit_metrics(&self) -> &CommitMetrics {
+        &self.inner.metrics
     }
 
     fn send(&self, job: Job) -> Result<(), StoreError> {
@@ -365,7 +376,12 @@ fn take_queued(first: Job, rx: &mut mpsc::UnboundedReceiver<Job>, batch: &mut Ba
     }
 }
 
-fn writer_loop(conn: &mut Connection, mut rx: mpsc::UnboundedReceiver<Job>, expected: &AtomicUsize) {
+fn writer_loop(
+    conn: &mut Connection,
+    mut rx: mpsc::UnboundedReceiver<Job>,
+    expected: &AtomicUsize,
+    metrics: &CommitMetrics,
+) {
     let mut batch: Batch = Vec::new();
     let mut other: Vec<Job> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
@@ -380,7 +396,7 @@ fn writer_loop(conn: &mut Connection, mut rx: mpsc::UnboundedReceiver<Job>, expe
         }
         if !batch.is_empty() {
             let rows: Vec<&AuditRow> = batch.iter().map(|(r, _)| r).collect();
-            let result = append_batch(conn, &rows);
+            let result = append_batch(conn, &rows, metrics);
             if let Err(e) = &result {
                 tracing::error!(error = %e, entries = batch.len(), "recording audit entries failed");
             }
@@ -416,7 +432,7 @@ fn linger() {
     std::thread::sleep(LINGER);
 }
 
-fn append_batch(conn: &mut Connection, rows: &[&AuditRow]) -> Result<(), StoreError> {
+fn append_batch(conn: &mut Connection, rows: &[&AuditRow], metrics: &CommitMetrics) -> Result<(), StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     {
         let mut stmt = tx.prepare_cached(
@@ -439,7 +455,9 @@ fn append_batch(conn: &mut Connection, rows: &[&AuditRow]) -> Result<(), StoreEr
             ])?;
         }
     }
+    let started = std::time::Instant::now();
     tx.commit()?;
+    metrics.observe(started.elapsed(), rows.len());
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::StoreError;
+use crate::metrics::CommitMetrics;
 use crate::threads::{ReaderPool, WriterThread};
 use crate::{files, secrets};
 
@@ -47,6 +48,8 @@ struct Inner {
     path: PathBuf,
     /// Committed write transactions since the store was opened.
     commits: AtomicU64,
+    /// Commit latency and writes per commit.
+    metrics: CommitMetrics,
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -104,6 +107,7 @@ impl Store {
                 readers: ReaderPool::new(readers, "reader"),
                 path: options.path.clone(),
                 commits: AtomicU64::new(0),
+                metrics: CommitMetrics::default(),
             }),
         })
     }
@@ -118,6 +122,11 @@ impl Store {
     /// of what it read can tell from it that some write, by whatever path, may have changed the data.
     pub fn commits(&self) -> u64 {
         self.inner.commits.load(Ordering::SeqCst)
+    }
+
+    /// The writer's commit measurements (for `/metrics`).
+    pub fn commit_metrics(&self) -> &CommitMetrics {
+        &self.inner.metrics
     }
 
     /// Runs `f` in one IMMEDIATE transaction on the writer thread; commits when it returns `Ok`, rolls back
@@ -144,7 +153,7 @@ impl Store {
         let (reply_tx, reply_rx) = oneshot::channel();
         let inner = self.inner.clone();
         let job: WriteJob = Box::new(move |conn: &mut Connection| {
-            let result = run_in_transaction(conn, f);
+            let result = run_in_transaction(conn, f, &inner.metrics);
             if let Ok(value) = &result {
                 inner.commits.fetch_add(1, Ordering::SeqCst);
                 after(conn, value);
@@ -189,7 +198,7 @@ where
     result
 }
 
-fn run_in_transaction<T, E, F>(conn: &mut Connection, f: F) -> Result<T, E>
+fn run_in_transaction<T, E, F>(conn: &mut Connection, f: F, metrics: &CommitMetrics) -> Result<T, E>
 where
     E: From<StoreError>,
     F: FnOnce(&Transaction<'_>) -> Result<T, E>,
@@ -199,7 +208,9 @@ where
         .map_err(StoreError::from)?;
     match f(&tx) {
         Ok(v) => {
+            let started = std::time::Instant::now();
             tx.commit().map_err(StoreError::from)?;
+            metrics.observe(started.elapsed(), 1);
             Ok(v)
         }
         Err(e) => {

@@ -15,6 +15,7 @@ mod ids;
 mod json;
 pub mod lockout;
 pub mod mail;
+pub mod metrics;
 pub mod migrations;
 pub mod password_reset;
 pub mod privileges;

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod config;
 pub mod generate;
 pub mod schemas;
+pub mod systemd;
 
 use std::sync::Arc;
 
@@ -32,6 +33,8 @@ pub struct Running {
     pub audit_store: AuditStore,
     /// The task pruning expired audit entries.
     pruner: tokio::task::JoinHandle<()>,
+    /// The listener of `/metrics` on an address of its own (`metrics_listen`).
+    pub metrics_server: Option<accountd_server::MetricsServer>,
     /// The lock on the database's lock file, released after the store is closed: offline commands
     /// (`restore`, `unlock`) refuse to work while it is held.
     lock: accountd_store::files::DatabaseLock,
@@ -46,6 +49,12 @@ impl Running {
 
     /// Stops accepting connections, lets in-flight calls finish, then closes the database cleanly.
     pub async fn shutdown(self) -> anyhow::Result<()> {
+        if let Some(metrics) = self.metrics_server {
+            metrics
+                .shutdown()
+                .await
+                .context("the metrics listener stopped with an error")?;
+        }
         self.server.shutdown().await.context("server stopped with an error")?;
         self.accounts.flush_login_state().await;
         self.pruner.abort();
@@ -118,6 +127,7 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
+    let metrics_server = serve_metrics(settings, &state, &accounts, &store, &audit_store).await?;
     let secure = tls.is_some();
     let server = accountd_server::serve_tls(listener, state, tls)?;
     let scheme = if secure { "https" } else { "http" };
@@ -129,8 +139,41 @@ pub async fn start_with_clock(settings: &Settings, clock: Arc<dyn Clock>) -> any
         accounts,
         audit_store,
         pruner,
+        metrics_server,
         lock,
     })
+}
+
+/// With metrics on: one registry (prefix `accountd_`) of the transport's, the services' and both databases'
+/// measurements, exposed on the API's listener (`metrics`) and/or on a listener of its own (`metrics_listen`).
+async fn serve_metrics(
+    settings: &Settings,
+    state: &AppState,
+    accounts: &Accounts,
+    store: &Store,
+    audit_store: &AuditStore,
+) -> anyhow::Result<Option<accountd_server::MetricsServer>> {
+    if !settings.metrics && settings.metrics_listen.is_none() {
+        return Ok(None);
+    }
+    let mut registry = prometheus_client::registry::Registry::with_prefix("accountd");
+    state.metrics.register(&mut registry);
+    accounts.register_metrics(&mut registry);
+    registry.register_collector(Box::new(accountd_store::metrics::CommitCollector::new(vec![
+        ("accounts", store.commit_metrics().clone()),
+        ("audit", audit_store.commit_metrics().clone()),
+    ])));
+    let registry = Arc::new(registry);
+    if settings.metrics {
+        state.expose_metrics(registry.clone());
+    }
+    let Some(addr) = settings.metrics_listen else {
+        return Ok(None);
+    };
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening for metrics on {addr}"))?;
+    Ok(Some(accountd_server::serve_metrics(listener, registry)?))
 }
 
 /// Reads the TLS certificate chain and key.

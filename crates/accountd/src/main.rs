@@ -268,11 +268,25 @@ fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<()> {
     for directive in SECRET_SAFE_CAPS {
         filter = filter.add_directive(directive.parse()?);
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
+    if accountd::systemd::stderr_is_journal() {
+        // journald stamps each line itself and reads its priority (the level) from the `<N>` prefix.
+        let format = tracing_subscriber::fmt::format()
+            .without_time()
+            .with_level(false)
+            .with_ansi(false);
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(std::io::stderr)
+            .event_format(accountd::systemd::JournalFormat(format))
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let from_flags = args.settings.given_only(matches);
     let from_file = match &args.config {
         Some(path) => ServeSettings::from_file(path)?,
@@ -289,12 +303,22 @@ fn serve(args: ServeArgs, matches: &clap::ArgMatches) -> anyhow::Result<()> {
         writeln!(out, "listening on {}", running.url())?;
         out.flush()?;
         drop(out);
+        // Under a `Type=notify` unit, the service manager learns here that the service listens.
+        tell_service_manager(&format!("READY=1\nSTATUS=listening on {}", running.url()));
         stop.wait().await;
+        tell_service_manager("STOPPING=1\nSTATUS=shutting down");
         tracing::info!("shutting down");
         running.shutdown().await?;
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Sends `state` to the service manager when there is one (`$NOTIFY_SOCKET`); a failure is logged, never fatal.
+fn tell_service_manager(state: &str) {
+    if let Err(e) = accountd::systemd::notify(state) {
+        tracing::warn!(error = %e, "notifying the service manager failed");
+    }
 }
 
 /// SIGTERM and SIGINT, caught from the moment this returns.

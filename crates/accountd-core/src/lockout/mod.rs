@@ -18,6 +18,8 @@ use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Mutex;
 
+use prometheus_client::metrics::counter::Counter as MetricCounter;
+
 pub(crate) use persist::LockoutStore;
 
 /// The lockout's limits: a user's account profile's (see `account_profiles::lockout_policy`).
@@ -276,6 +278,8 @@ pub(crate) struct Lockout {
     pub(crate) policy: LockoutPolicy,
     pub(crate) state: Mutex<LockoutState>,
     pub(crate) store: LockoutStore,
+    /// Failures that locked a counter (an account from an origin class), for `/metrics`.
+    pub(crate) lockouts: MetricCounter,
 }
 
 impl Lockout {
@@ -284,6 +288,7 @@ impl Lockout {
             policy,
             state: Mutex::new(LockoutState::default()),
             store: LockoutStore::default(),
+            lockouts: MetricCounter::default(),
         }
     }
 
@@ -357,6 +362,7 @@ impl Attempt<'_> {
             s.end(self.key);
         }
         if self.allowed && s.fail(&self.policy, self.key, now_ms) {
+            self.lockout.lockouts.inc();
             return s.counters.get(&self.key).and_then(|c| c.locked_until);
         }
         None

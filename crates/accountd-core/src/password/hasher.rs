@@ -136,6 +136,11 @@ impl PasswordHasher {
         rx.await.map_err(|_| Error::internal("a hashing thread failed"))
     }
 
+    /// The number of hashes and verifications waiting for a hashing thread (a gauge for `/metrics`).
+    pub fn queue_depth(&self) -> prometheus_client::metrics::gauge::Gauge {
+        self.inner.jobs.depth()
+    }
+
     /// The parameters used for new hashes.
     pub fn params(&self) -> Argon2Params {
         self.inner.params
@@ -424,11 +429,14 @@ mod tests {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         }
+        // `/metrics` sees the six waiting jobs, and none once they ran.
+        assert_eq!(h.queue_depth().get(), 6);
         release_tx.send(()).unwrap();
         gate.await.unwrap().unwrap();
         for t in tasks {
             t.await.unwrap().unwrap();
         }
+        assert_eq!(h.queue_depth().get(), 0);
         // The other address's job ran second, not after the whole flood.
         assert_eq!(*order.lock().unwrap(), ["a1", "b1", "a2", "a3", "a4", "a5"]);
     }

@@ -11,6 +11,8 @@ use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::{Condvar, Mutex};
 
+use prometheus_client::metrics::gauge::Gauge;
+
 tokio::task_local! {
     static ORIGIN: IpAddr;
 }
@@ -78,10 +80,17 @@ impl<K: Hash + Eq + Clone, J> FairQueue<K, J> {
     }
 }
 
+/// A queue length as the gauge's value.
+fn depth_of(len: usize) -> i64 {
+    i64::try_from(len).unwrap_or(i64::MAX)
+}
+
 /// The shared queue of the hashing threads.
 pub(super) struct JobQueue<J> {
     state: Mutex<QueueState<J>>,
     ready: Condvar,
+    /// Jobs waiting for a thread, as `/metrics` shows it (set under the lock at every push and pop).
+    depth: Gauge,
 }
 
 struct QueueState<J> {
@@ -97,7 +106,13 @@ impl<J> JobQueue<J> {
                 closed: false,
             }),
             ready: Condvar::new(),
+            depth: Gauge::default(),
         }
+    }
+
+    /// The gauge of jobs waiting for a thread (shares its value with the queue).
+    pub(super) fn depth(&self) -> Gauge {
+        self.depth.clone()
     }
 
     /// Queues a job of `origin`; false once closed.
@@ -109,6 +124,7 @@ impl<J> JobQueue<J> {
             return false;
         }
         state.jobs.push(origin, job);
+        self.depth.set(depth_of(state.jobs.len));
         drop(state);
         self.ready.notify_one();
         true
@@ -119,6 +135,7 @@ impl<J> JobQueue<J> {
         let mut state = self.state.lock().ok()?;
         loop {
             if let Some(job) = state.jobs.pop() {
+                self.depth.set(depth_of(state.jobs.len));
                 return Some(job);
             }
             if state.closed {

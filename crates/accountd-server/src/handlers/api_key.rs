@@ -55,15 +55,22 @@ pub(crate) fn mark_api_key_session(ctx: &CallContext, me: &mut AuthMeEntry) {
 
 impl Handler for AuthLoginWithApiKey {
     async fn handle(ctx: CallContext, args: LoginWithApiKeyArgs) -> Result<bool, Error> {
-        // TrueNAS finds the owner through the key's id, then logs in as with API_KEY_PLAIN.
-        let Some(owner) = ctx.state.accounts.api_key_owner(&args.api_key).await? else {
-            crate::audit::login_failed(&ctx, "API_KEY", None, "Invalid API key");
-            super::auth::failure_delay(&ctx).await;
-            return Ok(false);
-        };
-        let outcome = login_api_key(&ctx, &owner, &args.api_key, false).await?;
-        Ok(matches!(outcome, LoginOutcome::Success(_)))
+        let answer = login_with_api_key(&ctx, args).await;
+        ctx.state.metrics.login_bool("API_KEY_PLAIN", &answer);
+        answer
     }
+}
+
+/// `auth.login_with_api_key`: TrueNAS finds the owner through the key's id, then logs in as with
+/// API_KEY_PLAIN.
+async fn login_with_api_key(ctx: &CallContext, args: LoginWithApiKeyArgs) -> Result<bool, Error> {
+    let Some(owner) = ctx.state.accounts.api_key_owner(&args.api_key).await? else {
+        crate::audit::login_failed(ctx, "API_KEY", None, "Invalid API key");
+        super::auth::failure_delay(ctx).await;
+        return Ok(false);
+    };
+    let outcome = login_api_key(ctx, &owner, &args.api_key, false).await?;
+    Ok(matches!(outcome, LoginOutcome::Success(_)))
 }
 
 impl Handler for ApiKeyQuery {

@@ -383,89 +383,113 @@ async fn otp_answer(ctx: &CallContext, otp_token: String, options: &LoginOptions
 
 impl Handler for AuthLoginEx {
     async fn handle(ctx: CallContext, args: LoginExArgs) -> Result<LoginResult, Error> {
-        permit_mechanism(&ctx, args.login_data.mechanism()).await?;
-        match args.login_data {
-            LoginData::PasswordPlain {
-                username,
-                password,
-                login_options,
-            } => {
-                let _check = one_check_at_a_time(&ctx)?;
-                let outcome = password_step(&ctx, &username, &password, login_options.terminate_other_sessions).await?;
-                answer(&ctx, outcome, &login_options).await
-            }
-            LoginData::ApiKeyPlain {
-                username,
-                api_key,
-                login_options,
-            } => {
-                crate::audit::abandon_pending_otp(&ctx);
-                let outcome =
-                    super::api_key::login_api_key(&ctx, &username, &api_key, login_options.terminate_other_sessions)
-                        .await?;
-                answer(&ctx, outcome, &login_options).await
-            }
-            LoginData::TokenPlain { token, login_options } => {
-                let outcome = token_step(&ctx, &token, login_options.terminate_other_sessions).await?;
-                answer(&ctx, outcome, &login_options).await
-            }
-            LoginData::OtpToken {
-                otp_token,
-                login_options,
-            } => {
-                let _check = one_check_at_a_time(&ctx)?;
-                otp_answer(&ctx, otp_token, &login_options).await
-            }
-            LoginData::OnetimePassword {
-                username,
-                password,
-                login_options,
-            } => {
-                let _check = one_check_at_a_time(&ctx)?;
-                let terminate_others = login_options.terminate_other_sessions;
-                let outcome = login_step(&ctx, &username, &password, terminate_others, true).await?;
-                answer(&ctx, outcome, &login_options).await
-            }
+        let (metrics, mechanism) = (ctx.state.metrics.clone(), args.login_data.mechanism());
+        let answer = login_ex(ctx, args).await;
+        metrics.login_answer(mechanism, &answer);
+        answer
+    }
+}
+
+/// `auth.login_ex`: the first step of a login with any mechanism.
+async fn login_ex(ctx: CallContext, args: LoginExArgs) -> Result<LoginResult, Error> {
+    permit_mechanism(&ctx, args.login_data.mechanism()).await?;
+    match args.login_data {
+        LoginData::PasswordPlain {
+            username,
+            password,
+            login_options,
+        } => {
+            let _check = one_check_at_a_time(&ctx)?;
+            let outcome = password_step(&ctx, &username, &password, login_options.terminate_other_sessions).await?;
+            answer(&ctx, outcome, &login_options).await
+        }
+        LoginData::ApiKeyPlain {
+            username,
+            api_key,
+            login_options,
+        } => {
+            crate::audit::abandon_pending_otp(&ctx);
+            let outcome =
+                super::api_key::login_api_key(&ctx, &username, &api_key, login_options.terminate_other_sessions)
+                    .await?;
+            answer(&ctx, outcome, &login_options).await
+        }
+        LoginData::TokenPlain { token, login_options } => {
+            let outcome = token_step(&ctx, &token, login_options.terminate_other_sessions).await?;
+            answer(&ctx, outcome, &login_options).await
+        }
+        LoginData::OtpToken {
+            otp_token,
+            login_options,
+        } => {
+            let _check = one_check_at_a_time(&ctx)?;
+            otp_answer(&ctx, otp_token, &login_options).await
+        }
+        LoginData::OnetimePassword {
+            username,
+            password,
+            login_options,
+        } => {
+            let _check = one_check_at_a_time(&ctx)?;
+            let terminate_others = login_options.terminate_other_sessions;
+            let outcome = login_step(&ctx, &username, &password, terminate_others, true).await?;
+            answer(&ctx, outcome, &login_options).await
         }
     }
 }
 
 impl Handler for AuthLoginExContinue {
     async fn handle(ctx: CallContext, args: LoginExContinueArgs) -> Result<LoginResult, Error> {
-        match args.login_data {
+        let metrics = ctx.state.metrics.clone();
+        let answer = match args.login_data {
             LoginContinueData::OtpToken {
                 otp_token,
                 login_options,
-            } => {
-                let _check = one_check_at_a_time(&ctx)?;
-                otp_answer(&ctx, otp_token, &login_options).await
-            }
-        }
+            } => match one_check_at_a_time(&ctx) {
+                Ok(_check) => otp_answer(&ctx, otp_token, &login_options).await,
+                Err(e) => Err(e),
+            },
+        };
+        metrics.login_answer("OTP_TOKEN", &answer);
+        answer
     }
 }
 
 impl Handler for AuthLogin {
     async fn handle(ctx: CallContext, args: LoginArgs) -> Result<bool, Error> {
-        let _check = one_check_at_a_time(&ctx)?;
-        match password_step(&ctx, &args.username, &args.password, false).await? {
-            LoginOutcome::Success(_) | LoginOutcome::OnetimePassword(_) => Ok(true),
-            LoginOutcome::OtpRequired(_) => match args.otp_token {
-                Some(code) => Ok(otp_step(&ctx, code, false).await?.is_some()),
-                None => {
-                    ctx.session.set_pending_otp(None);
-                    Ok(false)
-                }
-            },
-            _ => Ok(false),
-        }
+        let metrics = ctx.state.metrics.clone();
+        let answer = password_login(&ctx, args).await;
+        metrics.login_bool("PASSWORD_PLAIN", &answer);
+        answer
+    }
+}
+
+/// `auth.login`: a password, and the one-time password when the user has two-factor authentication.
+async fn password_login(ctx: &CallContext, args: LoginArgs) -> Result<bool, Error> {
+    let _check = one_check_at_a_time(ctx)?;
+    match password_step(ctx, &args.username, &args.password, false).await? {
+        LoginOutcome::Success(_) | LoginOutcome::OnetimePassword(_) => Ok(true),
+        LoginOutcome::OtpRequired(_) => match args.otp_token {
+            Some(code) => Ok(otp_step(ctx, code, false).await?.is_some()),
+            None => {
+                ctx.session.set_pending_otp(None);
+                Ok(false)
+            }
+        },
+        _ => Ok(false),
     }
 }
 
 impl Handler for AuthLoginWithToken {
     async fn handle(ctx: CallContext, args: LoginWithTokenArgs) -> Result<bool, Error> {
-        permit_mechanism(&ctx, "TOKEN_PLAIN").await?;
-        let outcome = token_step(&ctx, &args.token, false).await?;
-        Ok(matches!(outcome, LoginOutcome::Success(_)))
+        let answer = async {
+            permit_mechanism(&ctx, "TOKEN_PLAIN").await?;
+            let outcome = token_step(&ctx, &args.token, false).await?;
+            Ok(matches!(outcome, LoginOutcome::Success(_)))
+        }
+        .await;
+        ctx.state.metrics.login_bool("TOKEN_PLAIN", &answer);
+        answer
     }
 }
 

@@ -53,7 +53,11 @@ pub async fn run_connection(
     let _registration = state.sessions.register(&session);
     tracing::debug!(conn = conn_id, %origin, "connection opened");
     let (mut sink, mut stream) = socket.split();
-    let (out_tx, mut out_rx) = Outbox::new(state.limits.outbound_queue, state.limits.outbound_queue_bytes);
+    let (out_tx, mut out_rx) = Outbox::new(
+        state.limits.outbound_queue,
+        state.limits.outbound_queue_bytes,
+        state.metrics.outbound_queue_bytes.clone(),
+    );
     let shutter = out_tx.shutter();
 
     let mut writer = tokio::spawn(async move {

@@ -5,12 +5,39 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use prometheus_client::metrics::gauge::Gauge;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, TryAcquireError, mpsc};
 
 /// One message for the writer. A text holds its share of the byte budget until the writer drops it.
 pub(super) enum Outbound {
-    Text(String, OwnedSemaphorePermit),
+    Text(String, Budget),
     Close(u16, String),
+}
+
+/// A queued text's share of the byte budget; while it lives its bytes count in the gauge of bytes queued on
+/// all connections.
+pub(super) struct Budget {
+    _permit: OwnedSemaphorePermit,
+    bytes: i64,
+    queued: Gauge,
+}
+
+impl Budget {
+    fn new(permit: OwnedSemaphorePermit, len: usize, queued: &Gauge) -> Budget {
+        let bytes = i64::try_from(len).unwrap_or(i64::MAX);
+        queued.inc_by(bytes);
+        Budget {
+            _permit: permit,
+            bytes,
+            queued: queued.clone(),
+        }
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        self.queued.dec_by(self.bytes);
+    }
 }
 
 /// The queue is gone (the writer stopped).
@@ -35,6 +62,8 @@ struct Shared {
     waiting: AtomicUsize,
     /// Told when the last waiting reply got room.
     unblocked: Notify,
+    /// Bytes queued on every connection (for `/metrics`).
+    queued: Gauge,
 }
 
 /// The sending side, shared by the connection loop and its calls.
@@ -63,9 +92,9 @@ impl Drop for Waiting<'_> {
 }
 
 impl Outbox {
-    /// A queue of at most `max_messages` messages and `max_bytes` bytes of text (each at least 1); the
-    /// receiver is the writer's.
-    pub(super) fn new(max_messages: usize, max_bytes: usize) -> (Outbox, mpsc::Receiver<Outbound>) {
+    /// A queue of at most `max_messages` messages and `max_bytes` bytes of text (each at least 1), whose
+    /// texts count in `queued` while they wait; the receiver is the writer's.
+    pub(super) fn new(max_messages: usize, max_bytes: usize, queued: Gauge) -> (Outbox, mpsc::Receiver<Outbound>) {
         let (tx, rx) = mpsc::channel(max_messages.max(1));
         let max_bytes = u32::try_from(max_bytes).unwrap_or(u32::MAX).max(1);
         let shared = Arc::new(Shared {
@@ -73,6 +102,7 @@ impl Outbox {
             max_bytes,
             waiting: AtomicUsize::new(0),
             unblocked: Notify::new(),
+            queued,
         });
         (Outbox { tx, shared }, rx)
     }
@@ -98,7 +128,8 @@ impl Outbox {
             .acquire_many_owned(cost)
             .await
             .map_err(|_| Closed)?;
-        self.tx.send(Outbound::Text(text, permit)).await.map_err(|_| Closed)
+        let budget = Budget::new(permit, text.len(), &self.shared.queued);
+        self.tx.send(Outbound::Text(text, budget)).await.map_err(|_| Closed)
     }
 
     /// Queues a message if there is room now; gives the text back when not.
@@ -108,7 +139,8 @@ impl Outbox {
             Err(TryAcquireError::NoPermits) => return Err((NotQueued::Full, text)),
             Err(TryAcquireError::Closed) => return Err((NotQueued::Closed, text)),
         };
-        self.tx.try_send(Outbound::Text(text, permit)).map_err(|e| match e {
+        let budget = Budget::new(permit, text.len(), &self.shared.queued);
+        self.tx.try_send(Outbound::Text(text, budget)).map_err(|e| match e {
             mpsc::error::TrySendError::Full(Outbound::Text(t, _)) => (NotQueued::Full, t),
             mpsc::error::TrySendError::Closed(Outbound::Text(t, _)) => (NotQueued::Closed, t),
             _ => (NotQueued::Closed, String::new()),
@@ -167,7 +199,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_byte_budget_holds_replies_back_until_the_writer_takes_messages() {
-        let (out, mut rx) = Outbox::new(100, 10);
+        let (out, mut rx) = Outbox::new(100, 10, Gauge::default());
         out.try_send_text(text(6)).unwrap();
         // 6 of 10 bytes are queued: 5 more do not fit.
         assert_eq!(out.try_send_text(text(5)).unwrap_err().0, NotQueued::Full);
@@ -191,8 +223,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn queued_texts_count_in_the_gauge_until_the_writer_drops_them() {
+        let queued = Gauge::default();
+        let (out, mut rx) = Outbox::new(100, 10, queued.clone());
+        out.try_send_text(text(6)).unwrap();
+        // Refused for want of room: not counted.
+        assert_eq!(out.try_send_text(text(5)).unwrap_err().0, NotQueued::Full);
+        assert_eq!(queued.get(), 6);
+        // A message larger than the budget counts its real size.
+        drop(rx.recv().await);
+        out.try_send_text(text(50)).unwrap();
+        assert_eq!(queued.get(), 50);
+        drop(rx.recv().await);
+        assert_eq!(queued.get(), 0);
+    }
+
+    #[tokio::test]
     async fn the_message_bound_still_holds() {
-        let (out, _rx) = Outbox::new(2, 1000);
+        let (out, _rx) = Outbox::new(2, 1000, Gauge::default());
         out.try_send_text(text(1)).unwrap();
         out.try_send_text(text(1)).unwrap();
         assert_eq!(out.try_send_text(text(1)).unwrap_err().0, NotQueued::Full);
@@ -200,7 +248,7 @@ mod tests {
 
     #[tokio::test]
     async fn shutting_fails_the_waiting_replies() {
-        let (out, rx) = Outbox::new(100, 4);
+        let (out, rx) = Outbox::new(100, 4, Gauge::default());
         out.try_send_text(text(4)).unwrap();
         let waiter = {
             let out = out.clone();

@@ -20,6 +20,9 @@ pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr
 /// Whether the audit log records by default.
 pub const DEFAULT_AUDIT: bool = true;
 
+/// Whether `/metrics` is served on the API's listener by default.
+pub const DEFAULT_METRICS: bool = false;
+
 /// How often the audit log is pruned by default.
 pub const DEFAULT_AUDIT_PRUNE_INTERVAL: Duration = Duration::from_secs(3600);
 
@@ -52,6 +55,10 @@ pub struct Settings {
     pub mail_ca_file: Option<PathBuf>,
     /// How the audit database's commits reach the disk.
     pub audit_sync: accountd_store::audit::AuditSync,
+    /// Serve `/metrics` on the API's listener.
+    pub metrics: bool,
+    /// Serve `/metrics` on this address of its own.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// The PEM files of the TLS certificate and its key.
@@ -82,6 +89,8 @@ impl Settings {
             mail_timeout: core.mail_timeout,
             mail_ca_file: None,
             audit_sync: Default::default(),
+            metrics: DEFAULT_METRICS,
+            metrics_listen: None,
         }
     }
 

@@ -44,6 +44,10 @@ impl ServeSettings {
             settings.mail_timeout = Duration::from_millis(ms);
         }
         settings.mail_ca_file = self.mail_ca_file;
+        if let Some(metrics) = self.metrics {
+            settings.metrics = metrics;
+        }
+        settings.metrics_listen = self.metrics_listen;
         if let Some(v) = self.audit_sync.as_deref() {
             settings.audit_sync = accountd_store::audit::AuditSync::parse(v)
                 .with_context(|| format!("audit_sync must be \"normal\" or \"full\", not {v:?}"))?;

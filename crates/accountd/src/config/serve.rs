@@ -11,7 +11,7 @@ use anyhow::Context;
 use clap::parser::ValueSource;
 use serde::Deserialize;
 
-use super::{DEFAULT_AUDIT, DEFAULT_AUDIT_PRUNE_INTERVAL, DEFAULT_LISTEN};
+use super::{DEFAULT_AUDIT, DEFAULT_AUDIT_PRUNE_INTERVAL, DEFAULT_LISTEN, DEFAULT_METRICS};
 
 /// The arguments of `accountd serve`: the settings, and the file that may give them too.
 #[derive(Debug, Clone, clap::Args)]
@@ -183,6 +183,14 @@ layered_settings! {
         /// service, but the last ones before a power loss may be lost).
         #[arg(long, env = "ACCOUNTD_AUDIT_SYNC", value_name = "full|normal", default_value = accountd_store::audit::AuditSync::default().name())]
         pub audit_sync: Option<String>,
+        /// Serve Prometheus metrics at `GET /metrics` on the API's listen address (calls, logins, lockouts,
+        /// connections, queues, SQLite commits; no usernames or secrets); off, `/metrics` answers 404.
+        #[arg(long, env = "ACCOUNTD_METRICS", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", default_value = DEFAULT_METRICS.to_string())]
+        pub metrics: Option<bool>,
+        /// Serve the Prometheus metrics at `GET /metrics` on this address of their own (e.g. one only the
+        /// monitoring network reaches), whether or not `metrics` is on [default: none]
+        #[arg(long, env = "ACCOUNTD_METRICS_LISTEN", value_name = "ADDR:PORT")]
+        pub metrics_listen: Option<SocketAddr>,
     }
 }
 

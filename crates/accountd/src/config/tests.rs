@@ -252,3 +252,27 @@ fn the_settings_table_has_a_row_per_flag_and_replaces_the_marked_lines() {
     assert_eq!(table::with_settings_table(&rewritten).unwrap(), rewritten);
     assert!(table::with_settings_table("no markers").is_err());
 }
+
+#[test]
+fn metrics_are_off_unless_the_flag_the_file_or_a_listen_address_says_so() {
+    let s = ServeSettings::default().resolve().unwrap();
+    assert_eq!((s.metrics, s.metrics_listen), (false, None));
+    let on = |args: &[&str]| {
+        let (parsed, matches) = parse_flags(args);
+        parsed.given_only(&matches).resolve().unwrap()
+    };
+    assert!(on(&["--metrics"]).metrics, "a bare --metrics turns them on");
+    assert!(!on(&["--metrics", "false"]).metrics);
+    assert!(!on(&[]).metrics);
+    let s = on(&["--metrics-listen", "127.0.0.1:9780"]);
+    assert_eq!(
+        (s.metrics, s.metrics_listen),
+        (false, Some("127.0.0.1:9780".parse().unwrap()))
+    );
+    let file: ServeSettings = toml::from_str("metrics = true\nmetrics_listen = \"[::1]:9780\"").unwrap();
+    let s = file.resolve().unwrap();
+    assert_eq!(
+        (s.metrics, s.metrics_listen),
+        (true, Some("[::1]:9780".parse().unwrap()))
+    );
+}
