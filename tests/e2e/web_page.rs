@@ -203,6 +203,15 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     assert_eq!(facts["builtin_profile_delete_buttons"], 0, "{facts}");
     assert_eq!(facts["builtin_tenant_delete_buttons"], 0, "{facts}");
     assert_eq!(
+        facts["admin_tenant_choices"],
+        json!(["admin", "Sales", "Support", "All tenants"]),
+        "{facts}"
+    );
+    assert_eq!(facts["tara_starts_in"], "Sales", "{facts}");
+    assert_eq!(facts["sales_users"], json!(["alice", "tara"]), "{facts}");
+    assert_eq!(facts["support_users"], json!(["sam", "tara"]), "{facts}");
+    assert_eq!(facts["tara_tenant_choices"], json!(["Sales", "Support"]), "{facts}");
+    assert_eq!(
         facts["tenant_name_error"], "The tenant \"SALES\" already exists.",
         "{facts}"
     );

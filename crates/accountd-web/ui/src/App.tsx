@@ -15,6 +15,7 @@ import { MyAccount } from "./views/MyAccount";
 import { Privileges } from "./views/Privileges";
 import { Profiles } from "./views/Profiles";
 import { Tenants } from "./views/Tenants";
+import { TenantSwitcher } from "./components/tenant";
 import { ResetPassword, isResetPage } from "./views/Reset";
 import { Sessions } from "./views/Sessions";
 import { Settings } from "./views/Settings";
@@ -49,6 +50,8 @@ function Management() {
   const [phase, setPhase] = useState<Phase>("connecting");
   const [me, setMe] = useState<Me | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Bumped by a tenant switch: the page's view is built anew, so that what it lists is the new tenant's.
+  const [tenantVersion, setTenantVersion] = useState(0);
   const route = useRoute();
 
   useEffect(() => {
@@ -146,10 +149,18 @@ function Management() {
             ))}
           </ul>
         </nav>
+        <TenantSwitcher
+          session={session}
+          me={me}
+          onSwitched={(tenant) => {
+            setMe({ ...me, tenant });
+            setTenantVersion((n) => n + 1);
+          }}
+        />
         <span class="who">{me.pw_name}</span>
         <button type="button" class="small" onClick={logout}>Log out</button>
       </header>
-      <main id="main" tabIndex={-1}>{view}</main>
+      <main id="main" tabIndex={-1} key={tenantVersion}>{view}</main>
     </div>
   );
 }

@@ -699,6 +699,48 @@ try {
   facts.sessions_after_end_all = await page.locator("tbody tr").count();
   facts.script_after_end_all = await script.call("auth.me").then(() => "still logged in", (e) => String(e.message ?? e));
 
+  step = "tenant switch: a tenant administrator's users are the members of the tenant it works in"; console.error("step:", step);
+  {
+    const setup = await api("truenas_admin", ADMIN_PASSWORD);
+    const sales = (await setup.call("tenant.query", [["name", "=", "Sales"]], { get: true })).id;
+    const support = (await setup.call("tenant.create", { name: "Support" })).id;
+    const tenantAdmin = (await setup.call("privilege.query", [["name", "=", "Tenant Administrator"]], { get: true })).id;
+    const readOnly = (await setup.call("privilege.query", [["name", "=", "Tenant Read-Only"]], { get: true })).id;
+    await setup.call("user.create", {
+      username: "tara", full_name: "Tara", group_create: true, password: "Tara-passw0rd-2026",
+      access: [{ privilege: tenantAdmin, tenant: sales }, { privilege: tenantAdmin, tenant: support }], default_tenant: sales,
+    });
+    await setup.call("user.create", {
+      username: "sam", full_name: "Sam", group_create: true, password_disabled: true, smb: false,
+      access: [{ privilege: readOnly, tenant: support }],
+    });
+    setup.close();
+  }
+  // A reload reads the tenants anew (Support is new); the page stays on its route.
+  await page.reload();
+  await page.getByRole("link", { name: "Users", exact: true }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  facts.admin_tenant_choices = await page.locator("#tenant-switch option").allInnerTexts();
+  await logOut();
+  await page.getByLabel("Username").fill("tara");
+  await page.getByLabel("Password").fill("Tara-passw0rd-2026");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+  await page.locator('tr[data-username="alice"]').waitFor();
+  const listed = () => page.locator("tr[data-username]").evaluateAll((rows) => rows.map((r) => r.dataset.username).sort());
+  facts.tara_starts_in = await page.locator("#tenant-switch option:checked").innerText();
+  facts.sales_users = await listed();
+  await page.locator("#tenant-switch").selectOption({ label: "Support" });
+  await page.locator('tr[data-username="sam"]').waitFor();
+  facts.support_users = await listed();
+  facts.tara_tenant_choices = await page.locator("#tenant-switch option").allInnerTexts();
+  await shot("tenant-switch");
+  await logOut();
+  await page.getByLabel("Username").fill("truenas_admin");
+  await page.getByLabel("Password").fill(ADMIN_PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Users" }).waitFor();
+
   step = "turn two-factor login on for everyone"; console.error("step:", step);
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Ask users with a two-factor secret for a code at login").check();
