@@ -797,3 +797,54 @@ async fn a_pending_login_times_out_even_on_a_logged_in_connection() {
         .await,
     );
 }
+
+#[tokio::test]
+async fn verify_twofactor_token_confirms_a_new_secret_as_a_login_checks_codes() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let mut admin = server.admin().await;
+    server.user_with_roles(&mut admin, "alice", &["READONLY_ADMIN"]).await;
+    server.user_with_roles(&mut admin, "bob", &["READONLY_ADMIN"]).await;
+    let mut alice = server.logged_in("alice", "pw").await;
+    let verify = "user.verify_twofactor_token";
+    let e = alice.err(verify, json!(["alice", "123456"])).await;
+    assert_call_error(
+        &e,
+        "EFAULT",
+        "Two Factor Authentication is not configured for this user",
+    );
+
+    // A new secret of her own, confirmed while two-factor login is still off.
+    let renewed = alice.ok("user.renew_2fa_secret", json!(["alice", {}])).await;
+    let secret = secret_of(&renewed["twofactor_config"]["provisioning_uri"]);
+    let right = pyotp_code_with(&secret, 6, 30, Some(T0));
+    assert_eq!(
+        alice.ok(verify, json!(["alice", wrong_code(&secret, T0)])).await,
+        json!(false)
+    );
+    assert_eq!(alice.ok(verify, json!(["alice", right])).await, json!(true));
+    // Checking does not use the code up (a login may still use it); no code is a wrong one.
+    assert_eq!(alice.ok(verify, json!(["alice", right])).await, json!(true));
+    assert_eq!(alice.ok(verify, json!(["alice", null])).await, json!(false));
+
+    // Another user's codes: only a FULL_ADMIN checks them.
+    let mut bob = server.logged_in("bob", "pw").await;
+    let e = bob.err(verify, json!(["alice", right])).await;
+    assert_eq!(e["data"]["errname"], "EPERM", "{e}");
+    clock.advance_ms(30_000);
+    let next = pyotp_code_with(&secret, 6, 30, Some(T0 + 30_000));
+    assert_eq!(admin.ok(verify, json!(["alice", next])).await, json!(true));
+    let e = admin.err(verify, json!(["nobody-here", next])).await;
+    assert_eq!(e["data"]["errname"], "ENOENT", "{e}");
+
+    // Wrong codes count towards the account's lockout like wrong logins: two so far, eight more lock her out,
+    // and then the right code answers false and her password logins fail.
+    for _ in 0..8 {
+        let wrong = wrong_code(&secret, T0 + 30_000);
+        assert_eq!(alice.ok(verify, json!(["alice", wrong])).await, json!(false));
+    }
+    clock.advance_ms(30_000);
+    let later = pyotp_code_with(&secret, 6, 30, Some(T0 + 60_000));
+    assert_eq!(alice.ok(verify, json!(["alice", later])).await, json!(false));
+    assert_eq!(server.login_type("alice", "pw").await, "AUTH_ERR");
+}

@@ -73,6 +73,7 @@ macro_rules! for_each_method {
             $crate::methods::user::UserResetLockout,
             $crate::methods::user::UserRenew2faSecret,
             $crate::methods::user::UserRenew2faRecoveryCodes,
+            $crate::methods::user::UserVerifyTwofactorToken,
             $crate::methods::user::UserUnset2faSecret,
             $crate::methods::user::UserProvisioningUri,
             $crate::methods::user::UserTwofactorConfigGet,

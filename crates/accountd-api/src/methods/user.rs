@@ -9,6 +9,7 @@ use crate::types::common::NoArgs;
 use crate::types::query::{GetInstanceArgs, Instance, QueryAnswer, QueryArgs};
 use crate::types::twofactor::{
     Renew2faSecretArgs, RenewRecoveryCodesArgs, TwofactorUsernameArgs, UserTwofactorConfig, UserWithTwofactor,
+    VerifyTwofactorTokenArgs,
 };
 use crate::types::user::{
     GetUserObjArgs, ResetLockoutArgs, SetPasswordArgs, SetupLocalAdministratorArgs, ShellChoicesArgs, UserCreateArgs,
@@ -162,6 +163,19 @@ declare_method! {
     audit: Audit::param("Renew two-factor authentication secret:", ""),
     examples: [
         Admin r#"["alice", {"otp_digits": 8, "interval": 60}]"#,
+    ]
+}
+
+declare_method! {
+    /// Returns true when `token` is `username`'s current one-time password (TrueNAS's method of that name), so
+    /// that a new secret can be confirmed before logins ask for its codes. A wrong code counts towards the
+    /// account's lockout and waits the failure delay, as at a login, and during a lockout the answer is false; a
+    /// right code is not used up (the next login may use it). Unlike TrueNAS it answers whether or not two-factor
+    /// login is on. Users may check only their own codes unless they have FULL_ADMIN (else EPERM); EFAULT when the user
+    /// has no two-factor secret.
+    UserVerifyTwofactorToken = "user.verify_twofactor_token", Access::AnyUser, VerifyTwofactorTokenArgs => bool,
+    examples: [
+        Admin r#"["truenas_admin", "123456"]"# => error,
     ]
 }
 

@@ -46,6 +46,17 @@ pub struct RenewRecoveryCodesArgs {
     pub username: Option<String>,
 }
 
+/// `user.verify_twofactor_token` arguments.
+#[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyTwofactorTokenArgs {
+    /// The user whose code it is.
+    pub username: String,
+    /// The one-time password; null or omitted is a wrong one.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
 /// Arguments of the per-user two-factor methods that only name a user.
 #[derive(Debug, Clone, Deserialize, JsonSchema, ArgNames)]
 #[serde(deny_unknown_fields)]

@@ -4,6 +4,7 @@
 
 pub mod recovery;
 pub mod totp;
+mod verify;
 
 use accountd_api::pytext::repr_str;
 use accountd_api::types::auth::TwoFactorState;

@@ -1,14 +1,16 @@
 //! Two-factor methods: `user.renew_2fa_secret`, `user.renew_2fa_recovery_codes`, `user.unset_2fa_secret`,
-//! `user.provisioning_uri`, `user.twofactor_config`, `auth.twofactor.config` and `auth.twofactor.update`.
+//! `user.provisioning_uri`, `user.twofactor_config`, `user.verify_twofactor_token`, `auth.twofactor.config` and
+//! `auth.twofactor.update`.
 
 use accountd_api::methods::auth::{AuthTwofactorConfig, AuthTwofactorUpdate};
 use accountd_api::methods::user::{
     UserProvisioningUri, UserRenew2faRecoveryCodes, UserRenew2faSecret, UserTwofactorConfigGet, UserUnset2faSecret,
+    UserVerifyTwofactorToken,
 };
 use accountd_api::types::common::NoArgs;
 use accountd_api::types::twofactor::{
     Renew2faSecretArgs, RenewRecoveryCodesArgs, TwoFactorAuthEntry, TwoFactorAuthUpdateArgs, TwofactorUsernameArgs,
-    UserTwofactorConfig, UserWithTwofactor,
+    UserTwofactorConfig, UserWithTwofactor, VerifyTwofactorTokenArgs,
 };
 use accountd_core::Error;
 
@@ -20,6 +22,16 @@ impl Handler for UserRenew2faSecret {
         ctx.state
             .accounts
             .renew_2fa_secret(caller, args.username, args.twofactor_options)
+            .await
+    }
+}
+
+impl Handler for UserVerifyTwofactorToken {
+    async fn handle(ctx: CallContext, args: VerifyTwofactorTokenArgs) -> Result<bool, Error> {
+        let caller = ctx.caller()?;
+        ctx.state
+            .accounts
+            .verify_twofactor_token(caller, args.username, args.token, ctx.session.origin.ip())
             .await
     }
 }

@@ -782,6 +782,13 @@ try {
   await page.getByRole("button", { name: "Turn on two-factor login" }).click();
   await page.getByRole("img", { name: "QR code of the two-factor secret" }).waitFor();
   const secret = await page.getByTestId("otp-secret").innerText();
+  // Confirm the secret with a code: a wrong one first (five digits never match), then the app's.
+  await page.getByLabel("Code from the app").fill("12345");
+  await page.getByRole("button", { name: "Confirm" }).click();
+  facts.wrong_code_answer = await page.getByRole("alert").filter({ hasText: "code is not right" }).innerText();
+  await page.getByLabel("Code from the app").fill(totp(secret));
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.getByRole("status").getByText("Confirmed: the app gives the right codes.").waitFor();
   await shot("my-account-2fa");
   await page.getByRole("button", { name: "Make recovery codes" }).click();
   await page.getByTestId("recovery-codes").waitFor();

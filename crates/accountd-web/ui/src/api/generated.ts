@@ -3349,6 +3349,14 @@ export interface Methods {
       password?: string | null;
     };
   };
+  "user.verify_twofactor_token": {
+    /**
+     * @minItems 1
+     * @maxItems 2
+     */
+    params: [string] | [string, string | null];
+    result: boolean;
+  };
 }
 /**
  * The new profile.

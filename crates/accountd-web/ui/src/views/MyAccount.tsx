@@ -16,6 +16,8 @@ export function MyAccount({ session }: { session: Session }) {
   const [uri, setUri] = useState<string | null>(null);
   const [twofaError, setTwofaError] = useState<string | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
+  const [code, setCode] = useState("");
+  const [confirmed, setConfirmed] = useState<boolean | null>(null);
   if (!me) return null;
   const changePassword = async (e: Event) => {
     e.preventDefault();
@@ -33,6 +35,17 @@ export function MyAccount({ session }: { session: Session }) {
     try {
       await session.client.call("user.renew_2fa_secret", me.pw_name, {});
       setUri(await session.client.call("user.provisioning_uri", me.pw_name));
+      setTwofaError(null);
+    } catch (err) {
+      setTwofaError(errorText(err));
+    }
+  };
+  // Confirms the new secret with a code from the app (`user.verify_twofactor_token`; a wrong code counts as a
+  // failed login).
+  const confirm = async (e: Event) => {
+    e.preventDefault();
+    try {
+      setConfirmed(await session.client.call("user.verify_twofactor_token", me.pw_name, code));
       setTwofaError(null);
     } catch (err) {
       setTwofaError(errorText(err));
@@ -73,6 +86,12 @@ export function MyAccount({ session }: { session: Session }) {
           <p>
             Or enter the secret by hand: <code class="secret" data-testid="otp-secret">{new URL(uri).searchParams.get("secret")}</code>
           </p>
+          <form onSubmit={confirm}>
+            <TextInput label="Code from the app" name="token" inputMode="numeric" autocomplete="one-time-code" value={code} onValue={(v) => { setCode(v); setConfirmed(null); }} />
+            <button type="submit">Confirm</button>
+          </form>
+          {confirmed === true && <p class="notice" role="status">Confirmed: the app gives the right codes.</p>}
+          {confirmed === false && <p class="error" role="alert">That code is not right. Check the app's clock and try the next code.</p>}
         </div>
       )}
       {hasSecret && (
