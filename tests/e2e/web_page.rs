@@ -458,6 +458,10 @@ async fn a_person_manages_accounts_in_a_real_browser() {
         .await;
     assert_eq!(privilege["local_groups"][0]["gid"], readers["gid"]);
     assert_eq!(privilege["roles"], json!(["ACCOUNT_READ", "ALERT_READ"]));
+    assert_eq!(
+        (&privilege["description"], &privilege["tenant"]),
+        (&json!("Reads the catalogue"), &json!(null))
+    );
     let bob = admin.ok("user.query", json!([[["username", "=", "bob"]]])).await;
     assert_eq!(bob, json!([]), "bob was deleted");
     assert_eq!(admin.ok("audit.config", json!([])).await["retention"], 20);

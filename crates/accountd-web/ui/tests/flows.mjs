@@ -378,6 +378,7 @@ try {
   await field("name").waitFor();
   facts.privilege_error = await field("name").innerText();
   await page.getByLabel("Privilege name").fill("Book readers");
+  await page.getByLabel("Description").fill("Reads the catalogue");
   await page.getByRole("button", { name: "Create", exact: true }).click();
   await page.getByRole("status").getByText("Privilege Book readers created.").waitFor();
   facts.privilege_row = await page.locator('tr[data-privilege="Book readers"]').innerText();

@@ -2,14 +2,17 @@
 // readable table (what each role includes, which privileges grant it, its STIG availability).
 import { useEffect, useState } from "preact/hooks";
 import { errorText } from "../api/client";
-import type { GroupEntry, PrivilegeEntry, PrivilegeRolesEntry } from "../api/generated";
+import type { GroupEntry, PrivilegeEntry, PrivilegeRolesEntry, TenantEntry } from "../api/generated";
 import { Checkbox, Field, FormErrors, GeneralError, TextInput } from "../components/forms";
 import type { Session } from "../session";
 
-const FIELDS = ["name", "local_groups", "roles", "web_shell"] as const;
+const FIELDS = ["name", "description", "tenant", "local_groups", "roles", "web_shell"] as const;
 
 interface Draft {
   name: string;
+  description: string;
+  /** The owner tenant's id; null: a global privilege. */
+  tenant: number | null;
   /** gids. */
   local_groups: number[];
   roles: string[];
@@ -18,6 +21,8 @@ interface Draft {
 
 const draftOf = (p: PrivilegeEntry | null): Draft => ({
   name: p?.name ?? "",
+  description: p?.description ?? "",
+  tenant: p?.tenant ?? null,
   local_groups: p?.local_groups.map((g) => g.gid) ?? [],
   roles: p?.roles ?? [],
   web_shell: p?.web_shell ?? false,
@@ -54,6 +59,7 @@ export function Privileges({ session }: { session: Session }) {
   const [roles, setRoles] = useState<PrivilegeRolesEntry[]>([]);
   const [groups, setGroups] = useState<GroupEntry[]>([]);
   const [filter, setFilter] = useState("");
+  const [tenants, setTenants] = useState<TenantEntry[]>([]);
   const [editing, setEditing] = useState<PrivilegeEntry | "new" | null>(null);
   const [draft, setDraft] = useState<Draft>(draftOf(null));
   const [errors, setErrors] = useState<FormErrors | null>(null);
@@ -65,6 +71,7 @@ export function Privileges({ session }: { session: Session }) {
     void load();
     session.client.call("privilege.roles", [], { order_by: ["name"] }).then((r) => setRoles(r as PrivilegeRolesEntry[])).catch((e) => setError(errorText(e)));
     session.client.call("group.query", [], { order_by: ["group"] }).then((g) => setGroups(g as GroupEntry[])).catch(() => undefined);
+    session.client.call("tenant.query", [], { order_by: ["id"] }).then((t) => setTenants(t as TenantEntry[])).catch(() => undefined);
   }, []);
   const open = (p: PrivilegeEntry | "new") => {
     setEditing(p);
@@ -77,11 +84,19 @@ export function Privileges({ session }: { session: Session }) {
     e.preventDefault();
     if (editing === null) return;
     try {
+      const { description, tenant, ...rest } = draft;
+      const text = description.trim() === "" ? null : description;
       if (editing === "new") {
-        await session.client.call("privilege.create", { ...draft, ds_groups: [] });
+        await session.client.call("privilege.create", { ...rest, description: text, tenant, ds_groups: [] });
         setNotice(`Privilege ${draft.name} created.`);
       } else {
-        await session.client.call("privilege.update", editing.id, draft);
+        // The description and owner only when changed: builtin privileges keep what they have.
+        const changes = {
+          ...rest,
+          ...(text !== (editing.description ?? null) ? { description: text } : {}),
+          ...(tenant !== (editing.tenant ?? null) ? { tenant } : {}),
+        };
+        await session.client.call("privilege.update", editing.id, changes);
         setNotice(`Privilege ${draft.name} saved.`);
       }
       setErrors(null);
@@ -141,6 +156,21 @@ export function Privileges({ session }: { session: Session }) {
         <form onSubmit={save} class="grid" noValidate aria-labelledby="privilege-form-title">
           <h2 id="privilege-form-title" class="wide">{editing === "new" ? "New privilege" : `Privilege ${editing.name}`}</h2>
           <TextInput label="Privilege name" name="name" value={draft.name} onValue={set("name")} errors={err} disabled={builtin} hint={builtin ? "Builtin privileges keep their names and roles." : undefined} required />
+          <TextInput label="Description" name="description" value={draft.description} onValue={set("description")} errors={err} />
+          <div class={err?.get("tenant") ? "field invalid" : "field"}>
+            <label for="privilege-tenant">Owner tenant</label>
+            <select id="privilege-tenant" value={draft.tenant === null ? "" : String(draft.tenant)} onChange={(e) => {
+              const v = (e.currentTarget as HTMLSelectElement).value;
+              set("tenant")(v === "" ? null : Number(v));
+            }}>
+              <option value="">(none: granted anywhere)</option>
+              {tenants.map((t) => (
+                <option value={String(t.id)}>{t.name}</option>
+              ))}
+            </select>
+            <small class="hint">A privilege a tenant owns is granted only in that tenant, through users' access entries.</small>
+            {err?.get("tenant") && <small class="error" role="alert" data-field="tenant">{err.get("tenant")}</small>}
+          </div>
           <Many label="Groups" name="local_groups" options={groups.map((g): [number, string] => [g.gid, g.group])} value={draft.local_groups} onValue={set("local_groups")} errors={err} />
           <Many label="Roles granted" name="roles" options={roles.map((r): [string, string] => [r.name, r.name])} value={draft.roles} onValue={set("roles")} errors={err} disabled={builtin} />
           <Checkbox label="Members may use the web shell" name="web_shell" checked={draft.web_shell} onValue={set("web_shell")} errors={err} />
