@@ -203,8 +203,7 @@ async fn a_person_manages_accounts_in_a_real_browser() {
     assert_eq!(facts["builtin_profile_delete_buttons"], 0, "{facts}");
     assert_eq!(facts["builtin_tenant_delete_buttons"], 0, "{facts}");
     assert_eq!(
-        facts["wrong_code_answer"],
-        "That code is not right. Check the app's clock and try the next code.",
+        facts["wrong_code_answer"], "That code is not right. Check the app's clock and try the next code.",
         "{facts}"
     );
     assert_eq!(

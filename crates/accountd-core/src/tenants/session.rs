@@ -13,9 +13,9 @@ use crate::error::{Error, errno};
 const ALL_TENANTS: &str = "*";
 
 impl Accounts {
-    /// The tenant a new session of `user_id` starts in (its default tenant, else its first, else `admin`).
-    pub async fn starting_tenant(&self, user_id: i64) -> Result<SessionTenant, Error> {
-        let (default, access) = self
+    /// `user_id`'s default tenant and access entries, read together.
+    async fn default_tenant_and_access(&self, user_id: i64) -> Result<(Option<i64>, Vec<tenants::AccessRow>), Error> {
+        Ok(self
             .store()
             .read(move |conn| {
                 Ok::<_, accountd_store::StoreError>((
@@ -23,7 +23,12 @@ impl Accounts {
                     tenants::access_of(conn, user_id)?,
                 ))
             })
-            .await?;
+            .await?)
+    }
+
+    /// The tenant a new session of `user_id` starts in (its default tenant, else its first, else `admin`).
+    pub async fn starting_tenant(&self, user_id: i64) -> Result<SessionTenant, Error> {
+        let (default, access) = self.default_tenant_and_access(user_id).await?;
         Ok(SessionTenant::One(authz::starting_tenant(default, &access)))
     }
 
@@ -64,15 +69,7 @@ impl Accounts {
     /// same while the user may still work there, else the tenant a new session would start in.
     pub async fn tenant_after_change(&self, caller: &Caller) -> Result<SessionTenant, Error> {
         let user_id = caller.user_id;
-        let (default, access) = self
-            .store()
-            .read(move |conn| {
-                Ok::<_, accountd_store::StoreError>((
-                    tenants::default_tenant_of(conn, user_id)?,
-                    tenants::access_of(conn, user_id)?,
-                ))
-            })
-            .await?;
+        let (default, access) = self.default_tenant_and_access(user_id).await?;
         let start = authz::starting_tenant(default, &access);
         let stays = match caller.tenant {
             SessionTenant::All => authz::may_view_all_tenants(caller),
