@@ -672,6 +672,20 @@ async fn tenant_scoped_readers_see_the_members_of_their_tenant_only() {
         .ok("user.query", json!([[["username", "=", "amy"]], {"get": true}]))
         .await;
     assert_eq!(ann.ok("user.get_instance", json!([amy["id"]])).await["username"], "amy");
+    // Login activity is scoped the same way.
+    let activity = ann
+        .ok(
+            "user.activity.query",
+            json!([[], {"select": ["username"], "order_by": ["username"]}]),
+        )
+        .await;
+    assert_eq!(names(activity), ["all", "amy", "ann"]);
+    let e = ann.err("user.activity.get_instance", json!([bob])).await;
+    assert_eq!(validation_items(&e)[0].1, format!("User {bob} does not exist"));
+    assert_eq!(
+        ann.ok("user.activity.get_instance", json!([amy["id"]])).await["username"],
+        "amy"
+    );
     // Events are not scoped yet: a tenant-scoped reader cannot subscribe to user.query.
     assert_call_error(
         &ann.err("core.subscribe", json!(["user.query"])).await,
@@ -687,6 +701,13 @@ async fn tenant_scoped_readers_see_the_members_of_their_tenant_only() {
         )
         .await;
     assert_eq!(names(in_tenant), ["all", "ann", "bob"]);
+    let activity = ann
+        .ok(
+            "user.activity.query",
+            json!([[], {"select": ["username"], "order_by": ["username"]}]),
+        )
+        .await;
+    assert_eq!(names(activity), ["all", "ann", "bob"]);
     // A global reader sees everyone.
     assert!(admin.ok("user.query", json!([[], {"count": true}])).await.as_i64() > Some(50));
 }

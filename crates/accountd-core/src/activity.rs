@@ -15,13 +15,15 @@ use accountd_api::types::activity::UserActivityEntry;
 use accountd_api::types::common::Timestamp;
 use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_store::StoreError;
-use accountd_store::account_profiles;
 use accountd_store::users::{self, ActivityBasics};
+use accountd_store::{account_profiles, tenants};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::account_profiles::lockout_policy;
 use crate::accounts::{Accounts, Inner};
+use crate::authz;
+use crate::caller::Caller;
 use crate::error::Error;
 use crate::events::{ChangeEvent, ChangeKind, USER_ACTIVITY};
 use crate::lockout::{LockoutPolicy, LockoutState};
@@ -168,36 +170,52 @@ impl Accounts {
             .collect())
     }
 
-    /// `user.activity.query`.
+    /// `user.activity.query`: the entries of the users `caller` reads (a tenant-scoped reader: the members of
+    /// the session's tenant).
     pub async fn user_activity_query(
         &self,
+        caller: &Caller,
         filters: &[Vec<Value>],
         options: &WireOptions,
     ) -> Result<QueryAnswer<UserActivityEntry>, Error> {
-        self.activity_run(None, filters, options).await
+        self.activity_run(caller, None, filters, options).await
     }
 
     /// `user.activity.get_instance`: assembles the one user's entry only.
     pub async fn user_activity_get_instance(
         &self,
+        caller: &Caller,
         id: i64,
         options: &WireOptions,
     ) -> Result<Instance<UserActivityEntry>, Error> {
         let (filters, options) = querying::instance_query(id, options);
-        querying::instance(self.activity_run(Some(id), &filters, &options).await, || {
+        querying::instance(self.activity_run(caller, Some(id), &filters, &options).await, || {
             Error::not_found(format!("User {id} does not exist"))
         })
     }
 
-    /// Runs a query over the entries of every user, or of the user `only`.
+    /// Runs a query over the entries of every user `caller` reads, or of the user `only` if it does.
     async fn activity_run(
         &self,
+        caller: &Caller,
         only: Option<i64>,
         filters: &[Vec<Value>],
         options: &WireOptions,
     ) -> Result<QueryAnswer<UserActivityEntry>, Error> {
         let query = querying::parse(filters, options)?;
-        querying::answer(self.activity_entries(only).await?, &query)
+        let mut entries = self.activity_entries(only).await?;
+        match authz::users_readable_by(caller) {
+            authz::UserReach::Every => {}
+            authz::UserReach::MembersOf(tenant) => {
+                let members = self
+                    .store()
+                    .read(move |conn| tenants::member_ids(conn, tenant.0))
+                    .await?;
+                entries.retain(|e| members.contains(&e.id));
+            }
+            authz::UserReach::Nobody => entries.clear(),
+        }
+        querying::answer(entries, &query)
     }
 }
 

@@ -12,6 +12,17 @@ pub const ADMIN_ID: i64 = 1;
 pub const MEMBERS_OF_TENANT_SQL: &str = "id IN (SELECT user_id FROM user_access WHERE tenant_id = ? \
      UNION ALL SELECT user_id FROM user_access WHERE all_tenants = 1)";
 
+/// The ids of the members of tenant `tenant_id`: users with an access entry in it or in every tenant.
+pub fn member_ids(conn: &Connection, tenant_id: i64) -> Result<std::collections::HashSet<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT user_id FROM user_access WHERE tenant_id = ?1 UNION SELECT user_id FROM user_access WHERE all_tenants = 1",
+    )?;
+    let ids = stmt
+        .query_map([tenant_id], |r| r.get::<_, i64>(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
 /// One stored tenant.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantRow {

@@ -20,6 +20,8 @@ pub const TENANT_SCOPED_METHODS: &[&str] = &[
     "user.create",
     "user.update",
     "user.delete",
+    "user.activity.query",
+    "user.activity.get_instance",
 ];
 
 /// The scope `method`'s roles are checked in for `caller`: the session's tenant for a tenant-scoped method,

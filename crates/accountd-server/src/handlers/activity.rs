@@ -9,18 +9,20 @@ use crate::dispatch::{CallContext, Handler};
 
 impl Handler for UserActivityQuery {
     async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<UserActivityEntry>, Error> {
+        let caller = ctx.caller()?;
         ctx.state
             .accounts
-            .user_activity_query(&args.filters, &args.options)
+            .user_activity_query(caller, &args.filters, &args.options)
             .await
     }
 }
 
 impl Handler for UserActivityGetInstance {
     async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Instance<UserActivityEntry>, Error> {
+        let caller = ctx.caller()?;
         ctx.state
             .accounts
-            .user_activity_get_instance(args.id, &args.options)
+            .user_activity_get_instance(caller, args.id, &args.options)
             .await
     }
 }
