@@ -686,6 +686,34 @@ async fn tenant_scoped_readers_see_the_members_of_their_tenant_only() {
         ann.ok("user.activity.get_instance", json!([amy["id"]])).await["username"],
         "amy"
     );
+    // API keys too: the keys of members of the session's tenant.
+    let holders = server
+        .grant_privilege(&mut admin, "key-holders", &["API_KEY_READ"])
+        .await;
+    let holder = |name: &str, tenant: &serde_json::Value| {
+        json!([{"username": name, "full_name": name, "group_create": true, "password": "pw", "groups": [holders],
+                "access": [{"privilege": TENANT_READ_ONLY, "tenant": tenant}]}])
+    };
+    admin.ok("user.create", holder("kay", &acme)).await;
+    admin.ok("user.create", holder("kim", &beta)).await;
+    admin
+        .ok("api_key.create", json!([{"name": "kay key", "username": "kay"}]))
+        .await;
+    let kim_key = admin
+        .ok("api_key.create", json!([{"name": "kim key", "username": "kim"}]))
+        .await["id"]
+        .clone();
+    let key_names = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|k| k["name"].as_str().expect("name").to_string())
+            .collect()
+    };
+    let keys = ann.ok("api_key.query", json!([[], {"order_by": ["name"]}])).await;
+    assert_eq!(key_names(keys), ["kay key"]);
+    let e = ann.err("api_key.get_instance", json!([kim_key])).await;
+    assert_eq!(validation_items(&e)[0].1, format!("ApiKey {kim_key} does not exist"));
     // Events are not scoped yet: a tenant-scoped reader cannot subscribe to user.query.
     assert_call_error(
         &ann.err("core.subscribe", json!(["user.query"])).await,
@@ -700,14 +728,16 @@ async fn tenant_scoped_readers_see_the_members_of_their_tenant_only() {
             json!([[], {"select": ["username"], "order_by": ["username"]}]),
         )
         .await;
-    assert_eq!(names(in_tenant), ["all", "ann", "bob"]);
+    assert_eq!(names(in_tenant), ["all", "ann", "bob", "kim"]);
     let activity = ann
         .ok(
             "user.activity.query",
             json!([[], {"select": ["username"], "order_by": ["username"]}]),
         )
         .await;
-    assert_eq!(names(activity), ["all", "ann", "bob"]);
+    assert_eq!(names(activity), ["all", "ann", "bob", "kim"]);
+    let keys = ann.ok("api_key.query", json!([[], {"order_by": ["name"]}])).await;
+    assert_eq!(key_names(keys), ["kim key"]);
     // A global reader sees everyone.
     assert!(admin.ok("user.query", json!([[], {"count": true}])).await.as_i64() > Some(50));
 }

@@ -6,14 +6,16 @@ mod login;
 mod secret;
 mod write;
 
+use accountd_api::Role;
 use accountd_api::types::api_key::ApiKeyEntry;
 use accountd_api::types::common::{REDACTED, Timestamp};
 use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_store::api_keys::{self, ApiKeyRow};
-use accountd_store::{Connection, StoreError};
+use accountd_store::{Connection, StoreError, tenants};
 use serde_json::Value;
 
 use crate::accounts::Accounts;
+use crate::authz;
 use crate::caller::Caller;
 use crate::error::Error;
 use crate::querying;
@@ -53,21 +55,43 @@ pub(crate) fn entry_value(conn: &Connection, id: i64) -> Option<Value> {
 }
 
 impl Accounts {
-    /// `api_key.query`.
+    /// `api_key.query`: the keys of the users `caller` reaches with API_KEY_READ (a tenant-scoped reader: the
+    /// keys of the members of the session's tenant).
     pub async fn api_key_query(
         &self,
+        caller: &Caller,
         filters: &[Vec<Value>],
         options: &WireOptions,
     ) -> Result<QueryAnswer<ApiKeyEntry>, Error> {
         let query = querying::parse(filters, options)?;
-        let entries = self.store().read(|conn| load(conn, "1", &[])).await?;
+        let reach = authz::users_reached_with(caller, Role::ApiKeyRead);
+        let entries = self
+            .store()
+            .read(move |conn| {
+                let mut entries = load(conn, "1", &[])?;
+                match reach {
+                    authz::UserReach::Every => {}
+                    authz::UserReach::MembersOf(tenant) => {
+                        let members = tenants::member_ids(conn, tenant.0)?;
+                        entries.retain(|e| members.contains(&e.user_identifier));
+                    }
+                    authz::UserReach::Nobody => entries.clear(),
+                }
+                Ok::<_, StoreError>(entries)
+            })
+            .await?;
         querying::answer(entries, &query)
     }
 
     /// `api_key.get_instance`.
-    pub async fn api_key_get_instance(&self, id: i64, options: &WireOptions) -> Result<Instance<ApiKeyEntry>, Error> {
+    pub async fn api_key_get_instance(
+        &self,
+        caller: &Caller,
+        id: i64,
+        options: &WireOptions,
+    ) -> Result<Instance<ApiKeyEntry>, Error> {
         let (filters, options) = querying::instance_query(id, options);
-        querying::instance(self.api_key_query(&filters, &options).await, || not_found(id))
+        querying::instance(self.api_key_query(caller, &filters, &options).await, || not_found(id))
     }
 
     /// `api_key.my_keys`: the caller's own keys.

@@ -22,6 +22,8 @@ pub const TENANT_SCOPED_METHODS: &[&str] = &[
     "user.delete",
     "user.activity.query",
     "user.activity.get_instance",
+    "api_key.query",
+    "api_key.get_instance",
 ];
 
 /// The scope `method`'s roles are checked in for `caller`: the session's tenant for a tenant-scoped method,

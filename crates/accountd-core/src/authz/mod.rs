@@ -33,7 +33,7 @@ pub use secrets::{Redaction, may_see_secrets, redaction_for, sees_twofactor_secr
 pub use sessions::{may_end_session, may_list_sessions_of};
 pub use tenants::{
     TenantView, UserReach, may_enter_tenant, may_view_all_tenants, starting_tenant, tenants_visible_to,
-    users_readable_by,
+    users_reached_with, users_readable_by,
 };
 pub use user_writes::{creates_users_in, creation_refusal, may_grant_access, may_write_user};
 pub use users::{may_delete_user, may_lock};

@@ -70,13 +70,19 @@ pub enum UserReach {
     Nobody,
 }
 
-/// The users `caller` reads in `user.query` and `user.get_instance`.
+/// The users `caller` reads in `user.query`, `user.get_instance` and `user.activity.*`.
 pub fn users_readable_by(caller: &Caller) -> UserReach {
-    if caller.may(Role::AccountRead, Scope::Global) {
+    users_reached_with(caller, Role::AccountRead)
+}
+
+/// The users whose records `caller` reaches through `role`: every user when it holds the role globally, the
+/// members of the session's tenant when it holds it only there, else nobody (`api_key.*` with API_KEY_READ).
+pub fn users_reached_with(caller: &Caller, role: Role) -> UserReach {
+    if caller.may(role, Scope::Global) {
         return UserReach::Every;
     }
     match caller.scope() {
-        Scope::Tenant(t) if caller.may(Role::AccountRead, Scope::Tenant(t)) => UserReach::MembersOf(t),
+        Scope::Tenant(t) if caller.may(role, Scope::Tenant(t)) => UserReach::MembersOf(t),
         _ => UserReach::Nobody,
     }
 }

@@ -219,7 +219,7 @@ async fn record_name(state: &AppState, kind: AuditRecord, id: i64) -> Option<Str
         AuditRecord::User => accounts.user_entry(id).await.ok().flatten().map(|u| u.username),
         AuditRecord::Group => found_entry(accounts.group_get_instance(id, &options).await).map(|g| g.name),
         AuditRecord::Privilege => found_entry(accounts.privilege_get_instance(id, &options).await).map(|p| p.name),
-        AuditRecord::ApiKey => found_entry(accounts.api_key_get_instance(id, &options).await).map(|k| k.name),
+        AuditRecord::ApiKey => accounts.api_key_entry(id).await.ok().flatten().map(|k| k.name),
         AuditRecord::AuthSource => found_entry(accounts.auth_source_get_instance(id, &options).await).map(|s| s.name),
         AuditRecord::AccountProfile => {
             found_entry(accounts.account_profile_get_instance(id, &options).await).map(|p| p.name)

@@ -75,13 +75,21 @@ async fn login_with_api_key(ctx: &CallContext, args: LoginWithApiKeyArgs) -> Res
 
 impl Handler for ApiKeyQuery {
     async fn handle(ctx: CallContext, args: QueryArgs) -> Result<QueryAnswer<ApiKeyEntry>, Error> {
-        ctx.state.accounts.api_key_query(&args.filters, &args.options).await
+        let caller = ctx.caller()?;
+        ctx.state
+            .accounts
+            .api_key_query(caller, &args.filters, &args.options)
+            .await
     }
 }
 
 impl Handler for ApiKeyGetInstance {
     async fn handle(ctx: CallContext, args: GetInstanceArgs) -> Result<Instance<ApiKeyEntry>, Error> {
-        ctx.state.accounts.api_key_get_instance(args.id, &args.options).await
+        let caller = ctx.caller()?;
+        ctx.state
+            .accounts
+            .api_key_get_instance(caller, args.id, &args.options)
+            .await
     }
 }
 
