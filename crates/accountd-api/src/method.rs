@@ -53,6 +53,10 @@ pub trait Method: Send + Sync + 'static {
     /// Whether calls of a no-auth method before login are rate limited (TrueNAS `rate_limit=`). Methods
     /// that need a login are never limited.
     const RATE_LIMITED: bool = true;
+    /// Whether the method's records are scoped to the session's tenant, so that roles granted in that tenant
+    /// count for it (the service then reaches only what is in the tenant). Otherwise its role must be held
+    /// globally.
+    const TENANT_SCOPED: bool = false;
     /// The names of the positional arguments, in order: validation attributes start with them.
     const ARGS: &'static [&'static str] = <Self::Args as ArgNames>::ARG_NAMES;
 }
@@ -218,6 +222,8 @@ pub struct MethodSpec {
     pub events: Option<Events>,
     /// Whether calls before login are rate limited (no-auth methods only).
     pub rate_limited: bool,
+    /// Whether roles granted in the session's tenant count for it.
+    pub tenant_scoped: bool,
 }
 
 impl MethodSpec {
@@ -235,6 +241,7 @@ impl MethodSpec {
             audit: M::AUDIT,
             events: M::EVENTS,
             rate_limited: M::RATE_LIMITED,
+            tenant_scoped: M::TENANT_SCOPED,
         }
     }
 
@@ -328,13 +335,15 @@ fn split_args(args_schema: &Value) -> Vec<ArgSpec> {
 /// (`examples: [Fixture "params JSON", Fixture "params JSON" => error, ...]`; `=> error` marks an example whose
 /// documented reply is an error), optionally preceded, in this order, by `audit: Audit::...,` for methods the audit
 /// log records, `events: Events::...,` for query methods whose name is an event collection and
-/// `rate_limit: false,` for no-auth methods that are not rate limited.
+/// `rate_limit: false,` for no-auth methods that are not rate limited and `tenant_scoped: true,` for methods whose
+/// records authz scopes to the session's tenant.
 #[macro_export]
 macro_rules! declare_method {
     ($(#[doc = $doc:literal])* $ty:ident = $name:literal, $access:expr, $args:ty => $output:ty,
      $(audit: $audit:expr,)?
      $(events: $events:expr,)?
      $(rate_limit: $rate_limit:expr,)?
+     $(tenant_scoped: $tenant_scoped:expr,)?
      examples: [$($fixture:ident $params:literal $(=> $error:ident)?),+ $(,)?]) => {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, Copy)]
@@ -348,6 +357,7 @@ macro_rules! declare_method {
             $(const AUDIT: Option<$crate::method::Audit> = Some($audit);)?
             $(const EVENTS: Option<$crate::method::Events> = Some($events);)?
             $(const RATE_LIMITED: bool = $rate_limit;)?
+            $(const TENANT_SCOPED: bool = $tenant_scoped;)?
             const EXAMPLES: &'static [$crate::method::Example] = &[
                 $($crate::method::Example {
                     fixture: $crate::method::Fixture::$fixture,

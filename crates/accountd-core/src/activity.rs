@@ -15,8 +15,8 @@ use accountd_api::types::activity::UserActivityEntry;
 use accountd_api::types::common::Timestamp;
 use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_store::StoreError;
+use accountd_store::account_profiles;
 use accountd_store::users::{self, ActivityBasics};
-use accountd_store::{account_profiles, tenants};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -204,16 +204,15 @@ impl Accounts {
     ) -> Result<QueryAnswer<UserActivityEntry>, Error> {
         let query = querying::parse(filters, options)?;
         let mut entries = self.activity_entries(only).await?;
-        match authz::users_readable_by(caller) {
-            authz::UserReach::Every => {}
-            authz::UserReach::MembersOf(tenant) => {
-                let members = self
-                    .store()
-                    .read(move |conn| tenants::member_ids(conn, tenant.0))
-                    .await?;
-                entries.retain(|e| members.contains(&e.id));
-            }
-            authz::UserReach::Nobody => entries.clear(),
+        let reach = authz::users_readable_by(caller);
+        if reach != authz::UserReach::Every {
+            entries = self
+                .store()
+                .read(move |conn| {
+                    crate::tenants::retain_reached(conn, reach, &mut entries, |e| e.id)?;
+                    Ok::<_, StoreError>(entries)
+                })
+                .await?;
         }
         querying::answer(entries, &query)
     }

@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -69,6 +70,9 @@ pub struct ServerMetrics {
     pub(crate) open_connections: Gauge,
     /// Bytes of replies and events queued on every connection.
     pub(crate) outbound_queue_bytes: Gauge,
+    /// Set once the metrics are registered to be served: until then the per-call and per-login families (a
+    /// labelled lookup each) are not kept, so a service without metrics does no work for them on every call.
+    registered: Arc<AtomicBool>,
 }
 
 impl Default for ServerMetrics {
@@ -79,6 +83,7 @@ impl Default for ServerMetrics {
             logins: Family::default(),
             open_connections: Gauge::default(),
             outbound_queue_bytes: Gauge::default(),
+            registered: Arc::default(),
         }
     }
 }
@@ -86,6 +91,9 @@ impl Default for ServerMetrics {
 impl ServerMetrics {
     /// One call of `method` that took `elapsed` and ended with `result`.
     pub(crate) fn call<T>(&self, method: &'static str, elapsed: Duration, result: &Result<T, ErrorObjectOwned>) {
+        if !self.registered.load(Ordering::Relaxed) {
+            return;
+        }
         let outcome = match result {
             Ok(_) => "ok",
             Err(e) => error_outcome(e),
@@ -98,6 +106,9 @@ impl ServerMetrics {
 
     /// One login with `mechanism` that ended with `outcome` (see [`LoginLabels`]).
     pub(crate) fn login(&self, mechanism: &'static str, outcome: &'static str) {
+        if !self.registered.load(Ordering::Relaxed) {
+            return;
+        }
         self.logins.get_or_create(&LoginLabels { mechanism, outcome }).inc();
     }
 
@@ -127,6 +138,7 @@ impl ServerMetrics {
 
     /// Registers every family and gauge in `registry`.
     pub fn register(&self, registry: &mut Registry) {
+        self.registered.store(true, Ordering::Relaxed);
         registry.register("rpc_calls", "JSON-RPC calls by method and outcome", self.calls.clone());
         registry.register_with_unit(
             "rpc_call_duration",
@@ -249,6 +261,9 @@ mod tests {
     #[test]
     fn a_scrape_lists_calls_by_method_and_outcome() {
         let metrics = ServerMetrics::default();
+        // Registered first, as the service does at start (before it, calls and logins are not kept).
+        let mut registry = Registry::with_prefix("accountd");
+        metrics.register(&mut registry);
         metrics.call::<()>("user.query", Duration::from_millis(2), &Ok(()));
         metrics.call::<()>(
             "user.query",
@@ -256,8 +271,6 @@ mod tests {
             &Err(call_error(errno::EPERM, "no")),
         );
         metrics.login("PASSWORD_PLAIN", "AUTH_ERR");
-        let mut registry = Registry::with_prefix("accountd");
-        metrics.register(&mut registry);
         let mut text = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut text, &registry).unwrap();
         for line in [

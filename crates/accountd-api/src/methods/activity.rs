@@ -16,6 +16,7 @@ declare_method! {
     /// ends and when the user logs in or out.
     UserActivityQuery = "user.activity.query", READ, QueryArgs => QueryAnswer<UserActivityEntry>,
     events: Events::Public,
+    tenant_scoped: true,
     examples: [
         Admin r#"[[["username", "=", "truenas_admin"]], {"select": ["username", "logged_in", "concurrent_sessions", "failed_login_attempts"]}]"#,
     ]
@@ -24,6 +25,7 @@ declare_method! {
 declare_method! {
     /// Returns the login activity of the user with id `id`; an unknown id is an ENOENT validation error.
     UserActivityGetInstance = "user.activity.get_instance", READ, GetInstanceArgs => Instance<UserActivityEntry>,
+    tenant_scoped: true,
     examples: [
         Admin r#"[1]"#,
     ]

@@ -18,6 +18,7 @@ declare_method! {
     /// Queries API keys with query-filters and query-options. `keyhash` always shows as `********`.
     ApiKeyQuery = "api_key.query", READ, QueryArgs => QueryAnswer<ApiKeyEntry>,
     events: Events::Public,
+    tenant_scoped: true,
     examples: [
         Admin r#"[[["username", "=", "truenas_admin"]], {"select": ["id", "name", "username", "expires_at", "revoked"]}]"#,
     ]
@@ -26,6 +27,7 @@ declare_method! {
 declare_method! {
     /// Returns the API key with id `id`; an unknown id is an ENOENT validation error.
     ApiKeyGetInstance = "api_key.get_instance", READ, GetInstanceArgs => Instance<ApiKeyEntry>,
+    tenant_scoped: true,
     examples: [
         Admin r#"[1]"#,
     ]

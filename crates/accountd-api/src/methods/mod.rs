@@ -164,6 +164,22 @@ pub fn event_collections() -> &'static [(&'static str, Events)] {
     &COLLECTIONS
 }
 
+/// True when method `name` is declared `tenant_scoped`: roles granted in the session's tenant count for it.
+pub fn is_tenant_scoped(name: &str) -> bool {
+    static SCOPED: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        macro_rules! scoped {
+            ($($m:path),*) => {
+                [$((<$m as Method>::NAME, <$m as Method>::TENANT_SCOPED)),*]
+                    .into_iter()
+                    .filter_map(|(name, scoped)| scoped.then_some(name))
+                    .collect()
+            };
+        }
+        for_each_method!(scoped)
+    });
+    SCOPED.contains(&name)
+}
+
 /// What the entries of event collection `name` hide, or `None` when `name` is not an event collection.
 pub fn event_collection(name: &str) -> Option<Events> {
     event_collections()
@@ -252,6 +268,13 @@ mod tests {
         assert_eq!(event_collection("group.query"), Some(Events::Public));
         assert_eq!(event_collection("user.create"), None);
         assert_eq!(event_collection("audit.query"), None);
+    }
+
+    #[test]
+    fn tenant_scoped_methods_are_the_declared_ones() {
+        assert!(is_tenant_scoped("user.query") && is_tenant_scoped("api_key.get_instance"));
+        assert!(!is_tenant_scoped("group.query") && !is_tenant_scoped("tenant.create"));
+        assert!(!is_tenant_scoped("no.such_method"));
     }
 
     #[test]

@@ -19,6 +19,7 @@ declare_method! {
     /// without TENANT_READ held globally sees only the tenants it has access in.
     TenantQuery = "tenant.query", READ, QueryArgs => QueryAnswer<TenantEntry>,
     events: Events::Public,
+    tenant_scoped: true,
     examples: [
         Admin r#"[[["builtin", "=", true]]]"#,
     ]
@@ -28,6 +29,7 @@ declare_method! {
     /// Returns the tenant with id `id`; an unknown id (or one the caller cannot see) is an ENOENT validation
     /// error.
     TenantGetInstance = "tenant.get_instance", READ, GetInstanceArgs => Instance<TenantEntry>,
+    tenant_scoped: true,
     examples: [
         Admin r#"[1]"#,
     ]

@@ -25,6 +25,7 @@ declare_method! {
     /// `password_history`) show as `********` to callers without FULL_ADMIN or ACCOUNT_WRITE.
     UserQuery = "user.query", READ, QueryArgs => QueryAnswer<UserEntry>,
     events: Events::UserSecrets,
+    tenant_scoped: true,
     examples: [
         Admin r#"[[["username", "=", "alice"]], {"select": ["id", "uid", "username", "groups", "roles"]}]"#,
         Admin r#"[[["builtin", "=", false]], {"count": true}]"#,
@@ -35,6 +36,7 @@ declare_method! {
 declare_method! {
     /// Returns the user with database id `id`; an unknown id is an ENOENT validation error.
     UserGetInstance = "user.get_instance", READ, GetInstanceArgs => Instance<UserEntry>,
+    tenant_scoped: true,
     examples: [
         Admin r#"[56]"#,
     ]
@@ -45,6 +47,7 @@ declare_method! {
     /// `password_disabled` or `random_password`. Returns the entry with the password set (if any).
     UserCreate = "user.create", WRITE, UserCreateArgs => UserWithPassword,
     audit: Audit::param("Create user", "username"),
+    tenant_scoped: true,
     examples: [
         Admin r#"[{"username": "bob", "full_name": "Bob", "group_create": true, "password": "bob-password", "email": "bob@example.com", "groups": [94]}]"#,
     ]
@@ -54,6 +57,7 @@ declare_method! {
     /// Changes the given fields of a user. Builtin users cannot change their name, group, home or SMB flag.
     UserUpdate = "user.update", WRITE, UserUpdateArgs => UserWithPassword,
     audit: Audit::record("Update user", AuditRecord::User),
+    tenant_scoped: true,
     examples: [
         Admin r#"[56, {"full_name": "Alice Liddell", "email": "alice@example.com", "locked": true}]"#,
     ]
@@ -63,6 +67,7 @@ declare_method! {
     /// Deletes a user (and its primary group when unused and `delete_group`). Returns the id.
     UserDelete = "user.delete", WRITE, UserDeleteArgs => i64,
     audit: Audit::record("Delete user", AuditRecord::User),
+    tenant_scoped: true,
     examples: [
         Admin r#"[56, {"delete_group": true}]"#,
     ]

@@ -11,7 +11,7 @@ use accountd_api::types::api_key::ApiKeyEntry;
 use accountd_api::types::common::{REDACTED, Timestamp};
 use accountd_api::types::query::{Instance, QueryAnswer, QueryOptions as WireOptions};
 use accountd_store::api_keys::{self, ApiKeyRow};
-use accountd_store::{Connection, StoreError, tenants};
+use accountd_store::{Connection, StoreError};
 use serde_json::Value;
 
 use crate::accounts::Accounts;
@@ -69,14 +69,7 @@ impl Accounts {
             .store()
             .read(move |conn| {
                 let mut entries = load(conn, "1", &[])?;
-                match reach {
-                    authz::UserReach::Every => {}
-                    authz::UserReach::MembersOf(tenant) => {
-                        let members = tenants::member_ids(conn, tenant.0)?;
-                        entries.retain(|e| members.contains(&e.user_identifier));
-                    }
-                    authz::UserReach::Nobody => entries.clear(),
-                }
+                crate::tenants::retain_reached(conn, reach, &mut entries, |e| e.user_identifier)?;
                 Ok::<_, StoreError>(entries)
             })
             .await?;

@@ -9,27 +9,11 @@ use super::restriction::restriction_refuses;
 use crate::caller::Caller;
 use crate::error::{Error, errno};
 
-/// The methods whose records this module scopes to the session's tenant (a caller holding the method's role
-/// only in the tenant reaches only what is in it): for these, the roles granted in the session's tenant count.
-/// Every other method needs its role held globally (groups, settings, mail, auth sources, tenant writes).
-pub const TENANT_SCOPED_METHODS: &[&str] = &[
-    "tenant.query",
-    "tenant.get_instance",
-    "user.query",
-    "user.get_instance",
-    "user.create",
-    "user.update",
-    "user.delete",
-    "user.activity.query",
-    "user.activity.get_instance",
-    "api_key.query",
-    "api_key.get_instance",
-];
-
-/// The scope `method`'s roles are checked in for `caller`: the session's tenant for a tenant-scoped method,
-/// else global.
+/// The scope `method`'s roles are checked in for `caller`: the session's tenant for a method declared
+/// `tenant_scoped` (whose records this module scopes to the tenant), else global (groups, settings, mail, auth
+/// sources, tenant writes).
 pub fn method_scope(method: &str, caller: &Caller) -> Scope {
-    if TENANT_SCOPED_METHODS.contains(&method) {
+    if accountd_api::methods::is_tenant_scoped(method) {
         caller.scope()
     } else {
         Scope::Global

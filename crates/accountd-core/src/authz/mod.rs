@@ -25,7 +25,7 @@ pub use credentials::{
     skips_old_password,
 };
 pub use escalation::{ESCALATION_ERRNO, escalation_message, may_change_credentials_of, roles_not_held};
-pub use gate::{TENANT_SCOPED_METHODS, allows, allows_everywhere, call_refusal, method_scope};
+pub use gate::{allows, allows_everywhere, call_refusal, method_scope};
 pub use grant::{Grant, Scope, SessionTenant, TenantId, UserRef, global_grants};
 pub use me::{allowlist_of, session_role_names};
 pub use restriction::{may_create_tokens, may_get_reconnect_token, restriction_refuses, restriction_refuses_target};

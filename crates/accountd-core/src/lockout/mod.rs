@@ -11,6 +11,7 @@
 //! The state is decided in memory (a lock is effective on the next attempt) and written to the store in
 //! batches off the request path ([`persist`]), so it survives a restart.
 
+mod counted;
 mod persist;
 mod reset;
 

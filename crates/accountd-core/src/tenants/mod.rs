@@ -18,6 +18,25 @@ use crate::caller::Caller;
 use crate::error::Error;
 use crate::querying;
 
+/// Keeps the entries of `entries` whose user (`user_of`) is within `reach`: all of them, those of the members
+/// of a tenant, or none.
+pub(crate) fn retain_reached<T>(
+    conn: &Connection,
+    reach: authz::UserReach,
+    entries: &mut Vec<T>,
+    user_of: impl Fn(&T) -> i64,
+) -> Result<(), StoreError> {
+    match reach {
+        authz::UserReach::Every => {}
+        authz::UserReach::MembersOf(tenant) => {
+            let members = tenants::member_ids(conn, tenant.0)?;
+            entries.retain(|e| members.contains(&user_of(e)));
+        }
+        authz::UserReach::Nobody => entries.clear(),
+    }
+    Ok(())
+}
+
 /// The wire entry of a stored tenant.
 pub fn entry_of(row: &TenantRow) -> TenantEntry {
     TenantEntry {

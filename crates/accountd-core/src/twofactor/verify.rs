@@ -44,26 +44,10 @@ impl Accounts {
                 "Two Factor Authentication is not configured for this user",
             ));
         };
-        let lockout = self.lockout().await?;
-        let policy = self.lockout_policy_of(row.id, lockout.policy.known_origin_ms).await?;
         let now = self.now_ms();
-        let attempt = lockout.begin(policy, row.id, origin, now);
         let right =
             totp::matching_step(&secret, digits, interval, window, token.as_deref().unwrap_or(""), now).is_some();
-        let user_id = row.id;
-        if right && attempt.allowed {
-            tracing::info!(user_id, "one-time password verified");
-            return Ok(true);
-        }
-        if attempt.allowed {
-            if let Some(until) = attempt.failed(now) {
-                tracing::warn!(user_id, "account locked out after repeated wrong one-time passwords");
-                self.lock_started(user_id, until);
-            }
-            self.save_lockout_later();
-        }
-        tracing::info!(user_id, "one-time password not verified");
-        crate::auth::wait_failure_delay(self.config().login_failure_delay).await;
-        Ok(false)
+        self.counted_check(row.id, origin, "one-time password", async move { right })
+            .await
     }
 }

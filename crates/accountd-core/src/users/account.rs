@@ -147,28 +147,9 @@ impl Accounts {
     /// one counts towards the account's lockout and waits the failure delay; during a lockout the answer is
     /// false whatever the password.
     async fn check_own_password(&self, row: &users::UserRow, password: String, origin: IpAddr) -> Result<bool, Error> {
-        let lockout = self.lockout().await?;
-        let policy = self.lockout_policy_of(row.id, lockout.policy.known_origin_ms).await?;
-        let now = self.now_ms();
-        let attempt = lockout.begin(policy, row.id, origin, now);
         let phc = (!row.locked && !row.password_disabled).then(|| row.unixhash.clone());
-        let valid = self.inner.hasher.verify(password, phc).await;
-        if valid && attempt.allowed {
-            return Ok(true);
-        }
-        if attempt.allowed {
-            if let Some(until) = attempt.failed(now) {
-                tracing::warn!(
-                    user_id = row.id,
-                    "account locked out after repeated failed password checks"
-                );
-                self.lock_started(row.id, until);
-            }
-            self.save_lockout_later();
-        }
-        tracing::info!(user_id = row.id, "own password check failed");
-        crate::auth::wait_failure_delay(self.config().login_failure_delay).await;
-        Ok(false)
+        self.counted_check(row.id, origin, "own password", self.inner.hasher.verify(password, phc))
+            .await
     }
 }
 
